@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// gatehouse start [--port N --issuer URL --database-url URL --bootstrap FILE …]
+// gatehouse keys list | rotate | revoke <kid>
+import { openTenant } from '../app.js';
+import { ConfigError, loadConfig } from '../config.js';
+import { TenantFileError } from '../management/tenant-file.js';
+import { KeyDecryptionError, revokeSigningKey, rotateSigningKeys } from '../protocol/keys.js';
+import { startServer } from '../main.js';
+
+const usage = `Usage:
+  gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--bootstrap FILE] …
+  gatehouse keys list
+  gatehouse keys rotate          make the next key current, publish a new next key (no downtime)
+  gatehouse keys revoke KID      remove a previous key from the JWKS
+Every option is also an environment variable: --database-url is GATEHOUSE_DATABASE_URL, and so on.`;
+
+async function keys(action: string | undefined, rest: string[]) {
+  const { kid, flags } = action === 'revoke' ? { kid: rest[0], flags: rest.slice(1) } : { kid: undefined, flags: rest };
+  const config = loadConfig(process.env, flags);
+  const { store, box } = await openTenant(config);
+  try {
+    if (action === 'rotate') {
+      const kids = await rotateSigningKeys(store, box, Date.now);
+      console.log(`Rotated. Now signing with: ${kids.join(', ')}`);
+    } else if (action === 'revoke') {
+      if (!kid) throw new ConfigError('keys revoke needs a kid');
+      const key = await revokeSigningKey(store, kid, Date.now);
+      if (!key) throw new ConfigError(`No signing key ${kid}`);
+      console.log(`Revoked ${kid}`);
+    } else if (action === 'list' || action === undefined) {
+      for (const key of await store.signingKeys.list()) {
+        console.log(`${key.kid}  ${key.alg.padEnd(6)} ${key.status.padEnd(9)} created ${new Date(key.created_at).toISOString()}`);
+      }
+    } else {
+      throw new ConfigError(usage);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]) {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'start') return void (await startServer(loadConfig(process.env, rest)));
+  if (command === 'keys') return keys(rest[0], rest.slice(1));
+  if (command === 'help' || command === '--help' || command === '-h') return console.log(usage);
+  throw new ConfigError(`Unknown command "${command}"\n${usage}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  // Errors a user can fix are one clear line; anything else keeps its stack for a bug report.
+  const expected = error instanceof ConfigError || error instanceof TenantFileError || error instanceof KeyDecryptionError;
+  process.stderr.write(`gatehouse: ${expected ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});

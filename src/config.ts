@@ -1,0 +1,131 @@
+// The one typed configuration. Only this file reads process.env; CLI flags of `gatehouse start`
+// (`--port 4000`, `--database-url sqlite:./x.db`, …) override the matching GATEHOUSE_* variables.
+import { availableParallelism } from 'node:os';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Always ends with `/` (Auth0 style); every endpoint URL derives from it. */
+  readonly issuer: string;
+  readonly databaseUrl: string;
+  readonly bootstrapPath: string | undefined;
+  /** Undefined only for SQLite, where a secret is generated beside the database file. */
+  readonly secret: string | undefined;
+  readonly adminClientId: string | undefined;
+  readonly adminClientSecret: string | undefined;
+  readonly smtpUrl: string | undefined;
+  readonly workers: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const variables = {
+  port: 'GATEHOUSE_PORT',
+  host: 'GATEHOUSE_HOST',
+  issuer: 'GATEHOUSE_ISSUER',
+  databaseUrl: 'GATEHOUSE_DATABASE_URL',
+  bootstrapPath: 'GATEHOUSE_BOOTSTRAP',
+  secret: 'GATEHOUSE_SECRET',
+  adminClientId: 'GATEHOUSE_ADMIN_CLIENT_ID',
+  adminClientSecret: 'GATEHOUSE_ADMIN_CLIENT_SECRET',
+  smtpUrl: 'GATEHOUSE_SMTP_URL',
+  workers: 'GATEHOUSE_WORKERS',
+  logLevel: 'GATEHOUSE_LOG_LEVEL',
+} as const;
+
+type Key = keyof typeof variables;
+
+/** `--database-url x` and `--database-url=x` → { databaseUrl: 'x' } */
+function parseFlags(argv: readonly string[]): Partial<Record<Key, string>> {
+  const byFlag = new Map<string, Key>(
+    (Object.keys(variables) as Key[]).map((key) => [
+      '--' + variables[key].slice('GATEHOUSE_'.length).toLowerCase().replaceAll('_', '-'),
+      key,
+    ]),
+  );
+  byFlag.set('--bootstrap', 'bootstrapPath');
+  const out: Partial<Record<Key, string>> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const key = byFlag.get(flag);
+    if (!key) throw new ConfigError(`Unknown option ${flag}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`Option ${flag} needs a value`);
+    out[key] = value;
+  }
+  return out;
+}
+
+function positiveInt(name: string, raw: string, max: number): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from 1 to ${max}, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): Config {
+  const flags = parseFlags(argv);
+  const get = (key: Key): string | undefined => {
+    const value = flags[key] ?? env[variables[key]];
+    return value === undefined || value === '' ? undefined : value;
+  };
+
+  const port = positiveInt(variables.port, get('port') ?? '3000', 65535);
+  let issuer = get('issuer') ?? `http://localhost:${port}/`;
+  let parsed: URL;
+  try {
+    parsed = new URL(issuer);
+  } catch {
+    throw new ConfigError(`${variables.issuer} must be an absolute URL, got "${issuer}"`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new ConfigError(`${variables.issuer} must be an http or https URL`);
+  }
+  if (parsed.search || parsed.hash) throw new ConfigError(`${variables.issuer} must not have a query or fragment`);
+  if (!issuer.endsWith('/')) issuer += '/';
+
+  const databaseUrl = get('databaseUrl') ?? 'sqlite:./data/gatehouse.db';
+  if (!/^sqlite:.+/.test(databaseUrl) && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(`${variables.databaseUrl} must be sqlite:<file> or postgres://…`);
+  }
+  const secret = get('secret');
+  if (!secret && !databaseUrl.startsWith('sqlite:')) {
+    throw new ConfigError(`${variables.secret} is required with a PostgreSQL database (every instance must share it)`);
+  }
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError(`${variables.secret} must be at least 32 characters`);
+  }
+  const adminClientId = get('adminClientId');
+  const adminClientSecret = get('adminClientSecret');
+  if ((adminClientId === undefined) !== (adminClientSecret === undefined)) {
+    throw new ConfigError(`${variables.adminClientId} and ${variables.adminClientSecret} go together`);
+  }
+  if (adminClientSecret !== undefined && adminClientSecret.length < 32) {
+    throw new ConfigError(`${variables.adminClientSecret} must be at least 32 characters`);
+  }
+
+  return Object.freeze({
+    port,
+    host: get('host') ?? '127.0.0.1',
+    issuer,
+    databaseUrl,
+    bootstrapPath: get('bootstrapPath'),
+    secret,
+    adminClientId,
+    adminClientSecret,
+    smtpUrl: get('smtpUrl'),
+    workers: positiveInt(variables.workers, get('workers') ?? String(availableParallelism()), 256),
+    logLevel: get('logLevel') ?? 'info',
+  });
+}
+
+/** Endpoint URLs, all derived from the issuer. */
+export function endpoints(issuer: string) {
+  return {
+    token: `${issuer}oauth/token`,
+    jwks: `${issuer}.well-known/jwks.json`,
+    discovery: `${issuer}.well-known/openid-configuration`,
+    managementAudience: `${issuer}api/v2/`,
+  } as const;
+}

@@ -1,0 +1,32 @@
+// Discovery (OIDC Discovery 1.0, RFC 8414) and the JWKS. Both advertise only what works today.
+import type { FastifyInstance } from 'fastify';
+import { endpoints } from '../config.js';
+import { assertionAlgs } from '../protocol/client-auth.js';
+import { grants } from '../protocol/grants/index.js';
+import { type Keyring, signingAlgs } from '../protocol/keys.js';
+
+export function discoveryDocument(issuer: string) {
+  const urls = endpoints(issuer);
+  return {
+    issuer,
+    token_endpoint: urls.token,
+    jwks_uri: urls.jwks,
+    grant_types_supported: [...grants.keys()],
+    response_types_supported: [],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [...signingAlgs],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: [...assertionAlgs],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+  };
+}
+
+export function wellKnownRoutes(app: FastifyInstance, issuer: string, keyring: Keyring) {
+  const document = JSON.stringify(discoveryDocument(issuer));
+  const cors = { 'access-control-allow-origin': '*', 'cache-control': 'public, max-age=300' };
+  app.get('/.well-known/openid-configuration', async (_request, reply) =>
+    reply.headers(cors).type('application/json; charset=utf-8').send(document));
+  app.get('/.well-known/jwks.json', async (_request, reply) => reply.headers(cors).send(await keyring.publicKeys()));
+}

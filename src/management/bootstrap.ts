@@ -1,0 +1,107 @@
+// What every start does to the tenant, each step in one transaction under the tenant lock so that
+// instances starting together do it once: the built-in Management API, the tenant file, the operator's
+// client, and on an empty database the development client that the start banner prints.
+import type { SecretBox } from '../crypto/secret-box.js';
+import { hashPassword } from '../crypto/passwords.js';
+import { randomId, randomSecret } from '../crypto/random.js';
+import type { Store } from '../store/types.js';
+import { applyTenantFile, userKey } from './apply.js';
+import { newClient, newResourceServer } from './defaults.js';
+import { managementScopes } from './scopes.js';
+import { readTenantFile } from './tenant-file.js';
+
+export interface DevelopmentTenant {
+  client_id: string;
+  client_secret: string;
+  audience: string;
+}
+
+export const DEV_API = 'https://api.example.com';
+
+export async function ensureManagementApi(store: Store, audience: string): Promise<void> {
+  await store.transaction('tenant', async (tx) => {
+    const existing = await tx.resourceServers.getByIdentifier(audience);
+    const scopes = managementScopes.map((value) => ({ value, description: value.replace(':', ' ').replaceAll('_', ' ') }));
+    if (!existing) {
+      await tx.resourceServers.insert({ ...newResourceServer(randomId('', 24).toLowerCase(), audience), name: 'Gatehouse Management API', scopes, is_system: true });
+    } else if (existing.scopes.length !== scopes.length) {
+      await tx.resourceServers.update(existing.id, { scopes });
+    }
+  });
+}
+
+export async function applyTenantFileAtStart(store: Store, path: string, box: SecretBox, managementAudience: string, now: () => number): Promise<void> {
+  const file = await readTenantFile(path);
+  // argon2id is slow on purpose: hash before the transaction, and only for users that do not exist yet.
+  const passwordHashes = new Map<string, string>();
+  for (const user of file.users ?? []) {
+    if (user.password !== undefined && !(await store.users.findByEmail(user.connection, user.email))) {
+      passwordHashes.set(userKey(user.connection, user.email), await hashPassword(user.password));
+    }
+  }
+  await store.transaction('tenant', async (tx) => {
+    // A user created by another instance since the check above keeps its password; one still missing
+    // whose hash we skipped cannot happen, because users are never deleted by a start.
+    for (const user of file.users ?? []) {
+      const key = userKey(user.connection, user.email);
+      if (user.password !== undefined && !passwordHashes.has(key) && !(await tx.users.findByEmail(user.connection, user.email))) {
+        passwordHashes.set(key, await hashPassword(user.password));
+      }
+    }
+    await applyTenantFile(tx, file, { box, managementAudience, passwordHashes, now });
+    const tenant = await tx.tenant.get();
+    if (!tenant.gatehouse_initialized) await tx.tenant.put({ ...tenant, gatehouse_initialized: true });
+  });
+}
+
+/** GATEHOUSE_ADMIN_CLIENT_ID/_SECRET: the operator's client, granted every Management API scope. */
+export async function upsertAdminClient(store: Store, clientId: string, secret: string, box: SecretBox, managementAudience: string): Promise<void> {
+  await store.transaction('tenant', async (tx) => {
+    const existing = await tx.clients.get(clientId);
+    if (!existing) {
+      await tx.clients.insert({
+        ...newClient(clientId, 'non_interactive', 'client_secret_post'),
+        name: 'Gatehouse Admin',
+        sealed_client_secret: box.seal(secret),
+      });
+    } else {
+      const patch: Parameters<typeof tx.clients.update>[1] = {};
+      if (!existing.sealed_client_secret || box.open(existing.sealed_client_secret) !== secret) patch.sealed_client_secret = box.seal(secret);
+      if (!existing.grant_types.includes('client_credentials')) patch.grant_types = [...existing.grant_types, 'client_credentials'];
+      if (!['client_secret_post', 'client_secret_basic'].includes(existing.token_endpoint_auth_method)) patch.token_endpoint_auth_method = 'client_secret_post';
+      if (Object.keys(patch).length) await tx.clients.update(clientId, patch);
+    }
+    const grant = await tx.clientGrants.find(clientId, managementAudience);
+    const scope = [...managementScopes];
+    if (!grant) await tx.clientGrants.insert({ id: randomId('cgr_'), client_id: clientId, audience: managementAudience, scope });
+    else if (grant.scope.join(' ') !== scope.join(' ')) await tx.clientGrants.update(grant.id, { scope });
+  });
+}
+
+/** On an empty database with no tenant file: a machine-to-machine client and an API to try at once. */
+export async function seedDevelopmentTenant(store: Store, box: SecretBox): Promise<DevelopmentTenant | undefined> {
+  return store.transaction('tenant', async (tx) => {
+    const tenant = await tx.tenant.get();
+    if (tenant.gatehouse_initialized) return undefined;
+    await tx.tenant.put({ ...tenant, gatehouse_initialized: true });
+    if ((await tx.clients.count()) > 0) return undefined;
+
+    const client_id = randomId('', 32);
+    const client_secret = randomSecret();
+    await tx.resourceServers.insert({
+      ...newResourceServer(randomId('', 24).toLowerCase(), DEV_API),
+      name: 'Example API',
+      scopes: [
+        { value: 'read:items', description: 'Read items' },
+        { value: 'write:items', description: 'Write items' },
+      ],
+    });
+    await tx.clients.insert({
+      ...newClient(client_id, 'non_interactive', 'client_secret_basic'),
+      name: 'Development machine-to-machine client',
+      sealed_client_secret: box.seal(client_secret),
+    });
+    await tx.clientGrants.insert({ id: randomId('cgr_'), client_id, audience: DEV_API, scope: ['read:items', 'write:items'] });
+    return { client_id, client_secret, audience: DEV_API };
+  });
+}

@@ -1,0 +1,192 @@
+// JSON schemas for objects in Auth0's Management API v2 shape. The tenant file is validated with them
+// now; the /api/v2 routes declare the same schemas.
+const string = (minLength = 1, maxLength = 2048) => ({ type: 'string', minLength, maxLength }) as const;
+const strings = { type: 'array', items: string() } as const;
+const seconds = (max: number) => ({ type: 'integer', minimum: 1, maximum: max }) as const;
+
+export const tenantSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    friendly_name: string(1, 256),
+    default_audience: string(),
+    default_directory: string(1, 128),
+    session_lifetime: { type: 'number', minimum: 1, maximum: 8760 },
+    idle_session_lifetime: { type: 'number', minimum: 1, maximum: 8760 },
+    support_email: string(),
+    support_url: string(),
+    picture_url: string(),
+    allowed_logout_urls: strings,
+  },
+} as const;
+
+export const resourceServerSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['identifier'],
+  properties: {
+    identifier: string(1, 600),
+    name: string(1, 200),
+    scopes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['value'],
+        properties: { value: { type: 'string', pattern: '^[^\\s]{1,280}$' }, description: string(0, 500) },
+      },
+    },
+    signing_alg: { enum: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
+    token_lifetime: seconds(2592000),
+    token_lifetime_for_web: seconds(86400),
+    allow_offline_access: { type: 'boolean' },
+    skip_consent_for_verifiable_first_party_clients: { type: 'boolean' },
+    enforce_policies: { type: 'boolean' },
+    token_dialect: { enum: ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz'] },
+  },
+} as const;
+
+const credentialSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['credential_type', 'pem', 'alg'],
+  properties: {
+    credential_type: { const: 'public_key' },
+    name: string(0, 128),
+    pem: string(1, 16384),
+    alg: { enum: ['RS256', 'RS384', 'PS256', 'ES256'] },
+    kid: string(1, 256),
+  },
+} as const;
+
+export const clientSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['client_id'],
+  properties: {
+    client_id: { type: 'string', pattern: '^[A-Za-z0-9._~@-]{1,128}$' },
+    client_secret: string(32, 512),
+    name: string(1, 256),
+    description: string(0, 1024),
+    app_type: { enum: ['regular_web', 'spa', 'native', 'non_interactive'] },
+    token_endpoint_auth_method: { enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] },
+    grant_types: { type: 'array', uniqueItems: true, items: { type: 'string' } },
+    callbacks: strings,
+    allowed_logout_urls: strings,
+    web_origins: strings,
+    allowed_origins: strings,
+    is_first_party: { type: 'boolean' },
+    logo_uri: string(),
+    refresh_token: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        rotation_type: { enum: ['rotating', 'non-rotating'] },
+        expiration_type: { enum: ['expiring', 'non-expiring'] },
+        token_lifetime: seconds(157788000),
+        idle_token_lifetime: seconds(157788000),
+        infinite_token_lifetime: { type: 'boolean' },
+        infinite_idle_token_lifetime: { type: 'boolean' },
+        leeway: { type: 'integer', minimum: 0, maximum: 60 },
+      },
+    },
+    jwt_configuration: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { lifetime_in_seconds: seconds(2592000), alg: { const: 'RS256' } },
+    },
+    client_authentication_methods: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        private_key_jwt: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['credentials'],
+          properties: { credentials: { type: 'array', minItems: 1, maxItems: 2, items: credentialSchema } },
+        },
+      },
+    },
+  },
+} as const;
+
+export const clientGrantSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['client_id', 'audience', 'scope'],
+  properties: { client_id: string(1, 128), audience: string(1, 600), scope: strings },
+} as const;
+
+export const connectionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'strategy'],
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$' },
+    strategy: { enum: ['auth0', 'email', 'sms'] },
+    options: { type: 'object' },
+    enabled_clients: strings,
+  },
+} as const;
+
+export const userSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['connection', 'email'],
+  properties: {
+    user_id: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,200}$' },
+    connection: string(1, 128),
+    email: { type: 'string', pattern: '^[^\\s@]+@[^\\s@]+$', maxLength: 320 },
+    email_verified: { type: 'boolean' },
+    password: string(1, 1024),
+    password_hash: {
+      type: 'string',
+      // bcrypt ($2a$/$2b$/$2y$) or argon2id PHC strings, as Auth0's bulk import takes them.
+      pattern: '^(\\$2[aby]\\$\\d{2}\\$[./A-Za-z0-9]{53}|\\$argon2id\\$v=19\\$m=\\d+,t=\\d+,p=\\d+\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+)$',
+    },
+    username: string(1, 128),
+    phone_number: { type: 'string', pattern: '^\\+[1-9]\\d{1,14}$' },
+    name: string(1, 300),
+    given_name: string(1, 150),
+    family_name: string(1, 150),
+    nickname: string(1, 300),
+    picture: string(),
+    blocked: { type: 'boolean' },
+    user_metadata: { type: 'object' },
+    app_metadata: { type: 'object' },
+  },
+} as const;
+
+export const roleSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: string(1, 50),
+    description: string(0, 140),
+    permissions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['resource_server_identifier', 'permission_name'],
+        properties: { resource_server_identifier: string(1, 600), permission_name: string(1, 280) },
+      },
+    },
+    users: strings,
+  },
+} as const;
+
+export const tenantFileSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    tenant: tenantSchema,
+    resource_servers: { type: 'array', items: resourceServerSchema },
+    clients: { type: 'array', items: clientSchema },
+    client_grants: { type: 'array', items: clientGrantSchema },
+    connections: { type: 'array', items: connectionSchema },
+    users: { type: 'array', items: userSchema },
+    roles: { type: 'array', items: roleSchema },
+  },
+} as const;

@@ -1,0 +1,184 @@
+// Client authentication at the token endpoint (RFC 6749 §2.3, RFC 7523, OIDC Core §9):
+// client_secret_basic, client_secret_post, private_key_jwt, or none for public clients.
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { safeEqual } from '../crypto/random.js';
+import type { Client, ClientAssertionStore, ClientStore, TokenEndpointAuthMethod } from '../store/types.js';
+import { missingParameter, OAuthError } from './errors.js';
+
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+export const assertionAlgs = ['RS256', 'RS384', 'PS256', 'ES256'] as const;
+/** AUTH0-WIRE.md: an assertion lives at most five minutes. */
+const MAX_ASSERTION_LIFETIME_S = 300;
+const CLOCK_TOLERANCE_S = 5;
+
+export interface ClientAuthDeps {
+  clients: ClientStore;
+  clientAssertions: ClientAssertionStore;
+  box: SecretBox;
+  issuer: string;
+  tokenEndpoint: string;
+  /** The operator's client (GATEHOUSE_ADMIN_CLIENT_ID) accepts its secret in the header or the body. */
+  adminClientId: string | undefined;
+  now: () => number;
+}
+
+export interface ClientAuthParams {
+  client_id?: string;
+  client_secret?: string;
+  client_assertion?: string;
+  client_assertion_type?: string;
+}
+
+export interface AuthenticatedClient {
+  client: Client;
+  method: TokenEndpointAuthMethod;
+}
+
+interface Presented {
+  method: TokenEndpointAuthMethod;
+  clientId: string;
+  secret?: string;
+  assertion?: string;
+}
+
+/** RFC 6749 §2.3.1: the Basic user and password are form-urlencoded before base64. */
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replaceAll('+', ' '));
+}
+
+function parseBasic(header: string): { clientId: string; secret: string } {
+  const match = /^Basic ([A-Za-z0-9+/=._~-]+)\s*$/i.exec(header);
+  if (!match) throw new OAuthError('invalid_request', 'Malformed Authorization header');
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw new OAuthError('invalid_request', 'Malformed Authorization header');
+  try {
+    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw new OAuthError('invalid_request', 'Malformed Authorization header');
+  }
+}
+
+function presentedCredentials(authorization: string | undefined, params: ClientAuthParams): Presented {
+  const used = [authorization !== undefined, params.client_secret !== undefined, params.client_assertion !== undefined || params.client_assertion_type !== undefined];
+  // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
+  if (used.filter(Boolean).length > 1) {
+    throw new OAuthError('invalid_request', 'Only one client authentication method may be used per request');
+  }
+  if (authorization !== undefined) {
+    const { clientId, secret } = parseBasic(authorization);
+    if (params.client_id !== undefined && params.client_id !== clientId) {
+      throw new OAuthError('invalid_request', 'client_id does not match the Authorization header');
+    }
+    return { method: 'client_secret_basic', clientId, secret };
+  }
+  if (params.client_assertion !== undefined || params.client_assertion_type !== undefined) {
+    if (params.client_assertion_type === undefined) throw missingParameter('client_assertion_type');
+    if (params.client_assertion_type !== JWT_BEARER_ASSERTION) {
+      throw new OAuthError('invalid_request', `client_assertion_type must be ${JWT_BEARER_ASSERTION}`);
+    }
+    if (!params.client_assertion) throw missingParameter('client_assertion');
+    let sub: unknown;
+    try {
+      sub = decodeJwt(params.client_assertion).sub;
+    } catch {
+      throw new OAuthError('invalid_request', 'client_assertion is not a valid JWT');
+    }
+    if (typeof sub !== 'string' || !sub) throw new OAuthError('invalid_client', 'Client assertion has no sub claim');
+    if (params.client_id !== undefined && params.client_id !== sub) {
+      throw new OAuthError('invalid_request', 'client_id does not match the client assertion');
+    }
+    return { method: 'private_key_jwt', clientId: sub, assertion: params.client_assertion };
+  }
+  if (!params.client_id) throw missingParameter('client_id');
+  if (params.client_secret !== undefined) return { method: 'client_secret_post', clientId: params.client_id, secret: params.client_secret };
+  return { method: 'none', clientId: params.client_id };
+}
+
+const importedKeys = new Map<string, KeyObject>();
+
+/** Parsed public keys, by PEM: a pure function's cache, so it is safe for every process to keep its own. */
+function publicKey(pem: string): KeyObject {
+  let key = importedKeys.get(pem);
+  if (!key) {
+    if (importedKeys.size > 10_000) importedKeys.clear();
+    key = createPublicKey(pem);
+    importedKeys.set(pem, key);
+  }
+  return key;
+}
+
+async function verifyAssertion(client: Client, assertion: string, deps: ClientAuthDeps, fail: (why: string) => OAuthError) {
+  let header;
+  try {
+    header = decodeProtectedHeader(assertion);
+  } catch {
+    throw fail('Client assertion header is malformed');
+  }
+  const credentials = (client.client_authentication_methods?.private_key_jwt?.credentials ?? []).filter(
+    (c) => c.alg === header.alg && (header.kid === undefined || c.kid === undefined || c.kid === header.kid),
+  );
+  if (!credentials.length) throw fail(`No registered credential for alg ${String(header.alg)}`);
+  for (const credential of credentials) {
+    try {
+      const { payload } = await jwtVerify(assertion, publicKey(credential.pem), {
+        algorithms: [credential.alg],
+        issuer: client.client_id,
+        subject: client.client_id,
+        requiredClaims: ['exp', 'jti'],
+        clockTolerance: CLOCK_TOLERANCE_S,
+        currentDate: new Date(deps.now()),
+      });
+      // AUTH0-WIRE.md: aud is the issuer (with its trailing /) or the token endpoint, nothing else.
+      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (!audiences.length || !audiences.every((a) => a === deps.issuer || a === deps.tokenEndpoint)) {
+        throw fail(`Client assertion aud must be ${deps.issuer} or ${deps.tokenEndpoint}`);
+      }
+      const issuedAt = payload.iat ?? Math.floor(deps.now() / 1000);
+      if (payload.exp! - issuedAt > MAX_ASSERTION_LIFETIME_S) {
+        throw fail('Client assertion lifetime exceeds 5 minutes');
+      }
+      if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 256) throw fail('Client assertion jti is invalid');
+      const fresh = await deps.clientAssertions.remember(client.client_id, payload.jti, payload.exp! * 1000 + CLOCK_TOLERANCE_S * 1000);
+      if (!fresh) throw fail('Client assertion jti has already been used');
+      return;
+    } catch (error) {
+      if (error instanceof OAuthError) throw error;
+      if (error instanceof joseErrors.JWTExpired) throw fail('Client assertion has expired');
+      if (error instanceof joseErrors.JWTClaimValidationFailed) throw fail(`Client assertion ${error.claim} claim is invalid`);
+      // A signature that does not verify with this credential: try the next one.
+    }
+  }
+  throw fail('Client assertion signature is invalid');
+}
+
+export async function authenticateClient(
+  authorization: string | undefined,
+  params: ClientAuthParams,
+  deps: ClientAuthDeps,
+): Promise<AuthenticatedClient> {
+  const presented = presentedCredentials(authorization, params);
+  // RFC 6749 §5.2: a client that tried Basic gets a WWW-Authenticate challenge back.
+  const headers = presented.method === 'client_secret_basic' ? { 'WWW-Authenticate': 'Basic realm="Gatehouse", charset="UTF-8"' } : undefined;
+  const fail = (why: string) => new OAuthError('invalid_client', 'Client authentication failed', { cause: why, headers });
+
+  const client = await deps.clients.get(presented.clientId);
+  if (!client) throw fail('unknown client');
+  const registered = client.token_endpoint_auth_method;
+  const secretMethods = ['client_secret_basic', 'client_secret_post'];
+  const acceptable =
+    registered === presented.method ||
+    (client.client_id === deps.adminClientId && secretMethods.includes(registered) && secretMethods.includes(presented.method));
+  if (!acceptable) throw fail(`client uses ${registered}, request used ${presented.method}`);
+
+  if (presented.method === 'private_key_jwt') {
+    await verifyAssertion(client, presented.assertion!, deps, (why) => new OAuthError('invalid_client', why));
+  } else if (presented.method !== 'none') {
+    if (!client.sealed_client_secret || !safeEqual(deps.box.open(client.sealed_client_secret), presented.secret!)) {
+      throw fail('wrong client secret');
+    }
+  }
+  return { client, method: presented.method };
+}

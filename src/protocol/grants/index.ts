@@ -1,0 +1,19 @@
+import { clientCredentials } from './client-credentials.js';
+import type { Grant } from './types.js';
+
+/** SPEC.md §2: every grant_type name Gatehouse knows, built or not yet. */
+export const grantTypeNames = [
+  'authorization_code',
+  'client_credentials',
+  'password',
+  'http://auth0.com/oauth/grant-type/password-realm',
+  'refresh_token',
+  'http://auth0.com/oauth/grant-type/passwordless/otp',
+  'urn:ietf:params:oauth:grant-type:device_code',
+] as const;
+
+/** Auth0's names for a client's grant_types: the token grants plus implicit. */
+export const clientGrantTypeNames: readonly string[] = [...grantTypeNames, 'implicit'];
+
+/** The grants this server can issue tokens for today, by grant_type. */
+export const grants = new Map<string, Grant>([clientCredentials].map((g) => [g.grantType, g]));

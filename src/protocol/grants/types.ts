@@ -1,0 +1,31 @@
+import type { SecretBox } from '../../crypto/secret-box.js';
+import type { Client, Stores } from '../../store/types.js';
+import type { Keyring } from '../keys.js';
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  scope: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+/** What a grant handler is given: the request's parameters, the authenticated client, and its dependencies. */
+export interface GrantContext {
+  params: Readonly<Record<string, string | undefined>>;
+  client: Client;
+  stores: Pick<Stores, 'tenant' | 'resourceServers' | 'clientGrants'>;
+  keyring: Keyring;
+  box: SecretBox;
+  issuer: string;
+  now: () => number;
+}
+
+export interface Grant {
+  /** The grant_type value, Auth0's URN for Auth0's own grants. */
+  grantType: string;
+  /** Parameters this grant reads, besides grant_type and client authentication. */
+  parameters: readonly string[];
+  handle(ctx: GrantContext): Promise<TokenResponse>;
+}

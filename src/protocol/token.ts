@@ -1,0 +1,31 @@
+// POST /oauth/token without HTTP: check grant_type, authenticate the client, check the client may use
+// the grant, then dispatch to the grant's handler (STYLE.md "How a token request flows").
+import { authenticateClient, type ClientAuthDeps } from './client-auth.js';
+import { missingParameter, OAuthError } from './errors.js';
+import { grants, grantTypeNames } from './grants/index.js';
+import type { GrantContext, TokenResponse } from './grants/types.js';
+
+export interface TokenRequest {
+  params: Readonly<Record<string, string | undefined>>;
+  authorization: string | undefined;
+}
+
+export type TokenDeps = ClientAuthDeps & Omit<GrantContext, 'params' | 'client'>;
+
+const known = new Set<string>(grantTypeNames);
+
+export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
+  const { params } = request;
+  const grantType = params.grant_type;
+  // SPEC.md §2: grant_type is checked against the known names before anything else.
+  if (!grantType) throw missingParameter('grant_type');
+  if (!known.has(grantType)) throw new OAuthError('unsupported_grant_type', `Unsupported grant type: ${grantType}`);
+
+  const { client } = await authenticateClient(request.authorization, params, deps);
+  if (!client.grant_types.includes(grantType)) {
+    throw new OAuthError('unauthorized_client', `Grant type '${grantType}' not allowed for the client.`);
+  }
+  const grant = grants.get(grantType);
+  if (!grant) throw new OAuthError('unsupported_grant_type', `Grant type '${grantType}' is not available on this server yet`);
+  return grant.handle({ ...deps, params, client });
+}

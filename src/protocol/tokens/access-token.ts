@@ -1,0 +1,44 @@
+// JWT access tokens in Auth0's profile (typ JWT, azp, gty) or RFC 9068's (typ at+jwt, no azp, no gty),
+// chosen by the API's token_dialect. SPEC.md §5, AUTH0-WIRE.md "Tokens".
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { ResourceServer } from '../../store/types.js';
+import type { Keyring } from '../keys.js';
+
+export interface AccessTokenClaims {
+  issuer: string;
+  subject: string;
+  clientId: string;
+  resourceServer: ResourceServer;
+  /** Extra audiences after the API identifier (`<issuer>userinfo` when openid was granted). */
+  extraAudiences?: string[];
+  scope: string[];
+  /** Set for the *_authz dialects. */
+  permissions?: string[];
+  /** Auth0's grant type claim: client-credentials, password, refresh_token, … */
+  gty?: string;
+  lifetime: number;
+}
+
+export async function signAccessToken(keyring: Keyring, claims: AccessTokenClaims, nowMs: number): Promise<string> {
+  const rs = claims.resourceServer;
+  const rfc9068 = rs.token_dialect.startsWith('rfc9068_profile');
+  const authz = rs.token_dialect.endsWith('_authz');
+  const iat = Math.floor(nowMs / 1000);
+  const aud = claims.extraAudiences?.length ? [rs.identifier, ...claims.extraAudiences] : rs.identifier;
+  const payload: Record<string, unknown> = {
+    iss: claims.issuer,
+    sub: claims.subject,
+    aud,
+    iat,
+    exp: iat + claims.lifetime,
+    jti: randomUUID(),
+    client_id: claims.clientId,
+  };
+  if (!rfc9068) payload.azp = claims.clientId;
+  if (claims.scope.length) payload.scope = claims.scope.join(' ');
+  if (authz) payload.permissions = claims.permissions ?? [];
+  if (!rfc9068 && claims.gty) payload.gty = claims.gty;
+  const { kid, alg, key } = await keyring.signingKey(rs.signing_alg);
+  return new SignJWT(payload).setProtectedHeader({ alg, typ: rfc9068 ? 'at+jwt' : 'JWT', kid }).sign(key);
+}

@@ -1,0 +1,68 @@
+import type { Selectable } from 'kysely';
+import type { Client, ClientStore, Patch } from '../types.js';
+import { bool, int, parse, text, toColumns } from './columns.js';
+import type { Executor } from './db.js';
+import type { ClientTable } from './schema.js';
+
+const convert = {
+  is_first_party: int,
+  grant_types: text,
+  callbacks: text,
+  allowed_logout_urls: text,
+  web_origins: text,
+  allowed_origins: text,
+  refresh_token: text,
+  jwt_configuration: text,
+  client_authentication_methods: (v: unknown) => (v === null ? null : text(v)),
+};
+
+function columns(patch: Patch<Client>): Record<string, unknown> {
+  const { sealed_client_secret, ...rest } = patch;
+  const out = toColumns(rest, convert);
+  if (sealed_client_secret !== undefined) out.client_secret = sealed_client_secret;
+  return out;
+}
+
+function fromRow(row: Selectable<ClientTable>): Client {
+  return {
+    client_id: row.client_id,
+    name: row.name,
+    description: row.description,
+    app_type: row.app_type as Client['app_type'],
+    token_endpoint_auth_method: row.token_endpoint_auth_method as Client['token_endpoint_auth_method'],
+    sealed_client_secret: row.client_secret,
+    is_first_party: bool(row.is_first_party),
+    grant_types: parse(row.grant_types),
+    callbacks: parse(row.callbacks),
+    allowed_logout_urls: parse(row.allowed_logout_urls),
+    web_origins: parse(row.web_origins),
+    allowed_origins: parse(row.allowed_origins),
+    logo_uri: row.logo_uri,
+    refresh_token: parse(row.refresh_token),
+    jwt_configuration: parse(row.jwt_configuration),
+    client_authentication_methods: row.client_authentication_methods === null ? null : parse(row.client_authentication_methods),
+  };
+}
+
+export function clientStore(db: Executor, now: () => number): ClientStore {
+  return {
+    async get(clientId) {
+      const row = await db.selectFrom('clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      return row && fromRow(row);
+    },
+    async insert(client) {
+      const at = now();
+      await db
+        .insertInto('clients')
+        .values({ client_id: client.client_id, ...columns(client), created_at: at, updated_at: at } as ClientTable)
+        .execute();
+    },
+    async update(clientId, patch) {
+      await db.updateTable('clients').set({ ...columns(patch), updated_at: now() }).where('client_id', '=', clientId).execute();
+    },
+    async count() {
+      const row = await db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { sql } from 'kysely';
+import type { Store, Stores } from '../types.js';
+import { clientAssertionStore } from './client-assertions.js';
+import { clientGrantStore } from './client-grants.js';
+import { clientStore } from './clients.js';
+import { connectionStore } from './connections.js';
+import { type Connection, type Executor, takeLock } from './db.js';
+import { resourceServerStore } from './resource-servers.js';
+import { roleStore } from './roles.js';
+import { signingKeyStore } from './signing-keys.js';
+import { tenantStore } from './tenant.js';
+import { userStore } from './users.js';
+
+function stores(db: Executor, now: () => number): Stores {
+  return {
+    tenant: tenantStore(db, now),
+    clients: clientStore(db, now),
+    resourceServers: resourceServerStore(db, now),
+    clientGrants: clientGrantStore(db, now),
+    connections: connectionStore(db, now),
+    users: userStore(db, now),
+    roles: roleStore(db, now),
+    signingKeys: signingKeyStore(db),
+    clientAssertions: clientAssertionStore(db, now),
+  };
+}
+
+export function createStore(connection: Connection, now: () => number = Date.now): Store {
+  const { db } = connection;
+  return {
+    ...stores(db, now),
+    dialect: connection.dialect,
+    transaction(lock, fn) {
+      return db.transaction().execute(async (tx) => {
+        if (lock) await takeLock(tx, lock);
+        return fn(stores(tx, now));
+      });
+    },
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,49 @@
+import type { Selectable } from 'kysely';
+import type { Patch, ResourceServer, ResourceServerStore } from '../types.js';
+import { bool, int, parse, text, toColumns } from './columns.js';
+import type { Executor } from './db.js';
+import type { ResourceServerTable } from './schema.js';
+
+const convert = {
+  scopes: text,
+  allow_offline_access: int,
+  skip_consent_for_verifiable_first_party_clients: int,
+  enforce_policies: int,
+  is_system: int,
+};
+
+function fromRow(row: Selectable<ResourceServerTable>): ResourceServer {
+  return {
+    id: row.id,
+    identifier: row.identifier,
+    name: row.name,
+    scopes: parse(row.scopes),
+    signing_alg: row.signing_alg as ResourceServer['signing_alg'],
+    token_lifetime: row.token_lifetime,
+    token_lifetime_for_web: row.token_lifetime_for_web,
+    allow_offline_access: bool(row.allow_offline_access),
+    skip_consent_for_verifiable_first_party_clients: bool(row.skip_consent_for_verifiable_first_party_clients),
+    enforce_policies: bool(row.enforce_policies),
+    token_dialect: row.token_dialect as ResourceServer['token_dialect'],
+    is_system: bool(row.is_system),
+  };
+}
+
+export function resourceServerStore(db: Executor, now: () => number): ResourceServerStore {
+  return {
+    async getByIdentifier(identifier) {
+      const row = await db.selectFrom('resource_servers').selectAll().where('identifier', '=', identifier).executeTakeFirst();
+      return row && fromRow(row);
+    },
+    async insert(resourceServer) {
+      const at = now();
+      await db
+        .insertInto('resource_servers')
+        .values({ ...toColumns(resourceServer, convert), created_at: at, updated_at: at } as ResourceServerTable)
+        .execute();
+    },
+    async update(id, patch: Patch<ResourceServer>) {
+      await db.updateTable('resource_servers').set({ ...toColumns(patch, convert), updated_at: now() }).where('id', '=', id).execute();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+// Typed tables. Booleans are 0/1 integers and timestamps epoch milliseconds in both dialects, and
+// JSON values are text, so SQLite and PostgreSQL rows read the same.
+import type { ColumnType, Generated } from 'kysely';
+
+type Json = string;
+type Bool = number;
+type Millis = number;
+
+export interface TenantTable {
+  id: number;
+  settings: Json;
+  updated_at: Millis;
+}
+
+export interface ResourceServerTable {
+  id: string;
+  identifier: string;
+  name: string;
+  scopes: Json;
+  signing_alg: string;
+  token_lifetime: number;
+  token_lifetime_for_web: number;
+  allow_offline_access: Bool;
+  skip_consent_for_verifiable_first_party_clients: Bool;
+  enforce_policies: Bool;
+  token_dialect: string;
+  is_system: Bool;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ClientTable {
+  client_id: string;
+  name: string;
+  description: string;
+  app_type: string;
+  token_endpoint_auth_method: string;
+  /** Sealed with the master secret (crypto/secret-box.ts); null for public clients. */
+  client_secret: string | null;
+  is_first_party: Bool;
+  grant_types: Json;
+  callbacks: Json;
+  allowed_logout_urls: Json;
+  web_origins: Json;
+  allowed_origins: Json;
+  logo_uri: string | null;
+  refresh_token: Json;
+  jwt_configuration: Json;
+  client_authentication_methods: Json | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ClientGrantTable {
+  id: string;
+  client_id: string;
+  audience: string;
+  scope: Json;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ConnectionTable {
+  id: string;
+  name: string;
+  strategy: string;
+  options: Json;
+  enabled_clients: Json;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface UserTable {
+  user_id: string;
+  connection: string;
+  email: string | null;
+  email_verified: Bool;
+  username: string | null;
+  phone_number: string | null;
+  name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  nickname: string | null;
+  picture: string | null;
+  password_hash: string | null;
+  user_metadata: Json;
+  app_metadata: Json;
+  blocked: Bool;
+  logins_count: number;
+  last_login: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface RoleTable {
+  id: string;
+  name: string;
+  description: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface RolePermissionTable {
+  role_id: string;
+  resource_server_identifier: string;
+  permission_name: string;
+}
+
+export interface UserRoleTable {
+  user_id: string;
+  role_id: string;
+}
+
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  /** next → current → previous → revoked */
+  status: string;
+  public_jwk: Json;
+  /** The private JWK, sealed with the master secret. */
+  private_jwk: string;
+  created_at: Millis;
+  current_since: Millis | null;
+  previous_since: Millis | null;
+  revoked_at: Millis | null;
+}
+
+export interface ClientAssertionJtiTable {
+  client_id: string;
+  jti: string;
+  expires_at: Millis;
+}
+
+/** One row per named lock; a transaction that updates the row first holds it until commit, on both dialects. */
+export interface LockTable {
+  name: string;
+  n: ColumnType<number, number, number>;
+}
+
+export interface Database {
+  tenant: TenantTable;
+  resource_servers: ResourceServerTable;
+  clients: ClientTable;
+  client_grants: ClientGrantTable;
+  connections: ConnectionTable;
+  users: UserTable;
+  roles: RoleTable;
+  role_permissions: RolePermissionTable;
+  user_roles: UserRoleTable;
+  signing_keys: SigningKeyTable;
+  client_assertion_jtis: ClientAssertionJtiTable;
+  locks: LockTable;
+}
+
+export type { Generated };
