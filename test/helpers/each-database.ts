@@ -1,0 +1,24 @@
+import { after, before, describe } from 'node:test';
+import { type DatabaseKind, databaseKinds, type TestDatabase } from './databases.js';
+
+/**
+ * describe(`… on SQLite`) and describe(`… on PostgreSQL`) with a fresh database each; `db()` gives the
+ * current one inside the suite.
+ */
+export function forEachDatabase(title: string, body: (db: () => TestDatabase, kind: DatabaseKind) => void) {
+  for (const kind of databaseKinds) {
+    describe(`${title} on ${kind.name}`, { skip: kind.skip }, () => {
+      let database: TestDatabase | undefined;
+      before(async () => {
+        database = await kind.create();
+      });
+      after(async () => {
+        await database?.drop();
+      });
+      body(() => {
+        if (!database) throw new Error('database not created yet: call db() inside a hook or test');
+        return database;
+      }, kind);
+    });
+  }
+}

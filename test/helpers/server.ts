@@ -1,0 +1,73 @@
+// Starts a real Gatehouse on a free loopback port, the way `npm start` does but in-process.
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { buildApp, type Gatehouse } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { serializers } from '../../src/http/log.js';
+
+export const TEST_SECRET = 'test-master-secret-0123456789-abcdefghijklmnop';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningGatehouse {
+  issuer: string;
+  config: Config;
+  gatehouse: Gatehouse;
+  url(path: string): string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  databaseUrl: string;
+  /** A tenant file: an object is written as JSON; a string is written as is, named by `tenantFileName`. */
+  tenant?: object | string;
+  tenantFileName?: string;
+  env?: Record<string, string>;
+  port?: number;
+}
+
+export function writeTenantFile(tenant: object | string, name = 'tenant.json'): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'gatehouse-tenant-')), name);
+  writeFileSync(path, typeof tenant === 'string' ? tenant : JSON.stringify(tenant, null, 2));
+  return path;
+}
+
+export function testConfig(options: StartOptions, port: number): Config {
+  const env: Record<string, string> = {
+    GATEHOUSE_PORT: String(port),
+    GATEHOUSE_HOST: '127.0.0.1',
+    GATEHOUSE_ISSUER: `http://127.0.0.1:${port}/`,
+    GATEHOUSE_DATABASE_URL: options.databaseUrl,
+    GATEHOUSE_SECRET: TEST_SECRET,
+    GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_TEST_LOG_LEVEL ?? 'silent',
+    ...(options.tenant !== undefined ? { GATEHOUSE_BOOTSTRAP: writeTenantFile(options.tenant, options.tenantFileName) } : {}),
+    ...options.env,
+  };
+  return loadConfig(env);
+}
+
+export async function startGatehouse(options: StartOptions): Promise<RunningGatehouse> {
+  const port = options.port ?? (await freePort());
+  const config = testConfig(options, port);
+  const gatehouse = await buildApp(config, { logger: pino({ level: config.logLevel, serializers }) });
+  await gatehouse.app.listen({ port, host: '127.0.0.1' });
+  return {
+    issuer: config.issuer,
+    config,
+    gatehouse,
+    url: (path) => new URL(path.replace(/^\//, ''), config.issuer).toString(),
+    close: () => gatehouse.close(),
+  };
+}
