@@ -2,7 +2,7 @@
 // so tests and worker processes start the very same app.
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 
 import { type Config, endpoints } from './config.js';
 import { resolveMasterSecret } from './crypto/master-secret.js';
@@ -19,14 +19,14 @@ import {
 import { ensureSigningKeys, Keyring } from './protocol/keys.js';
 import { migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
-import type { Store } from './store/types.js';
+import { type CachedStore, createCachedStore } from './store/cache.js';
 
 /** The OAuth 2.0 body limit (SPEC.md §2); /api/v2 will take 1 MiB. */
 export const OAUTH_BODY_LIMIT = 64 * 1024;
 
 export interface Gatehouse {
   app: FastifyInstance;
-  store: Store;
+  store: CachedStore;
   keyring: Keyring;
   box: SecretBox;
   /** Set on the start that created the development client: the banner shows it once. */
@@ -39,14 +39,16 @@ export interface Gatehouse {
 export interface BuildOptions {
   logger: FastifyBaseLogger;
   now?: () => number;
+  /** The tenant was prepared already (by the cluster primary): do not apply start-up writes again. */
+  prepared?: boolean;
 }
 
 /** Opens the database, migrates it and loads the tenant: everything but HTTP. Also used by the CLI. */
-export async function openTenant(config: Config, now: () => number = Date.now) {
+export async function openTenant(config: Config, now: () => number = Date.now, options = { migrate: true }) {
   const connection = openDatabase(config.databaseUrl);
   const store = createStore(connection, now);
   try {
-    await migrate(connection);
+    if (options.migrate) await migrate(connection);
     const master = resolveMasterSecret(config.secret, connection.sqliteFile);
     const box = createSecretBox(master.secret);
     const keyring = new Keyring(store, box, now);
@@ -61,22 +63,40 @@ export async function openTenant(config: Config, now: () => number = Date.now) {
   }
 }
 
-export async function buildApp(config: Config, options: BuildOptions): Promise<Gatehouse> {
-  const now = options.now ?? Date.now;
+export interface PreparedTenant {
+  developmentTenant?: DevelopmentTenant;
+  generatedSecretPath?: string;
+}
+
+/**
+ * Every write a start makes, before any request is served: migrations, keys, the Management API, the
+ * tenant file, the operator's client, the development client. The cluster primary runs it once and its
+ * workers then build the app with `prepared: true`.
+ */
+export async function prepareTenant(config: Config, now: () => number = Date.now): Promise<PreparedTenant> {
   const urls = endpoints(config.issuer);
-  const { store, box, keyring, generatedSecretPath } = await openTenant(config, now);
-  let developmentTenant: DevelopmentTenant | undefined;
+  const { store, box, generatedSecretPath } = await openTenant(config, now);
   try {
     await ensureManagementApi(store, urls.managementAudience);
+    let developmentTenant: DevelopmentTenant | undefined;
     if (config.bootstrapPath) await applyTenantFileAtStart(store, config.bootstrapPath, box, urls.managementAudience, now);
     else developmentTenant = await seedDevelopmentTenant(store, box);
     if (config.adminClientId && config.adminClientSecret) {
       await upsertAdminClient(store, config.adminClientId, config.adminClientSecret, box, urls.managementAudience);
     }
-  } catch (error) {
+    return { developmentTenant, generatedSecretPath };
+  } finally {
     await store.close();
-    throw error;
   }
+}
+
+export async function buildApp(config: Config, options: BuildOptions): Promise<Gatehouse> {
+  const now = options.now ?? Date.now;
+  const urls = endpoints(config.issuer);
+  const prepared = options.prepared ? {} : await prepareTenant(config, now);
+  const opened = await openTenant(config, now, { migrate: !options.prepared });
+  const { box, keyring } = opened;
+  const store = createCachedStore(opened.store, now);
 
   const app = Fastify({
     loggerInstance: options.logger,
@@ -85,9 +105,13 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // One log line per request (below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
   });
-  app.setReplySerializer((payload) => JSON.stringify(payload));
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
   addSecurityHeaders(app, config.issuer.startsWith('https:'));
   healthRoute(app, store, keyring);
   wellKnownRoutes(app, config.issuer, keyring);
@@ -112,5 +136,5 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
 
   app.addHook('onClose', async () => store.close());
   await app.ready();
-  return { app, store, keyring, box, developmentTenant, generatedSecretPath, close: () => app.close() };
+  return { app, store, keyring, box, ...prepared, close: () => app.close() };
 }

@@ -1,6 +1,12 @@
-// Starts the server: build the app, listen, print the banner, drain on SIGTERM/SIGINT.
+// `gatehouse start`: the cluster primary prepares the tenant once (migrations, keys, tenant file), forks
+// GATEHOUSE_WORKERS workers that serve one port over the same database, replaces a worker that dies,
+// and on SIGTERM/SIGINT lets every worker drain its in-flight requests before exiting.
+//
+//   primary:  prepareTenant ──> fork N ──> all listening ──> banner ──> (worker exit ──> fork again)
+//   worker:   buildApp(prepared) ──> listen ──> … ──> SIGTERM / 'shutdown' ──> close (drain) ──> exit 0
+import cluster, { type Worker } from 'node:cluster';
 import pino from 'pino';
-import { buildApp, type Gatehouse } from './app.js';
+import { buildApp, prepareTenant } from './app.js';
 import { type Config, endpoints } from './config.js';
 import { serializers } from './http/log.js';
 import type { DevelopmentTenant } from './management/bootstrap.js';
@@ -10,11 +16,11 @@ export function createLogger(config: Pick<Config, 'logLevel'>) {
 }
 
 /** Plain text, printed once: the only place a generated secret is ever shown (SPEC.md §1). */
-export function banner(config: Config, dev: DevelopmentTenant | undefined): string {
+export function banner(config: Config, workers: number, dev: DevelopmentTenant | undefined): string {
   const urls = endpoints(config.issuer);
   const lines = [
     '',
-    `Gatehouse is listening on ${config.host}:${config.port}`,
+    `Gatehouse is listening on ${config.host}:${config.port} (${workers} worker${workers === 1 ? '' : 's'})`,
     `  issuer:     ${config.issuer}`,
     `  discovery:  ${urls.discovery}`,
   ];
@@ -34,23 +40,16 @@ export function banner(config: Config, dev: DevelopmentTenant | undefined): stri
   return lines.join('\n') + '\n\n';
 }
 
-export async function startServer(config: Config): Promise<Gatehouse> {
-  const logger = createLogger(config);
-  const gatehouse = await buildApp(config, { logger });
-  if (gatehouse.generatedSecretPath) {
-    logger.warn(
-      { path: gatehouse.generatedSecretPath },
-      'GATEHOUSE_SECRET is not set: generated a master secret beside the database. Keep it with the database; without it the stored keys cannot be read.',
-    );
-  }
-  await gatehouse.app.listen({ port: config.port, host: config.host });
-  process.stdout.write(banner(config, gatehouse.developmentTenant));
+const SHUTDOWN = 'gatehouse:shutdown';
+const STOP_TIMEOUT_MS = 15_000;
 
+async function runWorker(config: Config): Promise<void> {
+  const logger = createLogger(config);
+  const gatehouse = await buildApp(config, { logger, prepared: true });
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = () => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'draining in-flight requests');
     gatehouse.close().then(
       () => process.exit(0),
       (error) => {
@@ -59,7 +58,79 @@ export async function startServer(config: Config): Promise<Gatehouse> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
-  return gatehouse;
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('message', (message) => message === SHUTDOWN && stop());
+  await gatehouse.app.listen({ port: config.port, host: config.host });
+}
+
+async function runPrimary(config: Config): Promise<void> {
+  const logger = createLogger(config);
+  const prepared = await prepareTenant(config);
+  if (prepared.generatedSecretPath) {
+    logger.warn(
+      { path: prepared.generatedSecretPath },
+      'GATEHOUSE_SECRET is not set: generated a master secret beside the database. Keep it with the database; without it the stored keys cannot be read.',
+    );
+  }
+
+  let stopping = false;
+  let started = false;
+  const recentExits: number[] = [];
+  const fork = () => cluster.fork();
+
+  const stop = (signal: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining in-flight requests');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.send(SHUTDOWN);
+    const timer = setTimeout(() => {
+      logger.error('workers did not stop in time; killing them');
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGKILL');
+      process.exit(1);
+    }, STOP_TIMEOUT_MS);
+    timer.unref();
+    const exitWhenDone = () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code);
+    };
+    cluster.on('exit', exitWhenDone);
+    exitWhenDone();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  cluster.on('exit', (worker: Worker, exitCode, signal) => {
+    if (stopping) return;
+    if (!started) {
+      // A worker that could not start (port taken, database gone): the others cannot either.
+      process.stderr.write(`gatehouse: a worker failed to start (exit ${exitCode ?? signal}); see the message above\n`);
+      stop('startup failure', 1);
+      return;
+    }
+    const now = Date.now();
+    recentExits.push(now);
+    while (recentExits.length && recentExits[0] < now - 60_000) recentExits.shift();
+    logger.error({ worker: worker.process.pid, exitCode, signal }, 'worker died; starting a new one');
+    if (recentExits.length > 10) {
+      logger.fatal('workers keep dying (more than 10 in a minute); stopping');
+      stop('crash loop', 1);
+      return;
+    }
+    fork();
+  });
+
+  let listening = 0;
+  await new Promise<void>((resolve) => {
+    cluster.on('listening', () => {
+      if (++listening === config.workers) resolve();
+    });
+    for (let i = 0; i < config.workers; i++) fork();
+  });
+  started = true;
+  process.stdout.write(banner(config, config.workers, prepared.developmentTenant));
+}
+
+export async function start(config: Config): Promise<void> {
+  if (cluster.isPrimary) await runPrimary(config);
+  else await runWorker(config);
 }

@@ -5,7 +5,7 @@ import { openTenant } from '../app.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { TenantFileError } from '../management/tenant-file.js';
 import { KeyDecryptionError, revokeSigningKey, rotateSigningKeys } from '../protocol/keys.js';
-import { startServer } from '../main.js';
+import { start } from '../main.js';
 
 const usage = `Usage:
   gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--bootstrap FILE] …
@@ -41,7 +41,7 @@ async function keys(action: string | undefined, rest: string[]) {
 
 async function main(argv: string[]) {
   const [command, ...rest] = argv;
-  if (command === undefined || command === 'start') return void (await startServer(loadConfig(process.env, rest)));
+  if (command === undefined || command === 'start') return start(loadConfig(process.env, rest));
   if (command === 'keys') return keys(rest[0], rest.slice(1));
   if (command === 'help' || command === '--help' || command === '-h') return console.log(usage);
   throw new ConfigError(`Unknown command "${command}"\n${usage}`);

@@ -4,6 +4,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { DecryptionError, type SecretBox } from '../crypto/secret-box.js';
+import { encodeHeader } from './tokens/sign.js';
 import type { SigningAlg, SigningKey, Store, Stores } from '../store/types.js';
 
 export const signingAlgs: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -14,7 +15,11 @@ export interface ActiveKey {
   kid: string;
   alg: SigningAlg;
   key: KeyObject;
+  /** The encoded protected header for each JWT typ we issue, made once when the key is loaded. */
+  headers: Readonly<Record<string, string>>;
 }
+
+const jwtTypes = ['JWT', 'at+jwt'] as const;
 
 export interface PublishedJwk extends JWK {
   kid: string;
@@ -42,6 +47,10 @@ async function newKey(alg: SigningAlg, box: SecretBox, status: 'current' | 'next
 
 /** Creates whatever current/next keys are missing. Safe when several instances start at once. */
 export async function ensureSigningKeys(store: Store, box: SecretBox, now: () => number): Promise<void> {
+  const complete = (keys: SigningKey[]) =>
+    signingAlgs.every((alg) => ['current', 'next'].every((status) => keys.some((k) => k.alg === alg && k.status === status)));
+  // The usual case, without taking the lock (which would tell every cache that something changed).
+  if (complete(await store.signingKeys.listPublished())) return;
   await store.transaction('signing_keys', async (tx) => {
     const keys = await tx.signingKeys.listPublished();
     for (const alg of signingAlgs) {
@@ -101,7 +110,7 @@ export class Keyring {
   private published: SigningKey[] = [];
   private jwks: { keys: PublishedJwk[] } = { keys: [] };
   private readonly active = new Map<SigningAlg, ActiveKey>();
-  private readonly decrypted = new Map<string, KeyObject>();
+  private readonly decrypted = new Map<string, ActiveKey>();
   private loadedAt = -Infinity;
   private loading: Promise<void> | undefined;
 
@@ -118,8 +127,8 @@ export class Keyring {
     const active = new Map<SigningAlg, ActiveKey>();
     for (const key of published) {
       if (key.status !== 'current') continue;
-      let object = this.decrypted.get(key.kid);
-      if (!object) {
+      let activeKey = this.decrypted.get(key.kid);
+      if (!activeKey) {
         let jwk: JWK;
         try {
           jwk = JSON.parse(this.box.open(key.sealed_private_jwk));
@@ -133,10 +142,12 @@ export class Keyring {
           }
           throw error;
         }
-        object = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
-        this.decrypted.set(key.kid, object);
+        const object = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+        const headers = Object.fromEntries(jwtTypes.map((typ) => [typ, encodeHeader(key.alg, key.kid, typ)]));
+        activeKey = { kid: key.kid, alg: key.alg, key: object, headers };
+        this.decrypted.set(key.kid, activeKey);
       }
-      active.set(key.alg, { kid: key.kid, alg: key.alg, key: object });
+      active.set(key.alg, activeKey);
     }
     this.published = published;
     this.active.clear();
@@ -161,6 +172,11 @@ export class Keyring {
   async publicKeys(): Promise<{ keys: PublishedJwk[] }> {
     await this.fresh();
     return this.jwks;
+  }
+
+  /** Forget when the keys were read, so the next use reads them again (another worker rotated them). */
+  invalidate(): void {
+    this.loadedAt = -Infinity;
   }
 
   get ready(): boolean {

@@ -220,6 +220,8 @@ export interface Store extends Stores {
   dialect: 'sqlite' | 'postgres';
   /** Runs fn in one transaction, after taking the named lock (serialised across processes and instances). */
   transaction<T>(lock: LockName | null, fn: (tx: Stores) => Promise<T>): Promise<T>;
+  /** Changes whenever a locked transaction ran: what caches compare to know they are stale. */
+  changeVersion(): Promise<string>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,9 +1,9 @@
 // JWT access tokens in Auth0's profile (typ JWT, azp, gty) or RFC 9068's (typ at+jwt, no azp, no gty),
 // chosen by the API's token_dialect. SPEC.md §5, AUTH0-WIRE.md "Tokens".
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
 import type { ResourceServer } from '../../store/types.js';
 import type { Keyring } from '../keys.js';
+import { signJwt } from './sign.js';
 
 export interface AccessTokenClaims {
   issuer: string;
@@ -39,6 +39,5 @@ export async function signAccessToken(keyring: Keyring, claims: AccessTokenClaim
   if (claims.scope.length) payload.scope = claims.scope.join(' ');
   if (authz) payload.permissions = claims.permissions ?? [];
   if (!rfc9068 && claims.gty) payload.gty = claims.gty;
-  const { kid, alg, key } = await keyring.signingKey(rs.signing_alg);
-  return new SignJWT(payload).setProtectedHeader({ alg, typ: rfc9068 ? 'at+jwt' : 'JWT', kid }).sign(key);
+  return signJwt(await keyring.signingKey(rs.signing_alg), rfc9068 ? 'at+jwt' : 'JWT', payload);
 }

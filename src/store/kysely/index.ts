@@ -36,6 +36,10 @@ export function createStore(connection: Connection, now: () => number = Date.now
         return fn(stores(tx, now));
       });
     },
+    async changeVersion() {
+      const rows = await db.selectFrom('locks').select(['name', 'n']).orderBy('name').execute();
+      return rows.map((r) => `${r.name}:${r.n}`).join(',');
+    },
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -1,0 +1,93 @@
+// In-memory caches of what every token request reads: clients, APIs, client grants, tenant settings.
+//
+// Correctness rules (issue 3): every configuration write runs in a transaction that takes a named lock,
+// and taking a lock bumps its counter (kysely/db.ts takeLock). So:
+//  - other instances: each process compares the counters at most once per `refreshMs` and drops its
+//    caches when they moved, so a write anywhere is seen everywhere within about a second;
+//  - this instance: a worker that writes calls invalidate() everywhere through the cluster primary
+//    (see cluster.ts) before it answers, so the next request on any worker reads the write.
+// Only hits are cached: an unknown client_id is looked up each time, so junk cannot fill the memory.
+import type { Client, ClientGrant, ResourceServer, Store, TenantSettings } from './types.js';
+
+export interface CachedStore extends Store {
+  /** Drops every cached entry now. */
+  invalidate(): void;
+}
+
+export function createCachedStore(store: Store, now: () => number = Date.now, refreshMs = 1000): CachedStore {
+  let version: string | undefined;
+  let checkedAt = -Infinity;
+  let checking: Promise<void> | undefined;
+  // Bumped by every invalidation: a load that started before it must not store its (stale) result.
+  let generation = 0;
+  const clients = new Map<string, Client>();
+  const resourceServers = new Map<string, ResourceServer>();
+  const clientGrants = new Map<string, ClientGrant>();
+  let tenant: TenantSettings | undefined;
+
+  function invalidate() {
+    generation++;
+    clients.clear();
+    resourceServers.clear();
+    clientGrants.clear();
+    tenant = undefined;
+  }
+
+  async function fresh(): Promise<void> {
+    if (now() - checkedAt < refreshMs) return;
+    checking ??= store
+      .changeVersion()
+      .then((current) => {
+        if (current !== version) {
+          invalidate();
+          version = current;
+        }
+        checkedAt = now();
+      })
+      .finally(() => (checking = undefined));
+    await checking;
+  }
+
+  async function cached<T>(map: Map<string, T>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    await fresh();
+    const hit = map.get(key);
+    if (hit !== undefined) return hit;
+    const started = generation;
+    const value = await load();
+    if (value !== undefined && started === generation) map.set(key, value);
+    return value;
+  }
+
+  return {
+    ...store,
+    clients: { ...store.clients, get: (id) => cached(clients, id, () => store.clients.get(id)) },
+    resourceServers: {
+      ...store.resourceServers,
+      getByIdentifier: (identifier) => cached(resourceServers, identifier, () => store.resourceServers.getByIdentifier(identifier)),
+    },
+    clientGrants: {
+      ...store.clientGrants,
+      find: (clientId, audience) => cached(clientGrants, `${clientId}\n${audience}`, () => store.clientGrants.find(clientId, audience)),
+    },
+    tenant: {
+      ...store.tenant,
+      async get() {
+        await fresh();
+        if (tenant) return tenant;
+        const started = generation;
+        const value = await store.tenant.get();
+        if (started === generation) tenant = value;
+        return value;
+      },
+    },
+    async transaction(lock, fn) {
+      try {
+        return await store.transaction(lock, fn);
+      } finally {
+        // Read-your-writes in this process; other workers hear of it through cluster.ts.
+        if (lock) invalidate();
+      }
+    },
+    invalidate,
+  };
+}
