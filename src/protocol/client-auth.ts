@@ -86,7 +86,9 @@ function presentedCredentials(authorization: string | undefined, params: ClientA
     } catch {
       throw new OAuthError('invalid_request', 'client_assertion is not a valid JWT');
     }
-    if (typeof sub !== 'string' || !sub) throw new OAuthError('invalid_client', 'Client assertion has no sub claim');
+    if (typeof sub !== 'string' || !sub) {
+      throw new OAuthError('invalid_client', 'Client authentication failed', { cause: 'client assertion has no sub claim' });
+    }
     if (params.client_id !== undefined && params.client_id !== sub) {
       throw new OAuthError('invalid_request', 'client_id does not match the client assertion');
     }
@@ -136,7 +138,10 @@ async function verifyAssertion(client: Client, assertion: string, deps: ClientAu
       if (!audiences.length || !audiences.every((a) => a === deps.issuer || a === deps.tokenEndpoint)) {
         throw fail(`Client assertion aud must be ${deps.issuer} or ${deps.tokenEndpoint}`);
       }
-      const issuedAt = payload.iat ?? Math.floor(deps.now() / 1000);
+      const nowS = Math.floor(deps.now() / 1000);
+      // An iat in the future would stretch the 5-minute bound below to any lifetime the client likes.
+      if (payload.iat !== undefined && payload.iat > nowS + CLOCK_TOLERANCE_S) throw fail('Client assertion iat is in the future');
+      const issuedAt = payload.iat ?? nowS;
       if (payload.exp! - issuedAt > MAX_ASSERTION_LIFETIME_S) {
         throw fail('Client assertion lifetime exceeds 5 minutes');
       }
@@ -174,7 +179,8 @@ export async function authenticateClient(
   if (!acceptable) throw fail(`client uses ${registered}, request used ${presented.method}`);
 
   if (presented.method === 'private_key_jwt') {
-    await verifyAssertion(client, presented.assertion!, deps, (why) => new OAuthError('invalid_client', why));
+    // AUTH0-WIRE.md: every authentication failure reads the same; the reason goes to the log only.
+    await verifyAssertion(client, presented.assertion!, deps, fail);
   } else if (presented.method !== 'none') {
     if (!client.sealed_client_secret || !safeEqual(deps.box.open(client.sealed_client_secret), presented.secret!)) {
       throw fail('wrong client secret');

@@ -34,11 +34,15 @@ export function tokenRoute(app: FastifyInstance, deps: TokenDeps) {
   app.post<{ Body: TokenBody }>('/oauth/token', {
     schema: { body: bodySchema, response: { 200: responseSchema } },
     preValidation: async (request) => {
-      const body = (request.body ?? {}) as Record<string, unknown>;
-      if (typeof body !== 'object' || Array.isArray(body)) throw new OAuthError('invalid_request', 'The request body must be an object');
+      // No body at all is an empty parameter set; a JSON null, array or scalar is not an object.
+      const body = (request.body === undefined ? {} : request.body) as Record<string, unknown>;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new OAuthError('invalid_request', 'The request body must be an object');
+      }
       request.body = body;
-      // RFC 6749 §3.2: request parameters must not be included more than once.
-      if (request.headers['content-type']?.startsWith('application/x-www-form-urlencoded')) {
+      // RFC 6749 §3.2: request parameters must not be included more than once. Media types are
+      // case-insensitive (RFC 9110 §8.3.1), as Fastify's parser lookup is.
+      if (request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
         const repeated = tokenParameters.find((name) => Array.isArray(body[name]));
         if (repeated) throw new OAuthError('invalid_request', `Parameter sent more than once: ${repeated}`);
       }
@@ -46,6 +50,14 @@ export function tokenRoute(app: FastifyInstance, deps: TokenDeps) {
     handler: async (request, reply) => {
       const response = await handleTokenRequest({ params: request.body, authorization: request.headers.authorization }, deps);
       return reply.headers({ 'cache-control': 'no-store', pragma: 'no-cache' }).send(response);
+    },
+  });
+  // RFC 6749 §3.2: the token endpoint is POST only; other methods get an OAuth error body, not Fastify's 404.
+  app.route({
+    method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+    url: '/oauth/token',
+    handler: async () => {
+      throw new OAuthError('invalid_request', 'The token endpoint accepts only POST');
     },
   });
 }
