@@ -1,0 +1,100 @@
+// What /proc says about a server: its process tree, the CPU time it has used, and its memory.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+let ticks: number | undefined;
+/** Clock ticks per second, the unit of utime and stime in /proc/<pid>/stat (100 on Linux unless getconf says otherwise). */
+function ticksPerSecond(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+function state(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process exists and is not a zombie waiting to be reaped. */
+export function isRunning(pid: number): boolean {
+  const s = state(pid);
+  return s !== undefined && s !== 'Z' && s !== 'X';
+}
+
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return children; // the process has exited
+  }
+  for (const tid of tasks) {
+    try {
+      const list = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (list) children.push(...list.split(/\s+/).map(Number));
+    } catch {
+      // the thread has exited
+    }
+  }
+  return children;
+}
+
+/** The process and all its descendants (cluster workers and anything they started), parent first. */
+export function processTree(rootPid: number): number[] {
+  const tree: number[] = [];
+  const queue = [rootPid];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    if (!isRunning(pid)) continue;
+    tree.push(pid);
+    queue.push(...childrenOf(pid));
+  }
+  return tree;
+}
+
+/** utime + stime of one process, all its threads included, in µs; 0 once it has exited. */
+function cpuMicros(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields from the closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]); // field 14
+    const stime = Number(fields[12]); // field 15
+    return ((utime + stime) * 1e6) / ticksPerSecond();
+  } catch {
+    return 0;
+  }
+}
+
+export type CpuSnapshot = ReadonlyMap<number, number>;
+
+export function cpuSnapshot(pids: readonly number[]): CpuSnapshot {
+  return new Map(pids.map((pid) => [pid, cpuMicros(pid)]));
+}
+
+/** CPU µs used between two snapshots by the processes of the first one. */
+export function cpuUsedMicros(before: CpuSnapshot, after: CpuSnapshot): number {
+  let used = 0;
+  for (const [pid, start] of before) used += Math.max(0, (after.get(pid) ?? start) - start);
+  return used;
+}
+
+/** VmRSS of a process in MiB, or undefined once it has exited. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,172 @@
+// npm run bench: Gatehouse against oidc-provider on POST /oauth/token, on this machine, in one run.
+// See docs/benchmarks.md for what each figure means. Options: BENCH_DURATION, BENCH_ROUNDS,
+// BENCH_CONNECTIONS, BENCH_WORKERS (and BENCH_WARMUP, BENCH_CEILING_SECONDS, BENCH_WRK_THREADS,
+// BENCH_GATEHOUSE_DIR); `--profile` records CPU profiles of one Gatehouse RS256 run instead.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measureCeiling, type Ceiling } from './ceiling.js';
+import { setUpGatehouse } from './gatehouse.js';
+import { checkTokenResponse, type LoadShape, measureRun, type RunResult, warmUp } from './measure.js';
+import { setUpOidcProvider } from './oidc-provider.js';
+import { readOptions, type BenchOptions } from './options.js';
+import { rssMiB } from './proc-stats.js';
+import { installCleanup, stopAll } from './processes.js';
+import { formatReport, type ProcessMemory, summarise, writeResults } from './report.js';
+import { profileGatehouse } from './profile.js';
+import type { RunningServer } from './servers.js';
+import { algs, createWorkload, type TokenTarget, type Workload } from './workload.js';
+import { ensureWrk } from './wrk.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const benchDir = join(repoRoot, '.bench');
+
+function cpuModel(): string {
+  const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+  return match ? match[1].trim() : 'unknown CPU';
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+function gatehouseVersion(root: string): string {
+  try {
+    const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
+    return dirty ? `${commit} with uncommitted changes in src/` : commit;
+  } catch {
+    return `in ${root} (not a git work tree)`;
+  }
+}
+
+function packageVersion(name: string): string {
+  const path = join(repoRoot, 'node_modules', name, 'package.json');
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
+
+/** `wrk debian/4.1.0-3+b2 [epoll] Copyright …` → `wrk debian/4.1.0-3+b2` */
+const wrkVersion = () => /^wrk \S+/.exec(spawnSync('wrk', ['-v'], { encoding: 'utf8' }).stdout)?.[0] ?? 'wrk';
+
+function memoryOf(server: RunningServer): ProcessMemory[] {
+  return server.processes().flatMap((pid) => {
+    const mib = rssMiB(pid);
+    return mib === undefined ? [] : [{ pid, role: pid === server.pid ? 'primary' : 'worker', rss_mb: (mib * 1024 * 1024) / 1e6 } as const];
+  });
+}
+
+const format = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function printRun(run: RunResult, rounds: number): void {
+  const where = `round ${run.round}/${rounds}  ${run.alg}  ${run.server.padEnd(13)}`;
+  if (!run.ok) return console.log(`${where}  FAILED: ${run.failure}`);
+  console.log(
+    `${where}  ${format(run.requests_per_s!).padStart(6)} req/s  p50 ${format(run.p50_ms!, 1)} ms  p99 ${format(run.p99_ms!, 1)} ms  ` +
+      `${format(run.cpu_us_per_token!)} µs CPU/token  (${run.server_processes} process${run.server_processes === 1 ? '' : 'es'})`,
+  );
+}
+
+function printCeiling(ceiling: Ceiling, round: number, rounds: number): void {
+  console.log(
+    `round ${round}/${rounds}  ${ceiling.alg}  signing ceiling  ${format(ceiling.signatures_per_s)} signatures/s, ` +
+      `${format(ceiling.cpu_us_per_signature)} µs CPU each, ${(ceiling.core_share * 100).toFixed(0)} % of the cores`,
+  );
+}
+
+interface Contender {
+  target: TokenTarget;
+  server: RunningServer;
+  /** Set once a run found the server dead: its later runs are not attempted. */
+  crashed?: string;
+}
+
+/** Each round: RS256 ceiling, gatehouse RS256, oidc-provider RS256, then the same for ES256. */
+async function runRounds(contenders: Contender[], options: BenchOptions, workload: Workload, shape: LoadShape) {
+  const runs: RunResult[] = [];
+  const ceilings: (Ceiling & { round: number })[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const alg of algs) {
+      const ceiling = await measureCeiling(alg, availableParallelism(), options.ceilingSeconds);
+      ceilings.push({ ...ceiling, round });
+      printCeiling(ceiling, round, options.rounds);
+      for (const contender of contenders) {
+        const run: RunResult = contender.crashed
+          ? { round, server: contender.target.name, alg, ok: false, failure: `not run: ${contender.crashed}`, server_processes: 0 }
+          : await measureRun(round, contender.target, contender.server, alg, workload, options.duration, shape);
+        if (!contender.server.alive() && !contender.crashed) contender.crashed = `${contender.target.name} exited in round ${round}`;
+        runs.push(run);
+        printRun(run, options.rounds);
+      }
+    }
+  }
+  return { runs, ceilings };
+}
+
+async function compare(options: BenchOptions, workload: Workload, dir: string, logDir: string, gatehouseRoot: string): Promise<void> {
+  const cores = availableParallelism();
+  const loadavgStart = loadAverage();
+  const shape: LoadShape = { connections: options.connections, threads: options.wrkThreads };
+
+  console.log(`Gatehouse ${gatehouseVersion(gatehouseRoot)} and oidc-provider ${packageVersion('oidc-provider')}, ${options.workers} server processes asked of each; logs in ${logDir}`);
+  const gatehouse = await setUpGatehouse({ root: gatehouseRoot, dir, logDir, workers: options.workers, workload });
+  const oidcProvider = await setUpOidcProvider({ dir, logDir, workers: options.workers, workload });
+
+  // The first start creates the database; the second, timed, is a start on an existing database.
+  await (await gatehouse.start()).stop();
+  const contenders: Contender[] = [
+    { target: gatehouse.target, server: await gatehouse.start() },
+    { target: oidcProvider.target, server: await oidcProvider.start() },
+  ];
+  const [gh, op] = contenders;
+  console.log(`Started: gatehouse in ${format(gh.server.startMs)} ms (existing database), oidc-provider in ${format(op.server.startMs)} ms`);
+
+  for (const alg of algs) for (const { target } of contenders) await checkTokenResponse(target, alg, workload);
+  console.log(`Both servers issue JWT access tokens signed RS256 and ES256. Warming up (${options.warmup} s each)…`);
+  for (const alg of algs) {
+    for (const { target } of contenders) {
+      const errors = await warmUp(target, alg, workload, options.warmup, shape);
+      if (errors) console.log(`warm-up ${alg} ${target.name}: ${errors}`);
+    }
+  }
+
+  const { runs, ceilings } = await runRounds(contenders, options, workload, shape);
+
+  const results = summarise({
+    options,
+    machine: { cores, cpu_model: cpuModel(), node: process.version, loadavg_start: loadavgStart, loadavg_end: loadAverage() },
+    versions: { gatehouse: gatehouseVersion(gatehouseRoot), oidc_provider: packageVersion('oidc-provider'), wrk: wrkVersion() },
+    runs,
+    ceilings,
+    start_ms: { gatehouse: gh.server.startMs, 'oidc-provider': op.server.startMs },
+    rss: { gatehouse: memoryOf(gh.server), 'oidc-provider': memoryOf(op.server) },
+  });
+  const path = join(benchDir, 'results.json');
+  writeResults(path, results);
+  console.log('\n' + formatReport(results) + `\n\nWritten to ${path}`);
+}
+
+async function main(): Promise<void> {
+  const options = readOptions(process.argv.slice(2));
+  ensureWrk();
+  const gatehouseRoot = resolve(process.env.BENCH_GATEHOUSE_DIR || repoRoot);
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  installCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const logDir = join(benchDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  for (const name of ['gatehouse.log', 'oidc-provider.log']) rmSync(join(logDir, name), { force: true });
+  const workload = createWorkload();
+  try {
+    if (options.profile) {
+      await profileGatehouse({ options, workload, dir, logDir, gatehouseRoot, profileDir: join(benchDir, 'profiles') });
+    } else {
+      await compare(options, workload, dir, logDir, gatehouseRoot);
+    }
+  } finally {
+    await stopAll(); // the temporary folder goes at exit (installCleanup)
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
