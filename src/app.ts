@@ -6,8 +6,16 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 
 import { type Config, endpoints } from './config.js';
 import { resolveMasterSecret } from './crypto/master-secret.js';
-import { createSecretBox, type SecretBox } from './crypto/secret-box.js';
+import { createSecretBox, deriveKey, type SecretBox } from './crypto/secret-box.js';
+import cookie from '@fastify/cookie';
+import { authorizeRoutes } from './http/authorize.js';
 import { healthRoute } from './http/health.js';
+import { logoutRoutes } from './http/logout.js';
+import { userinfoRoute } from './http/oauth/userinfo.js';
+import { sendErrorPage } from './login/pages.js';
+import { createRenderer } from './login/render.js';
+import { loginRoutes } from './login/routes.js';
+import { databaseConnectionsOf } from './management/connections.js';
 import { serializers } from './http/log.js';
 import { sendOAuthError } from './http/oauth/errors.js';
 import { tokenRoute } from './http/oauth/token.js';
@@ -51,12 +59,13 @@ export async function openTenant(config: Config, now: () => number = Date.now, o
     if (options.migrate) await migrate(connection);
     const master = resolveMasterSecret(config.secret, connection.sqliteFile);
     const box = createSecretBox(master.secret);
+    const csrfKey = deriveKey(master.secret, 'csrf tokens v1');
     const keyring = new Keyring(store, box, now);
     // Load existing keys first: a wrong GATEHOUSE_SECRET must stop the start before anything is written.
     await keyring.load();
     await ensureSigningKeys(store, box, now);
     await keyring.load();
-    return { store, box, keyring, generatedSecretPath: master.generatedAt };
+    return { store, box, keyring, csrfKey, generatedSecretPath: master.generatedAt };
   } catch (error) {
     await store.close();
     throw error;
@@ -95,7 +104,8 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const urls = endpoints(config.issuer);
   const prepared = options.prepared ? {} : await prepareTenant(config, now);
   const opened = await openTenant(config, now, { migrate: !options.prepared });
-  const { box, keyring } = opened;
+  const { box, keyring, csrfKey } = opened;
+  const secureCookies = config.issuer.startsWith('https:');
   const store = createCachedStore(opened.store, now);
 
   const app = Fastify({
@@ -132,6 +142,31 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
       adminClientId: config.adminClientId,
       now,
     });
+    userinfoRoute(oauth, { stores: store, keyring, issuer: config.issuer, now });
+  });
+
+  // What a browser sees: /authorize, the login pages, logout. HTML answers, errors as error pages.
+  const renderer = createRenderer();
+  await app.register(async (browser) => {
+    browser.removeAllContentTypeParsers();
+    await browser.register(cookie);
+    await browser.register(formbody);
+    const pages = { store, renderer };
+    browser.setErrorHandler(async (error, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status !== undefined && status >= 400 && status < 500) return sendErrorPage(reply, pages, status, 'The request could not be read.', 'Invalid request');
+      request.log.error({ err: error }, 'unexpected error');
+      return sendErrorPage(reply, pages, 500, 'An unexpected error occurred. Try again later.');
+    });
+    const interaction = {
+      stores: store,
+      issuer: config.issuer,
+      now,
+      databaseConnections: async (clientId: string) => databaseConnectionsOf(store, clientId),
+    };
+    authorizeRoutes(browser, { ...pages, store, interaction, now });
+    loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, now });
+    logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies });
   });
 
   app.addHook('onClose', async () => store.close());

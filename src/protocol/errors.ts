@@ -13,6 +13,10 @@ export type OAuthErrorCode =
   | 'too_many_attempts'
   | 'too_many_requests'
   | 'invalid_token'
+  | 'unsupported_response_type'
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
   | 'server_error'
   | 'temporarily_unavailable';
 
@@ -28,6 +32,10 @@ const statuses: Record<OAuthErrorCode, number> = {
   too_many_attempts: 429,
   too_many_requests: 429,
   invalid_token: 401,
+  unsupported_response_type: 400,
+  login_required: 400,
+  consent_required: 400,
+  interaction_required: 400,
   server_error: 500,
   temporarily_unavailable: 503,
 };

@@ -140,6 +140,43 @@ export interface TenantSettings {
   gatehouse_initialized?: boolean;
 }
 
+export interface Session {
+  /** The public session id (the ID token's `sid`); the cookie holds a different secret. */
+  sid: string;
+  user_id: string;
+  authenticated_at: number;
+  created_at: number;
+  last_active_at: number;
+  expires_at: number;
+}
+
+export interface LoginTransaction<Request = unknown> {
+  id: string;
+  client_id: string;
+  request: Request;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface AuthorizationCode {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string;
+  audience: string | null;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  sid: string | null;
+  auth_time: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+  issued_jti: string | null;
+  issued_expires_at: number | null;
+}
+
 export type Patch<T> = Partial<Omit<T, 'id' | 'client_id' | 'user_id' | 'kid'>>;
 
 export interface TenantStore {
@@ -168,6 +205,8 @@ export interface ClientGrantStore {
 
 export interface ConnectionStore {
   getByName(name: string): Promise<Connection | undefined>;
+  /** Every connection, oldest first. */
+  list(): Promise<Connection[]>;
   insert(connection: Connection): Promise<void>;
   update(id: string, patch: Patch<Connection>): Promise<void>;
 }
@@ -187,6 +226,8 @@ export interface RoleStore {
   setPermissions(roleId: string, permissions: Permission[]): Promise<void>;
   members(roleId: string): Promise<string[]>;
   setMembers(roleId: string, userIds: string[]): Promise<void>;
+  /** Every permission the user holds for one API through roles, each once. */
+  permissionsOfUser(userId: string, resourceServerIdentifier: string): Promise<string[]>;
 }
 
 export interface SigningKeyStore {
@@ -202,6 +243,49 @@ export interface ClientAssertionStore {
   remember(clientId: string, jti: string, expiresAt: number): Promise<boolean>;
 }
 
+export interface SessionStore {
+  create(idHash: string, session: Session): Promise<void>;
+  get(idHash: string): Promise<Session | undefined>;
+  touch(idHash: string, at: number): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  deleteBySid(sid: string): Promise<void>;
+}
+
+export interface LoginTransactionStore {
+  create(transaction: LoginTransaction): Promise<void>;
+  get(id: string): Promise<LoginTransaction | undefined>;
+  /** Removes and returns the transaction: one atomic statement, so it can be resumed once. */
+  consume(id: string): Promise<LoginTransaction | undefined>;
+}
+
+export interface AuthorizationCodeStore {
+  insert(code: AuthorizationCode): Promise<void>;
+  /**
+   * Marks the code consumed, recording the id of the access token about to be issued (so a replay can
+   * revoke it), and returns it; nothing when it is unknown or was consumed before.
+   */
+  consume(codeHash: string, at: number, issued: { jti: string; expiresAt: number }): Promise<AuthorizationCode | undefined>;
+  get(codeHash: string): Promise<AuthorizationCode | undefined>;
+}
+
+export interface RevokedTokenStore {
+  revoke(jti: string, expiresAt: number): Promise<void>;
+  isRevoked(jti: string): Promise<boolean>;
+}
+
+export interface LoginFailureStore {
+  failures(userId: string, ip: string): Promise<number>;
+  /** Counts one more failure and returns the new count (atomic). */
+  recordFailure(userId: string, ip: string, at: number): Promise<number>;
+  reset(userId: string, ip: string): Promise<void>;
+}
+
+export interface BrandingStore {
+  getTemplate(): Promise<string | undefined>;
+  putTemplate(body: string): Promise<void>;
+  deleteTemplate(): Promise<void>;
+}
+
 export interface Stores {
   tenant: TenantStore;
   clients: ClientStore;
@@ -212,6 +296,12 @@ export interface Stores {
   roles: RoleStore;
   signingKeys: SigningKeyStore;
   clientAssertions: ClientAssertionStore;
+  sessions: SessionStore;
+  loginTransactions: LoginTransactionStore;
+  codes: AuthorizationCodeStore;
+  revokedTokens: RevokedTokenStore;
+  loginFailures: LoginFailureStore;
+  branding: BrandingStore;
 }
 
 export type LockName = 'tenant' | 'signing_keys';

@@ -1,3 +1,4 @@
+import { authorizationCode } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
 import type { Grant } from './types.js';
 
@@ -16,4 +17,4 @@ export const grantTypeNames = [
 export const clientGrantTypeNames: readonly string[] = [...grantTypeNames, 'implicit'];
 
 /** The grants this server can issue tokens for today, by grant_type. */
-export const grants = new Map<string, Grant>([clientCredentials].map((g) => [g.grantType, g]));
+export const grants = new Map<string, Grant>([clientCredentials, authorizationCode].map((g) => [g.grantType, g]));

@@ -1,5 +1,5 @@
 import type { SecretBox } from '../../crypto/secret-box.js';
-import type { Client, Stores } from '../../store/types.js';
+import type { Client, Store } from '../../store/types.js';
 import type { Keyring } from '../keys.js';
 
 export interface TokenResponse {
@@ -15,7 +15,7 @@ export interface TokenResponse {
 export interface GrantContext {
   params: Readonly<Record<string, string | undefined>>;
   client: Client;
-  stores: Pick<Stores, 'tenant' | 'resourceServers' | 'clientGrants'>;
+  stores: Store;
   keyring: Keyring;
   box: SecretBox;
   issuer: string;

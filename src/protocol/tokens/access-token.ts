@@ -18,6 +18,8 @@ export interface AccessTokenClaims {
   /** Auth0's grant type claim: client-credentials, password, refresh_token, … */
   gty?: string;
   lifetime: number;
+  /** Given when the caller must remember the token's id (to revoke it later); random otherwise. */
+  jti?: string;
 }
 
 export async function signAccessToken(keyring: Keyring, claims: AccessTokenClaims, nowMs: number): Promise<string> {
@@ -32,7 +34,7 @@ export async function signAccessToken(keyring: Keyring, claims: AccessTokenClaim
     aud,
     iat,
     exp: iat + claims.lifetime,
-    jti: randomUUID(),
+    jti: claims.jti ?? randomUUID(),
     client_id: claims.clientId,
   };
   if (!rfc9068) payload.azp = claims.clientId;

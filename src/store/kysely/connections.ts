@@ -15,6 +15,15 @@ export function connectionStore(db: Executor, now: () => number): ConnectionStor
         .executeTakeFirst();
       return row && { ...row, options: parse(row.options), enabled_clients: parse(row.enabled_clients) };
     },
+    async list() {
+      const rows = await db
+        .selectFrom('connections')
+        .select(['id', 'name', 'strategy', 'options', 'enabled_clients'])
+        .orderBy('created_at')
+        .orderBy('name')
+        .execute();
+      return rows.map((row) => ({ ...row, options: parse<Record<string, unknown>>(row.options), enabled_clients: parse<string[]>(row.enabled_clients) }));
+    },
     async insert(connection) {
       const at = now();
       await db

@@ -8,6 +8,9 @@ import { type Connection, type Executor, takeLock } from './db.js';
 import { resourceServerStore } from './resource-servers.js';
 import { roleStore } from './roles.js';
 import { signingKeyStore } from './signing-keys.js';
+import {
+  authorizationCodeStore, brandingStore, loginFailureStore, loginTransactionStore, revokedTokenStore, sessionStore,
+} from './sign-in.js';
 import { tenantStore } from './tenant.js';
 import { userStore } from './users.js';
 
@@ -22,6 +25,12 @@ function stores(db: Executor, now: () => number): Stores {
     roles: roleStore(db, now),
     signingKeys: signingKeyStore(db),
     clientAssertions: clientAssertionStore(db, now),
+    sessions: sessionStore(db),
+    loginTransactions: loginTransactionStore(db, now),
+    codes: authorizationCodeStore(db, now),
+    revokedTokens: revokedTokenStore(db, now),
+    loginFailures: loginFailureStore(db),
+    branding: brandingStore(db, now),
   };
 }
 

@@ -32,6 +32,18 @@ export function roleStore(db: Executor, now: () => number): RoleStore {
       const rows = await db.selectFrom('user_roles').select('user_id').where('role_id', '=', roleId).orderBy('user_id').execute();
       return rows.map((r) => r.user_id);
     },
+    async permissionsOfUser(userId, resourceServerIdentifier) {
+      const rows = await db
+        .selectFrom('user_roles')
+        .innerJoin('role_permissions', 'role_permissions.role_id', 'user_roles.role_id')
+        .select('role_permissions.permission_name')
+        .distinct()
+        .where('user_roles.user_id', '=', userId)
+        .where('role_permissions.resource_server_identifier', '=', resourceServerIdentifier)
+        .orderBy('role_permissions.permission_name')
+        .execute();
+      return rows.map((r) => r.permission_name);
+    },
     async setMembers(roleId, userIds) {
       await db.deleteFrom('user_roles').where('role_id', '=', roleId).execute();
       if (userIds.length) {

@@ -1,6 +1,6 @@
 // Typed tables. Booleans are 0/1 integers and timestamps epoch milliseconds in both dialects, and
 // JSON values are text, so SQLite and PostgreSQL rows read the same.
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType } from 'kysely';
 
 type Json = string;
 type Bool = number;
@@ -137,7 +137,68 @@ export interface LockTable {
   n: ColumnType<number, number, number>;
 }
 
+export interface SessionTable {
+  id_hash: string;
+  sid: string;
+  user_id: string;
+  authenticated_at: Millis;
+  created_at: Millis;
+  last_active_at: Millis;
+  expires_at: Millis;
+}
+
+export interface LoginTransactionTable {
+  id: string;
+  client_id: string;
+  request: Json;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
+export interface AuthorizationCodeTable {
+  code_hash: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  scope: string;
+  audience: string | null;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  sid: string | null;
+  auth_time: Millis;
+  created_at: Millis;
+  expires_at: Millis;
+  consumed_at: Millis | null;
+  issued_jti: string | null;
+  issued_expires_at: Millis | null;
+}
+
+export interface RevokedTokenTable {
+  jti: string;
+  expires_at: Millis;
+}
+
+export interface LoginFailureTable {
+  user_id: string;
+  ip: string;
+  failures: number;
+  last_failure_at: Millis;
+}
+
+export interface BrandingTemplateTable {
+  name: string;
+  body: string;
+  updated_at: Millis;
+}
+
 export interface Database {
+  sessions: SessionTable;
+  login_transactions: LoginTransactionTable;
+  authorization_codes: AuthorizationCodeTable;
+  revoked_tokens: RevokedTokenTable;
+  login_failures: LoginFailureTable;
+  branding_templates: BrandingTemplateTable;
   tenant: TenantTable;
   resource_servers: ResourceServerTable;
   clients: ClientTable;
@@ -152,4 +213,3 @@ export interface Database {
   locks: LockTable;
 }
 
-export type { Generated };

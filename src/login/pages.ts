@@ -1,0 +1,42 @@
+// Sending a Universal Login page: the tenant's template (if any), a fresh CSP nonce per response,
+// no caching, no framing.
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import type { Client, Store } from '../store/types.js';
+import type { PageContext, Renderer } from './render.js';
+
+export interface PageDeps {
+  store: Pick<Store, 'branding' | 'tenant'>;
+  renderer: Renderer;
+}
+
+export type PageInput = Omit<PageContext, 'nonce' | 'tenant' | 'application'> & { client?: Client };
+
+export async function sendPage(reply: FastifyReply, deps: PageDeps, status: number, input: PageInput): Promise<FastifyReply> {
+  const nonce = randomBytes(16).toString('base64');
+  const { client, ...context } = input;
+  const tenant = await deps.store.tenant.get();
+  const html = await deps.renderer.render(
+    {
+      ...context,
+      nonce,
+      tenant: { friendly_name: tenant.friendly_name, support_email: tenant.support_email, support_url: tenant.support_url },
+      application: client ? { id: client.client_id, name: client.name, logo_url: client.logo_uri } : undefined,
+      branding: tenant.picture_url ? { logo_url: tenant.picture_url } : undefined,
+    },
+    await deps.store.branding.getTemplate(),
+  );
+  return reply
+    .code(status)
+    .headers({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-frame-options': 'DENY',
+      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+    })
+    .send(html);
+}
+
+export function sendErrorPage(reply: FastifyReply, deps: PageDeps, status: number, description: string, title = 'Something went wrong') {
+  return sendPage(reply, deps, status, { screen: 'error', error: { title, description } });
+}

@@ -1,0 +1,49 @@
+// SSO sessions: a server-side row per browser, found through a random cookie value whose hash is the
+// key (the database never holds the cookie itself). Lifetimes come from the tenant (hours), with
+// Auth0's defaults: 3 days idle, 7 days absolute.
+import { randomSecret, sha256 } from '../crypto/random.js';
+import type { Session, SessionStore, TenantSettings } from '../store/types.js';
+
+const HOUR = 3_600_000;
+export const DEFAULT_IDLE_SESSION_HOURS = 72;
+export const DEFAULT_SESSION_HOURS = 168;
+
+export function sessionLifetimes(tenant: TenantSettings) {
+  return {
+    idleMs: (tenant.idle_session_lifetime ?? DEFAULT_IDLE_SESSION_HOURS) * HOUR,
+    absoluteMs: (tenant.session_lifetime ?? DEFAULT_SESSION_HOURS) * HOUR,
+  };
+}
+
+/** The live session behind a cookie value, or undefined (unknown, expired or idle too long). */
+export async function findSession(
+  sessions: SessionStore,
+  cookieValue: string | undefined,
+  tenant: TenantSettings,
+  now: number,
+): Promise<Session | undefined> {
+  if (!cookieValue || cookieValue.length > 200) return undefined;
+  const session = await sessions.get(sha256(cookieValue));
+  if (!session) return undefined;
+  const { idleMs } = sessionLifetimes(tenant);
+  if (session.expires_at <= now || session.last_active_at + idleMs <= now) return undefined;
+  return session;
+}
+
+export async function createSession(sessions: SessionStore, userId: string, tenant: TenantSettings, now: number) {
+  const cookieValue = randomSecret();
+  const session: Session = {
+    sid: randomSecret(18),
+    user_id: userId,
+    authenticated_at: now,
+    created_at: now,
+    last_active_at: now,
+    expires_at: now + sessionLifetimes(tenant).absoluteMs,
+  };
+  await sessions.create(sha256(cookieValue), session);
+  return { cookieValue, session };
+}
+
+export async function endSession(sessions: SessionStore, cookieValue: string | undefined): Promise<void> {
+  if (cookieValue && cookieValue.length <= 200) await sessions.delete(sha256(cookieValue));
+}

@@ -1,0 +1,132 @@
+// Stores of the sign-in flow: sessions, login transactions, authorization codes, revoked token ids,
+// failed-login counters, the page template. Single use is always one atomic statement.
+import { sql } from 'kysely';
+import type {
+  AuthorizationCodeStore, BrandingStore, LoginFailureStore, LoginTransactionStore, RevokedTokenStore, SessionStore,
+} from '../types.js';
+import type { Executor } from './db.js';
+
+export function sessionStore(db: Executor): SessionStore {
+  return {
+    async create(idHash, session) {
+      await db.insertInto('sessions').values({ id_hash: idHash, ...session }).execute();
+    },
+    async get(idHash) {
+      return db
+        .selectFrom('sessions')
+        .select(['sid', 'user_id', 'authenticated_at', 'created_at', 'last_active_at', 'expires_at'])
+        .where('id_hash', '=', idHash)
+        .executeTakeFirst();
+    },
+    async touch(idHash, at) {
+      await db.updateTable('sessions').set({ last_active_at: at }).where('id_hash', '=', idHash).execute();
+    },
+    async delete(idHash) {
+      await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    },
+    async deleteBySid(sid) {
+      await db.deleteFrom('sessions').where('sid', '=', sid).execute();
+    },
+  };
+}
+
+export function loginTransactionStore(db: Executor, now: () => number): LoginTransactionStore {
+  const parse = (row: { id: string; client_id: string; request: string; created_at: number; expires_at: number }) => ({
+    ...row,
+    request: JSON.parse(row.request) as unknown,
+  });
+  return {
+    async create(transaction) {
+      await db.insertInto('login_transactions').values({ ...transaction, request: JSON.stringify(transaction.request) }).execute();
+      // Expired transactions are swept now and then, never read: get and consume check expires_at.
+      if (Math.random() < 0.01) await db.deleteFrom('login_transactions').where('expires_at', '<', now()).execute();
+    },
+    async get(id) {
+      const row = await db.selectFrom('login_transactions').selectAll().where('id', '=', id).where('expires_at', '>', now()).executeTakeFirst();
+      return row && parse(row);
+    },
+    async consume(id) {
+      const row = await db.deleteFrom('login_transactions').where('id', '=', id).where('expires_at', '>', now()).returningAll().executeTakeFirst();
+      return row && parse(row);
+    },
+  };
+}
+
+export function authorizationCodeStore(db: Executor, now: () => number): AuthorizationCodeStore {
+  return {
+    async insert(code) {
+      await db.insertInto('authorization_codes').values(code).execute();
+      if (Math.random() < 0.01) {
+        // Keep consumed codes for a day, so a late replay is still recognised as one.
+        await db.deleteFrom('authorization_codes').where('expires_at', '<', now() - 86_400_000).execute();
+      }
+    },
+    async consume(codeHash, at, issued) {
+      return db
+        .updateTable('authorization_codes')
+        .set({ consumed_at: at, issued_jti: issued.jti, issued_expires_at: issued.expiresAt })
+        .where('code_hash', '=', codeHash)
+        .where('consumed_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+    },
+    async get(codeHash) {
+      return db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+    },
+  };
+}
+
+export function revokedTokenStore(db: Executor, now: () => number): RevokedTokenStore {
+  return {
+    async revoke(jti, expiresAt) {
+      await db.insertInto('revoked_tokens').values({ jti, expires_at: expiresAt }).onConflict((oc) => oc.column('jti').doNothing()).execute();
+      if (Math.random() < 0.01) await db.deleteFrom('revoked_tokens').where('expires_at', '<', now()).execute();
+    },
+    async isRevoked(jti) {
+      return Boolean(await db.selectFrom('revoked_tokens').select('jti').where('jti', '=', jti).executeTakeFirst());
+    },
+  };
+}
+
+export function loginFailureStore(db: Executor): LoginFailureStore {
+  return {
+    async failures(userId, ip) {
+      const row = await db.selectFrom('login_failures').select('failures').where('user_id', '=', userId).where('ip', '=', ip).executeTakeFirst();
+      return row?.failures ?? 0;
+    },
+    async recordFailure(userId, ip, at) {
+      const row = await db
+        .insertInto('login_failures')
+        .values({ user_id: userId, ip, failures: 1, last_failure_at: at })
+        .onConflict((oc) =>
+          oc.columns(['user_id', 'ip']).doUpdateSet({ failures: sql<number>`login_failures.failures + 1`, last_failure_at: at }),
+        )
+        .returning('failures')
+        .executeTakeFirstOrThrow();
+      return row.failures;
+    },
+    async reset(userId, ip) {
+      await db.deleteFrom('login_failures').where('user_id', '=', userId).where('ip', '=', ip).execute();
+    },
+  };
+}
+
+export function brandingStore(db: Executor, now: () => number): BrandingStore {
+  return {
+    async getTemplate() {
+      const row = await db.selectFrom('branding_templates').select('body').where('name', '=', 'universal-login').executeTakeFirst();
+      return row?.body;
+    },
+    async putTemplate(body) {
+      const values = { name: 'universal-login', body, updated_at: now() };
+      await db
+        .insertInto('branding_templates')
+        .values(values)
+        .onConflict((oc) => oc.column('name').doUpdateSet({ body, updated_at: values.updated_at }))
+        .execute();
+    },
+    async deleteTemplate() {
+      await db.deleteFrom('branding_templates').where('name', '=', 'universal-login').execute();
+    },
+  };
+}
