@@ -24,6 +24,7 @@ import { wellKnownRoutes } from './http/well-known.js';
 import {
   applyTenantFileAtStart, type DevelopmentTenant, ensureManagementApi, seedDevelopmentTenant, upsertAdminClient,
 } from './management/bootstrap.js';
+import { CredentialCache } from './protocol/credential-cache.js';
 import { ensureSigningKeys, Keyring } from './protocol/keys.js';
 import { migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
@@ -136,6 +137,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
       clientAssertions: store.clientAssertions,
       stores: store,
       box,
+      credentials: new CredentialCache(box),
       keyring,
       issuer: config.issuer,
       tokenEndpoint: urls.token,

@@ -10,11 +10,19 @@ export interface PageDeps {
   renderer: Renderer;
 }
 
-export type PageInput = Omit<PageContext, 'nonce' | 'tenant' | 'application'> & { client?: Client };
+export type PageInput = Omit<PageContext, 'nonce' | 'tenant' | 'application'> & {
+  client?: Client;
+  /**
+   * Where the form's POST may end up. Browsers apply CSP form-action to the redirects that follow a form
+   * POST too, so a login form that ends at the client's callback must allow that callback's origin.
+   */
+  redirectsTo?: string;
+};
 
 export async function sendPage(reply: FastifyReply, deps: PageDeps, status: number, input: PageInput): Promise<FastifyReply> {
   const nonce = randomBytes(16).toString('base64');
-  const { client, ...context } = input;
+  const { client, redirectsTo, ...context } = input;
+  const formAction = ["'self'", ...(redirectsTo ? [new URL(redirectsTo).origin] : [])].join(' ');
   const tenant = await deps.store.tenant.get();
   const html = await deps.renderer.render(
     {
@@ -32,7 +40,7 @@ export async function sendPage(reply: FastifyReply, deps: PageDeps, status: numb
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       'x-frame-options': 'DENY',
-      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src https: data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
+      'content-security-policy': `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; img-src https: data:; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     })
     .send(html);
 }

@@ -50,6 +50,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     return sendPage(reply, deps, status, {
       screen: 'login',
       client: tx.client,
+      redirectsTo: tx.request.redirect_uri,
       transaction: { state: tx.id, params: tx.request.ext },
       form: {
         action: `/u/login?state=${encodeURIComponent(tx.id)}`,

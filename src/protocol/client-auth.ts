@@ -1,9 +1,7 @@
 // Client authentication at the token endpoint (RFC 6749 §2.3, RFC 7523, OIDC Core §9):
 // client_secret_basic, client_secret_post, private_key_jwt, or none for public clients.
-import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
-import type { SecretBox } from '../crypto/secret-box.js';
-import { safeEqual } from '../crypto/random.js';
+import type { CredentialCache } from './credential-cache.js';
 import type { Client, ClientAssertionStore, ClientStore, TokenEndpointAuthMethod } from '../store/types.js';
 import { missingParameter, OAuthError } from './errors.js';
 
@@ -16,7 +14,7 @@ const CLOCK_TOLERANCE_S = 5;
 export interface ClientAuthDeps {
   clients: ClientStore;
   clientAssertions: ClientAssertionStore;
-  box: SecretBox;
+  credentials: CredentialCache;
   issuer: string;
   tokenEndpoint: string;
   /** The operator's client (GATEHOUSE_ADMIN_CLIENT_ID) accepts its secret in the header or the body. */
@@ -99,19 +97,6 @@ function presentedCredentials(authorization: string | undefined, params: ClientA
   return { method: 'none', clientId: params.client_id };
 }
 
-const importedKeys = new Map<string, KeyObject>();
-
-/** Parsed public keys, by PEM: a pure function's cache, so it is safe for every process to keep its own. */
-function publicKey(pem: string): KeyObject {
-  let key = importedKeys.get(pem);
-  if (!key) {
-    if (importedKeys.size > 10_000) importedKeys.clear();
-    key = createPublicKey(pem);
-    importedKeys.set(pem, key);
-  }
-  return key;
-}
-
 async function verifyAssertion(client: Client, assertion: string, deps: ClientAuthDeps, fail: (why: string) => OAuthError) {
   let header;
   try {
@@ -125,7 +110,7 @@ async function verifyAssertion(client: Client, assertion: string, deps: ClientAu
   if (!credentials.length) throw fail(`No registered credential for alg ${String(header.alg)}`);
   for (const credential of credentials) {
     try {
-      const { payload } = await jwtVerify(assertion, publicKey(credential.pem), {
+      const { payload } = await jwtVerify(assertion, deps.credentials.publicKey(credential.pem), {
         algorithms: [credential.alg],
         issuer: client.client_id,
         subject: client.client_id,
@@ -182,7 +167,7 @@ export async function authenticateClient(
     // AUTH0-WIRE.md: every authentication failure reads the same; the reason goes to the log only.
     await verifyAssertion(client, presented.assertion!, deps, fail);
   } else if (presented.method !== 'none') {
-    if (!client.sealed_client_secret || !safeEqual(deps.box.open(client.sealed_client_secret), presented.secret!)) {
+    if (!client.sealed_client_secret || !deps.credentials.secretMatches(client.sealed_client_secret, presented.secret!)) {
       throw fail('wrong client secret');
     }
   }
