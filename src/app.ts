@@ -11,6 +11,7 @@ import cookie from '@fastify/cookie';
 import { authorizeRoutes } from './http/authorize.js';
 import { healthRoute } from './http/health.js';
 import { logoutRoutes } from './http/logout.js';
+import { corsRoutes } from './http/oauth/cors.js';
 import { userinfoRoute } from './http/oauth/userinfo.js';
 import { sendErrorPage } from './login/pages.js';
 import { createRenderer } from './login/render.js';
@@ -145,6 +146,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
       now,
     });
     userinfoRoute(oauth, { stores: store, keyring, issuer: config.issuer, now });
+    corsRoutes(oauth, store.clients);
   });
 
   // What a browser sees: /authorize, the login pages, logout. HTML answers, errors as error pages.

@@ -24,6 +24,7 @@ export function createCachedStore(store: Store, now: () => number = Date.now, re
   const resourceServers = new Map<string, ResourceServer>();
   const clientGrants = new Map<string, ClientGrant>();
   let tenant: TenantSettings | undefined;
+  let origins: Promise<Set<string>> | undefined;
 
   function invalidate() {
     generation++;
@@ -31,6 +32,7 @@ export function createCachedStore(store: Store, now: () => number = Date.now, re
     resourceServers.clear();
     clientGrants.clear();
     tenant = undefined;
+    origins = undefined;
   }
 
   async function fresh(): Promise<void> {
@@ -60,7 +62,15 @@ export function createCachedStore(store: Store, now: () => number = Date.now, re
 
   return {
     ...store,
-    clients: { ...store.clients, get: (id) => cached(clients, id, () => store.clients.get(id)) },
+    clients: {
+      ...store.clients,
+      get: (id) => cached(clients, id, () => store.clients.get(id)),
+      async browserOrigins() {
+        await fresh();
+        origins ??= store.clients.browserOrigins().then((list) => new Set(list));
+        return [...(await origins)];
+      },
+    },
     resourceServers: {
       ...store.resourceServers,
       getByIdentifier: (identifier) => cached(resourceServers, identifier, () => store.resourceServers.getByIdentifier(identifier)),

@@ -189,6 +189,8 @@ export interface ClientStore {
   insert(client: Client): Promise<void>;
   update(clientId: string, patch: Patch<Client>): Promise<void>;
   count(): Promise<number>;
+  /** Every client's web_origins and allowed_origins: the origins browsers may call the OAuth endpoints from. */
+  browserOrigins(): Promise<string[]>;
 }
 
 export interface ResourceServerStore {

@@ -60,6 +60,10 @@ export function clientStore(db: Executor, now: () => number): ClientStore {
     async update(clientId, patch) {
       await db.updateTable('clients').set({ ...columns(patch), updated_at: now() }).where('client_id', '=', clientId).execute();
     },
+    async browserOrigins() {
+      const rows = await db.selectFrom('clients').select(['web_origins', 'allowed_origins']).execute();
+      return [...new Set(rows.flatMap((r) => [...parse<string[]>(r.web_origins), ...parse<string[]>(r.allowed_origins)]))];
+    },
     async count() {
       const row = await db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);

@@ -1,0 +1,37 @@
+// CORS for the endpoints a browser app calls (AUTH0-WIRE.md): /oauth/token, /oauth/revoke, /userinfo
+// answer the origins some client lists in web_origins or allowed_origins, with the preflight that
+// auth0-spa-js needs (it sends Auth0-Client, which forces one). No cookies cross: no credentials header.
+import type { FastifyInstance } from 'fastify';
+import type { ClientStore } from '../../store/types.js';
+
+const corsPaths = new Set(['/oauth/token', '/oauth/revoke', '/userinfo']);
+
+export function corsRoutes(app: FastifyInstance, clients: Pick<ClientStore, 'browserOrigins'>) {
+  async function allowedOrigin(origin: string | undefined): Promise<string | undefined> {
+    if (!origin) return undefined;
+    return (await clients.browserOrigins()).includes(origin) ? origin : undefined;
+  }
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'OPTIONS' || !corsPaths.has(request.routeOptions.url ?? '')) return;
+    const origin = await allowedOrigin(request.headers.origin);
+    if (origin) reply.headers({ 'access-control-allow-origin': origin, vary: 'Origin' });
+  });
+
+  for (const path of corsPaths) {
+    app.options(path, async (request, reply) => {
+      const origin = await allowedOrigin(request.headers.origin);
+      reply.header('vary', 'Origin');
+      if (!origin) return reply.code(403).header('cache-control', 'no-store').send();
+      return reply
+        .code(204)
+        .headers({
+          'access-control-allow-origin': origin,
+          'access-control-allow-methods': path === '/userinfo' ? 'GET, POST' : 'POST',
+          'access-control-allow-headers': 'Content-Type, Authorization, Auth0-Client',
+          'access-control-max-age': '86400',
+        })
+        .send();
+    });
+  }
+}
