@@ -2,7 +2,8 @@
 // A run with any error (status ≥ 400, socket errors, timeouts) or a server process that died is failed:
 // reported as such, never averaged in.
 import { httpRequest } from './http.js';
-import { cpuSnapshot, cpuUsedMicros, isRunning } from './proc-stats.js';
+import { availableParallelism } from 'node:os';
+import { cpuSnapshot, cpuUsedMicros, isRunning, machineBusyMicros, reapedChildrenCpuMicros } from './proc-stats.js';
 import type { RunningServer } from './servers.js';
 import { type Alg, type TokenTarget, type Workload } from './workload.js';
 import { errorCount, runWrk, type WrkResult } from './wrk.js';
@@ -26,6 +27,14 @@ export interface RunResult {
   p99_ms?: number;
   server_cpu_s?: number;
   cpu_us_per_token?: number;
+  /** CPU wrk used, ÷ (cores × run time). */
+  wrk_cpu_share?: number;
+  /**
+   * CPU that neither the server under load, wrk nor the benchmark used during the run (other programs,
+   * and the other server idling), ÷ (cores × run time). Above a few % the figures of this run are lower
+   * than on an otherwise idle machine.
+   */
+  other_cpu_share?: number;
   wrk?: WrkResult;
 }
 
@@ -39,6 +48,9 @@ export async function measureRun(
 ): Promise<RunResult> {
   const pids = server.processes();
   const base = { round, server: target.name, alg, server_processes: pids.length };
+  const machineBefore = machineBusyMicros();
+  const wrkBefore = reapedChildrenCpuMicros();
+  const selfBefore = process.cpuUsage();
   const before = cpuSnapshot(pids);
   let wrk: WrkResult;
   try {
@@ -47,8 +59,12 @@ export async function measureRun(
     return { ...base, ok: false, failure: (error as Error).message };
   }
   const after = cpuSnapshot(pids);
+  const ownCpu = process.cpuUsage(selfBefore);
+  const wrkCpu = reapedChildrenCpuMicros() - wrkBefore;
+  const machineCpu = machineBusyMicros() - machineBefore;
   const died = pids.filter((pid) => !isRunning(pid));
   const serverCpu = cpuUsedMicros(before, after);
+  const capacity = availableParallelism() * wrk.duration_s * 1e6;
   const figures = {
     requests: wrk.requests,
     requests_per_s: wrk.requests_per_s,
@@ -56,6 +72,8 @@ export async function measureRun(
     p99_ms: wrk.latency_us.p99 / 1000,
     server_cpu_s: serverCpu / 1e6,
     cpu_us_per_token: wrk.requests ? serverCpu / wrk.requests : undefined,
+    wrk_cpu_share: wrkCpu / capacity,
+    other_cpu_share: Math.max(0, machineCpu - serverCpu - wrkCpu - ownCpu.user - ownCpu.system) / capacity,
     wrk,
   };
   if (died.length) {

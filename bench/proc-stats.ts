@@ -98,3 +98,17 @@ export function rssMiB(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** CPU µs the whole machine spent busy (every process and the kernel), from the first line of /proc/stat. */
+export function machineBusyMicros(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number); // idle and iowait left out
+  return ((user + nice + system + irq + softirq + steal) * 1e6) / ticksPerSecond();
+}
+
+/** CPU µs of this process's children that have exited and been waited for (cutime + cstime): wrk, once it is done. */
+export function reapedChildrenCpuMicros(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1e6) / ticksPerSecond(); // fields 16 and 17
+}

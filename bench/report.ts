@@ -165,6 +165,20 @@ function describeProcesses(name: ServerName, results: Results): string {
   return `${name} ${found} (${shape}; ${requested} asked)`;
 }
 
+/** Other programs' CPU during the runs, and the ceiling's share of the cores: how quiet the machine was. */
+function busyMachineNote(results: Results): string[] {
+  const other = results.runs.map((run) => run.other_cpu_share).filter((v): v is number => v !== undefined);
+  const shares = results.ceilings.map((c) => c.core_share);
+  const worstOther = other.length ? Math.max(...other) : 0;
+  const worstShare = shares.length ? Math.min(...shares) : 1;
+  if (worstOther < 0.05 && worstShare > 0.95) return ['The machine was otherwise idle (anything else used under 5 % of it during every run).'];
+  return [
+    `Anything else on this machine (other programs, the idle server) used ${percent(median(other))} of the cores in the median run (at most ${percent(worstOther)}); ` +
+      `the signing ceiling got ${percent(median(shares))} of the cores in the median measurement (at least ${percent(worstShare)}).`,
+    'Runs where they took CPU are slower and noisier than on an idle machine; medians over interleaved rounds damp this, they do not remove it.',
+  ];
+}
+
 export function formatReport(results: Results): string {
   const { options, machine } = results;
   const lines = [
@@ -192,12 +206,9 @@ export function formatReport(results: Results): string {
     rows.push([]);
   }
   lines.push(table(rows).trimEnd());
-  const share = Math.min(...algs.map((alg) => results.ceiling[alg].core_share ?? 1));
   lines.push(
     `(signing ceiling: node:crypto signatures/s on all ${machine.cores} cores; its CPU µs column is the CPU of one signature)`,
-    ...(share < 0.95
-      ? [`Note: the signing processes got only ${percent(share)} of the cores: something else was using this machine, so every figure is lower and noisier than on an idle one.`]
-      : []),
+    ...busyMachineNote(results),
     '',
     `Start, spawn → first 200 from /healthz on an existing database: gatehouse ${fixed(results.start_ms.gatehouse)} ms` +
       ` (oidc-provider, to its discovery document: ${fixed(results.start_ms['oidc-provider'])} ms)`,

@@ -55,6 +55,7 @@ function memoryOf(server: RunningServer): ProcessMemory[] {
   });
 }
 
+const percent = (share: number) => `${(share * 100).toFixed(0)} %`;
 const format = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function printRun(run: RunResult, rounds: number): void {
@@ -62,14 +63,15 @@ function printRun(run: RunResult, rounds: number): void {
   if (!run.ok) return console.log(`${where}  FAILED: ${run.failure}`);
   console.log(
     `${where}  ${format(run.requests_per_s!).padStart(6)} req/s  p50 ${format(run.p50_ms!, 1)} ms  p99 ${format(run.p99_ms!, 1)} ms  ` +
-      `${format(run.cpu_us_per_token!)} µs CPU/token  (${run.server_processes} process${run.server_processes === 1 ? '' : 'es'})`,
+      `${format(run.cpu_us_per_token!)} µs CPU/token  (${run.server_processes} process${run.server_processes === 1 ? '' : 'es'}; ` +
+      `wrk ${percent(run.wrk_cpu_share!)}, anything else ${percent(run.other_cpu_share!)} of the cores)`,
   );
 }
 
 function printCeiling(ceiling: Ceiling, round: number, rounds: number): void {
   console.log(
     `round ${round}/${rounds}  ${ceiling.alg}  signing ceiling  ${format(ceiling.signatures_per_s)} signatures/s, ` +
-      `${format(ceiling.cpu_us_per_signature)} µs CPU each, ${(ceiling.core_share * 100).toFixed(0)} % of the cores`,
+      `${format(ceiling.cpu_us_per_signature)} µs CPU each, ${percent(ceiling.core_share)} of the cores`,
   );
 }
 
