@@ -50,6 +50,12 @@ async function runWorker(config: Config): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    // close() ends the connections that are idle at that moment. One busy with a request becomes idle
+    // once answered and then held the worker for Fastify's keep-alive timeout (72 s), past
+    // STOP_TIMEOUT_MS, so a clean drain ended in SIGKILL and exit 1 (test/server/workers.test.ts).
+    // Node reads keepAliveTimeout when an answer finishes: from now on an answered connection is
+    // closed about a second later (Node adds 1 s) and the answer says Keep-Alive: timeout=0.
+    gatehouse.app.server.keepAliveTimeout = 1;
     gatehouse.close().then(
       () => process.exit(0),
       (error) => {
