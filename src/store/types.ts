@@ -177,6 +177,24 @@ export interface AuthorizationCode {
   issued_expires_at: number | null;
 }
 
+export interface RefreshToken {
+  token_hash: string;
+  family_id: string;
+  /** The token this one replaced, in a rotating family. */
+  parent_hash: string | null;
+  client_id: string;
+  user_id: string;
+  scope: string;
+  audience: string | null;
+  sid: string | null;
+  auth_time: number;
+  family_created_at: number;
+  created_at: number;
+  last_used_at: number;
+  rotated_at: number | null;
+  revoked_at: number | null;
+}
+
 export type Patch<T> = Partial<Omit<T, 'id' | 'client_id' | 'user_id' | 'kid'>>;
 
 export interface TenantStore {
@@ -288,6 +306,24 @@ export interface BrandingStore {
   deleteTemplate(): Promise<void>;
 }
 
+export interface RefreshTokenStore {
+  /**
+   * Inside a transaction, locks the token's row until commit (a no-op write): on PostgreSQL a row lock,
+   * on SQLite the write lock, taken first so that the transaction never has to upgrade a read.
+   */
+  lock(tokenHash: string): Promise<void>;
+  insert(token: RefreshToken): Promise<void>;
+  get(tokenHash: string): Promise<RefreshToken | undefined>;
+  /** Marks an active token rotated and returns it; nothing when it was rotated or revoked before (atomic). */
+  rotate(tokenHash: string, at: number): Promise<RefreshToken | undefined>;
+  touch(tokenHash: string, at: number): Promise<void>;
+  /** Revokes every token of the family, the newest included. */
+  revokeFamily(familyId: string, at: number): Promise<void>;
+  revoke(tokenHash: string, at: number): Promise<void>;
+  /** The family's newest token that is neither rotated nor revoked. */
+  activeOfFamily(familyId: string): Promise<RefreshToken | undefined>;
+}
+
 export interface Stores {
   tenant: TenantStore;
   clients: ClientStore;
@@ -304,6 +340,7 @@ export interface Stores {
   revokedTokens: RevokedTokenStore;
   loginFailures: LoginFailureStore;
   branding: BrandingStore;
+  refreshTokens: RefreshTokenStore;
 }
 
 export type LockName = 'tenant' | 'signing_keys';

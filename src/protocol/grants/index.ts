@@ -1,5 +1,6 @@
 import { authorizationCode } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
+import { refreshToken } from './refresh-token.js';
 import type { Grant } from './types.js';
 
 /** SPEC.md §2: every grant_type name Gatehouse knows, built or not yet. */
@@ -17,4 +18,4 @@ export const grantTypeNames = [
 export const clientGrantTypeNames: readonly string[] = [...grantTypeNames, 'implicit'];
 
 /** The grants this server can issue tokens for today, by grant_type. */
-export const grants = new Map<string, Grant>([clientCredentials, authorizationCode].map((g) => [g.grantType, g]));
+export const grants = new Map<string, Grant>([clientCredentials, authorizationCode, refreshToken].map((g) => [g.grantType, g]));

@@ -7,8 +7,10 @@ import type { TokenResponse } from '../grants/types.js';
 import type { Keyring } from '../keys.js';
 import { signAccessToken } from './access-token.js';
 import { signIdToken } from './id-token.js';
+import { mintRefreshToken, type RefreshFamily } from './refresh-token.js';
 
 export const oidcScopes: readonly string[] = ['openid', 'profile', 'email'];
+const OFFLINE_ACCESS = 'offline_access';
 const USERINFO_TOKEN_LIFETIME = 86400;
 
 export interface UserGrant {
@@ -23,10 +25,17 @@ export interface UserGrant {
   gty?: string;
   /** The access token's id, when the caller fixed it beforehand. */
   jti?: string;
+  /**
+   * The refresh token to issue: by default a new family when offline_access was asked for and allowed;
+   * 'none' for no refresh token; a family to continue when a rotating refresh token was spent.
+   */
+  refresh?: 'none' | RefreshFamily;
+  /** The scope a new refresh token keeps (RFC 6749 §6: a rotated token keeps the original scope). */
+  refreshScope?: readonly string[];
 }
 
 export interface UserTokenDeps {
-  stores: Pick<Stores, 'resourceServers' | 'roles'>;
+  stores: Pick<Stores, 'resourceServers' | 'roles' | 'refreshTokens'>;
   keyring: Keyring;
   issuer: string;
   now: () => number;
@@ -57,7 +66,13 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
   if (grant.audience && !api) throw new Error(`audience ${grant.audience} vanished`);
 
   const { scopes: apiScopes, permissions } = api ? await grantedApiScopes(api, grant, deps) : { scopes: [], permissions: undefined };
-  const scope = [...openidScopes, ...apiScopes];
+  // SPEC.md §5: a refresh token for offline_access, when the client may use the grant and the API allows it.
+  const offline =
+    grant.refresh !== 'none' &&
+    grant.requestedScope.includes(OFFLINE_ACCESS) &&
+    grant.client.grant_types.includes('refresh_token') &&
+    (api ? api.allow_offline_access : true);
+  const scope = [...openidScopes, ...apiScopes, ...(offline ? [OFFLINE_ACCESS] : [])];
   // Without an API the access token is only good for /userinfo (SPEC.md §5).
   const resourceServer: ResourceServer = api ?? {
     id: 'userinfo',
@@ -101,6 +116,21 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
     response.id_token = await signIdToken(
       keyring,
       { issuer, client: grant.client, user: grant.user, scope: openidScopes, nonce: grant.nonce, sid: grant.sid, authTime: grant.authTime },
+      now,
+    );
+  }
+  if (offline) {
+    response.refresh_token = await mintRefreshToken(
+      deps.stores.refreshTokens,
+      {
+        client_id: grant.client.client_id,
+        user_id: grant.user.user_id,
+        scope: (grant.refreshScope ?? grant.requestedScope).join(' '),
+        audience: grant.audience ?? null,
+        sid: grant.sid ?? null,
+        auth_time: grant.authTime,
+        family: typeof grant.refresh === 'object' ? grant.refresh : undefined,
+      },
       now,
     );
   }

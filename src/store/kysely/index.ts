@@ -5,6 +5,7 @@ import { clientGrantStore } from './client-grants.js';
 import { clientStore } from './clients.js';
 import { connectionStore } from './connections.js';
 import { type Connection, type Executor, takeLock } from './db.js';
+import { refreshTokenStore } from './refresh-tokens.js';
 import { resourceServerStore } from './resource-servers.js';
 import { roleStore } from './roles.js';
 import { signingKeyStore } from './signing-keys.js';
@@ -31,6 +32,7 @@ function stores(db: Executor, now: () => number): Stores {
     revokedTokens: revokedTokenStore(db, now),
     loginFailures: loginFailureStore(db),
     branding: brandingStore(db, now),
+    refreshTokens: refreshTokenStore(db),
   };
 }
 

@@ -192,7 +192,26 @@ export interface BrandingTemplateTable {
   updated_at: Millis;
 }
 
+export interface RefreshTokenTable {
+  token_hash: string;
+  family_id: string;
+  /** The token this one replaced, in a rotating family. */
+  parent_hash: string | null;
+  client_id: string;
+  user_id: string;
+  scope: string;
+  audience: string | null;
+  sid: string | null;
+  auth_time: Millis;
+  family_created_at: Millis;
+  created_at: Millis;
+  last_used_at: Millis;
+  rotated_at: Millis | null;
+  revoked_at: Millis | null;
+}
+
 export interface Database {
+  refresh_tokens: RefreshTokenTable;
   sessions: SessionTable;
   login_transactions: LoginTransactionTable;
   authorization_codes: AuthorizationCodeTable;

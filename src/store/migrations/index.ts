@@ -1,11 +1,13 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-sign-in.js';
+import * as m0003 from './0003-refresh-tokens.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-sign-in': m0002,
+  '0003-refresh-tokens': m0003,
 };
 
 export const migrationProvider: MigrationProvider = {

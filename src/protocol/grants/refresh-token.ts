@@ -1,0 +1,80 @@
+// RFC 6749 §6 with Auth0's rotation (AUTH0-WIRE.md "Refresh tokens"). Every refusal is 403 invalid_grant
+// "Unknown or invalid refresh token.": auth0-spa-js falls back to the iframe only on that text.
+//
+// Spending a rotating token, detecting reuse and minting its successor happen in one transaction that
+// first locks the token's row: of two requests racing with one token, the second waits for the first to
+// commit, then finds the token spent and revokes the whole family, the first request's new token included.
+import { sha256 } from '../../crypto/random.js';
+import type { Stores } from '../../store/types.js';
+import { missingParameter, OAuthError } from '../errors.js';
+import { parseScope } from '../scopes.js';
+import { refreshTokenExpired, rotates } from '../tokens/refresh-token.js';
+import { issueUserTokens } from '../tokens/user-tokens.js';
+import type { Grant, GrantContext, TokenResponse } from './types.js';
+
+const invalid = (cause: string) => new OAuthError('invalid_grant', 'Unknown or invalid refresh token.', { cause });
+
+async function refresh(tx: Stores, ctx: GrantContext, hash: string): Promise<TokenResponse | OAuthError> {
+  const { params, client, keyring, issuer, now } = ctx;
+  await tx.refreshTokens.lock(hash);
+  const at = now();
+  const presented = await tx.refreshTokens.get(hash);
+  if (!presented || presented.client_id !== client.client_id) return invalid('unknown token or another client');
+  if (presented.revoked_at !== null) return invalid('revoked');
+  if (refreshTokenExpired(presented, client, at)) return invalid('expired');
+
+  const rotating = rotates(client);
+  if (rotating && !(await tx.refreshTokens.rotate(hash, at))) {
+    // Spent before. Inside the leeway only the immediately previous token may be retried: its successor
+    // is then the family's active token, which this retry replaces.
+    const active = await tx.refreshTokens.activeOfFamily(presented.family_id);
+    const retry = presented.rotated_at !== null && at - presented.rotated_at <= client.refresh_token.leeway * 1000 && active?.parent_hash === hash;
+    if (!retry) {
+      await tx.refreshTokens.revokeFamily(presented.family_id, at);
+      return invalid('reuse of a rotated refresh token: family revoked');
+    }
+    await tx.refreshTokens.revoke(active!.token_hash, at);
+  } else if (!rotating) {
+    await tx.refreshTokens.touch(hash, at);
+  }
+
+  const user = await tx.users.get(presented.user_id);
+  if (!user) return invalid('user deleted');
+  if (user.blocked) return new OAuthError('unauthorized', 'user is blocked');
+
+  // RFC 6749 §6: a narrower scope may be asked for, never a wider one; a new token keeps the original.
+  const original = parseScope(presented.scope);
+  const requested = parseScope(params.scope);
+  const widened = requested.filter((s) => !original.includes(s));
+  if (widened.length) return new OAuthError('invalid_scope', `Scope not granted to this refresh token: ${widened.join(', ')}`);
+
+  const issued = await issueUserTokens(
+    {
+      client,
+      user,
+      requestedScope: requested.length ? [...new Set([...requested, 'offline_access'])].filter((s) => original.includes(s)) : original,
+      refreshScope: original,
+      audience: presented.audience,
+      sid: presented.sid,
+      authTime: presented.auth_time,
+      gty: 'refresh_token',
+      refresh: rotating ? { family_id: presented.family_id, family_created_at: presented.family_created_at, parent_hash: hash } : 'none',
+    },
+    { stores: tx, keyring, issuer, now },
+  );
+  return issued.response;
+}
+
+export const refreshToken: Grant = {
+  grantType: 'refresh_token',
+  parameters: ['refresh_token', 'scope'],
+
+  async handle(ctx) {
+    if (!ctx.params.refresh_token) throw missingParameter('refresh_token');
+    const hash = sha256(ctx.params.refresh_token);
+    // Refusals are returned, not thrown, so that a family revocation commits before the error is sent.
+    const result = await ctx.stores.transaction(null, (tx) => refresh(tx, ctx, hash));
+    if (result instanceof OAuthError) throw result;
+    return result;
+  },
+};

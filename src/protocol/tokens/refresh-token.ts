@@ -1,0 +1,52 @@
+// Refresh tokens (SPEC.md §5, AUTH0-WIRE.md "Refresh tokens"): random values stored as hashes, in
+// families. Rotating clients (and every public client) get a new token on each use; the spent one may
+// be retried only inside the client's leeway, and any other reuse revokes the whole family.
+import { randomSecret, sha256 } from '../../crypto/random.js';
+import type { Client, RefreshToken, RefreshTokenStore } from '../../store/types.js';
+
+export function rotates(client: Client): boolean {
+  return client.token_endpoint_auth_method === 'none' || client.refresh_token.rotation_type === 'rotating';
+}
+
+/** Whether a token has passed its absolute or idle lifetime (none for non-expiring clients). */
+export function refreshTokenExpired(token: RefreshToken, client: Client, now: number): boolean {
+  const settings = client.refresh_token;
+  if (settings.expiration_type !== 'expiring') return false;
+  if (!settings.infinite_token_lifetime && now >= token.family_created_at + settings.token_lifetime * 1000) return true;
+  if (!settings.infinite_idle_token_lifetime && now >= token.last_used_at + settings.idle_token_lifetime * 1000) return true;
+  return false;
+}
+
+export interface RefreshFamily {
+  family_id: string;
+  family_created_at: number;
+  parent_hash: string;
+}
+
+export interface NewRefreshToken {
+  client_id: string;
+  user_id: string;
+  scope: string;
+  audience: string | null;
+  sid: string | null;
+  auth_time: number;
+  /** Set when this token succeeds another of the same family. */
+  family?: RefreshFamily;
+}
+
+export async function mintRefreshToken(store: Pick<RefreshTokenStore, 'insert'>, input: NewRefreshToken, now: number): Promise<string> {
+  const value = randomSecret();
+  const { family, ...rest } = input;
+  await store.insert({
+    ...rest,
+    token_hash: sha256(value),
+    family_id: family?.family_id ?? randomSecret(16),
+    family_created_at: family?.family_created_at ?? now,
+    parent_hash: family?.parent_hash ?? null,
+    created_at: now,
+    last_used_at: now,
+    rotated_at: null,
+    revoked_at: null,
+  });
+  return value;
+}
