@@ -26,6 +26,7 @@ import {
   applyTenantFileAtStart, type DevelopmentTenant, ensureManagementApi, seedDevelopmentTenant, upsertAdminClient,
 } from './management/bootstrap.js';
 import { CredentialCache } from './protocol/credential-cache.js';
+import { broadcastInvalidation, onInvalidation } from './invalidation.js';
 import { ensureSigningKeys, Keyring } from './protocol/keys.js';
 import { migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
@@ -108,7 +109,11 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const opened = await openTenant(config, now, { migrate: !options.prepared });
   const { box, keyring, csrfKey } = opened;
   const secureCookies = config.issuer.startsWith('https:');
-  const store = createCachedStore(opened.store, now);
+  const store = createCachedStore(opened.store, { now, broadcast: broadcastInvalidation });
+  onInvalidation(() => {
+    store.invalidate();
+    keyring.invalidate();
+  });
 
   const app = Fastify({
     loggerInstance: options.logger,

@@ -6,7 +6,8 @@
 //   worker:   buildApp(prepared) ──> listen ──> … ──> SIGTERM / 'shutdown' ──> close (drain) ──> exit 0
 import cluster, { type Worker } from 'node:cluster';
 import pino from 'pino';
-import { buildApp, prepareTenant } from './app.js';
+import { buildApp, type Gatehouse, prepareTenant } from './app.js';
+import { relayInvalidations } from './invalidation.js';
 import { type Config, endpoints } from './config.js';
 import { serializers } from './http/log.js';
 import type { DevelopmentTenant } from './management/bootstrap.js';
@@ -45,11 +46,13 @@ const STOP_TIMEOUT_MS = 15_000;
 
 async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config);
-  const gatehouse = await buildApp(config, { logger, prepared: true });
+  // Listen for the stop before building the app: a stop during start-up must not be lost.
   let stopping = false;
+  let gatehouse: Gatehouse | undefined;
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    if (!gatehouse) return; // still building: exit as soon as it is built (below)
     // close() ends the connections that are idle at that moment. One busy with a request becomes idle
     // once answered and then held the worker for Fastify's keep-alive timeout (72 s), past
     // STOP_TIMEOUT_MS, so a clean drain ended in SIGKILL and exit 1 (test/server/workers.test.ts).
@@ -67,6 +70,11 @@ async function runWorker(config: Config): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('message', (message) => message === SHUTDOWN && stop());
+  gatehouse = await buildApp(config, { logger, prepared: true });
+  if (stopping) {
+    await gatehouse.close();
+    process.exit(0);
+  }
   await gatehouse.app.listen({ port: config.port, host: config.host });
 }
 
@@ -99,7 +107,9 @@ async function runPrimary(config: Config): Promise<void> {
     const exitWhenDone = () => {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code);
     };
+    // A worker leaves cluster.workers once it has both exited and disconnected, in either order.
     cluster.on('exit', exitWhenDone);
+    cluster.on('disconnect', exitWhenDone);
     exitWhenDone();
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -125,6 +135,7 @@ async function runPrimary(config: Config): Promise<void> {
     fork();
   });
 
+  relayInvalidations();
   let listening = 0;
   await new Promise<void>((resolve) => {
     cluster.on('listening', () => {
@@ -133,6 +144,7 @@ async function runPrimary(config: Config): Promise<void> {
     for (let i = 0; i < config.workers; i++) fork();
   });
   started = true;
+  if (stopping) return;
   process.stdout.write(banner(config, config.workers, prepared.developmentTenant));
 }
 

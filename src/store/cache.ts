@@ -5,7 +5,7 @@
 //  - other instances: each process compares the counters at most once per `refreshMs` and drops its
 //    caches when they moved, so a write anywhere is seen everywhere within about a second;
 //  - this instance: a worker that writes calls invalidate() everywhere through the cluster primary
-//    (see cluster.ts) before it answers, so the next request on any worker reads the write.
+//    (see invalidation.ts) before it answers, so the next request on any worker reads the write.
 // Only hits are cached: an unknown client_id is looked up each time, so junk cannot fill the memory.
 import type { Client, ClientGrant, ResourceServer, Store, TenantSettings } from './types.js';
 
@@ -14,7 +14,14 @@ export interface CachedStore extends Store {
   invalidate(): void;
 }
 
-export function createCachedStore(store: Store, now: () => number = Date.now, refreshMs = 1000): CachedStore {
+export interface CacheOptions {
+  now?: () => number;
+  refreshMs?: number;
+  /** After a locked transaction: tell the other workers of this instance (invalidation.ts). */
+  broadcast?: () => Promise<void>;
+}
+
+export function createCachedStore(store: Store, { now = Date.now, refreshMs = 1000, broadcast }: CacheOptions = {}): CachedStore {
   let version: string | undefined;
   let checkedAt = -Infinity;
   let checking: Promise<void> | undefined;
@@ -94,8 +101,11 @@ export function createCachedStore(store: Store, now: () => number = Date.now, re
       try {
         return await store.transaction(lock, fn);
       } finally {
-        // Read-your-writes in this process; other workers hear of it through cluster.ts.
-        if (lock) invalidate();
+        // Read-your-writes: this process now, the instance's other workers before the caller answers.
+        if (lock) {
+          invalidate();
+          await broadcast?.();
+        }
       }
     },
     invalidate,
