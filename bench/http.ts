@@ -1,5 +1,6 @@
 // Tiny HTTP helpers on node:http (no connection pooling, so no socket outlives a check).
 import { request } from 'node:http';
+import { createServer } from 'node:net';
 
 export interface HttpAnswer {
   status: number;
@@ -23,7 +24,6 @@ export function httpRequest(url: string, init: { method?: string; headers?: Reco
 
 /** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
 export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

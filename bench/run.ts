@@ -12,7 +12,7 @@ import { setUpGatehouse } from './gatehouse.js';
 import { checkTokenResponse, type LoadShape, measureRun, type RunResult, warmUp } from './measure.js';
 import { setUpOidcProvider } from './oidc-provider.js';
 import { readOptions, type BenchOptions } from './options.js';
-import { rssMiB } from './proc-stats.js';
+import { machineBusyMicros, rssMiB } from './proc-stats.js';
 import { installCleanup, stopAll } from './processes.js';
 import { formatReport, type ProcessMemory, summarise, writeResults } from './report.js';
 import { profileGatehouse } from './profile.js';
@@ -104,9 +104,20 @@ async function runRounds(contenders: Contender[], options: BenchOptions, workloa
   return { runs, ceilings };
 }
 
+/** How busy the machine is before the benchmark starts anything: one second of /proc/stat. */
+async function warnIfBusy(cores: number): Promise<void> {
+  const before = machineBusyMicros();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const share = (machineBusyMicros() - before) / (cores * 1e6);
+  if (share > 0.1) {
+    console.log(`Warning: other programs are using ${percent(share)} of the cores before the benchmark starts; its figures will be lower and noisier.`);
+  }
+}
+
 async function compare(options: BenchOptions, workload: Workload, dir: string, logDir: string, gatehouseRoot: string): Promise<void> {
   const cores = availableParallelism();
   const loadavgStart = loadAverage();
+  await warnIfBusy(cores);
   const shape: LoadShape = { connections: options.connections, threads: options.wrkThreads };
 
   console.log(`Gatehouse ${gatehouseVersion(gatehouseRoot)} and oidc-provider ${packageVersion('oidc-provider')}, ${options.workers} server processes asked of each; logs in ${logDir}`);
