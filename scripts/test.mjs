@@ -27,7 +27,14 @@ const skipReasons = new Set();
 
 const stream = run({ files, concurrency: Math.max(2, availableParallelism()), timeout: 10 * 60_000 });
 stream.on('test:pass', (event) => {
-  if (event.details?.type === 'suite') return;
+  if (event.details?.type === 'suite') {
+    // A skipped suite (PostgreSQL or browser missing) is counted once, with its reason.
+    if (typeof event.skip === 'string') {
+      skipped++;
+      skipReasons.add(event.skip);
+    }
+    return;
+  }
   if (event.skip !== undefined && event.skip !== false) {
     skipped++;
     if (typeof event.skip === 'string') skipReasons.add(event.skip);

@@ -3,7 +3,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthorizeRequest } from '../protocol/authorize/request.js';
-import { createSession } from '../protocol/session.js';
+import { createSession, endSession } from '../protocol/session.js';
 import type { Store } from '../store/types.js';
 import { CSRF_COOKIE, csrfToken, newCsrfCookieValue, verifyCsrf } from './csrf.js';
 import { sendErrorPage, sendPage, type PageDeps } from './pages.js';
@@ -96,6 +96,8 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     }
     if (user.blocked) return sendErrorPage(reply, deps, 401, 'This account is blocked. Contact support.', 'Account blocked');
     await store.loginFailures.reset(user.user_id, request.ip);
+    // A new sign-in replaces the browser's session: the old one must not outlive a later logout.
+    await endSession(store.sessions, request.cookies[SESSION_COOKIE]);
     const { cookieValue } = await createSession(store.sessions, user.user_id, await store.tenant.get(), deps.now());
     reply.setCookie(SESSION_COOKIE, cookieValue, sessionCookieOptions(deps.secureCookies));
     // SPEC.md §6: after a form POST, 303 (never 307, which would re-post the password).

@@ -284,8 +284,7 @@ describeInBrowser('signing in to a web app in Chromium', () => {
 
     // Server bug: /u/login starts a new session row for every login and only replaces the cookie, so the
     // session a browser had before prompt=login (or max_age) outlives the logout.
-    const replacedSessionBug = 'server bug: a login in a browser that has a session leaves that session alive (src/login/routes.ts)';
-    test('a logout also ends the session that a re-authentication (prompt=login) replaced', { skip: replacedSessionBug }, async () => {
+    test('a logout also ends the session that a re-authentication (prompt=login) replaced', async () => {
       try {
         await page.goto(`${appA}/login`);
         await page.waitForURL(loginPage());
