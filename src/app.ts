@@ -9,6 +9,7 @@ import { resolveMasterSecret } from './crypto/master-secret.js';
 import { createSecretBox, deriveKey, type SecretBox } from './crypto/secret-box.js';
 import cookie from '@fastify/cookie';
 import { authorizeRoutes } from './http/authorize.js';
+import { dbconnectionsRoutes } from './http/dbconnections.js';
 import { healthRoute } from './http/health.js';
 import { logoutRoutes } from './http/logout.js';
 import { corsRoutes } from './http/oauth/cors.js';
@@ -153,6 +154,8 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     userinfoRoute(oauth, { stores: store, keyring, issuer: config.issuer, now });
     corsRoutes(oauth, store.clients);
   });
+
+  await app.register(async (dbconnections) => dbconnectionsRoutes(dbconnections, { store, now }));
 
   // What a browser sees: /authorize, the login pages, logout. HTML answers, errors as error pages.
   const renderer = createRenderer();

@@ -32,7 +32,8 @@ export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) 
     try {
       const decision = await authorize(raw, await session(request), deps.interaction);
       if (decision.kind === 'login') {
-        return reply.header('cache-control', 'no-store').redirect(`/u/login?state=${encodeURIComponent(decision.transactionId)}`, afterPost ? 303 : 302);
+        const screen = raw.screen_hint === 'signup' ? 'signup' : 'login';
+        return reply.header('cache-control', 'no-store').redirect(`/u/${screen}?state=${encodeURIComponent(decision.transactionId)}`, afterPost ? 303 : 302);
       }
       return send(reply, decision.response, afterPost);
     } catch (error) {

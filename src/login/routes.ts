@@ -1,9 +1,10 @@
-// /u/login: the database connection's login form. It checks the password and starts the SSO session,
-// then sends the browser back to /authorize/resume; it never issues codes or tokens itself.
+// /u/login and /u/signup: the database connection's forms. They check the password (or create the user)
+// and start the SSO session, then send the browser back to /authorize/resume; they never issue codes.
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuthorizeRequest } from '../protocol/authorize/request.js';
 import { createSession, endSession } from '../protocol/session.js';
+import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
 import { CSRF_COOKIE, csrfToken, newCsrfCookieValue, verifyCsrf } from './csrf.js';
 import { sendErrorPage, sendPage, type PageDeps } from './pages.js';
@@ -32,59 +33,84 @@ export function sessionCookieOptions(secure: boolean) {
 export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
   const { store } = deps;
   const expired = 'This sign-in link has expired. Return to the application and sign in again.';
+  type Transaction = NonNullable<Awaited<ReturnType<typeof transactionOf>>>;
+  type Reply = Parameters<typeof sendPage>[0];
 
   async function transactionOf(request: LoginRequest) {
     const id = request.query.state;
     const transaction = typeof id === 'string' && id.length <= 100 ? await store.loginTransactions.get(id) : undefined;
     if (!transaction) return undefined;
     const client = await store.clients.get(transaction.client_id);
-    return client && { id: transaction.id, request: transaction.request as AuthorizeRequest, client };
+    const request_ = transaction.request as AuthorizeRequest;
+    const connection = client && (await store.connections.getByName(request_.connection));
+    return client && connection && { id: transaction.id, request: request_, client, signupAllowed: connection.options.disable_signup !== true };
   }
 
-  async function showForm(request: LoginRequest, reply: Parameters<typeof sendPage>[0], status: number, tx: NonNullable<Awaited<ReturnType<typeof transactionOf>>>, extra: { email?: string; error?: string }) {
+  async function showForm(request: LoginRequest, reply: Reply, status: number, tx: Transaction, screen: 'login' | 'signup', extra: { email?: string; error?: string }) {
     let cookie = request.cookies[CSRF_COOKIE];
     if (!cookie || cookie.length > 100) {
       cookie = newCsrfCookieValue();
       reply.setCookie(CSRF_COOKIE, cookie, { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: '/u' });
     }
+    const state = encodeURIComponent(tx.id);
     return sendPage(reply, deps, status, {
-      screen: 'login',
+      screen,
       client: tx.client,
       redirectsTo: tx.request.redirect_uri,
       transaction: { state: tx.id, params: tx.request.ext },
       form: {
-        action: `/u/login?state=${encodeURIComponent(tx.id)}`,
-        csrf: csrfToken(deps.csrfKey, cookie, `login ${tx.id}`),
+        action: `/u/${screen}?state=${state}`,
+        csrf: csrfToken(deps.csrfKey, cookie, `${screen} ${tx.id}`),
         email: extra.email ?? tx.request.login_hint,
         error: extra.error,
+        signupUrl: screen === 'login' && tx.signupAllowed ? `/u/signup?state=${state}` : undefined,
+        loginUrl: screen === 'signup' ? `/u/login?state=${state}` : undefined,
       },
     });
+  }
+
+  /** Starts the browser's session and sends it back to /authorize to finish. */
+  async function signIn(request: LoginRequest, reply: Reply, tx: Transaction, userId: string) {
+    // A new sign-in replaces the browser's session: the old one must not outlive a later logout.
+    await endSession(store.sessions, request.cookies[SESSION_COOKIE]);
+    const { cookieValue } = await createSession(store.sessions, userId, await store.tenant.get(), deps.now());
+    reply.setCookie(SESSION_COOKIE, cookieValue, sessionCookieOptions(deps.secureCookies));
+    // SPEC.md §6: after a form POST, 303 (never 307, which would re-post the password).
+    return reply.header('cache-control', 'no-store').redirect(`/authorize/resume?state=${encodeURIComponent(tx.id)}`, 303);
+  }
+
+  /** The posted form's transaction, CSRF-checked; or the page that says why not. */
+  async function postedForm(request: LoginRequest, reply: Reply, screen: 'login' | 'signup') {
+    const tx = await transactionOf(request);
+    if (!tx) return { reply: await sendErrorPage(reply, deps, 400, expired) };
+    const body = request.body ?? {};
+    if (!verifyCsrf(deps.csrfKey, request.cookies[CSRF_COOKIE], `${screen} ${tx.id}`, body._csrf)) {
+      return { reply: await sendErrorPage(reply, deps, 403, 'The form could not be verified (it may have expired). Go back and try again.', 'Invalid form') };
+    }
+    const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
+    const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
+    return { tx, email, password };
   }
 
   app.get('/u/login', async (request: LoginRequest, reply) => {
     const tx = await transactionOf(request);
     if (!tx) return sendErrorPage(reply, deps, 400, expired);
-    return showForm(request, reply, 200, tx, {});
+    return showForm(request, reply, 200, tx, 'login', {});
   });
 
   app.post('/u/login', async (request: LoginRequest, reply) => {
-    const tx = await transactionOf(request);
-    if (!tx) return sendErrorPage(reply, deps, 400, expired);
-    const body = request.body ?? {};
-    if (!verifyCsrf(deps.csrfKey, request.cookies[CSRF_COOKIE], `login ${tx.id}`, body._csrf)) {
-      return sendErrorPage(reply, deps, 403, 'The form could not be verified (it may have expired). Go back and try again.', 'Invalid form');
-    }
-    const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
-    const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
-    if (!email || !password) return showForm(request, reply, 400, tx, { email, error: 'Enter your email address and password' });
+    const form = await postedForm(request, reply, 'login');
+    if (!form.tx) return form.reply;
+    const { tx, email, password } = form;
+    if (!email || !password) return showForm(request, reply, 400, tx, 'login', { email, error: 'Enter your email address and password' });
 
     const user = await store.users.findByEmail(tx.request.connection, email);
     if (!user) {
       await spendPasswordCheck(password);
-      return showForm(request, reply, 400, tx, { email, error: 'Wrong email or password' });
+      return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
     if ((await store.loginFailures.failures(user.user_id, request.ip)) >= BRUTE_FORCE_THRESHOLD) {
-      return showForm(request, reply, 429, tx, {
+      return showForm(request, reply, 429, tx, 'login', {
         email,
         error: 'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.',
       });
@@ -92,15 +118,31 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     if (!(await checkPassword(user, password, store.users))) {
       await store.loginFailures.recordFailure(user.user_id, request.ip, deps.now());
       // The same words whether the e-mail or the password was wrong.
-      return showForm(request, reply, 400, tx, { email, error: 'Wrong email or password' });
+      return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
     if (user.blocked) return sendErrorPage(reply, deps, 401, 'This account is blocked. Contact support.', 'Account blocked');
     await store.loginFailures.reset(user.user_id, request.ip);
-    // A new sign-in replaces the browser's session: the old one must not outlive a later logout.
-    await endSession(store.sessions, request.cookies[SESSION_COOKIE]);
-    const { cookieValue } = await createSession(store.sessions, user.user_id, await store.tenant.get(), deps.now());
-    reply.setCookie(SESSION_COOKIE, cookieValue, sessionCookieOptions(deps.secureCookies));
-    // SPEC.md §6: after a form POST, 303 (never 307, which would re-post the password).
-    return reply.code(303).header('cache-control', 'no-store').redirect(`/authorize/resume?state=${encodeURIComponent(tx.id)}`, 303);
+    return signIn(request, reply, tx, user.user_id);
+  });
+
+  app.get('/u/signup', async (request: LoginRequest, reply) => {
+    const tx = await transactionOf(request);
+    if (!tx) return sendErrorPage(reply, deps, 400, expired);
+    if (!tx.signupAllowed) return reply.redirect(`/u/login?state=${encodeURIComponent(tx.id)}`, 302);
+    return showForm(request, reply, 200, tx, 'signup', {});
+  });
+
+  app.post('/u/signup', async (request: LoginRequest, reply) => {
+    const form = await postedForm(request, reply, 'signup');
+    if (!form.tx) return form.reply;
+    const { tx, email, password } = form;
+    if (!email || !password) return showForm(request, reply, 400, tx, 'signup', { email, error: 'Enter your email address and a password' });
+    try {
+      const user = await signUp(tx.client, { email, password, connection: tx.request.connection }, store, deps.now());
+      return signIn(request, reply, tx, user.user_id);
+    } catch (error) {
+      if (!(error instanceof SignupError)) throw error;
+      return showForm(request, reply, 400, tx, 'signup', { email, error: error.description });
+    }
   });
 }

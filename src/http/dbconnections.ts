@@ -1,0 +1,78 @@
+// POST /dbconnections/signup (AUTH0-WIRE.md "Database connections"): JSON or form body; errors in Auth0's
+// older shape with the OAuth pair added, so both kinds of client read them.
+import formbody from '@fastify/formbody';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { describePolicy } from '../protocol/password-policy.js';
+import { SignupError, signUp } from '../protocol/signup.js';
+import type { Store } from '../store/types.js';
+
+type ErrorCode = SignupError['code'] | 'bad.client_id';
+
+function sendError(reply: FastifyReply, code: ErrorCode, description: string, extra: Record<string, unknown> = {}) {
+  return reply
+    .code(400)
+    .header('cache-control', 'no-store')
+    .send({
+      name: code === 'invalid_password' ? 'PasswordStrengthError' : 'BadRequestError',
+      code,
+      description,
+      statusCode: 400,
+      error: code,
+      error_description: description,
+      ...extra,
+    });
+}
+
+const profileFields = ['username', 'given_name', 'family_name', 'name', 'nickname', 'picture'] as const;
+
+const bodySchema = {
+  type: 'object',
+  properties: {
+    client_id: { type: 'string', maxLength: 128 },
+    email: { type: 'string', maxLength: 320 },
+    password: { type: 'string', maxLength: 1024 },
+    connection: { type: 'string', maxLength: 128 },
+    ...Object.fromEntries(profileFields.map((f) => [f, { type: 'string', maxLength: 1024 }])),
+    user_metadata: { type: 'object', maxProperties: 20 },
+  },
+} as const;
+
+type SignupBody = Partial<Record<'client_id' | 'email' | 'password' | 'connection' | (typeof profileFields)[number], string>> & {
+  user_metadata?: Record<string, unknown>;
+};
+
+export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: Store; now: () => number }) {
+  app.removeAllContentTypeParsers();
+  await app.register(formbody);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) return sendError(reply, 'bad.request', `Invalid parameter: ${error.validation[0].instancePath.slice(1) || 'body'}`);
+    if (error.statusCode !== undefined && error.statusCode < 500) return sendError(reply, 'bad.request', 'The request body could not be read');
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.code(500).send({ name: 'Error', code: 'server_error', description: 'An unexpected error occurred', statusCode: 500, error: 'server_error', error_description: 'An unexpected error occurred' });
+  });
+
+  app.post<{ Body: SignupBody }>('/dbconnections/signup', { schema: { body: bodySchema } }, async (request, reply) => {
+    const body = request.body ?? {};
+    for (const name of ['client_id', 'email', 'password', 'connection'] as const) {
+      if (!body[name]) return sendError(reply, 'bad.request', `Missing required parameter: ${name}`);
+    }
+    const client = await deps.store.clients.get(body.client_id!);
+    if (!client) return sendError(reply, 'bad.client_id', `Unknown client: ${body.client_id}`);
+    try {
+      const user = await signUp(client, { ...body, email: body.email!, password: body.password!, connection: body.connection! }, deps.store, deps.now());
+      const profile = Object.fromEntries(profileFields.filter((f) => user[f] !== null).map((f) => [f, user[f]]));
+      return reply.header('cache-control', 'no-store').send({
+        _id: user.user_id.slice('auth0|'.length),
+        email: user.email,
+        email_verified: false,
+        ...profile,
+        ...(Object.keys(user.user_metadata).length ? { user_metadata: user.user_metadata } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof SignupError)) throw error;
+      const connection = error.code === 'invalid_password' ? await deps.store.connections.getByName(body.connection!) : undefined;
+      return sendError(reply, error.code, error.description, connection ? { policy: describePolicy(connection.options) } : {});
+    }
+  });
+}
