@@ -16,6 +16,7 @@ import { corsRoutes } from './http/oauth/cors.js';
 import { userinfoRoute } from './http/oauth/userinfo.js';
 import { sendErrorPage } from './login/pages.js';
 import { createRenderer } from './login/render.js';
+import { consentRoutes } from './login/consent.js';
 import { loginRoutes } from './login/routes.js';
 import { databaseConnectionsOf } from './management/connections.js';
 import { serializers } from './http/log.js';
@@ -178,6 +179,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     };
     authorizeRoutes(browser, { ...pages, store, interaction, now });
     loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, now });
+    consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
     logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies });
   });
 

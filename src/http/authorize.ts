@@ -5,9 +5,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendErrorPage, type PageDeps } from '../login/pages.js';
 import { SESSION_COOKIE } from '../login/routes.js';
 import { authorize, type InteractionDeps, resumeAuthorization } from '../protocol/authorize/interaction.js';
+import { sendDecision } from './authorization-response.js';
 import { AuthorizeError, type RawParams } from '../protocol/authorize/request.js';
 import { OAuthError } from '../protocol/errors.js';
-import type { AuthorizationResponse } from '../protocol/response-modes/index.js';
 import { findSession } from '../protocol/session.js';
 import type { Store } from '../store/types.js';
 
@@ -17,25 +17,13 @@ export interface AuthorizeRouteDeps extends PageDeps {
   now: () => number;
 }
 
-function send(reply: FastifyReply, response: AuthorizationResponse, afterPost: boolean) {
-  if (response.kind === 'redirect') {
-    return reply.header('cache-control', 'no-store').redirect(response.location, afterPost ? 303 : 302);
-  }
-  return reply.code(200).headers({ 'content-type': 'text/html; charset=utf-8', ...response.headers }).send(response.body);
-}
-
 export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) {
   const session = async (request: FastifyRequest) =>
     findSession(deps.store.sessions, request.cookies[SESSION_COOKIE], await deps.store.tenant.get(), deps.now());
 
   async function handle(request: FastifyRequest, reply: FastifyReply, raw: RawParams, afterPost: boolean) {
     try {
-      const decision = await authorize(raw, await session(request), deps.interaction);
-      if (decision.kind === 'login') {
-        const screen = raw.screen_hint === 'signup' ? 'signup' : 'login';
-        return reply.header('cache-control', 'no-store').redirect(`/u/${screen}?state=${encodeURIComponent(decision.transactionId)}`, afterPost ? 303 : 302);
-      }
-      return send(reply, decision.response, afterPost);
+      return sendDecision(reply, await authorize(raw, await session(request), deps.interaction), afterPost, raw.screen_hint);
     } catch (error) {
       if (error instanceof AuthorizeError) return sendErrorPage(reply, deps, 400, error.error.description, 'Invalid request');
       throw error;
@@ -49,7 +37,7 @@ export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) 
     const id = request.query.state;
     try {
       if (typeof id !== 'string' || id.length > 100) throw new AuthorizeError(new OAuthError('invalid_request', 'Missing state'));
-      return send(reply, await resumeAuthorization(id, await session(request), deps.interaction), false);
+      return sendDecision(reply, await resumeAuthorization(id, await session(request), deps.interaction), false);
     } catch (error) {
       if (error instanceof AuthorizeError) return sendErrorPage(reply, deps, 400, error.error.description, 'Invalid request');
       throw error;

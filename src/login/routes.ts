@@ -2,7 +2,7 @@
 // and start the SSO session, then send the browser back to /authorize/resume; they never issue codes.
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { AuthorizeRequest } from '../protocol/authorize/request.js';
+import type { InteractionState } from '../protocol/authorize/interaction.js';
 import { createSession, endSession } from '../protocol/session.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
@@ -41,7 +41,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     const transaction = typeof id === 'string' && id.length <= 100 ? await store.loginTransactions.get(id) : undefined;
     if (!transaction) return undefined;
     const client = await store.clients.get(transaction.client_id);
-    const request_ = transaction.request as AuthorizeRequest;
+    const request_ = (transaction.request as InteractionState).request;
     const connection = client && (await store.connections.getByName(request_.connection));
     return client && connection && { id: transaction.id, request: request_, client, signupAllowed: connection.options.disable_signup !== true };
   }

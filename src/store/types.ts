@@ -276,6 +276,8 @@ export interface LoginTransactionStore {
   get(id: string): Promise<LoginTransaction | undefined>;
   /** Removes and returns the transaction: one atomic statement, so it can be resumed once. */
   consume(id: string): Promise<LoginTransaction | undefined>;
+  /** Replaces the transaction's state (the consent step records its answer). */
+  update(id: string, request: unknown): Promise<void>;
 }
 
 export interface AuthorizationCodeStore {
@@ -324,6 +326,13 @@ export interface RefreshTokenStore {
   activeOfFamily(familyId: string): Promise<RefreshToken | undefined>;
 }
 
+export interface ConsentStore {
+  /** The scopes the user accepted for this client and audience ('' for none). */
+  scopes(userId: string, clientId: string, audience: string): Promise<string[]>;
+  /** Adds scopes to what the user accepted (a new scope is asked for again; accepted ones stay). */
+  grant(userId: string, clientId: string, audience: string, scopes: readonly string[]): Promise<void>;
+}
+
 export interface Stores {
   tenant: TenantStore;
   clients: ClientStore;
@@ -341,6 +350,7 @@ export interface Stores {
   loginFailures: LoginFailureStore;
   branding: BrandingStore;
   refreshTokens: RefreshTokenStore;
+  consents: ConsentStore;
 }
 
 export type LockName = 'tenant' | 'signing_keys';

@@ -6,12 +6,16 @@
 //       ├── live session, no prompt=login, max_age ok ──> code ──> response mode
 //       ├── prompt=none ─────────────────────────> login_required to redirect_uri
 //       └── else: store a login transaction ──> /u/login?state=<tx>
+//       └── signed in, but consent needed (third party, API, prompt=consent) ──> /u/consent?state=<tx>
+//           (prompt=none instead: consent_required)
 //   /u/login (login/) checks the password, starts the session ──> /authorize/resume?state=<tx>
-//   /authorize/resume: consume the transaction (once) ──> session signed in after it began? ──> code
+//   /u/consent stores an Accept ──> /authorize/resume; a Decline ──> access_denied to redirect_uri
+//   /authorize/resume: signed in for this transaction? consent still needed? ──> consume (once) ──> code
 import { randomSecret, sha256 } from '../../crypto/random.js';
-import type { Session, Store, User } from '../../store/types.js';
+import type { Client, Session, Store, User } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 import { type AuthorizationResponse, responseModes } from '../response-modes/index.js';
+import { scopesToConsent } from './consent.js';
 import { type AuthorizeDeps, AuthorizeError, type AuthorizeRequest, parseAuthorizeRequest, type RawParams, type RedirectTarget } from './request.js';
 
 /** RFC 6749 §4.1.2: codes are short-lived; SPEC: 60 seconds. */
@@ -19,10 +23,22 @@ export const CODE_LIFETIME_MS = 60_000;
 /** How long a person has to complete the login page. */
 export const TRANSACTION_LIFETIME_MS = 30 * 60_000;
 
-export type Decision = { kind: 'respond'; response: AuthorizationResponse } | { kind: 'login'; transactionId: string };
+export type Decision =
+  | { kind: 'respond'; response: AuthorizationResponse }
+  | { kind: 'login'; transactionId: string }
+  | { kind: 'consent'; transactionId: string };
+
+/** What a login transaction remembers between the pages. */
+export interface InteractionState {
+  request: AuthorizeRequest;
+  /** The session that was already signed in when the transaction began (it only needs consent). */
+  sessionSid?: string;
+  /** The consent page was answered with Accept in this transaction (prompt=consent asks once). */
+  consented?: boolean;
+}
 
 export interface InteractionDeps extends AuthorizeDeps {
-  stores: AuthorizeDeps['stores'] & Pick<Store, 'codes' | 'users' | 'loginTransactions'>;
+  stores: AuthorizeDeps['stores'] & Pick<Store, 'codes' | 'users' | 'loginTransactions' | 'consents'>;
   issuer: string;
   now: () => number;
 }
@@ -73,11 +89,25 @@ function targetOf(request: AuthorizeRequest): RedirectTarget {
   return { redirect_uri: request.redirect_uri, response_mode: request.response_mode, state: request.state };
 }
 
+async function startTransaction(state: InteractionState, deps: InteractionDeps): Promise<string> {
+  const now = deps.now();
+  const transactionId = randomSecret(24);
+  await deps.stores.loginTransactions.create({
+    id: transactionId,
+    client_id: state.request.client_id,
+    request: state,
+    created_at: now,
+    expires_at: now + TRANSACTION_LIFETIME_MS,
+  });
+  return transactionId;
+}
+
 /** Throws AuthorizeError without a target when the browser must see an error page. */
 export async function authorize(raw: RawParams, session: Session | undefined, deps: InteractionDeps): Promise<Decision> {
+  let client: Client;
   let request: AuthorizeRequest;
   try {
-    ({ request } = await parseAuthorizeRequest(raw, deps));
+    ({ client, request } = await parseAuthorizeRequest(raw, deps));
   } catch (error) {
     if (error instanceof AuthorizeError && error.target) {
       return { kind: 'respond', response: await errorResponse(error.target, error.error, deps.issuer) };
@@ -86,34 +116,56 @@ export async function authorize(raw: RawParams, session: Session | undefined, de
   }
   const now = deps.now();
   const fresh = request.max_age === undefined || (session !== undefined && now - session.authenticated_at <= request.max_age * 1000);
-  if (session && !request.prompt.includes('login') && fresh && (await sessionUser(request, session, deps))) {
-    return { kind: 'respond', response: await issueCode(request, session, deps) };
+  const user = session && !request.prompt.includes('login') && fresh ? await sessionUser(request, session, deps) : undefined;
+  if (!user) {
+    if (request.prompt.includes('none')) {
+      // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
+      const error = new OAuthError('login_required', session ? 'Login required: the session does not satisfy the request' : 'Login required');
+      return { kind: 'respond', response: await errorResponse(targetOf(request), error, deps.issuer) };
+    }
+    return { kind: 'login', transactionId: await startTransaction({ request }, deps) };
   }
-  if (request.prompt.includes('none')) {
-    // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
-    const error = new OAuthError('login_required', session ? 'Login required: the session does not satisfy the request' : 'Login required');
-    return { kind: 'respond', response: await errorResponse(targetOf(request), error, deps.issuer) };
+  if ((await scopesToConsent(request, client, user, request.prompt.includes('consent'), deps)).length) {
+    if (request.prompt.includes('none')) {
+      const error = new OAuthError('consent_required', 'Consent required');
+      return { kind: 'respond', response: await errorResponse(targetOf(request), error, deps.issuer) };
+    }
+    return { kind: 'consent', transactionId: await startTransaction({ request, sessionSid: session!.sid }, deps) };
   }
-  const transactionId = randomSecret(24);
-  await deps.stores.loginTransactions.create({
-    id: transactionId,
-    client_id: request.client_id,
-    request,
-    created_at: now,
-    expires_at: now + TRANSACTION_LIFETIME_MS,
-  });
-  return { kind: 'login', transactionId };
+  return { kind: 'respond', response: await issueCode(request, session!, deps) };
 }
 
-/** /authorize/resume: finishes a transaction once its login page has signed the browser in. */
-export async function resumeAuthorization(transactionId: string, session: Session | undefined, deps: InteractionDeps): Promise<AuthorizationResponse> {
+const expired = () =>
+  new AuthorizeError(new OAuthError('invalid_request', 'This sign-in has expired or was already completed. Return to the application and sign in again.'));
+
+/** A transaction's state and the signed-in user it may continue with, or an error for the client. */
+export async function transactionUser(transactionId: string, session: Session | undefined, deps: InteractionDeps) {
+  const transaction = await deps.stores.loginTransactions.get(transactionId);
+  if (!transaction) throw expired();
+  const state = transaction.request as InteractionState;
+  const signedInHere = session && (session.authenticated_at >= transaction.created_at || session.sid === state.sessionSid);
+  const user = signedInHere ? await sessionUser(state.request, session, deps) : undefined;
+  return { transaction, state, user };
+}
+
+/** /authorize/resume: after the login or consent page; sends to consent when it is still needed. */
+export async function resumeAuthorization(transactionId: string, session: Session | undefined, deps: InteractionDeps): Promise<Decision> {
+  const { state, user } = await transactionUser(transactionId, session, deps);
+  const { request } = state;
+  if (!user) return { kind: 'respond', response: await errorResponse(targetOf(request), new OAuthError('access_denied', 'The sign-in was not completed'), deps.issuer) };
+  const client = await deps.stores.clients.get(request.client_id);
+  if (!client) throw expired();
+  const force = request.prompt.includes('consent') && !state.consented;
+  if ((await scopesToConsent(request, client, user, force, deps)).length) return { kind: 'consent', transactionId };
+  // Resumed once: the transaction is consumed atomically before the code is issued.
+  if (!(await deps.stores.loginTransactions.consume(transactionId))) throw expired();
+  return { kind: 'respond', response: await issueCode(request, session!, deps) };
+}
+
+/** The consent page's Decline: the transaction ends and the client hears access_denied (with state). */
+export async function declineConsent(transactionId: string, deps: InteractionDeps): Promise<AuthorizationResponse> {
   const transaction = await deps.stores.loginTransactions.consume(transactionId);
-  if (!transaction) {
-    throw new AuthorizeError(new OAuthError('invalid_request', 'This sign-in has expired or was already completed. Return to the application and sign in again.'));
-  }
-  const request = transaction.request as AuthorizeRequest;
-  if (!session || session.authenticated_at < transaction.created_at || !(await sessionUser(request, session, deps))) {
-    return errorResponse(targetOf(request), new OAuthError('access_denied', 'The sign-in was not completed'), deps.issuer);
-  }
-  return issueCode(request, session, deps);
+  if (!transaction) throw expired();
+  const { request } = transaction.request as InteractionState;
+  return errorResponse(targetOf(request), new OAuthError('access_denied', 'User did not authorize the request'), deps.issuer);
 }

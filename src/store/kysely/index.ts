@@ -10,7 +10,7 @@ import { resourceServerStore } from './resource-servers.js';
 import { roleStore } from './roles.js';
 import { signingKeyStore } from './signing-keys.js';
 import {
-  authorizationCodeStore, brandingStore, loginFailureStore, loginTransactionStore, revokedTokenStore, sessionStore,
+  authorizationCodeStore, brandingStore, consentStore, loginFailureStore, loginTransactionStore, revokedTokenStore, sessionStore,
 } from './sign-in.js';
 import { tenantStore } from './tenant.js';
 import { userStore } from './users.js';
@@ -33,6 +33,7 @@ function stores(db: Executor, now: () => number): Stores {
     loginFailures: loginFailureStore(db),
     branding: brandingStore(db, now),
     refreshTokens: refreshTokenStore(db),
+    consents: consentStore(db, now),
   };
 }
 

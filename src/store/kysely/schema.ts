@@ -210,7 +210,17 @@ export interface RefreshTokenTable {
   revoked_at: Millis | null;
 }
 
+export interface ConsentTable {
+  user_id: string;
+  client_id: string;
+  /** The API identifier, or '' for OpenID Connect scopes alone. */
+  audience: string;
+  scope: string;
+  updated_at: Millis;
+}
+
 export interface Database {
+  consents: ConsentTable;
   refresh_tokens: RefreshTokenTable;
   sessions: SessionTable;
   login_transactions: LoginTransactionTable;

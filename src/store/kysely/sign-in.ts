@@ -2,7 +2,7 @@
 // failed-login counters, the page template. Single use is always one atomic statement.
 import { sql } from 'kysely';
 import type {
-  AuthorizationCodeStore, BrandingStore, LoginFailureStore, LoginTransactionStore, RevokedTokenStore, SessionStore,
+  AuthorizationCodeStore, BrandingStore, ConsentStore, LoginFailureStore, LoginTransactionStore, RevokedTokenStore, SessionStore,
 } from '../types.js';
 import type { Executor } from './db.js';
 
@@ -44,6 +44,9 @@ export function loginTransactionStore(db: Executor, now: () => number): LoginTra
     async get(id) {
       const row = await db.selectFrom('login_transactions').selectAll().where('id', '=', id).where('expires_at', '>', now()).executeTakeFirst();
       return row && parse(row);
+    },
+    async update(id, request) {
+      await db.updateTable('login_transactions').set({ request: JSON.stringify(request) }).where('id', '=', id).execute();
     },
     async consume(id) {
       const row = await db.deleteFrom('login_transactions').where('id', '=', id).where('expires_at', '>', now()).returningAll().executeTakeFirst();
@@ -107,6 +110,31 @@ export function loginFailureStore(db: Executor): LoginFailureStore {
     },
     async reset(userId, ip) {
       await db.deleteFrom('login_failures').where('user_id', '=', userId).where('ip', '=', ip).execute();
+    },
+  };
+}
+
+export function consentStore(db: Executor, now: () => number): ConsentStore {
+  return {
+    async scopes(userId, clientId, audience) {
+      const row = await db
+        .selectFrom('consents')
+        .select('scope')
+        .where('user_id', '=', userId)
+        .where('client_id', '=', clientId)
+        .where('audience', '=', audience)
+        .executeTakeFirst();
+      return row ? row.scope.split(' ').filter(Boolean) : [];
+    },
+    async grant(userId, clientId, audience, scopes) {
+      const current = await this.scopes(userId, clientId, audience);
+      const scope = [...new Set([...current, ...scopes])].join(' ');
+      const at = now();
+      await db
+        .insertInto('consents')
+        .values({ user_id: userId, client_id: clientId, audience, scope, updated_at: at })
+        .onConflict((oc) => oc.columns(['user_id', 'client_id', 'audience']).doUpdateSet({ scope, updated_at: at }))
+        .execute();
     },
   };
 }

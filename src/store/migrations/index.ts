@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-sign-in.js';
 import * as m0003 from './0003-refresh-tokens.js';
+import * as m0004 from './0004-consents.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-sign-in': m0002,
   '0003-refresh-tokens': m0003,
+  '0004-consents': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
