@@ -7,8 +7,8 @@ import type { Keyring } from './keys.js';
 function comparable(url: string): string | undefined {
   try {
     const parsed = new URL(url);
-    // The URL parser lower-cases scheme and host; path and query keep their case.
-    return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search}`;
+    // The URL parser lower-cases scheme and host; path, query and fragment keep their case and must match.
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}${parsed.search}${parsed.hash}`;
   } catch {
     return undefined;
   }

@@ -36,6 +36,8 @@ export interface StartOptions {
   tenantFileName?: string;
   env?: Record<string, string>;
   port?: number;
+  /** The server's clock (ms since the epoch), for tests that move time forward; Date.now otherwise. */
+  now?: () => number;
 }
 
 export function writeTenantFile(tenant: object | string, name = 'tenant.json'): string {
@@ -61,7 +63,7 @@ export function testConfig(options: StartOptions, port: number): Config {
 export async function startGatehouse(options: StartOptions): Promise<RunningGatehouse> {
   const port = options.port ?? (await freePort());
   const config = testConfig(options, port);
-  const gatehouse = await buildApp(config, { logger: pino({ level: config.logLevel, serializers }) });
+  const gatehouse = await buildApp(config, { logger: pino({ level: config.logLevel, serializers }), now: options.now });
   await gatehouse.app.listen({ port, host: '127.0.0.1' });
   return {
     issuer: config.issuer,

@@ -110,7 +110,10 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   // From here on errors go back to the client, in the response mode it asked for when that is valid.
   const responseType = params.response_type ? normaliseResponseType(params.response_type) : undefined;
   const modeParam = params.response_mode;
-  const defaultMode: ResponseMode = responseType && responseType !== 'code' ? 'fragment' : 'query';
+  // Multiple Response Type Encoding Practices §2.1, §5: fragment by default only for types that return a
+  // token from /authorize; anything else (code, an unknown type) gets the query a server-side callback reads.
+  const frontChannelTokens = responseType?.split(' ').some((word) => word === 'token' || word === 'id_token');
+  const defaultMode: ResponseMode = frontChannelTokens ? 'fragment' : 'query';
   const target: RedirectTarget = {
     redirect_uri,
     response_mode: modeParam && modeParam !== 'web_message' && responseModes.includes(modeParam) ? (modeParam as ResponseMode) : defaultMode,
