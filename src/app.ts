@@ -5,8 +5,7 @@ import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 
 import { type Config, endpoints } from './config.js';
-import { resolveMasterSecret } from './crypto/master-secret.js';
-import { createSecretBox, deriveKey, type SecretBox } from './crypto/secret-box.js';
+import type { SecretBox } from './crypto/secret-box.js';
 import cookie from '@fastify/cookie';
 import { authorizeRoutes } from './http/authorize.js';
 import { dbconnectionsRoutes } from './http/dbconnections.js';
@@ -24,15 +23,14 @@ import { sendOAuthError } from './http/oauth/errors.js';
 import { tokenRoute } from './http/oauth/token.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { wellKnownRoutes } from './http/well-known.js';
-import {
-  applyTenantFileAtStart, type DevelopmentTenant, ensureManagementApi, seedDevelopmentTenant, upsertAdminClient,
-} from './management/bootstrap.js';
+import type { DevelopmentTenant } from './management/bootstrap.js';
 import { CredentialCache } from './protocol/credential-cache.js';
 import { broadcastInvalidation, onInvalidation } from './invalidation.js';
-import { ensureSigningKeys, Keyring } from './protocol/keys.js';
-import { migrate, openDatabase } from './store/kysely/db.js';
-import { createStore } from './store/kysely/index.js';
+import type { Keyring } from './protocol/keys.js';
 import { type CachedStore, createCachedStore } from './store/cache.js';
+import { openTenant, prepareTenant } from './tenant.js';
+
+export { openTenant, prepareTenant, type PreparedTenant } from './tenant.js';
 
 /** The OAuth 2.0 body limit (SPEC.md §2); /api/v2 will take 1 MiB. */
 export const OAUTH_BODY_LIMIT = 64 * 1024;
@@ -54,54 +52,6 @@ export interface BuildOptions {
   now?: () => number;
   /** The tenant was prepared already (by the cluster primary): do not apply start-up writes again. */
   prepared?: boolean;
-}
-
-/** Opens the database, migrates it and loads the tenant: everything but HTTP. Also used by the CLI. */
-export async function openTenant(config: Config, now: () => number = Date.now, options = { migrate: true }) {
-  const connection = openDatabase(config.databaseUrl);
-  const store = createStore(connection, now);
-  try {
-    if (options.migrate) await migrate(connection);
-    const master = resolveMasterSecret(config.secret, connection.sqliteFile);
-    const box = createSecretBox(master.secret);
-    const csrfKey = deriveKey(master.secret, 'csrf tokens v1');
-    const keyring = new Keyring(store, box, now);
-    // Load existing keys first: a wrong GATEHOUSE_SECRET must stop the start before anything is written.
-    await keyring.load();
-    await ensureSigningKeys(store, box, now);
-    await keyring.load();
-    return { store, box, keyring, csrfKey, generatedSecretPath: master.generatedAt };
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-}
-
-export interface PreparedTenant {
-  developmentTenant?: DevelopmentTenant;
-  generatedSecretPath?: string;
-}
-
-/**
- * Every write a start makes, before any request is served: migrations, keys, the Management API, the
- * tenant file, the operator's client, the development client. The cluster primary runs it once and its
- * workers then build the app with `prepared: true`.
- */
-export async function prepareTenant(config: Config, now: () => number = Date.now): Promise<PreparedTenant> {
-  const urls = endpoints(config.issuer);
-  const { store, box, generatedSecretPath } = await openTenant(config, now);
-  try {
-    await ensureManagementApi(store, urls.managementAudience);
-    let developmentTenant: DevelopmentTenant | undefined;
-    if (config.bootstrapPath) await applyTenantFileAtStart(store, config.bootstrapPath, box, urls.managementAudience, now);
-    else developmentTenant = await seedDevelopmentTenant(store, box);
-    if (config.adminClientId && config.adminClientSecret) {
-      await upsertAdminClient(store, config.adminClientId, config.adminClientSecret, box, urls.managementAudience);
-    }
-    return { developmentTenant, generatedSecretPath };
-  } finally {
-    await store.close();
-  }
 }
 
 export async function buildApp(config: Config, options: BuildOptions): Promise<Gatehouse> {

@@ -6,7 +6,8 @@
 //   worker:   buildApp(prepared) ──> listen ──> … ──> SIGTERM / 'shutdown' ──> close (drain) ──> exit 0
 import cluster, { type Worker } from 'node:cluster';
 import pino from 'pino';
-import { buildApp, type Gatehouse, prepareTenant } from './app.js';
+import type { Gatehouse } from './app.js';
+import { prepareTenant } from './tenant.js';
 import { relayInvalidations } from './invalidation.js';
 import { type Config, endpoints } from './config.js';
 import { serializers } from './http/log.js';
@@ -70,6 +71,8 @@ async function runWorker(config: Config): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('message', (message) => message === SHUTDOWN && stop());
+  // Loaded here, not at the top: the primary never serves HTTP and starts faster without it.
+  const { buildApp } = await import('./app.js');
   gatehouse = await buildApp(config, { logger, prepared: true });
   if (stopping) {
     await gatehouse.close();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // gatehouse start [--port N --issuer URL --database-url URL --bootstrap FILE …]
 // gatehouse keys list | rotate | revoke <kid>
-import { openTenant } from '../app.js';
+import { openTenant } from '../tenant.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { TenantFileError } from '../management/tenant-file.js';
 import { KeyDecryptionError, revokeSigningKey, rotateSigningKeys } from '../protocol/keys.js';
@@ -24,6 +24,11 @@ async function keys(action: string | undefined, rest: string[]) {
       console.log(`Rotated. Now signing with: ${kids.join(', ')}`);
     } else if (action === 'revoke') {
       if (!kid) throw new ConfigError('keys revoke needs a kid');
+      // A refusal is the operator's to fix, so it is one line, not a stack (revokeSigningKey checks again).
+      const existing = (await store.signingKeys.list()).find((k) => k.kid === kid);
+      if (existing?.status === 'current' || existing?.status === 'next') {
+        throw new ConfigError(`${kid} is the ${existing.status} ${existing.alg} key and cannot be revoked; only a previous key can (gatehouse keys rotate makes the current key previous)`);
+      }
       const key = await revokeSigningKey(store, kid, Date.now);
       if (!key) throw new ConfigError(`No signing key ${kid}`);
       console.log(`Revoked ${kid}`);

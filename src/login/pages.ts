@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { Client, Store } from '../store/types.js';
+import { formActionSource } from '../protocol/response-modes/index.js';
 import type { PageContext, Renderer } from './render.js';
 
 export interface PageDeps {
@@ -22,7 +23,7 @@ export type PageInput = Omit<PageContext, 'nonce' | 'tenant' | 'application'> & 
 export async function sendPage(reply: FastifyReply, deps: PageDeps, status: number, input: PageInput): Promise<FastifyReply> {
   const nonce = randomBytes(16).toString('base64');
   const { client, redirectsTo, ...context } = input;
-  const formAction = ["'self'", ...(redirectsTo ? [new URL(redirectsTo).origin] : [])].join(' ');
+  const formAction = ["'self'", ...(redirectsTo ? [formActionSource(redirectsTo)] : [])].join(' ');
   const tenant = await deps.store.tenant.get();
   const html = await deps.renderer.render(
     {

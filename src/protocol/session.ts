@@ -7,6 +7,7 @@ import type { Session, SessionStore, TenantSettings } from '../store/types.js';
 const HOUR = 3_600_000;
 export const DEFAULT_IDLE_SESSION_HOURS = 72;
 export const DEFAULT_SESSION_HOURS = 168;
+const TOUCH_INTERVAL_MS = 60_000;
 
 export function sessionLifetimes(tenant: TenantSettings) {
   return {
@@ -23,10 +24,16 @@ export async function findSession(
   now: number,
 ): Promise<Session | undefined> {
   if (!cookieValue || cookieValue.length > 200) return undefined;
-  const session = await sessions.get(sha256(cookieValue));
+  const idHash = sha256(cookieValue);
+  const session = await sessions.get(idHash);
   if (!session) return undefined;
   const { idleMs } = sessionLifetimes(tenant);
   if (session.expires_at <= now || session.last_active_at + idleMs <= now) return undefined;
+  // A session in use stays alive: record the activity, at most once a minute to spare the database.
+  if (now - session.last_active_at >= TOUCH_INTERVAL_MS) {
+    await sessions.touch(idHash, now);
+    session.last_active_at = now;
+  }
   return session;
 }
 

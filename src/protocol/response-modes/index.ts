@@ -24,6 +24,12 @@ function withParams(base: string, params: Params, separator: '?' | '#'): string 
   return url.toString();
 }
 
+/** A CSP source for the redirect URI: its origin, or for a custom scheme (native apps) the scheme itself. */
+export function formActionSource(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.origin === 'null' ? url.protocol : url.origin;
+}
+
 const autoSubmit = 'document.forms[0].submit();';
 const autoSubmitHash = createHash('sha256').update(autoSubmit).digest('base64');
 const liquid = new Liquid({ outputEscape: 'escape', strictVariables: false });
@@ -45,7 +51,7 @@ export const responseModes: Record<ResponseMode, (redirectUri: string, params: P
     }),
     // SPEC.md: the page's CSP allows exactly its auto-submit script, and posting to the client only.
     headers: {
-      'content-security-policy': `default-src 'none'; script-src 'sha256-${autoSubmitHash}'; form-action ${new URL(redirectUri).origin}; frame-ancestors 'none'; base-uri 'none'`,
+      'content-security-policy': `default-src 'none'; script-src 'sha256-${autoSubmitHash}'; form-action ${formActionSource(redirectUri)}; frame-ancestors 'none'; base-uri 'none'`,
       'cache-control': 'no-store',
     },
   }),

@@ -1,0 +1,62 @@
+// Everything a start does before HTTP: open and migrate the database, load or create the signing keys,
+// apply the tenant file. Kept apart from app.ts so that the cluster primary and the CLI load neither
+// Fastify nor the login pages.
+import type { Config } from './config.js';
+import { endpoints } from './config.js';
+import { resolveMasterSecret } from './crypto/master-secret.js';
+import { createSecretBox, deriveKey } from './crypto/secret-box.js';
+import {
+  applyTenantFileAtStart, type DevelopmentTenant, ensureManagementApi, seedDevelopmentTenant, upsertAdminClient,
+} from './management/bootstrap.js';
+import { ensureSigningKeys, Keyring } from './protocol/keys.js';
+import { migrate, openDatabase } from './store/kysely/db.js';
+import { createStore } from './store/kysely/index.js';
+
+/** Opens the database, migrates it and loads the tenant: everything but HTTP. Also used by the CLI. */
+export async function openTenant(config: Config, now: () => number = Date.now, options = { migrate: true }) {
+  const connection = openDatabase(config.databaseUrl);
+  const store = createStore(connection, now);
+  try {
+    if (options.migrate) await migrate(connection);
+    const master = resolveMasterSecret(config.secret, connection.sqliteFile);
+    const box = createSecretBox(master.secret);
+    const csrfKey = deriveKey(master.secret, 'csrf tokens v1');
+    const keyring = new Keyring(store, box, now);
+    // Load existing keys first: a wrong GATEHOUSE_SECRET must stop the start before anything is written.
+    await keyring.load();
+    await ensureSigningKeys(store, box, now);
+    await keyring.load();
+    return { store, box, keyring, csrfKey, generatedSecretPath: master.generatedAt };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+export interface PreparedTenant {
+  developmentTenant?: DevelopmentTenant;
+  generatedSecretPath?: string;
+}
+
+/**
+ * Every write a start makes, before any request is served: migrations, keys, the Management API, the
+ * tenant file, the operator's client, the development client. The cluster primary runs it once and its
+ * workers then build the app with `prepared: true`.
+ */
+export async function prepareTenant(config: Config, now: () => number = Date.now): Promise<PreparedTenant> {
+  const urls = endpoints(config.issuer);
+  const { store, box, generatedSecretPath } = await openTenant(config, now);
+  try {
+    await ensureManagementApi(store, urls.managementAudience);
+    let developmentTenant: DevelopmentTenant | undefined;
+    if (config.bootstrapPath) await applyTenantFileAtStart(store, config.bootstrapPath, box, urls.managementAudience, now);
+    else developmentTenant = await seedDevelopmentTenant(store, box);
+    if (config.adminClientId && config.adminClientSecret) {
+      await upsertAdminClient(store, config.adminClientId, config.adminClientSecret, box, urls.managementAudience);
+    }
+    return { developmentTenant, generatedSecretPath };
+  } finally {
+    await store.close();
+  }
+}
+
