@@ -64,6 +64,14 @@ function positiveInt(name: string, raw: string, max: number): number {
   return Number(raw);
 }
 
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** pino's levels; checked here so that a typo is one clear line, not pino's stack trace. */
+function logLevel(raw: string): string {
+  if (!logLevels.includes(raw)) throw new ConfigError(`${variables.logLevel} must be one of ${logLevels.join(', ')}, got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): Config {
   const flags = parseFlags(argv);
   const get = (key: Key): string | undefined => {
@@ -116,7 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     adminClientSecret,
     smtpUrl: get('smtpUrl'),
     workers: positiveInt(variables.workers, get('workers') ?? String(availableParallelism()), 256),
-    logLevel: get('logLevel') ?? 'info',
+    logLevel: logLevel(get('logLevel') ?? 'info'),
   });
 }
 

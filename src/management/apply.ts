@@ -26,12 +26,21 @@ async function applyClient(tx: Stores, declared: DeclaredClient, where: string, 
   const existing = await tx.clients.get(declared.client_id);
   const base = existing ?? newClient(declared.client_id, declared.app_type ?? 'regular_web', declared.token_endpoint_auth_method ?? defaultAuthMethod(declared.app_type ?? 'regular_web'));
   const wanted: Partial<Client> = { ...fields };
-  if (refresh_token) wanted.refresh_token = { ...(existing?.refresh_token ?? defaultRefreshToken(base.app_type)), ...refresh_token };
+  if (refresh_token) {
+    const merged = { ...(existing?.refresh_token ?? defaultRefreshToken(base.app_type)), ...refresh_token };
+    // Auth0: an `expiring` token has a lifetime. Unless the file says otherwise, the infinite_* flags
+    // follow expiration_type, not the app type's default (regular_web: non-expiring, infinite).
+    if (refresh_token.expiration_type) {
+      merged.infinite_token_lifetime = refresh_token.infinite_token_lifetime ?? refresh_token.expiration_type === 'non-expiring';
+      merged.infinite_idle_token_lifetime = refresh_token.infinite_idle_token_lifetime ?? refresh_token.expiration_type === 'non-expiring';
+    }
+    wanted.refresh_token = merged;
+  }
   if (jwt_configuration) wanted.jwt_configuration = { ...base.jwt_configuration, ...jwt_configuration };
   const method = wanted.token_endpoint_auth_method ?? base.token_endpoint_auth_method;
   const grantTypes = wanted.grant_types ?? base.grant_types;
   if (method === 'none' && grantTypes.includes('client_credentials')) {
-    throw new TenantFileError(`${where}: a public client (token_endpoint_auth_method none) cannot have the client_credentials grant`);
+    throw new TenantFileError(`${where}: grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)`);
   }
   const methods = wanted.client_authentication_methods ?? base.client_authentication_methods;
   if (method === 'private_key_jwt' && !methods?.private_key_jwt?.credentials.length) {
@@ -153,7 +162,7 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
     if (declared.users) {
       const ids: string[] = [];
       for (const ref of declared.users) {
-        const user = ref.includes('@') && !ref.includes('|') ? await findUserByEmail(tx, file, ref) : await tx.users.get(ref);
+        const user = ref.includes('@') && !ref.includes('|') ? await findUserByEmail(tx, file, ref, where) : await tx.users.get(ref);
         if (!user) throw new TenantFileError(`${where}: users has "${ref}", which is not a user`);
         if (!ids.includes(user.user_id)) ids.push(user.user_id);
       }
@@ -178,7 +187,7 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
 }
 
 /** A role's `users` entry given as an e-mail: the one user with that address in a database connection. */
-async function findUserByEmail(tx: Stores, file: TenantFile, email: string): Promise<User | undefined> {
+async function findUserByEmail(tx: Stores, file: TenantFile, email: string, where: string): Promise<User | undefined> {
   const connections = new Set([...(file.users ?? []).map((u) => u.connection), ...(file.connections ?? []).filter((c) => c.strategy === 'auth0').map((c) => c.name)]);
   const defaultDirectory = file.tenant?.default_directory ?? (await tx.tenant.get()).default_directory;
   if (defaultDirectory) connections.add(defaultDirectory);
@@ -187,6 +196,6 @@ async function findUserByEmail(tx: Stores, file: TenantFile, email: string): Pro
     const user = await tx.users.findByEmail(connection, email);
     if (user) found.push(user);
   }
-  if (found.length > 1) throw new TenantFileError(`roles: "${email}" matches users in several connections; give the user_id instead`);
+  if (found.length > 1) throw new TenantFileError(`${where}: users has "${email}", which matches users in several connections; give the user_id instead`);
   return found[0];
 }

@@ -58,24 +58,39 @@ export interface TenantFile {
   roles?: DeclaredRole[];
 }
 
-const validate = new Ajv({ allErrors: false, strict: true }).compile(tenantFileSchema);
+const validate = new Ajv({ allErrors: false, strict: true, verbose: true }).compile(tenantFileSchema);
 
-/** `/clients/1/client_secret` → `clients[1] (acme-worker): client_secret` */
+/**
+ * `/clients/1/client_secret` → `clients[1] (acme-worker): client_secret`. Each kind is named by its key in
+ * the file: a client grant by client and audience (a client may have several), a user by e-mail.
+ */
 export function objectLabel(file: Record<string, unknown>, kind: string, index: number): string {
   const item = (file[kind] as Record<string, unknown>[] | undefined)?.[index] ?? {};
-  const name = item.client_id ?? item.identifier ?? item.name ?? item.email ?? (kind === 'client_grants' ? `${item.client_id} → ${item.audience}` : undefined);
+  const name =
+    kind === 'client_grants' ? (typeof item.client_id === 'string' && typeof item.audience === 'string' ? `${item.client_id} → ${item.audience}` : item.client_id)
+    : kind === 'users' ? item.email
+    : item.client_id ?? item.identifier ?? item.name;
   return `${kind}[${index}]${typeof name === 'string' ? ` (${name})` : ''}`;
 }
 
 function describe(file: Record<string, unknown>, error: ErrorObject): string {
-  const [kind, index, ...field] = error.instancePath.split('/').slice(1);
+  const [kind, index, ...path] = error.instancePath.split('/').slice(1);
   const where = kind === undefined ? 'tenant file' : index === undefined || kind === 'tenant' ? kind : objectLabel(file, kind, Number(index));
-  const rest = kind === 'tenant' ? [index, ...field].filter((p) => p !== undefined) : field;
+  const rest = kind === 'tenant' ? [index, ...path].filter((p) => p !== undefined) : path;
   const params = error.params as Record<string, unknown>;
   if (error.keyword === 'additionalProperties') return `${where}: unknown field "${[...rest, params.additionalProperty].join('.')}"`;
   if (error.keyword === 'required') return `${where}: ${[...rest, params.missingProperty].join('.')} is required`;
-  const allowed = error.keyword === 'enum' ? ` (one of ${(params.allowedValues as unknown[]).join(', ')})` : '';
-  return `${where}: ${rest.join('.') || 'value'} ${error.message}${allowed}`;
+  const field = rest.join('.') || 'value';
+  if (error.keyword === 'enum') return `${where}: ${field} must be one of ${(params.allowedValues as unknown[]).join(', ')}, not ${JSON.stringify(error.data)}`;
+  return `${where}: ${field} ${error.message}`;
+}
+
+/** V8 reports a JSON error by character offset; people look for a line and column. */
+function jsonErrorMessage(error: Error, text: string): string {
+  const at = /at position (\d+)/.exec(error.message);
+  if (!at || /\bline\b/.test(error.message)) return error.message;
+  const before = text.slice(0, Number(at[1])).split('\n');
+  return `${error.message} (line ${before.length}, column ${before[before.length - 1].length + 1})`;
 }
 
 export async function readTenantFile(path: string): Promise<TenantFile> {
@@ -89,11 +104,14 @@ export async function readTenantFile(path: string): Promise<TenantFile> {
 }
 
 export function parseTenantFile(text: string, path = 'tenant file'): TenantFile {
+  const yaml = /\.ya?ml$/i.test(path);
   let data: unknown;
   try {
-    data = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    data = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    throw new TenantFileError(`${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
+    // One line: the yaml package appends a code frame, which would echo the file (and its secrets).
+    const why = yaml ? (error as Error).message.split('\n')[0].replace(/:$/, '') : jsonErrorMessage(error as Error, text);
+    throw new TenantFileError(`${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${why}`);
   }
   if (!validate(data)) throw new TenantFileError(describe(data as Record<string, unknown>, validate.errors![0]));
   const file = data as TenantFile;
@@ -116,20 +134,23 @@ const keyTypes: Record<PublicKeyCredential['alg'], string> = { RS256: 'rsa', RS3
 
 /** Checks one object at a time that a schema cannot express. References between objects are checked when applied. */
 function checkShapes(file: TenantFile) {
-  const seen = (kind: string, key: (x: never) => string, items: unknown[] | undefined) => {
-    const keys = new Set<string>();
+  const seen = (kind: string, field: string, key: (x: never) => string, items: unknown[] | undefined) => {
+    const first = new Map<string, number>();
     items?.forEach((item, i) => {
       const k = key(item as never);
-      if (keys.has(k)) throw new TenantFileError(`${objectLabel(file as Record<string, unknown>, kind, i)}: declared twice`);
-      keys.add(k);
+      const earlier = first.get(k);
+      if (earlier !== undefined) {
+        throw new TenantFileError(`${objectLabel(file as Record<string, unknown>, kind, i)}: ${field} is already declared by ${kind}[${earlier}]`);
+      }
+      first.set(k, i);
     });
   };
-  seen('clients', (c: DeclaredClient) => c.client_id, file.clients);
-  seen('resource_servers', (r: DeclaredResourceServer) => r.identifier, file.resource_servers);
-  seen('client_grants', (g: DeclaredClientGrant) => `${g.client_id} ${g.audience}`, file.client_grants);
-  seen('connections', (c: DeclaredConnection) => c.name, file.connections);
-  seen('users', (u: DeclaredUser) => `${u.connection} ${u.email.toLowerCase()}`, file.users);
-  seen('roles', (r: DeclaredRole) => r.name, file.roles);
+  seen('clients', 'client_id', (c: DeclaredClient) => c.client_id, file.clients);
+  seen('resource_servers', 'identifier', (r: DeclaredResourceServer) => r.identifier, file.resource_servers);
+  seen('client_grants', 'client_id and audience', (g: DeclaredClientGrant) => `${g.client_id} ${g.audience}`, file.client_grants);
+  seen('connections', 'name', (c: DeclaredConnection) => c.name, file.connections);
+  seen('users', 'email (in this connection)', (u: DeclaredUser) => `${u.connection} ${u.email.toLowerCase()}`, file.users);
+  seen('roles', 'name', (r: DeclaredRole) => r.name, file.roles);
 
   file.clients?.forEach((client, i) => {
     const where = objectLabel(file as Record<string, unknown>, 'clients', i);

@@ -1,0 +1,123 @@
+// Runs the real `gatehouse` CLI (dist/src/cli/index.js) as a child process, as a user would. Every child
+// started here is tracked so an `after` hook can kill what a failed test left running.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, from dist/test/helpers/. */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const cliPath = fileURLToPath(new URL('../../src/cli/index.js', import.meta.url));
+
+/** The parent's environment without any GATEHOUSE_* variable, plus `env`: nothing leaks in from the shell. */
+export function cliEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GATEHOUSE_')));
+  return { ...clean, ...env };
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once stdout matches, rejects if the process exits first or `timeoutMs` passes. */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  exited: Promise<Exit>;
+  /** Sends the signal and waits for the exit. */
+  stop(signal?: NodeJS.Signals): Promise<Exit>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** SIGKILL to the child's process group: `gatehouse start` is a cluster primary with worker children. */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // The group is gone already.
+  }
+}
+
+/** Kills every child started here, with its workers; for `after` hooks. */
+export function killAllStartedChildren(): void {
+  for (const child of running) killGroup(child);
+  running.clear();
+}
+
+export function spawnCli(args: readonly string[], env: Record<string, string>): CliProcess {
+  // detached: its own process group, so that a failed test can kill the workers too.
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.add(child);
+  let out = '';
+  let err = '';
+  let closed = false;
+  const listeners = new Set<() => void>();
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    for (const listener of listeners) listener();
+  });
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<Exit>((resolve) => {
+    const finish = (exit: Exit) => {
+      if (closed) return;
+      closed = true;
+      running.delete(child);
+      for (const listener of listeners) listener();
+      resolve(exit);
+    };
+    child.once('close', (code, signal) => finish({ code, signal }));
+    // A worker left behind would hold stdout open and 'close' would never come: give it 5 s, then kill it.
+    child.once('exit', (code, signal) =>
+      setTimeout(() => {
+        if (!closed) killGroup(child);
+        finish({ code, signal });
+      }, 5000).unref(),
+    );
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForStdout(pattern, timeoutMs = 90_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} on stdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
+        const check = () => {
+          const match = out.match(pattern);
+          if (match) return done(undefined, match);
+          if (closed) {
+            done(new Error(`exited (${child.exitCode ?? child.signalCode}) before ${pattern} appeared; stdout:\n${out}\nstderr:\n${err}`));
+          }
+        };
+        const done = (error?: Error, match?: RegExpMatchArray) => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          if (error) reject(error);
+          else resolve(match!);
+        };
+        listeners.add(check);
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface CliResult extends Exit {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a CLI command to completion (e.g. `keys rotate`). */
+export async function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
+  const cli = spawnCli(args, env);
+  const timer = setTimeout(() => killGroup(cli.child), timeoutMs);
+  const exit = await cli.exited;
+  clearTimeout(timer);
+  return { ...exit, stdout: cli.stdout(), stderr: cli.stderr() };
+}
