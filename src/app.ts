@@ -123,6 +123,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     });
     const interaction = {
       stores: store,
+      keyring,
       issuer: config.issuer,
       now,
       databaseConnections: async (clientId: string) => databaseConnectionsOf(store, clientId),

@@ -98,10 +98,10 @@ const redirectRows: RedirectRow[] = [
   { name: 'missing response_type', params: req({ response_type: undefined }), ...invalid('Missing required parameter: response_type') },
   { name: 'unsupported response_type', params: req({ response_type: 'magic' }), error: 'unsupported_response_type', description: 'Unsupported response type: magic' },
   {
-    name: 'response_type token (not available yet) answers in the fragment',
+    name: 'response_type token for a client without the implicit grant answers in the fragment',
     params: req({ response_type: 'token' }),
-    error: 'unsupported_response_type',
-    description: 'Response type "token" is not available on this server yet',
+    error: 'unauthorized_client',
+    description: "Grant type 'implicit' not allowed for the client.",
     mode: 'fragment',
   },
   { name: 'unsupported response_mode', params: req({ response_mode: 'bogus' }), ...invalid('Unsupported response_mode: bogus'), formPost: false },

@@ -15,6 +15,8 @@ import { randomSecret, sha256 } from '../../crypto/random.js';
 import type { Client, Session, Store, User } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 import { type AuthorizationResponse, responseModes } from '../response-modes/index.js';
+import type { Keyring } from '../keys.js';
+import { issueUserTokens } from '../tokens/user-tokens.js';
 import { scopesToConsent } from './consent.js';
 import { type AuthorizeDeps, AuthorizeError, type AuthorizeRequest, parseAuthorizeRequest, type RawParams, type RedirectTarget } from './request.js';
 
@@ -38,43 +40,70 @@ export interface InteractionState {
 }
 
 export interface InteractionDeps extends AuthorizeDeps {
-  stores: AuthorizeDeps['stores'] & Pick<Store, 'codes' | 'users' | 'loginTransactions' | 'consents'>;
+  stores: AuthorizeDeps['stores'] & Pick<Store, 'codes' | 'users' | 'loginTransactions' | 'consents' | 'roles' | 'refreshTokens'>;
+  keyring: Keyring;
   issuer: string;
   now: () => number;
 }
 
 /** Sends an error back to the client (RFC 6749 §4.1.2.1, RFC 9207 iss). */
 export function errorResponse(target: RedirectTarget, error: OAuthError, issuer: string): Promise<AuthorizationResponse> {
-  return responseModes[target.response_mode](target.redirect_uri, {
-    error: error.code,
-    error_description: error.description,
-    state: target.state,
-    iss: issuer,
-  });
+  return responseModes[target.response_mode](
+    target.redirect_uri,
+    { error: error.code, error_description: error.description, state: target.state, iss: issuer },
+    target.web_origins,
+  );
 }
 
-async function issueCode(request: AuthorizeRequest, session: Session, deps: InteractionDeps): Promise<AuthorizationResponse> {
-  const code = randomSecret();
+/**
+ * The successful authorization response for the request's response_type: a code (stored, single use),
+ * and for implicit and hybrid types the access token and/or ID token themselves (OIDC Core §3.2, §3.3).
+ */
+async function respond(request: AuthorizeRequest, client: Client, session: Session, user: User, deps: InteractionDeps): Promise<AuthorizationResponse> {
+  const parts = new Set(request.response_type.split(' '));
   const now = deps.now();
-  await deps.stores.codes.insert({
-    code_hash: sha256(code),
-    client_id: request.client_id,
-    user_id: session.user_id,
-    redirect_uri: request.redirect_uri,
-    scope: request.scope.join(' '),
-    audience: request.audience ?? null,
-    nonce: request.nonce ?? null,
-    code_challenge: request.code_challenge ?? null,
-    code_challenge_method: request.code_challenge_method ?? null,
-    sid: session.sid,
-    auth_time: session.authenticated_at,
-    created_at: now,
-    expires_at: now + CODE_LIFETIME_MS,
-    consumed_at: null,
-    issued_jti: null,
-    issued_expires_at: null,
-  });
-  return responseModes[request.response_mode](request.redirect_uri, { code, state: request.state, iss: deps.issuer });
+  const params: Record<string, string | undefined> = {};
+  if (parts.has('code')) {
+    params.code = randomSecret();
+    await deps.stores.codes.insert({
+      code_hash: sha256(params.code),
+      client_id: request.client_id,
+      user_id: session.user_id,
+      redirect_uri: request.redirect_uri,
+      scope: request.scope.join(' '),
+      audience: request.audience ?? null,
+      nonce: request.nonce ?? null,
+      code_challenge: request.code_challenge ?? null,
+      code_challenge_method: request.code_challenge_method ?? null,
+      sid: session.sid,
+      auth_time: session.authenticated_at,
+      created_at: now,
+      expires_at: now + CODE_LIFETIME_MS,
+      consumed_at: null,
+      issued_jti: null,
+      issued_expires_at: null,
+    });
+  }
+  if (parts.has('token') || parts.has('id_token')) {
+    const { response } = await issueUserTokens(
+      {
+        client,
+        user,
+        requestedScope: request.scope,
+        audience: request.audience,
+        nonce: request.nonce,
+        sid: session.sid,
+        authTime: session.authenticated_at,
+        frontChannel: { code: params.code, returnsAccessToken: parts.has('token') },
+      },
+      { stores: deps.stores, keyring: deps.keyring, issuer: deps.issuer, now: deps.now },
+    );
+    if (parts.has('token')) {
+      Object.assign(params, { access_token: response.access_token, token_type: 'Bearer', expires_in: String(response.expires_in), scope: response.scope });
+    }
+    if (parts.has('id_token')) params.id_token = response.id_token;
+  }
+  return responseModes[request.response_mode](request.redirect_uri, { ...params, state: request.state, iss: deps.issuer }, client.web_origins);
 }
 
 /** A session can sign this request in silently when its user may use the request's connection. */
@@ -85,8 +114,8 @@ async function sessionUser(request: AuthorizeRequest, session: Session | undefin
   return user;
 }
 
-function targetOf(request: AuthorizeRequest): RedirectTarget {
-  return { redirect_uri: request.redirect_uri, response_mode: request.response_mode, state: request.state };
+function targetOf(request: AuthorizeRequest, client: Client): RedirectTarget {
+  return { redirect_uri: request.redirect_uri, response_mode: request.response_mode, state: request.state, web_origins: client.web_origins };
 }
 
 async function startTransaction(state: InteractionState, deps: InteractionDeps): Promise<string> {
@@ -121,18 +150,18 @@ export async function authorize(raw: RawParams, session: Session | undefined, de
     if (request.prompt.includes('none')) {
       // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
       const error = new OAuthError('login_required', session ? 'Login required: the session does not satisfy the request' : 'Login required');
-      return { kind: 'respond', response: await errorResponse(targetOf(request), error, deps.issuer) };
+      return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
     }
     return { kind: 'login', transactionId: await startTransaction({ request }, deps) };
   }
   if ((await scopesToConsent(request, client, user, request.prompt.includes('consent'), deps)).length) {
     if (request.prompt.includes('none')) {
       const error = new OAuthError('consent_required', 'Consent required');
-      return { kind: 'respond', response: await errorResponse(targetOf(request), error, deps.issuer) };
+      return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
     }
     return { kind: 'consent', transactionId: await startTransaction({ request, sessionSid: session!.sid }, deps) };
   }
-  return { kind: 'respond', response: await issueCode(request, session!, deps) };
+  return { kind: 'respond', response: await respond(request, client, session!, user, deps) };
 }
 
 const expired = () =>
@@ -152,14 +181,17 @@ export async function transactionUser(transactionId: string, session: Session | 
 export async function resumeAuthorization(transactionId: string, session: Session | undefined, deps: InteractionDeps): Promise<Decision> {
   const { state, user } = await transactionUser(transactionId, session, deps);
   const { request } = state;
-  if (!user) return { kind: 'respond', response: await errorResponse(targetOf(request), new OAuthError('access_denied', 'The sign-in was not completed'), deps.issuer) };
   const client = await deps.stores.clients.get(request.client_id);
   if (!client) throw expired();
+  if (!user) {
+    const error = new OAuthError('access_denied', 'The sign-in was not completed');
+    return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
+  }
   const force = request.prompt.includes('consent') && !state.consented;
   if ((await scopesToConsent(request, client, user, force, deps)).length) return { kind: 'consent', transactionId };
   // Resumed once: the transaction is consumed atomically before the code is issued.
   if (!(await deps.stores.loginTransactions.consume(transactionId))) throw expired();
-  return { kind: 'respond', response: await issueCode(request, session!, deps) };
+  return { kind: 'respond', response: await respond(request, client, session!, user, deps) };
 }
 
 /** The consent page's Decline: the transaction ends and the client hears access_denied (with state). */
@@ -167,5 +199,7 @@ export async function declineConsent(transactionId: string, deps: InteractionDep
   const transaction = await deps.stores.loginTransactions.consume(transactionId);
   if (!transaction) throw expired();
   const { request } = transaction.request as InteractionState;
-  return errorResponse(targetOf(request), new OAuthError('access_denied', 'User did not authorize the request'), deps.issuer);
+  const client = await deps.stores.clients.get(request.client_id);
+  if (!client) throw expired();
+  return errorResponse(targetOf(request, client), new OAuthError('access_denied', 'User did not authorize the request'), deps.issuer);
 }

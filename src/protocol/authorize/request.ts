@@ -6,13 +6,14 @@ import { OAuthError, type OAuthErrorCode } from '../errors.js';
 import { parseScope } from '../scopes.js';
 import { isRegisteredRedirectUri } from './redirect-uri.js';
 
-export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type ResponseMode = 'query' | 'fragment' | 'form_post' | 'web_message';
 export type Prompt = 'none' | 'login' | 'consent';
 
 export interface AuthorizeRequest {
   client_id: string;
   redirect_uri: string;
-  response_type: 'code';
+  /** Normalised: `code`, `token`, `id_token`, `id_token token`, `code id_token`, `code token`, `code id_token token`. */
+  response_type: string;
   response_mode: ResponseMode;
   scope: string[];
   state?: string;
@@ -34,6 +35,8 @@ export interface RedirectTarget {
   redirect_uri: string;
   response_mode: ResponseMode;
   state?: string;
+  /** The client's web_origins: who may frame a web_message answer. */
+  web_origins: readonly string[];
 }
 
 /** An /authorize failure: with a target it goes back to the client, without one it is an error page. */
@@ -109,15 +112,26 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
 
   // From here on errors go back to the client, in the response mode it asked for when that is valid.
   const responseType = params.response_type ? normaliseResponseType(params.response_type) : undefined;
+  const parts = new Set(responseType?.split(' '));
   const modeParam = params.response_mode;
   // Multiple Response Type Encoding Practices §2.1, §5: fragment by default only for types that return a
   // token from /authorize; anything else (code, an unknown type) gets the query a server-side callback reads.
-  const frontChannelTokens = responseType?.split(' ').some((word) => word === 'token' || word === 'id_token');
+  const frontChannelTokens = parts.has('token') || parts.has('id_token');
   const defaultMode: ResponseMode = frontChannelTokens ? 'fragment' : 'query';
+  if (modeParam === 'web_message' && !client.web_origins.includes(new URL(redirect_uri).origin)) {
+    // AUTH0-WIRE.md: only web_origins may receive a web_message answer, errors included.
+    throw new AuthorizeError(
+      new OAuthError('invalid_request', `The origin of "${redirect_uri}" is not in the list of allowed web origins of the application`),
+    );
+  }
   const target: RedirectTarget = {
     redirect_uri,
-    response_mode: modeParam && modeParam !== 'web_message' && responseModes.includes(modeParam) ? (modeParam as ResponseMode) : defaultMode,
+    // Tokens never travel in a query (Multiple Response Type Encoding Practices §5): an error for such a
+    // request goes in the fragment too.
+    response_mode:
+      modeParam && responseModes.includes(modeParam) && !(modeParam === 'query' && frontChannelTokens) ? (modeParam as ResponseMode) : defaultMode,
     state: params.state,
+    web_origins: client.web_origins,
   };
   const fail = (code: OAuthErrorCode, description: string): never => {
     throw new AuthorizeError(new OAuthError(code, description), target);
@@ -126,11 +140,21 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   if (repeated) fail('invalid_request', `Parameter sent more than once: ${repeated}`);
   if (!responseType) fail('invalid_request', 'Missing required parameter: response_type');
   if (!knownResponseTypes.includes(responseType!)) fail('unsupported_response_type', `Unsupported response type: ${params.response_type}`);
-  if (responseType !== 'code') fail('unsupported_response_type', `Response type "${responseType}" is not available on this server yet`);
   if (modeParam && !responseModes.includes(modeParam)) fail('invalid_request', `Unsupported response_mode: ${modeParam}`);
-  if (modeParam === 'web_message') fail('invalid_request', 'response_mode web_message is not available on this server yet');
-  if (!client.grant_types.includes('authorization_code')) {
+  if (modeParam === 'query' && frontChannelTokens) {
+    fail('invalid_request', `response_mode=query is not allowed for response_type=${responseType}: tokens never travel in a query`);
+  }
+  if (parts.has('code') && !client.grant_types.includes('authorization_code')) {
     fail('unauthorized_client', "Grant type 'authorization_code' not allowed for the client.");
+  }
+  if (frontChannelTokens && !client.grant_types.includes('implicit')) {
+    fail('unauthorized_client', "Grant type 'implicit' not allowed for the client.");
+  }
+  const scope = parseScope(params.scope);
+  if (parts.has('id_token')) {
+    // OIDC Core §3.2.2.1, §3.3.2.11 and SPEC.md §2: an ID token from /authorize needs openid and a nonce.
+    if (!scope.includes('openid')) fail('invalid_request', `response_type=${responseType} requires the openid scope`);
+    if (!params.nonce) fail('invalid_request', 'Missing required parameter: nonce');
   }
 
   // RFC 7636 and OAuth 2.0 Security BCP §2.1.1: S256 only; public clients must use it.
@@ -141,7 +165,7 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
     if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge)) fail('invalid_request', 'code_challenge must be a base64url SHA-256 hash (43 characters)');
   } else if (method) {
     fail('invalid_request', 'Missing required parameter: code_challenge');
-  } else if (client.token_endpoint_auth_method === 'none') {
+  } else if (client.token_endpoint_auth_method === 'none' && parts.has('code')) {
     fail('invalid_request', 'Missing required parameter: code_challenge (PKCE is required for public clients)');
   }
 
@@ -187,9 +211,9 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
     request: {
       client_id: client.client_id,
       redirect_uri,
-      response_type: 'code',
+      response_type: responseType!,
       response_mode: target.response_mode,
-      scope: parseScope(params.scope),
+      scope,
       state: params.state,
       nonce: params.nonce,
       audience,

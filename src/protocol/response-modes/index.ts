@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Liquid } from 'liquidjs';
 import type { ResponseMode } from '../authorize/request.js';
+import { webMessage } from './web-message.js';
 
 export type AuthorizationResponse =
   | { kind: 'redirect'; location: string }
@@ -40,7 +41,11 @@ const formPostTemplate = liquid.parse(`<!DOCTYPE html>
 <noscript><button type="submit">Continue</button></noscript>
 </form><script>${autoSubmit}</script></body></html>`);
 
-export const responseModes: Record<ResponseMode, (redirectUri: string, params: Params) => Promise<AuthorizationResponse>> = {
+export const responseModes: Record<
+  ResponseMode,
+  (redirectUri: string, params: Params, webOrigins: readonly string[]) => Promise<AuthorizationResponse>
+> = {
+  web_message: async (redirectUri, params, webOrigins) => webMessage(redirectUri, params, webOrigins),
   query: async (redirectUri, params) => ({ kind: 'redirect', location: withParams(redirectUri, params, '?') }),
   fragment: async (redirectUri, params) => ({ kind: 'redirect', location: withParams(redirectUri, params, '#') }),
   form_post: async (redirectUri, params) => ({

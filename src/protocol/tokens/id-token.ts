@@ -1,8 +1,14 @@
 // ID tokens (OIDC Core §2, AUTH0-WIRE.md "Tokens"): RS256 always (auth0-spa-js accepts nothing else),
 // aud = client id, auth_time always, nonce echoed, sid, and the profile/email claims the scopes allow.
+import { createHash } from 'node:crypto';
 import type { Client, User } from '../../store/types.js';
 import type { Keyring } from '../keys.js';
 import { signJwt } from './sign.js';
+
+/** OIDC Core §3.3.2.11: base64url of the left half of the SHA-256 of the value (ID tokens are RS256). */
+export function halfHash(value: string): string {
+  return createHash('sha256').update(value, 'ascii').digest().subarray(0, 16).toString('base64url');
+}
 
 export const profileClaims = ['name', 'given_name', 'family_name', 'nickname', 'picture'] as const;
 

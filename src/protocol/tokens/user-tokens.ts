@@ -6,12 +6,13 @@ import type { Client, ResourceServer, Stores, User } from '../../store/types.js'
 import type { TokenResponse } from '../grants/types.js';
 import type { Keyring } from '../keys.js';
 import { signAccessToken } from './access-token.js';
-import { signIdToken } from './id-token.js';
+import { halfHash, signIdToken } from './id-token.js';
 import { mintRefreshToken, type RefreshFamily } from './refresh-token.js';
 
 export const oidcScopes: readonly string[] = ['openid', 'profile', 'email'];
 const OFFLINE_ACCESS = 'offline_access';
 const USERINFO_TOKEN_LIFETIME = 86400;
+const USERINFO_WEB_TOKEN_LIFETIME = 7200;
 
 export interface UserGrant {
   client: Client;
@@ -32,6 +33,11 @@ export interface UserGrant {
   refresh?: 'none' | RefreshFamily;
   /** The scope a new refresh token keeps (RFC 6749 §6: a rotated token keeps the original scope). */
   refreshScope?: readonly string[];
+  /**
+   * Set when the tokens go back from /authorize (implicit and hybrid types): the web token lifetime, no
+   * refresh token, and the ID token binds the code (c_hash) and the access token (at_hash) it travels with.
+   */
+  frontChannel?: { code?: string; returnsAccessToken: boolean };
 }
 
 export interface UserTokenDeps {
@@ -69,6 +75,7 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
   // SPEC.md §5: a refresh token for offline_access, when the client may use the grant and the API allows it.
   const offline =
     grant.refresh !== 'none' &&
+    !grant.frontChannel &&
     grant.requestedScope.includes(OFFLINE_ACCESS) &&
     grant.client.grant_types.includes('refresh_token') &&
     (api ? api.allow_offline_access : true);
@@ -81,7 +88,7 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
     scopes: [],
     signing_alg: 'RS256',
     token_lifetime: USERINFO_TOKEN_LIFETIME,
-    token_lifetime_for_web: USERINFO_TOKEN_LIFETIME,
+    token_lifetime_for_web: USERINFO_WEB_TOKEN_LIFETIME,
     allow_offline_access: false,
     skip_consent_for_verifiable_first_party_clients: true,
     enforce_policies: false,
@@ -90,6 +97,7 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
   };
   const now = deps.now();
   const jti = grant.jti ?? randomUUID();
+  const lifetime = grant.frontChannel ? resourceServer.token_lifetime_for_web : resourceServer.token_lifetime;
   const access_token = await signAccessToken(
     keyring,
     {
@@ -101,7 +109,7 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
       scope,
       permissions,
       gty: grant.gty,
-      lifetime: resourceServer.token_lifetime,
+      lifetime,
       jti,
     },
     now,
@@ -109,13 +117,25 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
   const response: TokenResponse = {
     access_token,
     token_type: 'Bearer',
-    expires_in: resourceServer.token_lifetime,
+    expires_in: lifetime,
     scope: scope.join(' '),
   };
   if (openidScopes.includes('openid')) {
     response.id_token = await signIdToken(
       keyring,
-      { issuer, client: grant.client, user: grant.user, scope: openidScopes, nonce: grant.nonce, sid: grant.sid, authTime: grant.authTime },
+      {
+        issuer,
+        client: grant.client,
+        user: grant.user,
+        scope: openidScopes,
+        nonce: grant.nonce,
+        sid: grant.sid,
+        authTime: grant.authTime,
+        hashes: grant.frontChannel && {
+          ...(grant.frontChannel.returnsAccessToken ? { at_hash: halfHash(access_token) } : {}),
+          ...(grant.frontChannel.code ? { c_hash: halfHash(grant.frontChannel.code) } : {}),
+        },
+      },
       now,
     );
   }
@@ -134,5 +154,5 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
       now,
     );
   }
-  return { response, jti, expiresAt: now + resourceServer.token_lifetime * 1000 };
+  return { response, jti, expiresAt: now + lifetime * 1000 };
 }
