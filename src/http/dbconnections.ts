@@ -8,15 +8,15 @@ import type { Store } from '../store/types.js';
 
 type ErrorCode = SignupError['code'] | 'bad.client_id';
 
-function sendError(reply: FastifyReply, code: ErrorCode, description: string, extra: Record<string, unknown> = {}) {
+function sendError(reply: FastifyReply, code: ErrorCode, description: string, extra: Record<string, unknown> = {}, status = 400) {
   return reply
-    .code(400)
+    .code(status)
     .header('cache-control', 'no-store')
     .send({
       name: code === 'invalid_password' ? 'PasswordStrengthError' : 'BadRequestError',
       code,
       description,
-      statusCode: 400,
+      statusCode: status,
       error: code,
       error_description: description,
       ...extra,
@@ -47,6 +47,8 @@ export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: S
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) return sendError(reply, 'bad.request', `Invalid parameter: ${error.validation[0].instancePath.slice(1) || 'body'}`);
+    // SPEC.md §2: a body over 64 KiB is refused with 413 before it is parsed.
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'bad.request', 'Request body is too large', {}, 413);
     if (error.statusCode !== undefined && error.statusCode < 500) return sendError(reply, 'bad.request', 'The request body could not be read');
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(500).send({ name: 'Error', code: 'server_error', description: 'An unexpected error occurred', statusCode: 500, error: 'server_error', error_description: 'An unexpected error occurred' });

@@ -1,0 +1,186 @@
+// What the sign-up and consent HTTP tests share: a browser without a browser (fetch, manual redirects, a
+// cookie jar that honours Path), the forms of the hosted pages, PKCE, the token endpoint and
+// /dbconnections/signup.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import type { RunningGatehouse } from '../helpers/server.js';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  location?: string;
+  text: string;
+}
+
+export class HttpBrowser {
+  private readonly jar = new Map<string, { value: string; path: string }>();
+
+  constructor(readonly server: RunningGatehouse) {}
+
+  cookie(name: string): { value: string; path: string } | undefined {
+    return this.jar.get(name);
+  }
+
+  setCookie(name: string, value: string, path = '/') {
+    this.jar.set(name, { value, path });
+  }
+
+  deleteCookie(name: string) {
+    this.jar.delete(name);
+  }
+
+  async request(target: string | URL, form?: Record<string, string>): Promise<Answer> {
+    const url = new URL(target, this.server.issuer);
+    const headers = new Headers();
+    const cookies = [...this.jar].filter(([, c]) => url.pathname.startsWith(c.path)).map(([name, c]) => `${name}=${c.value}`);
+    if (cookies.length) headers.set('cookie', cookies.join('; '));
+    if (form) headers.set('content-type', 'application/x-www-form-urlencoded');
+    const response = await fetch(url, {
+      method: form ? 'POST' : 'GET',
+      headers,
+      body: form ? new URLSearchParams(form).toString() : undefined,
+      redirect: 'manual',
+    });
+    for (const line of response.headers.getSetCookie()) this.remember(line);
+    return { status: response.status, headers: response.headers, location: response.headers.get('location') ?? undefined, text: await response.text() };
+  }
+
+  get(target: string | URL) {
+    return this.request(target);
+  }
+
+  post(target: string | URL, form: Record<string, string>) {
+    return this.request(target, form);
+  }
+
+  /** Follows redirects while they stay on Gatehouse; returns the first answer that leaves it or is not a redirect. */
+  async follow(answer: Answer): Promise<Answer> {
+    for (let hops = 0; hops < 10; hops++) {
+      if (!answer.location || answer.status < 300 || answer.status > 399) return answer;
+      const next = new URL(answer.location, this.server.issuer);
+      if (next.origin !== new URL(this.server.issuer).origin) return answer;
+      answer = await this.get(next);
+    }
+    throw new Error('too many redirects');
+  }
+
+  private remember(line: string) {
+    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq);
+    const value = pair.slice(eq + 1);
+    const attr = (key: string) => attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
+    const maxAge = attr('max-age');
+    const expires = attr('expires');
+    if (value === '' || (maxAge !== undefined && Number(maxAge) <= 0) || (expires !== undefined && Date.parse(expires) <= Date.now())) {
+      this.jar.delete(name);
+      return;
+    }
+    this.jar.set(name, { value, path: attr('path') ?? '/' });
+  }
+}
+
+export function authorizeUrl(server: RunningGatehouse, params: Record<string, string>): string {
+  return `${server.url('/authorize')}?${new URLSearchParams(params).toString()}`;
+}
+
+export function decodeHtml(text: string): string {
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#34;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}
+
+/** The form of a hosted page (login, sign-up, consent): where it posts and its CSRF token. */
+export function pageForm(page: Answer): { action: string; csrf: string } {
+  const action = /<form[^>]*method="post"[^>]*action="([^"]*)"/.exec(page.text)?.[1];
+  const csrf = /name="_csrf" value="([^"]*)"/.exec(page.text)?.[1];
+  assert.ok(action && csrf, `no form in:\n${page.text}`);
+  return { action: decodeHtml(action), csrf: decodeHtml(csrf) };
+}
+
+/** The text of the page's alert, if any. */
+export function alertText(page: Answer): string | undefined {
+  const match = /<div class="gh-alert"[^>]*>([^<]*)<\/div>/.exec(page.text);
+  return match ? decodeHtml(match[1]).trim() : undefined;
+}
+
+/** GET a hosted page that /authorize (or a form) redirected to, expecting it with status 200. */
+export async function openPage(browser: HttpBrowser, redirect: Answer, path: '/u/login' | '/u/signup' | '/u/consent') {
+  assert.ok(redirect.status === 302 || redirect.status === 303, `expected a redirect to ${path}, got ${redirect.status}: ${redirect.text}`);
+  assert.match(redirect.location ?? '', new RegExp(`^${path.replace(/\//g, '\\/')}\\?state=`));
+  const page = await browser.get(redirect.location!);
+  assert.equal(page.status, 200, page.text);
+  return { page, form: pageForm(page) };
+}
+
+/** Signs in on the login page that /authorize sent the browser to; returns the answer to the form POST. */
+export async function logIn(browser: HttpBrowser, params: Record<string, string>, email: string, password: string): Promise<Answer> {
+  const { form } = await openPage(browser, await browser.get(authorizeUrl(browser.server, params)), '/u/login');
+  const posted = await browser.post(form.action, { _csrf: form.csrf, email, password });
+  assert.equal(posted.status, 303, posted.text);
+  return posted;
+}
+
+/** The client's callback URL that an answer redirects to (after following Gatehouse's own redirects). */
+export async function callbackOf(browser: HttpBrowser, answer: Answer): Promise<URL> {
+  const last = await browser.follow(answer);
+  assert.ok(last.status === 302 || last.status === 303, `expected a redirect to the client, got ${last.status}: ${last.text}`);
+  const url = new URL(last.location!, browser.server.issuer);
+  assert.notEqual(url.origin, new URL(browser.server.issuer).origin, `expected the client's callback, got ${last.location}`);
+  return url;
+}
+
+export function pkcePair() {
+  const verifier = randomBytes(32).toString('base64url');
+  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
+}
+
+/** RFC 6749 §2.3.1: form-urlencode, then join with ':' and base64. */
+export function basicAuth(clientId: string, secret: string): string {
+  const enc = (s: string) => new URLSearchParams({ s }).toString().slice(2);
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
+}
+
+export interface JsonAnswer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+export async function postToken(server: RunningGatehouse, params: Record<string, string>, headers: Record<string, string> = {}): Promise<JsonAnswer> {
+  const response = await fetch(server.url('/oauth/token'), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(params).toString(),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+}
+
+/**
+ * POST /dbconnections/signup: an object is sent as JSON, URLSearchParams as a form, a string as is (as JSON
+ * unless `contentType` says otherwise).
+ */
+export async function postSignup(
+  server: RunningGatehouse,
+  body: Record<string, unknown> | URLSearchParams | string,
+  contentType?: string,
+): Promise<JsonAnswer> {
+  const form = body instanceof URLSearchParams;
+  const response = await fetch(server.url('/dbconnections/signup'), {
+    method: 'POST',
+    headers: { 'content-type': contentType ?? (form ? 'application/x-www-form-urlencoded' : 'application/json') },
+    body: form ? body.toString() : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    assert.fail(`/dbconnections/signup answered ${response.status} with a body that is not JSON: ${text}`);
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
