@@ -37,9 +37,21 @@ export function banner(config: Config, workers: number, dev: DevelopmentTenant |
       '',
       'Get an access token:',
       `  curl -s -u '${dev.client_id}:${dev.client_secret}' -d grant_type=client_credentials -d audience=${dev.audience} ${urls.token}`,
+      '',
+      'Sign a person in: open this URL, choose Sign up, and the browser comes back to the web app callback',
+      `${dev.web.callback} with a code (examples/web-app receives it; see its README):`,
+      `  ${authorizeUrl(config.issuer, dev.web.client_id, dev.web.callback)}`,
+      `  web app client_id:     ${dev.web.client_id}`,
+      `  web app client_secret: ${dev.web.client_secret}`,
     );
   }
   return lines.join('\n') + '\n\n';
+}
+
+function authorizeUrl(issuer: string, clientId: string, redirectUri: string): string {
+  const url = new URL('authorize', issuer);
+  url.search = new URLSearchParams({ client_id: clientId, response_type: 'code', redirect_uri: redirectUri, scope: 'openid profile email' }).toString();
+  return url.toString();
 }
 
 const SHUTDOWN = 'gatehouse:shutdown';

@@ -14,7 +14,12 @@ export interface DevelopmentTenant {
   client_id: string;
   client_secret: string;
   audience: string;
+  /** A regular web app for trying the hosted login page (with examples/web-app on its callback). */
+  web: { client_id: string; client_secret: string; callback: string };
 }
+
+export const DEV_WEB_CALLBACK = 'http://localhost:8080/callback';
+export const DEV_CONNECTION = 'Username-Password-Authentication';
 
 export const DEV_API = 'https://api.example.com';
 
@@ -78,7 +83,10 @@ export async function upsertAdminClient(store: Store, clientId: string, secret: 
   });
 }
 
-/** On an empty database with no tenant file: a machine-to-machine client and an API to try at once. */
+/**
+ * On an empty database with no tenant file: a machine-to-machine client and an API to try at once, and a
+ * web app with a database connection (sign-up open) to try the hosted login page.
+ */
 export async function seedDevelopmentTenant(store: Store, box: SecretBox): Promise<DevelopmentTenant | undefined> {
   return store.transaction('tenant', async (tx) => {
     const tenant = await tx.tenant.get();
@@ -102,6 +110,18 @@ export async function seedDevelopmentTenant(store: Store, box: SecretBox): Promi
       sealed_client_secret: box.seal(client_secret),
     });
     await tx.clientGrants.insert({ id: randomId('cgr_'), client_id, audience: DEV_API, scope: ['read:items', 'write:items'] });
-    return { client_id, client_secret, audience: DEV_API };
+
+    const web = { client_id: randomId('', 32), client_secret: randomSecret(), callback: DEV_WEB_CALLBACK };
+    await tx.clients.insert({
+      ...newClient(web.client_id, 'regular_web', 'client_secret_basic'),
+      name: 'Development web app',
+      sealed_client_secret: box.seal(web.client_secret),
+      grant_types: ['authorization_code', 'refresh_token'],
+      callbacks: [DEV_WEB_CALLBACK],
+      allowed_logout_urls: ['http://localhost:8080/'],
+    });
+    await tx.connections.insert({ id: randomId('con_'), name: DEV_CONNECTION, strategy: 'auth0', options: {}, enabled_clients: [web.client_id] });
+    await tx.tenant.put({ ...(await tx.tenant.get()), default_directory: DEV_CONNECTION });
+    return { client_id, client_secret, audience: DEV_API, web };
   });
 }

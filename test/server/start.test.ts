@@ -44,6 +44,24 @@ describe('gatehouse start on an empty SQLite database, with no GATEHOUSE_SECRET'
     rmSync(dir, { recursive: true, force: true });
   });
 
+  test('prints an /authorize URL that opens the hosted login page, with sign-up open', async () => {
+    const match = /^ {2}(http:\/\/localhost:\d+\/authorize\?\S+)$/m.exec(banner);
+    assert.ok(match, banner);
+    const url = new URL(match[1].replace('localhost', '127.0.0.1'));
+    assert.equal(url.searchParams.get('redirect_uri'), 'http://localhost:8080/callback');
+    assert.match(banner, new RegExp(`web app client_id: +${url.searchParams.get('client_id')}\n`));
+    assert.match(banner, /web app client_secret: +\S{43}\n/);
+    const authorize = await fetch(url, { redirect: 'manual' });
+    assert.equal(authorize.status, 302);
+    const login = new URL(authorize.headers.get('location')!, url);
+    assert.equal(login.pathname, '/u/login');
+    const page = await fetch(login);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    assert.match(html, /Email address/);
+    assert.match(html, />Sign up</);
+  });
+
   test('prints the issuer and a development client with a curl line that works as printed', async () => {
     const issuer = `http://localhost:${port}/`;
     assert.match(banner, new RegExp(`\\n  issuer: +${issuer.replaceAll('.', '\\.')}\\n`));
@@ -269,7 +287,7 @@ forEachDatabase('two instances starting at once on one fresh database', (db, kin
     // One issuer for both, as behind a load balancer.
     const issuer = `http://127.0.0.1:${await freePort()}/`;
     let bases: string[];
-    let dev: { client_id: string; client_secret: string; audience: string };
+    let dev: { client_id: string; client_secret: string; audience: string; web_client_id: string };
     if (kind.name === 'PostgreSQL') {
       // Two apps in this process, built at once over their own connection pools.
       const started = await Promise.allSettled([0, 1].map(() => startGatehouse({ databaseUrl: db().url, env: { GATEHOUSE_ISSUER: issuer } })));
@@ -278,7 +296,8 @@ forEachDatabase('two instances starting at once on one fresh database', (db, kin
       bases = servers.map((s) => `http://127.0.0.1:${(s.gatehouse.app.server.address() as { port: number }).port}`);
       const created = servers.filter((s) => s.gatehouse.developmentTenant);
       assert.equal(created.length, 1, 'exactly one instance created the development client');
-      dev = created[0].gatehouse.developmentTenant!;
+      const tenant = created[0].gatehouse.developmentTenant!;
+      dev = { ...tenant, web_client_id: tenant.web.client_id };
     } else {
       // better-sqlite3 is synchronous: two connections in one process would block each other's event
       // loop on the file lock. Instances sharing a SQLite file are processes, so start two processes.
@@ -290,8 +309,8 @@ forEachDatabase('two instances starting at once on one fresh database', (db, kin
       bases = ports.map((port) => `http://127.0.0.1:${port}`);
       const banners = children.map((c) => c.stdout()).filter((out) => out.includes('client_secret:'));
       assert.equal(banners.length, 1, 'exactly one instance created (and printed) the development client');
-      const field = (name: string) => new RegExp(`${name}: +(\\S+)`).exec(banners[0])![1];
-      dev = { client_id: field('client_id'), client_secret: field('client_secret'), audience: field('audience') };
+      const field = (name: string) => new RegExp(`^  ${name}: +(\\S+)`, 'm').exec(banners[0])![1];
+      dev = { client_id: field('client_id'), client_secret: field('client_secret'), audience: field('audience'), web_client_id: field('web app client_id') };
     }
     for (const base of bases) assert.equal((await fetch(`${base}/healthz`)).status, 200);
 
@@ -302,9 +321,9 @@ forEachDatabase('two instances starting at once on one fresh database', (db, kin
       assert.deepEqual(statuses, ['current', 'next'], alg);
     }
     assert.equal(rows.signing_keys.length, 2 * signingAlgs.length);
-    // One Management API and one development client.
+    // One Management API, and one set of development clients.
     assert.deepEqual(rows.resource_servers.map((r) => r.identifier).sort(), [`${issuer}api/v2/`, 'https://api.example.com'].sort());
-    assert.deepEqual(rows.clients.map((c) => c.client_id), [dev.client_id]);
+    assert.deepEqual(rows.clients.map((c) => c.client_id).sort(), [dev.client_id, dev.web_client_id].sort());
 
     // Both serve the same keys and the same tenant.
     const jwks = await Promise.all(bases.map(async (base) => (await fetch(`${base}/.well-known/jwks.json`)).json()));

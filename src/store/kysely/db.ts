@@ -48,25 +48,39 @@ export function openDatabase(databaseUrl: string): Connection {
 }
 
 /**
- * Applies pending migrations. On PostgreSQL Kysely holds an advisory lock for the whole run, so two
- * instances starting at once migrate once; on SQLite the migration transaction's first write takes the
- * file's write lock and busy_timeout makes the other process wait, with a retry for the rare
- * SQLITE_BUSY that a read-then-write upgrade can still raise.
+ * Applies pending migrations, once, even when several processes or instances start together. On
+ * PostgreSQL Kysely's Migrator holds an advisory lock for the whole run. On SQLite it takes no lock and
+ * runs outside a transaction, so we run it on one connection inside BEGIN IMMEDIATE: the first process
+ * holds the file's write lock until its migrations commit, the others wait (busy_timeout, then retries)
+ * and find nothing left to do.
  */
 export async function migrate(connection: Connection): Promise<void> {
-  const migrator = new Migrator({ db: connection.db, provider: migrationProvider });
-  for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
-    if (!error) return;
-    const busy = (error as { code?: string }).code?.startsWith('SQLITE_BUSY');
-    if (!busy || attempt >= 20) {
+  const run = async (db: Kysely<Database>) => {
+    const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error) {
       const failed = results?.find((r) => r.status === 'Error');
-      throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`, { cause: error });
     }
-    await new Promise((r) => setTimeout(r, 50 * attempt));
-  }
+  };
+  if (connection.dialect === 'postgres') return run(connection.db);
+  await connection.db.connection().execute(async (db) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await sql`begin immediate`.execute(db);
+        break;
+      } catch (error) {
+        if (!(error as { code?: string }).code?.startsWith('SQLITE_BUSY') || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      }
+    }
+    try {
+      await run(db);
+      await sql`commit`.execute(db);
+    } catch (error) {
+      await sql`rollback`.execute(db).catch(() => {});
+      throw error;
+    }
+  });
 }
 
 /**
