@@ -11,6 +11,9 @@ export const signingAlgs: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256', 'E
 
 export class KeyDecryptionError extends Error {}
 
+/** Revoking the current or next key would break tokens being issued now: rotate first. */
+export class SigningKeyInUseError extends Error {}
+
 export interface ActiveKey {
   kid: string;
   alg: SigningAlg;
@@ -94,7 +97,7 @@ export async function revokeSigningKey(store: Store, kid: string, now: () => num
     const key = (await tx.signingKeys.list()).find((k) => k.kid === kid);
     if (!key) return undefined;
     if (key.status === 'current' || key.status === 'next') {
-      throw new Error(`Key ${kid} is the ${key.status} key; rotate first, then revoke it`);
+      throw new SigningKeyInUseError(`Key ${kid} is the ${key.status} key; rotate first, then revoke it`);
     }
     if (key.status !== 'revoked') await tx.signingKeys.setStatus(kid, 'revoked', now());
     return { ...key, status: 'revoked' };
