@@ -1,9 +1,10 @@
 // Dialects: better-sqlite3 (WAL) for `sqlite:<file>`, pg for `postgres://…`.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import SQLite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type SQLiteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
-import pg from 'pg';
+import type PG from 'pg';
 import { migrationProvider } from '../migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -21,10 +22,14 @@ export function sqliteFileOf(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? resolve(databaseUrl.slice('sqlite:'.length)) : undefined;
 }
 
+// Each driver is loaded only when its kind of database is used: a SQLite server never loads pg.
+const require = createRequire(import.meta.url);
+
 export function openDatabase(databaseUrl: string): Connection {
   const sqliteFile = sqliteFileOf(databaseUrl);
   if (sqliteFile) {
     mkdirSync(dirname(sqliteFile), { recursive: true });
+    const SQLite = require('better-sqlite3') as typeof SQLiteDatabase;
     const database = new SQLite(sqliteFile);
     database.pragma('journal_mode = WAL');
     database.pragma('synchronous = NORMAL');
@@ -33,6 +38,7 @@ export function openDatabase(databaseUrl: string): Connection {
     database.pragma('busy_timeout = 5000');
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', sqliteFile };
   }
+  const pg = require('pg') as typeof PG;
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: 10,
