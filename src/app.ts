@@ -78,8 +78,9 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    done();
   });
   addSecurityHeaders(app, config.issuer.startsWith('https:'));
   healthRoute(app, store, keyring);

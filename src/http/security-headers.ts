@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 
 export function addSecurityHeaders(app: FastifyInstance, https: boolean) {
-  app.addHook('onSend', async (_request, reply) => {
+  // A callback hook, not an async one: it runs on every response, the token path included.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     if (!reply.hasHeader('content-security-policy')) {
@@ -10,5 +11,6 @@ export function addSecurityHeaders(app: FastifyInstance, https: boolean) {
       reply.header('x-frame-options', 'DENY');
     }
     if (https) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    done(null, payload);
   });
 }

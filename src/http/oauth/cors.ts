@@ -12,10 +12,13 @@ export function corsRoutes(app: FastifyInstance, clients: Pick<ClientStore, 'bro
     return (await clients.browserOrigins()).includes(origin) ? origin : undefined;
   }
 
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.method === 'OPTIONS' || !corsPaths.has(request.routeOptions.url ?? '')) return;
-    const origin = await allowedOrigin(request.headers.origin);
-    if (origin) reply.headers({ 'access-control-allow-origin': origin, vary: 'Origin' });
+  app.addHook('onRequest', (request, reply, done) => {
+    // Most calls (servers, SDKs outside a browser) send no Origin: nothing to look up for them.
+    if (!request.headers.origin || request.method === 'OPTIONS' || !corsPaths.has(request.routeOptions.url ?? '')) return done();
+    allowedOrigin(request.headers.origin).then((origin) => {
+      if (origin) reply.headers({ 'access-control-allow-origin': origin, vary: 'Origin' });
+      done();
+    }, done);
   });
 
   for (const path of corsPaths) {
