@@ -13,13 +13,18 @@ import { type Config, endpoints } from './config.js';
 import { serializers } from './http/log.js';
 import type { DevelopmentTenant } from './management/bootstrap.js';
 
+/** A quiet server's log lines still appear within this time. */
+const LOG_FLUSH_MS = 200;
+
 /**
  * JSON logs on stdout. Buffered (one write per few KiB, not one per line): a request log line each on
- * the token path would otherwise cost a write system call per token. pino flushes the buffer when the
- * process exits.
+ * the token path would otherwise cost a write system call per token. The buffer is flushed every
+ * LOG_FLUSH_MS and when the process exits.
  */
 export function createLogger(config: Pick<Config, 'logLevel'>) {
-  return pino({ level: config.logLevel, serializers }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => destination.destroyed || destination.flush(), LOG_FLUSH_MS).unref();
+  return pino({ level: config.logLevel, serializers }, destination);
 }
 
 /** Plain text, printed once: the only place a generated secret is ever shown (SPEC.md §1). */
