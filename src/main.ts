@@ -23,7 +23,13 @@ const LOG_FLUSH_MS = 200;
  */
 export function createLogger(config: Pick<Config, 'logLevel'>) {
   const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-  setInterval(() => destination.destroyed || destination.flush(), LOG_FLUSH_MS).unref();
+  setInterval(() => {
+    try {
+      destination.flush();
+    } catch {
+      // Destroyed while the process exits: nothing left to flush.
+    }
+  }, LOG_FLUSH_MS).unref();
   return pino({ level: config.logLevel, serializers }, destination);
 }
 
