@@ -5,8 +5,9 @@
 // first locks the token's row: of two requests racing with one token, the second waits for the first to
 // commit, then finds the token spent and revokes the whole family, the first request's new token included.
 import { sha256 } from '../../crypto/random.js';
-import type { Stores } from '../../store/types.js';
+import type { RefreshToken, SigningAlg, Stores } from '../../store/types.js';
 import { missingParameter, OAuthError } from '../errors.js';
+import { type Keyring, signingAlgs } from '../keys.js';
 import { parseScope } from '../scopes.js';
 import { refreshTokenExpired, rotates } from '../tokens/refresh-token.js';
 import { issueUserTokens } from '../tokens/user-tokens.js';
@@ -14,8 +15,8 @@ import type { Grant, GrantContext, TokenResponse } from './types.js';
 
 const invalid = (cause: string) => new OAuthError('invalid_grant', 'Unknown or invalid refresh token.', { cause });
 
-async function refresh(tx: Stores, ctx: GrantContext, hash: string): Promise<TokenResponse | OAuthError> {
-  const { params, client, keyring, issuer, now } = ctx;
+async function refresh(tx: Stores, ctx: GrantContext, keyring: Keyring, hash: string): Promise<TokenResponse | OAuthError> {
+  const { params, client, issuer, now } = ctx;
   await tx.refreshTokens.lock(hash);
   const at = now();
   const presented = await tx.refreshTokens.get(hash);
@@ -24,20 +25,22 @@ async function refresh(tx: Stores, ctx: GrantContext, hash: string): Promise<Tok
   if (refreshTokenExpired(presented, client, at)) return invalid('expired');
 
   const rotating = rotates(client);
-  if (rotating && !(await tx.refreshTokens.rotate(hash, at))) {
+  /** The successor that a retry inside the leeway replaces. */
+  let replaced: RefreshToken | undefined;
+  if (rotating && presented.rotated_at !== null) {
     // Spent before. Inside the leeway only the immediately previous token may be retried: its successor
-    // is then the family's active token, which this retry replaces.
+    // is then the family's active token, which this retry replaces. Any other reuse revokes the family.
     const active = await tx.refreshTokens.activeOfFamily(presented.family_id);
-    const retry = presented.rotated_at !== null && at - presented.rotated_at <= client.refresh_token.leeway * 1000 && active?.parent_hash === hash;
+    const leeway = client.refresh_token.leeway * 1000;
+    const retry = leeway > 0 && at - presented.rotated_at <= leeway && active?.parent_hash === hash;
     if (!retry) {
       await tx.refreshTokens.revokeFamily(presented.family_id, at);
       return invalid('reuse of a rotated refresh token: family revoked');
     }
-    await tx.refreshTokens.revoke(active!.token_hash, at);
-  } else if (!rotating) {
-    await tx.refreshTokens.touch(hash, at);
+    replaced = active;
   }
 
+  // Refusals that follow leave the token as it was: a request that fails does not spend it.
   const user = await tx.users.get(presented.user_id);
   if (!user) return invalid('user deleted');
   if (user.blocked) return new OAuthError('unauthorized', 'user is blocked');
@@ -47,6 +50,16 @@ async function refresh(tx: Stores, ctx: GrantContext, hash: string): Promise<Tok
   const requested = parseScope(params.scope);
   const widened = requested.filter((s) => !original.includes(s));
   if (widened.length) return new OAuthError('invalid_scope', `Scope not granted to this refresh token: ${widened.join(', ')}`);
+
+  if (replaced) {
+    await tx.refreshTokens.revoke(replaced.token_hash, at);
+  } else if (rotating && !(await tx.refreshTokens.rotate(hash, at))) {
+    // The row lock makes this unreachable; should it ever be reached, it is a reuse all the same.
+    await tx.refreshTokens.revokeFamily(presented.family_id, at);
+    return invalid('refresh token spent concurrently: family revoked');
+  } else if (!rotating) {
+    await tx.refreshTokens.touch(hash, at);
+  }
 
   const issued = await issueUserTokens(
     {
@@ -72,8 +85,12 @@ export const refreshToken: Grant = {
   async handle(ctx) {
     if (!ctx.params.refresh_token) throw missingParameter('refresh_token');
     const hash = sha256(ctx.params.refresh_token);
+    // The signing keys are read before the transaction: a keyring reload inside it would query outside the
+    // transaction, which on SQLite waits for the one connection that the transaction holds, for ever.
+    const keys = new Map(await Promise.all(signingAlgs.map(async (alg) => [alg, await ctx.keyring.signingKey(alg)] as const)));
+    const pinned = { signingKey: async (alg: SigningAlg) => keys.get(alg)! } as Keyring;
     // Refusals are returned, not thrown, so that a family revocation commits before the error is sent.
-    const result = await ctx.stores.transaction(null, (tx) => refresh(tx, ctx, hash));
+    const result = await ctx.stores.transaction(null, (tx) => refresh(tx, ctx, pinned, hash));
     if (result instanceof OAuthError) throw result;
     return result;
   },
