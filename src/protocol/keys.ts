@@ -24,6 +24,11 @@ export interface ActiveKey {
 
 const jwtTypes = ['JWT', 'at+jwt'] as const;
 
+/** What token signing needs of a keyring: the current key for an algorithm. */
+export interface SigningKeys {
+  signingKey(alg: SigningAlg): Promise<ActiveKey>;
+}
+
 export interface PublishedJwk extends JWK {
   kid: string;
   use: 'sig';

@@ -7,7 +7,7 @@
 import { sha256 } from '../../crypto/random.js';
 import type { RefreshToken, SigningAlg, Stores } from '../../store/types.js';
 import { missingParameter, OAuthError } from '../errors.js';
-import { type Keyring, signingAlgs } from '../keys.js';
+import { type SigningKeys, signingAlgs } from '../keys.js';
 import { parseScope } from '../scopes.js';
 import { refreshTokenExpired, rotates } from '../tokens/refresh-token.js';
 import { issueUserTokens } from '../tokens/user-tokens.js';
@@ -15,7 +15,7 @@ import type { Grant, GrantContext, TokenResponse } from './types.js';
 
 const invalid = (cause: string) => new OAuthError('invalid_grant', 'Unknown or invalid refresh token.', { cause });
 
-async function refresh(tx: Stores, ctx: GrantContext, keyring: Keyring, hash: string): Promise<TokenResponse | OAuthError> {
+async function refresh(tx: Stores, ctx: GrantContext, keyring: SigningKeys, hash: string): Promise<TokenResponse | OAuthError> {
   const { params, client, issuer, now } = ctx;
   await tx.refreshTokens.lock(hash);
   const at = now();
@@ -88,7 +88,7 @@ export const refreshToken: Grant = {
     // The signing keys are read before the transaction: a keyring reload inside it would query outside the
     // transaction, which on SQLite waits for the one connection that the transaction holds, for ever.
     const keys = new Map(await Promise.all(signingAlgs.map(async (alg) => [alg, await ctx.keyring.signingKey(alg)] as const)));
-    const pinned = { signingKey: async (alg: SigningAlg) => keys.get(alg)! } as Keyring;
+    const pinned: SigningKeys = { signingKey: async (alg: SigningAlg) => keys.get(alg)! };
     // Refusals are returned, not thrown, so that a family revocation commits before the error is sent.
     const result = await ctx.stores.transaction(null, (tx) => refresh(tx, ctx, pinned, hash));
     if (result instanceof OAuthError) throw result;

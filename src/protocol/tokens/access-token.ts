@@ -2,7 +2,7 @@
 // chosen by the API's token_dialect. SPEC.md §5, AUTH0-WIRE.md "Tokens".
 import { randomUUID } from 'node:crypto';
 import type { ResourceServer } from '../../store/types.js';
-import type { Keyring } from '../keys.js';
+import type { SigningKeys } from '../keys.js';
 import { signJwt } from './sign.js';
 
 export interface AccessTokenClaims {
@@ -22,7 +22,7 @@ export interface AccessTokenClaims {
   jti?: string;
 }
 
-export async function signAccessToken(keyring: Keyring, claims: AccessTokenClaims, nowMs: number): Promise<string> {
+export async function signAccessToken(keyring: SigningKeys, claims: AccessTokenClaims, nowMs: number): Promise<string> {
   const rs = claims.resourceServer;
   const rfc9068 = rs.token_dialect.startsWith('rfc9068_profile');
   const authz = rs.token_dialect.endsWith('_authz');

@@ -2,7 +2,7 @@
 // aud = client id, auth_time always, nonce echoed, sid, and the profile/email claims the scopes allow.
 import { createHash } from 'node:crypto';
 import type { Client, User } from '../../store/types.js';
-import type { Keyring } from '../keys.js';
+import type { SigningKeys } from '../keys.js';
 import { signJwt } from './sign.js';
 
 /** OIDC Core §3.3.2.11: base64url of the left half of the SHA-256 of the value (ID tokens are RS256). */
@@ -41,7 +41,7 @@ export interface IdTokenInput {
   hashes?: { at_hash?: string; c_hash?: string };
 }
 
-export async function signIdToken(keyring: Keyring, input: IdTokenInput, nowMs: number): Promise<string> {
+export async function signIdToken(keyring: SigningKeys, input: IdTokenInput, nowMs: number): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   const payload: Record<string, unknown> = {
     ...userClaims(input.user, input.scope),

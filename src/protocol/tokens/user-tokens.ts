@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, ResourceServer, Stores, User } from '../../store/types.js';
 import type { TokenResponse } from '../grants/types.js';
-import type { Keyring } from '../keys.js';
+import type { SigningKeys } from '../keys.js';
 import { signAccessToken } from './access-token.js';
 import { halfHash, signIdToken } from './id-token.js';
 import { mintRefreshToken, type RefreshFamily } from './refresh-token.js';
@@ -42,7 +42,7 @@ export interface UserGrant {
 
 export interface UserTokenDeps {
   stores: Pick<Stores, 'resourceServers' | 'roles' | 'refreshTokens'>;
-  keyring: Keyring;
+  keyring: SigningKeys;
   issuer: string;
   now: () => number;
 }
