@@ -10,15 +10,22 @@ import { serializers } from '../../src/http/log.js';
 
 export const TEST_SECRET = 'test-master-secret-0123456789-abcdefghijklmnop';
 
+/**
+ * A port that was free a moment ago, for servers whose URL must be known before they listen (the issuer).
+ * Drawn at random below Linux's ephemeral range (32768–60999): a port the kernel hands out for listen(0)
+ * or for the source of an outgoing connection, which the parallel test files make thousands of, could be
+ * taken again before our server binds it.
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
 }
 
 export interface RunningGatehouse {
