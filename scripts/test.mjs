@@ -25,7 +25,7 @@ let failed = 0;
 let skipped = 0;
 const skipReasons = new Set();
 
-const stream = run({ files, concurrency: Math.max(2, availableParallelism()), timeout: 10 * 60_000 });
+const stream = run({ files, concurrency: Math.max(2, availableParallelism()), timeout: 5 * 60_000 });
 stream.on('test:pass', (event) => {
   if (event.details?.type === 'suite') {
     // A skipped suite (PostgreSQL or browser missing) is counted once, with its reason.

@@ -68,10 +68,23 @@ export function testConfig(options: StartOptions, port: number): Config {
 }
 
 export async function startGatehouse(options: StartOptions): Promise<RunningGatehouse> {
-  const port = options.port ?? (await freePort());
-  const config = testConfig(options, port);
-  const gatehouse = await buildApp(config, { logger: pino({ level: config.logLevel, serializers }), now: options.now });
-  await gatehouse.app.listen({ port, host: '127.0.0.1' });
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const config = testConfig(options, port);
+    const gatehouse = await buildApp(config, { logger: pino({ level: config.logLevel, serializers }), now: options.now });
+    try {
+      await gatehouse.app.listen({ port, host: '127.0.0.1' });
+      return running(config, gatehouse);
+    } catch (error) {
+      // Close what was built (its database pool would keep the test process alive), and with a port of our
+      // own choosing, try another: one taken between freePort() and listen() is no failure of the server.
+      await gatehouse.close();
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port !== undefined || attempt >= 5) throw error;
+    }
+  }
+}
+
+function running(config: Config, gatehouse: Gatehouse): RunningGatehouse {
   return {
     issuer: config.issuer,
     config,
