@@ -14,12 +14,21 @@ export interface GatehouseSetup {
   logDir: string;
   workers: number;
   workload: Workload;
+  /** The tenant file to apply (default: the token benchmark's, tenantFile(workload)). */
+  tenant?: object;
+  /** Names the tenant file, database and log (default `gatehouse`: gatehouse.db, gatehouse.log). */
+  name?: string;
 }
 
 export interface Gatehouse {
+  /** `http://127.0.0.1:PORT/` */
+  issuer: string;
   target: TokenTarget;
-  /** Starts a server on the (existing) database; `nodeArgs` go before the script, e.g. --cpu-prof. */
-  start(nodeArgs?: string[]): Promise<RunningServer>;
+  /**
+   * Starts a server on the database (created by the first start); `nodeArgs` go before the script, e.g.
+   * --cpu-prof. `timeoutMs` bounds the wait for /healthz (a tenant file with many users takes a while).
+   */
+  start(nodeArgs?: string[], timeoutMs?: number): Promise<RunningServer>;
 }
 
 export function tenantFile(workload: Workload) {
@@ -44,19 +53,20 @@ export function tenantFile(workload: Workload) {
 }
 
 export async function setUpGatehouse(setup: GatehouseSetup): Promise<Gatehouse> {
-  const tenantPath = join(setup.dir, 'gatehouse-tenant.json');
-  writeFileSync(tenantPath, JSON.stringify(tenantFile(setup.workload), null, 2));
+  const name = setup.name ?? 'gatehouse';
+  const tenantPath = join(setup.dir, `${name}-tenant.json`);
+  writeFileSync(tenantPath, JSON.stringify(setup.tenant ?? tenantFile(setup.workload), null, 2));
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}/`;
   // Only the benchmark's GATEHOUSE_* settings: none inherited from the shell running it.
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GATEHOUSE_')));
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GATEHOUSE_')));
   const env: NodeJS.ProcessEnv = {
     ...inherited,
     NODE_ENV: 'production',
     GATEHOUSE_PORT: String(port),
     GATEHOUSE_HOST: '127.0.0.1',
     GATEHOUSE_ISSUER: issuer,
-    GATEHOUSE_DATABASE_URL: `sqlite:${join(setup.dir, 'gatehouse.db')}`,
+    GATEHOUSE_DATABASE_URL: `sqlite:${join(setup.dir, `${name}.db`)}`,
     GATEHOUSE_SECRET: randomBytes(32).toString('base64'),
     GATEHOUSE_BOOTSTRAP: tenantPath,
     GATEHOUSE_WORKERS: String(setup.workers),
@@ -64,14 +74,16 @@ export async function setUpGatehouse(setup: GatehouseSetup): Promise<Gatehouse> 
   };
   const body = (alg: Alg) => new URLSearchParams({ grant_type: 'client_credentials', audience: setup.workload.audiences[alg] }).toString();
   return {
+    issuer,
     target: { name: 'gatehouse', tokenUrl: `${issuer}oauth/token`, body: { RS256: body('RS256'), ES256: body('ES256') } },
-    start: (nodeArgs = []) =>
+    start: (nodeArgs = [], timeoutMs) =>
       startServer({
-        name: 'gatehouse',
+        name,
         args: [...nodeArgs, join(setup.root, 'dist/src/cli/index.js'), 'start'],
         env,
         readyUrl: `${issuer}healthz`,
-        logPath: join(setup.logDir, 'gatehouse.log'),
+        logPath: join(setup.logDir, `${name}.log`),
+        timeoutMs,
       }),
   };
 }

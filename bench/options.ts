@@ -1,4 +1,5 @@
-// Benchmark options: BENCH_* environment variables and the --profile flag. Read once, at start.
+// Benchmark options: BENCH_* environment variables and the flags --profile, --token-only and
+// --signin-only. Read once, at start.
 import { availableParallelism } from 'node:os';
 
 export interface BenchOptions {
@@ -16,8 +17,36 @@ export interface BenchOptions {
   readonly warmup: number;
   /** Seconds of each signing-ceiling measurement. */
   readonly ceilingSeconds: number;
-  /** One profiled RS256 run of Gatehouse instead of the comparison. */
+  /** Profiled runs of Gatehouse instead of the measurements (of the benchmarks selected below). */
   readonly profile: boolean;
+  /** The token endpoint benchmark runs (not with --signin-only). */
+  readonly token: boolean;
+  /** The sign-in benchmark runs (not with --token-only). */
+  readonly signin: boolean;
+  readonly signinOptions: SigninOptions;
+}
+
+export interface SigninOptions {
+  /** Seconds of each measured sign-in run. */
+  readonly duration: number;
+  /** Interleaved rounds (argon2id alone, then sign-in); the summary shows medians. */
+  readonly rounds: number;
+  /** Virtual users, each doing one complete login after another. */
+  readonly concurrency: number;
+  /** Users created through the tenant file; the virtual users take them in turn. */
+  readonly users: number;
+  /** Seconds of unmeasured sign-in load before the first round (later rounds ramp up for 1 s). */
+  readonly warmup: number;
+  /** Seconds of each argon2id measurement. */
+  readonly argon2Seconds: number;
+  /** The virtual users' HTTP client: fetch (undici), or node:http (lighter on the CPU the server shares). */
+  readonly client: 'fetch' | 'http';
+}
+
+/** Thread-pool threads per Node process: libuv's default unless UV_THREADPOOL_SIZE says otherwise. */
+export function threadPoolSize(): number {
+  const size = Number(process.env.UV_THREADPOOL_SIZE);
+  return Number.isInteger(size) && size >= 1 ? Math.min(size, 1024) : 4;
 }
 
 function positive(name: string, fallback: number): number {
@@ -28,19 +57,45 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
+function httpClient(): 'fetch' | 'http' {
+  const raw = process.env.BENCH_SIGNIN_CLIENT || 'fetch';
+  if (raw !== 'fetch' && raw !== 'http') throw new Error(`BENCH_SIGNIN_CLIENT must be fetch or http, got "${raw}"`);
+  return raw;
+}
+
+const flags = ['--profile', '--token-only', '--signin-only'];
+
 export function readOptions(argv: readonly string[]): BenchOptions {
-  const unknown = argv.filter((arg) => arg !== '--profile');
-  if (unknown.length) throw new Error(`Unknown argument ${unknown[0]} (the only flag is --profile; options are BENCH_* variables)`);
+  const unknown = argv.filter((arg) => !flags.includes(arg));
+  if (unknown.length) throw new Error(`Unknown argument ${unknown[0]} (the flags are ${flags.join(', ')}; options are BENCH_* variables)`);
+  const tokenOnly = argv.includes('--token-only');
+  const signinOnly = argv.includes('--signin-only');
+  if (tokenOnly && signinOnly) throw new Error('--token-only and --signin-only exclude each other (without either, both benchmarks run)');
   const duration = positive('BENCH_DURATION', 10);
   const connections = positive('BENCH_CONNECTIONS', 64);
+  const workers = positive('BENCH_WORKERS', availableParallelism());
+  const signinDuration = positive('BENCH_SIGNIN_DURATION', 15);
   return Object.freeze({
     duration,
     rounds: positive('BENCH_ROUNDS', 3),
     connections,
     wrkThreads: Math.min(positive('BENCH_WRK_THREADS', 2), connections),
-    workers: positive('BENCH_WORKERS', availableParallelism()),
+    workers,
     warmup: positive('BENCH_WARMUP', Math.min(3, duration)),
     ceilingSeconds: positive('BENCH_CEILING_SECONDS', 3),
     profile: argv.includes('--profile'),
+    token: !signinOnly,
+    signin: !tokenOnly,
+    signinOptions: Object.freeze({
+      duration: signinDuration,
+      rounds: positive('BENCH_SIGNIN_ROUNDS', 3),
+      // Two logins in flight per core keep every core busy (one verifies a password while the other's
+      // requests run); more only queue on the thread pool, add latency and cost CPU (docs/benchmarks.md).
+      concurrency: positive('BENCH_SIGNIN_CONCURRENCY', 2 * availableParallelism()),
+      users: positive('BENCH_SIGNIN_USERS', 200),
+      warmup: positive('BENCH_SIGNIN_WARMUP', Math.min(3, signinDuration)),
+      argon2Seconds: positive('BENCH_ARGON2_SECONDS', 4),
+      client: httpClient(),
+    }),
   });
 }

@@ -112,3 +112,46 @@ export function reapedChildrenCpuMicros(): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[13]) + Number(fields[14])) * 1e6) / ticksPerSecond(); // fields 16 and 17
 }
+
+/** utime + stime of each process's main thread (tid = pid: JavaScript) and of all its other threads (thread pool, GC), µs. */
+export interface ThreadSplit {
+  main: number;
+  other: number;
+}
+
+function threadCpuMicros(pid: number, tid: string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond();
+  } catch {
+    return 0;
+  }
+}
+
+/** The CPU of the processes' main threads, and the rest (exited threads' time is in the process total, so `other` = total − main). */
+export function threadSplit(pids: readonly number[]): ThreadSplit {
+  let main = 0;
+  let other = 0;
+  for (const pid of pids) {
+    const mainThread = threadCpuMicros(pid, String(pid));
+    main += mainThread;
+    other += Math.max(0, cpuMicros(pid) - mainThread);
+  }
+  return { main, other };
+}
+
+/** CPU µs of every thread of the processes, keyed `pid/tid`. */
+export function perThreadCpu(pids: readonly number[]): Map<string, number> {
+  const threads = new Map<string, number>();
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) threads.set(`${pid}/${tid}`, threadCpuMicros(pid, tid));
+  }
+  return threads;
+}

@@ -12,12 +12,30 @@ import type { Workload } from './workload.js';
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface CpuProfile {
   nodes: ProfileNode[];
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
+}
+
+/** A stretch of CLOCK_MONOTONIC in µs (V8 stamps its samples on that clock, as process.hrtime does). */
+export interface SampleWindow {
+  start: number;
+  end: number;
+}
+
+/** Calls `each` for every sample (node id, µs it stands for) taken inside the window (all without one). */
+function forEachSample(profile: CpuProfile, window: SampleWindow | undefined, each: (id: number, micros: number) => void): void {
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (!window || (at >= window.start && at <= window.end)) each(id, delta);
+  });
 }
 
 /** Which package, Gatehouse file or runtime part a function belongs to. */
@@ -42,15 +60,14 @@ function top(map: Map<string, number>, count: number): [string, number][] {
   return [...map].sort((a, b) => b[1] - a[1]).slice(0, count);
 }
 
-export function readProfile(path: string): string {
+export function readProfile(path: string, window?: SampleWindow): string {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const byArea = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
-  profile.samples.forEach((id, i) => {
+  forEachSample(profile, window, (id, micros) => {
     const frame = byId.get(id)!.callFrame;
-    const micros = profile.timeDeltas[i] ?? 0;
     if (frame.functionName === '(idle)') return;
     busy += micros;
     const area = areaOf(frame);
@@ -60,12 +77,93 @@ export function readProfile(path: string): string {
   });
   const share = (micros: number) => `${((micros / busy) * 100).toFixed(1).padStart(5)} %`;
   return [
-    `${path}: ${(busy / 1000).toFixed(0)} ms of main-thread CPU sampled (idle left out; signing on the thread pool is not in it)`,
+    `${path}: ${(busy / 1000).toFixed(0)} ms of main-thread CPU sampled${window ? ' in the measured window' : ''} (idle left out; the thread pool's work, signatures and argon2id, is not in it)`,
     '  by area (self time):',
     ...top(byArea, 12).map(([area, micros]) => `    ${share(micros)}  ${area}`),
     '  by function (self time):',
     ...top(byFunction, 15).map(([name, micros]) => `    ${share(micros)}  ${name}`),
   ].join('\n');
+}
+
+/** The parts of a login the sign-in profile is summed into (see categoryOf). */
+export const categories = [
+  'page rendering (liquidjs, login/render, login/pages)',
+  'database (better-sqlite3, kysely, store/)',
+  'token signing (protocol/tokens, keys, jose)',
+  'password check, main-thread part (@node-rs/argon2 calls, login/password)',
+  'HTTP (Fastify, node:http, sockets, cookies, form parsing)',
+  'logging (pino)',
+  'other Gatehouse code',
+  'garbage collection',
+  '(program): V8 and native code outside JavaScript',
+  'other',
+] as const;
+type Category = (typeof categories)[number];
+
+/** The specific part a frame belongs to, or undefined for generic frames (node internals, natives). */
+function specificCategory(area: string): Category | undefined {
+  if (area === 'liquidjs' || /^gatehouse src\/login\/(render|pages)$/.test(area)) return categories[0];
+  if (area === 'better-sqlite3' || area === 'kysely' || area.startsWith('gatehouse src/store/')) return categories[1];
+  if (area === 'jose' || area.startsWith('gatehouse src/protocol/tokens/') || area === 'gatehouse src/protocol/keys') return categories[2];
+  if (area === '@node-rs/argon2' || area === 'gatehouse src/login/password' || area === 'gatehouse src/crypto/passwords') return categories[3];
+  if (area === 'pino' || area.startsWith('pino-') || area === 'sonic-boom' || area === 'gatehouse src/http/log') return categories[5];
+  return undefined;
+}
+
+function isHttp(area: string): boolean {
+  return /^(fastify|@fastify\/.+|find-my-way|avvio|light-my-request|fast-.+|secure-json-parse|content-type|toad-cache|cookie|process-warning)$/.test(area) ||
+    /^node: (_http_|net|internal\/streams|internal\/http|internal\/stream_base|internal\/url|querystring|internal\/querystring|events|internal\/timers|timers|internal\/process)/.test(area);
+}
+
+/**
+ * Main-thread time of a profile by part of the work: each sample goes to the nearest frame, from the
+ * leaf up, that belongs to a specific part (rendering, database, signing, password, logging); with none
+ * on the stack, to HTTP if Fastify or node:http is on it, else to the first Gatehouse file, else by leaf.
+ */
+export function profileByCategory(path: string, window?: SampleWindow): { busyMicros: number; byCategory: Map<Category, number>; otherGatehouse: Map<string, number> } {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const memo = new Map<number, { category: Category; file?: string }>();
+  const classify = (leafId: number): { category: Category; file?: string } => {
+    const known = memo.get(leafId);
+    if (known) return known;
+    const leaf = byId.get(leafId)!.callFrame;
+    // Without a specific part on the stack: whichever of HTTP code or a Gatehouse file is nearest the leaf.
+    let nearest: { category: Category; file?: string } | undefined;
+    let found: { category: Category; file?: string } | undefined;
+    for (let id: number | undefined = leafId; id !== undefined; id = parent.get(id)) {
+      const area = areaOf(byId.get(id)!.callFrame);
+      const specific = specificCategory(area);
+      if (specific) {
+        found = { category: specific };
+        break;
+      }
+      if (!nearest && isHttp(area)) nearest = { category: 'HTTP (Fastify, node:http, sockets, cookies, form parsing)' };
+      if (!nearest && area.startsWith('gatehouse ')) nearest = { category: 'other Gatehouse code', file: area.slice('gatehouse '.length) };
+    }
+    found ??=
+      nearest ??
+      (leaf.functionName === '(garbage collector)'
+        ? { category: 'garbage collection' }
+        : leaf.functionName === '(program)'
+          ? { category: '(program): V8 and native code outside JavaScript' }
+          : { category: 'other' });
+    memo.set(leafId, found);
+    return found;
+  };
+  const byCategory = new Map<Category, number>();
+  const otherGatehouse = new Map<string, number>();
+  let busy = 0;
+  forEachSample(profile, window, (id, micros) => {
+    if (byId.get(id)!.callFrame.functionName === '(idle)') return;
+    busy += micros;
+    const { category, file } = classify(id);
+    byCategory.set(category, (byCategory.get(category) ?? 0) + micros);
+    if (file) otherGatehouse.set(file, (otherGatehouse.get(file) ?? 0) + micros);
+  });
+  return { busyMicros: busy, byCategory, otherGatehouse };
 }
 
 export async function profileGatehouse(setup: {

@@ -228,7 +228,7 @@ export function formatReport(results: Results): string {
   return lines.join('\n');
 }
 
-export function writeResults(path: string, results: Results): void {
+export function writeResults(path: string, results: object): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
 }

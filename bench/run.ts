@@ -1,8 +1,11 @@
-// npm run bench: Gatehouse against oidc-provider on POST /oauth/token, on this machine, in one run.
-// See docs/benchmarks.md for what each figure means. Options: BENCH_DURATION, BENCH_ROUNDS,
-// BENCH_CONNECTIONS, BENCH_WORKERS (and BENCH_WARMUP, BENCH_CEILING_SECONDS, BENCH_WRK_THREADS,
-// BENCH_GATEHOUSE_DIR); `--profile` records CPU profiles of one Gatehouse RS256 run instead.
-import { execFileSync, spawnSync } from 'node:child_process';
+// npm run bench: Gatehouse against oidc-provider on POST /oauth/token, then Gatehouse's sign-in (complete
+// code + PKCE logins beside argon2id alone), on this machine, in one run. `--token-only` and
+// `--signin-only` run one of them. See docs/benchmarks.md for what each figure means. Options:
+// BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_WORKERS (and BENCH_WARMUP, BENCH_CEILING_SECONDS,
+// BENCH_WRK_THREADS, BENCH_GATEHOUSE_DIR); BENCH_SIGNIN_DURATION, BENCH_SIGNIN_ROUNDS,
+// BENCH_SIGNIN_CONCURRENCY, BENCH_SIGNIN_USERS, BENCH_SIGNIN_WARMUP, BENCH_ARGON2_SECONDS; `--profile`
+// records CPU profiles of one Gatehouse run of each selected benchmark instead.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,33 +15,19 @@ import { setUpGatehouse } from './gatehouse.js';
 import { checkTokenResponse, type LoadShape, measureRun, type RunResult, warmUp } from './measure.js';
 import { setUpOidcProvider } from './oidc-provider.js';
 import { readOptions, type BenchOptions } from './options.js';
-import { machineBusyMicros, rssMiB } from './proc-stats.js';
+import { cpuModel, gatehouseVersion, loadAverage, percent, warnIfBusy } from './machine.js';
+import { rssMiB } from './proc-stats.js';
 import { installCleanup, stopAll } from './processes.js';
-import { formatReport, type ProcessMemory, summarise, writeResults } from './report.js';
+import { formatReport, type ProcessMemory, type Results, summarise, writeResults } from './report.js';
 import { profileGatehouse } from './profile.js';
 import type { RunningServer } from './servers.js';
+import { profileSignin, signinBenchmark } from './signin.js';
+import { formatSigninReport, type SigninResults } from './signin-report.js';
 import { algs, createWorkload, type TokenTarget, type Workload } from './workload.js';
 import { ensureWrk } from './wrk.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const benchDir = join(repoRoot, '.bench');
-
-function cpuModel(): string {
-  const match = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-  return match ? match[1].trim() : 'unknown CPU';
-}
-
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-function gatehouseVersion(root: string): string {
-  try {
-    const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
-    return dirty ? `${commit} with uncommitted changes in src/` : commit;
-  } catch {
-    return `in ${root} (not a git work tree)`;
-  }
-}
 
 function packageVersion(name: string): string {
   const path = join(repoRoot, 'node_modules', name, 'package.json');
@@ -55,7 +44,6 @@ function memoryOf(server: RunningServer): ProcessMemory[] {
   });
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(0)} %`;
 const format = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function printRun(run: RunResult, rounds: number): void {
@@ -104,17 +92,7 @@ async function runRounds(contenders: Contender[], options: BenchOptions, workloa
   return { runs, ceilings };
 }
 
-/** How busy the machine is before the benchmark starts anything: one second of /proc/stat. */
-async function warnIfBusy(cores: number): Promise<void> {
-  const before = machineBusyMicros();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const share = (machineBusyMicros() - before) / (cores * 1e6);
-  if (share > 0.1) {
-    console.log(`Warning: other programs are using ${percent(share)} of the cores before the benchmark starts; its figures will be lower and noisier.`);
-  }
-}
-
-async function compare(options: BenchOptions, workload: Workload, dir: string, logDir: string, gatehouseRoot: string): Promise<void> {
+async function compare(options: BenchOptions, workload: Workload, dir: string, logDir: string, gatehouseRoot: string): Promise<Results> {
   const cores = availableParallelism();
   const loadavgStart = loadAverage();
   await warnIfBusy(cores);
@@ -153,27 +131,39 @@ async function compare(options: BenchOptions, workload: Workload, dir: string, l
     start_ms: { gatehouse: gh.server.startMs, 'oidc-provider': op.server.startMs },
     rss: { gatehouse: memoryOf(gh.server), 'oidc-provider': memoryOf(op.server) },
   });
-  const path = join(benchDir, 'results.json');
-  writeResults(path, results);
-  console.log('\n' + formatReport(results) + `\n\nWritten to ${path}`);
+  // The token servers stop before the sign-in benchmark: it must have the machine to itself.
+  await Promise.all(contenders.map(({ server }) => server.stop()));
+  return results;
 }
 
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
-  ensureWrk();
+  if (options.token) ensureWrk();
   const gatehouseRoot = resolve(process.env.BENCH_GATEHOUSE_DIR || repoRoot);
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   installCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const logDir = join(benchDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  for (const name of ['gatehouse.log', 'oidc-provider.log']) rmSync(join(logDir, name), { force: true });
+  for (const name of ['gatehouse.log', 'gatehouse-signin.log', 'oidc-provider.log']) rmSync(join(logDir, name), { force: true });
   const workload = createWorkload();
+  const setup = { options, workload, dir, logDir, gatehouseRoot, profileDir: join(benchDir, 'profiles') };
   try {
     if (options.profile) {
-      await profileGatehouse({ options, workload, dir, logDir, gatehouseRoot, profileDir: join(benchDir, 'profiles') });
-    } else {
-      await compare(options, workload, dir, logDir, gatehouseRoot);
+      if (options.token) await profileGatehouse(setup);
+      if (options.token && options.signin) console.log('');
+      // Profiles of the sign-in run replace those of the token run: keep them apart.
+      if (options.signin) await profileSignin({ ...setup, profileDir: join(benchDir, options.token ? 'profiles-signin' : 'profiles') });
+      return;
     }
+    const results: { token?: Results; signin?: SigninResults } = {};
+    if (options.token) results.token = await compare(options, workload, dir, logDir, gatehouseRoot);
+    if (options.token && options.signin) console.log('');
+    if (options.signin) results.signin = await signinBenchmark(setup);
+    // The sign-in benchmark prints a progress line per round too: both tables come at the end, together.
+    const path = join(benchDir, 'results.json');
+    writeResults(path, results);
+    const tables = [results.token && formatReport(results.token), results.signin && formatSigninReport(results.signin)].filter(Boolean);
+    console.log('\n' + tables.join('\n\n' + '─'.repeat(100) + '\n\n') + `\n\nWritten to ${path}`);
   } finally {
     await stopAll(); // the temporary folder goes at exit (installCleanup)
   }

@@ -1,0 +1,53 @@
+// What argon2id verification alone allows on this machine, with Gatehouse's parameters: one process per
+// server worker (GATEHOUSE_WORKERS), each with the thread pool the server's workers have (UV_THREADPOOL_SIZE,
+// default 4) and that many verifications in flight, so the machine runs as many at once as the server
+// can. No server can complete more password logins per second than this.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Argon2Job, Argon2Report } from './argon2-worker.js';
+import { threadPoolSize } from './options.js';
+import { stopProcess, track } from './processes.js';
+
+const worker = fileURLToPath(new URL('./argon2-worker.js', import.meta.url));
+
+export interface Argon2Ceiling {
+  processes: number;
+  in_flight: number;
+  verifications_per_s: number;
+  /** CPU ms one verification costs, as the verifying processes measured it (all their threads). */
+  cpu_ms_per_verification: number;
+  /** CPU the processes got ÷ (cores × seconds): below 1 when something else took CPU meanwhile. */
+  core_share: number;
+  /** Gatehouse's argon2Options. */
+  options: Record<string, number>;
+}
+
+export async function measureArgon2(gatehouseRoot: string, processes: number, cores: number, seconds: number): Promise<Argon2Ceiling> {
+  const inFlight = threadPoolSize();
+  const children = Array.from({ length: processes }, () => track(fork(worker, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+  try {
+    await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
+    const job: Argon2Job = { gatehouseRoot, warmupMs: 500, measureMs: seconds * 1000, inFlight };
+    const reports = await Promise.all(
+      children.map((child) => {
+        const report = new Promise<Argon2Report>((resolve, reject) => {
+          child.once('message', (message) => resolve(message as Argon2Report));
+          child.once('exit', (code) => reject(new Error(`argon2 worker exited with ${code} before reporting`)));
+        });
+        child.send(job);
+        return report;
+      }),
+    );
+    const sum = (pick: (r: Argon2Report) => number) => reports.reduce((total, r) => total + pick(r), 0);
+    return {
+      processes,
+      in_flight: processes * inFlight,
+      verifications_per_s: sum((r) => r.verifications / r.seconds),
+      cpu_ms_per_verification: sum((r) => r.cpu_us) / 1000 / sum((r) => r.verifications),
+      core_share: sum((r) => r.cpu_us / 1e6 / r.seconds) / cores,
+      options: reports[0].options,
+    };
+  } finally {
+    await Promise.all(children.map((child) => stopProcess(child)));
+  }
+}
