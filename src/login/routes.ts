@@ -109,7 +109,8 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
       await spendPasswordCheck(password);
       return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
-    if ((await store.loginFailures.failures(user.user_id, request.ip)) >= BRUTE_FORCE_THRESHOLD) {
+    const failures = await store.loginFailures.failures(user.user_id, request.ip);
+    if (failures >= BRUTE_FORCE_THRESHOLD) {
       return showForm(request, reply, 429, tx, 'login', {
         email,
         error: 'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.',
@@ -121,7 +122,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
       return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
     if (user.blocked) return sendErrorPage(reply, deps, 401, 'This account is blocked. Contact support.', 'Account blocked');
-    await store.loginFailures.reset(user.user_id, request.ip);
+    if (failures > 0) await store.loginFailures.reset(user.user_id, request.ip);
     return signIn(request, reply, tx, user.user_id);
   });
 

@@ -1,4 +1,5 @@
-// In-memory caches of what every token request reads: clients, APIs, client grants, tenant settings.
+// In-memory caches of what every token request reads (clients, APIs, client grants, tenant settings) and
+// what every login page reads (connections, the page template).
 //
 // Correctness rules (issue 3): every configuration write runs in a transaction that takes a named lock,
 // and taking a lock bumps its counter (kysely/db.ts takeLock). So:
@@ -7,7 +8,7 @@
 //  - this instance: a worker that writes calls invalidate() everywhere through the cluster primary
 //    (see invalidation.ts) before it answers, so the next request on any worker reads the write.
 // Only hits are cached: an unknown client_id is looked up each time, so junk cannot fill the memory.
-import type { Client, ClientGrant, ResourceServer, Store, TenantSettings } from './types.js';
+import type { Client, ClientGrant, Connection, ResourceServer, Store, TenantSettings } from './types.js';
 
 export interface CachedStore extends Store {
   /** Drops every cached entry now. */
@@ -32,6 +33,8 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
   const clientGrants = new Map<string, ClientGrant>();
   let tenant: TenantSettings | undefined;
   let origins: Promise<Set<string>> | undefined;
+  let connectionList: Promise<Connection[]> | undefined;
+  let template: Promise<string | undefined> | undefined;
 
   function invalidate() {
     generation++;
@@ -40,6 +43,24 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
     clientGrants.clear();
     tenant = undefined;
     origins = undefined;
+    connectionList = undefined;
+    template = undefined;
+  }
+
+  /** A value loaded once per generation; a load that started before an invalidation is not kept. */
+  async function memo<T>(get: () => Promise<T> | undefined, set: (p: Promise<T> | undefined) => void, load: () => Promise<T>): Promise<T> {
+    await fresh();
+    let pending = get();
+    if (!pending) {
+      const started = generation;
+      pending = load();
+      set(pending);
+      pending.then(
+        () => started !== generation && set(undefined),
+        () => set(undefined),
+      );
+    }
+    return pending;
   }
 
   async function fresh(): Promise<void> {
@@ -85,6 +106,15 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
     clientGrants: {
       ...store.clientGrants,
       find: (clientId, audience) => cached(clientGrants, `${clientId}\n${audience}`, () => store.clientGrants.find(clientId, audience)),
+    },
+    connections: {
+      ...store.connections,
+      list: () => memo(() => connectionList, (p) => (connectionList = p), () => store.connections.list()),
+      getByName: async (name) => (await memo(() => connectionList, (p) => (connectionList = p), () => store.connections.list())).find((c) => c.name === name),
+    },
+    branding: {
+      ...store.branding,
+      getTemplate: () => memo(() => template, (p) => (template = p), () => store.branding.getTemplate()),
     },
     tenant: {
       ...store.tenant,

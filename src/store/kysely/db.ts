@@ -22,6 +22,27 @@ export function sqliteFileOf(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? resolve(databaseUrl.slice('sqlite:'.length)) : undefined;
 }
 
+/**
+ * better-sqlite3 compiles a statement on every prepare(); Kysely prepares each query it runs. The same few
+ * hundred SQL strings recur, so keep their compiled statements (a statement runs to completion
+ * synchronously, so one per SQL string is safe to reuse).
+ */
+function withStatementCache(database: SQLiteDatabase.Database) {
+  const statements = new Map<string, SQLiteDatabase.Statement>();
+  return {
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        if (statements.size >= 1000) statements.clear();
+        statement = database.prepare(text);
+        statements.set(text, statement);
+      }
+      return statement;
+    },
+    close: () => database.close(),
+  };
+}
+
 // Each driver is loaded only when its kind of database is used: a SQLite server never loads pg.
 const require = createRequire(import.meta.url);
 
@@ -36,7 +57,7 @@ export function openDatabase(databaseUrl: string): Connection {
     database.pragma('foreign_keys = ON');
     // Other processes on the same file wait for a write lock instead of failing at once.
     database.pragma('busy_timeout = 5000');
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite', sqliteFile };
+    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite', sqliteFile };
   }
   const pg = require('pg') as typeof PG;
   const pool = new pg.Pool({
