@@ -195,14 +195,16 @@ export function createRenderer(): Renderer {
       const view = viewOf(context);
       const widget = widgets.get(context.screen);
       if (!widget) throw new Error(`Unknown screen: ${String(context.screen)}`);
+      // Synchronous rendering: nothing in these templates waits, and the async renderer's promises per
+      // node cost more than the rendering itself on the login path.
       const slots: Slots = {
-        head: await widgetLiquid.render(head, view.head),
-        widget: await widgetLiquid.render(widget, view.widget),
+        head: widgetLiquid.renderSync(head, view.head),
+        widget: widgetLiquid.renderSync(widget, view.widget),
       };
       // null too: a store may answer null for "no customer template".
       const page = pageTemplate == null ? defaultPage : parsePage(pageTemplate);
       const scope: PageScope = { ...view.page, [SLOTS]: slots };
-      return String(await pageLiquid.render(page, scope));
+      return String(pageLiquid.renderSync(page, scope));
     },
   };
 }
