@@ -58,7 +58,7 @@ function positive(name: string, fallback: number): number {
 }
 
 function httpClient(): 'fetch' | 'http' {
-  const raw = process.env.BENCH_SIGNIN_CLIENT || 'fetch';
+  const raw = process.env.BENCH_SIGNIN_CLIENT || 'http';
   if (raw !== 'fetch' && raw !== 'http') throw new Error(`BENCH_SIGNIN_CLIENT must be fetch or http, got "${raw}"`);
   return raw;
 }
