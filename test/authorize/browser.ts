@@ -108,7 +108,7 @@ export function loginForm(page: Answer): { action: string; csrf: string } {
 }
 
 /** The text of the page's alert (the error shown above the form), if any. */
-export function alertText(page: Answer): string | undefined {
+export function alertText(page: Pick<Answer, 'text'>): string | undefined {
   const match = /<div class="gh-alert"[^>]*>([^<]*)<\/div>/.exec(page.text);
   return match ? decodeHtml(match[1]).trim() : undefined;
 }

@@ -2,7 +2,7 @@
 // cookie jar that honours Path), the forms of the hosted pages, PKCE, the token endpoint and
 // /dbconnections/signup.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { decodeHtml, type JsonAnswer } from '../authorize/browser.js';
 import type { RunningGatehouse } from '../helpers/server.js';
 
 export interface Answer {
@@ -11,6 +11,9 @@ export interface Answer {
   location?: string;
   text: string;
 }
+
+// The same as the /authorize tests use: one implementation of each.
+export { alertText, basicAuth, decodeHtml, type JsonAnswer, pkcePair, postToken } from '../authorize/browser.js';
 
 export class HttpBrowser {
   private readonly jar = new Map<string, { value: string; path: string }>();
@@ -84,28 +87,12 @@ export function authorizeUrl(server: RunningGatehouse, params: Record<string, st
   return `${server.url('/authorize')}?${new URLSearchParams(params).toString()}`;
 }
 
-export function decodeHtml(text: string): string {
-  return text
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&#34;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
 /** The form of a hosted page (login, sign-up, consent): where it posts and its CSRF token. */
 export function pageForm(page: Answer): { action: string; csrf: string } {
   const action = /<form[^>]*method="post"[^>]*action="([^"]*)"/.exec(page.text)?.[1];
   const csrf = /name="_csrf" value="([^"]*)"/.exec(page.text)?.[1];
   assert.ok(action && csrf, `no form in:\n${page.text}`);
   return { action: decodeHtml(action), csrf: decodeHtml(csrf) };
-}
-
-/** The text of the page's alert, if any. */
-export function alertText(page: Answer): string | undefined {
-  const match = /<div class="gh-alert"[^>]*>([^<]*)<\/div>/.exec(page.text);
-  return match ? decodeHtml(match[1]).trim() : undefined;
 }
 
 /** GET a hosted page that /authorize (or a form) redirected to, expecting it with status 200. */
@@ -132,32 +119,6 @@ export async function callbackOf(browser: HttpBrowser, answer: Answer): Promise<
   const url = new URL(last.location!, browser.server.issuer);
   assert.notEqual(url.origin, new URL(browser.server.issuer).origin, `expected the client's callback, got ${last.location}`);
   return url;
-}
-
-export function pkcePair() {
-  const verifier = randomBytes(32).toString('base64url');
-  return { verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
-}
-
-/** RFC 6749 §2.3.1: form-urlencode, then join with ':' and base64. */
-export function basicAuth(clientId: string, secret: string): string {
-  const enc = (s: string) => new URLSearchParams({ s }).toString().slice(2);
-  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
-}
-
-export interface JsonAnswer {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-export async function postToken(server: RunningGatehouse, params: Record<string, string>, headers: Record<string, string> = {}): Promise<JsonAnswer> {
-  const response = await fetch(server.url('/oauth/token'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams(params).toString(),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 }
 
 /**
