@@ -7,15 +7,14 @@ import { consentableScopes } from '../protocol/authorize/consent.js';
 import { declineConsent, type InteractionDeps, type InteractionState, transactionUser } from '../protocol/authorize/interaction.js';
 import { AuthorizeError } from '../protocol/authorize/request.js';
 import { findSession } from '../protocol/session.js';
-import { CSRF_COOKIE, csrfToken, newCsrfCookieValue, verifyCsrf } from './csrf.js';
-import { sendErrorPage, sendPage } from './pages.js';
+import { formCsrfToken, formIsGenuine } from './csrf.js';
+import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage } from './pages.js';
 import { type LoginDeps, SESSION_COOKIE } from './routes.js';
 
 type ConsentRequest = FastifyRequest<{ Querystring: { state?: string }; Body: { action?: string; _csrf?: string } }>;
 
 export function consentRoutes(app: FastifyInstance, deps: LoginDeps & { interaction: InteractionDeps }) {
   const { store } = deps;
-  const expired = 'This sign-in link has expired. Return to the application and sign in again.';
 
   /** The transaction, its signed-in user and client, or undefined when the page cannot go on. */
   async function load(request: ConsentRequest) {
@@ -34,12 +33,7 @@ export function consentRoutes(app: FastifyInstance, deps: LoginDeps & { interact
 
   app.get('/u/consent', async (request: ConsentRequest, reply: FastifyReply) => {
     const tx = await load(request);
-    if (!tx) return sendErrorPage(reply, deps, 400, expired);
-    let cookie = request.cookies[CSRF_COOKIE];
-    if (!cookie || cookie.length > 100) {
-      cookie = newCsrfCookieValue();
-      reply.setCookie(CSRF_COOKIE, cookie, { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: '/u' });
-    }
+    if (!tx) return sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN);
     const api = tx.state.request.audience ? await store.resourceServers.getByIdentifier(tx.state.request.audience) : undefined;
     return sendPage(reply, deps, 200, {
       screen: 'consent',
@@ -49,7 +43,7 @@ export function consentRoutes(app: FastifyInstance, deps: LoginDeps & { interact
       user: { email: tx.user.email, name: tx.user.name },
       form: {
         action: `/u/consent?state=${encodeURIComponent(tx.id)}`,
-        csrf: csrfToken(deps.csrfKey, cookie, `consent ${tx.id}`),
+        csrf: formCsrfToken(request, reply, deps, `consent ${tx.id}`),
         scopes: await consentableScopes(tx.state.request, deps.interaction),
         audience: api?.name ?? tx.state.request.audience,
       },
@@ -58,11 +52,9 @@ export function consentRoutes(app: FastifyInstance, deps: LoginDeps & { interact
 
   app.post('/u/consent', async (request: ConsentRequest, reply: FastifyReply) => {
     const tx = await load(request);
-    if (!tx) return sendErrorPage(reply, deps, 400, expired);
+    if (!tx) return sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN);
     const body = request.body ?? {};
-    if (!verifyCsrf(deps.csrfKey, request.cookies[CSRF_COOKIE], `consent ${tx.id}`, body._csrf)) {
-      return sendErrorPage(reply, deps, 403, 'The form could not be verified (it may have expired). Go back and try again.', 'Invalid form');
-    }
+    if (!formIsGenuine(request, deps, `consent ${tx.id}`, body._csrf)) return sendInvalidFormPage(reply, deps);
     if (body.action === 'decline') {
       // SPEC.md §6: a Decline is not stored.
       return sendAuthorizationResponse(reply, await declineConsent(tx.id, deps.interaction), true);

@@ -1,7 +1,9 @@
 // CSRF tokens bound to a cookie set when the form was served (SPEC.md §6): the form's token is an HMAC
 // of that browser's cookie value and the transaction, so the same fields posted without the cookie, or
 // with another browser's, are refused.
+import type {} from '@fastify/cookie';
 import { createHmac, randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual } from '../crypto/random.js';
 
 export const CSRF_COOKIE = 'gatehouse_csrf';
@@ -17,4 +19,24 @@ export function csrfToken(key: Buffer, cookieValue: string, purpose: string): st
 export function verifyCsrf(key: Buffer, cookieValue: string | undefined, purpose: string, token: unknown): boolean {
   if (!cookieValue || typeof token !== 'string' || !token) return false;
   return safeEqual(csrfToken(key, cookieValue, purpose), token);
+}
+
+export interface CsrfDeps {
+  csrfKey: Buffer;
+  secureCookies: boolean;
+}
+
+/** The token for a form being served, setting this browser's CSRF cookie first when it has none. */
+export function formCsrfToken(request: FastifyRequest, reply: FastifyReply, deps: CsrfDeps, purpose: string): string {
+  let cookie = request.cookies[CSRF_COOKIE];
+  if (!cookie || cookie.length > 100) {
+    cookie = newCsrfCookieValue();
+    reply.setCookie(CSRF_COOKIE, cookie, { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: '/u' });
+  }
+  return csrfToken(deps.csrfKey, cookie, purpose);
+}
+
+/** Whether a posted form carries the token bound to this browser's CSRF cookie. */
+export function formIsGenuine(request: FastifyRequest, deps: CsrfDeps, purpose: string, token: unknown): boolean {
+  return verifyCsrf(deps.csrfKey, request.cookies[CSRF_COOKIE], purpose, token);
 }

@@ -46,6 +46,13 @@ export async function sendPage(reply: FastifyReply, deps: PageDeps, status: numb
     .send(html);
 }
 
+export const EXPIRED_SIGN_IN = 'This sign-in link has expired. Return to the application and sign in again.';
+
+/** A posted form whose CSRF token does not match this browser's cookie. */
+export function sendInvalidFormPage(reply: FastifyReply, deps: PageDeps) {
+  return sendErrorPage(reply, deps, 403, 'The form could not be verified (it may have expired). Go back and try again.', 'Invalid form');
+}
+
 export function sendErrorPage(reply: FastifyReply, deps: PageDeps, status: number, description: string, title = 'Something went wrong') {
   return sendPage(reply, deps, status, { screen: 'error', error: { title, description } });
 }

@@ -6,8 +6,8 @@ import type { InteractionState } from '../protocol/authorize/interaction.js';
 import { createSession, endSession } from '../protocol/session.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
-import { CSRF_COOKIE, csrfToken, newCsrfCookieValue, verifyCsrf } from './csrf.js';
-import { sendErrorPage, sendPage, type PageDeps } from './pages.js';
+import { formCsrfToken, formIsGenuine } from './csrf.js';
+import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage, type PageDeps } from './pages.js';
 import { checkPassword, spendPasswordCheck } from './password.js';
 
 /** AUTH0-WIRE.md "Attack protection": 10 failures for one account from one IP block that pair. */
@@ -32,7 +32,6 @@ export function sessionCookieOptions(secure: boolean) {
 
 export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
   const { store } = deps;
-  const expired = 'This sign-in link has expired. Return to the application and sign in again.';
   type Transaction = NonNullable<Awaited<ReturnType<typeof transactionOf>>>;
   type Reply = Parameters<typeof sendPage>[0];
 
@@ -47,11 +46,6 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
   }
 
   async function showForm(request: LoginRequest, reply: Reply, status: number, tx: Transaction, screen: 'login' | 'signup', extra: { email?: string; error?: string }) {
-    let cookie = request.cookies[CSRF_COOKIE];
-    if (!cookie || cookie.length > 100) {
-      cookie = newCsrfCookieValue();
-      reply.setCookie(CSRF_COOKIE, cookie, { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: '/u' });
-    }
     const state = encodeURIComponent(tx.id);
     return sendPage(reply, deps, status, {
       screen,
@@ -60,7 +54,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
       transaction: { state: tx.id, params: tx.request.ext },
       form: {
         action: `/u/${screen}?state=${state}`,
-        csrf: csrfToken(deps.csrfKey, cookie, `${screen} ${tx.id}`),
+        csrf: formCsrfToken(request, reply, deps, `${screen} ${tx.id}`),
         email: extra.email ?? tx.request.login_hint,
         error: extra.error,
         signupUrl: screen === 'login' && tx.signupAllowed ? `/u/signup?state=${state}` : undefined,
@@ -82,11 +76,9 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
   /** The posted form's transaction, CSRF-checked; or the page that says why not. */
   async function postedForm(request: LoginRequest, reply: Reply, screen: 'login' | 'signup') {
     const tx = await transactionOf(request);
-    if (!tx) return { reply: await sendErrorPage(reply, deps, 400, expired) };
+    if (!tx) return { reply: await sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN) };
     const body = request.body ?? {};
-    if (!verifyCsrf(deps.csrfKey, request.cookies[CSRF_COOKIE], `${screen} ${tx.id}`, body._csrf)) {
-      return { reply: await sendErrorPage(reply, deps, 403, 'The form could not be verified (it may have expired). Go back and try again.', 'Invalid form') };
-    }
+    if (!formIsGenuine(request, deps, `${screen} ${tx.id}`, body._csrf)) return { reply: await sendInvalidFormPage(reply, deps) };
     const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
     return { tx, email, password };
@@ -94,7 +86,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
 
   app.get('/u/login', async (request: LoginRequest, reply) => {
     const tx = await transactionOf(request);
-    if (!tx) return sendErrorPage(reply, deps, 400, expired);
+    if (!tx) return sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN);
     return showForm(request, reply, 200, tx, 'login', {});
   });
 
@@ -128,7 +120,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
 
   app.get('/u/signup', async (request: LoginRequest, reply) => {
     const tx = await transactionOf(request);
-    if (!tx) return sendErrorPage(reply, deps, 400, expired);
+    if (!tx) return sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN);
     if (!tx.signupAllowed) return reply.redirect(`/u/login?state=${encodeURIComponent(tx.id)}`, 302);
     return showForm(request, reply, 200, tx, 'signup', {});
   });

@@ -23,16 +23,11 @@ export interface RefreshFamily {
   parent_hash: string;
 }
 
-export interface NewRefreshToken {
-  client_id: string;
-  user_id: string;
-  scope: string;
-  audience: string | null;
-  sid: string | null;
-  auth_time: number;
+/** What a new refresh token carries; the rest of its row (family, times, hash) is made here. */
+export type NewRefreshToken = Pick<RefreshToken, 'client_id' | 'user_id' | 'scope' | 'audience' | 'sid' | 'auth_time'> & {
   /** Set when this token succeeds another of the same family. */
   family?: RefreshFamily;
-}
+};
 
 export async function mintRefreshToken(store: Pick<RefreshTokenStore, 'insert'>, input: NewRefreshToken, now: number): Promise<string> {
   const value = randomSecret();
