@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import pino from 'pino';
 
 import { type Config, endpoints } from './config.js';
 import type { SecretBox } from './crypto/secret-box.js';
@@ -18,7 +19,7 @@ import { createRenderer } from './login/render.js';
 import { consentRoutes } from './login/consent.js';
 import { loginRoutes } from './login/routes.js';
 import { databaseConnectionsOf } from './management/connections.js';
-import { serializers } from './http/log.js';
+import { lazyChildLogger } from './http/log.js';
 import { sendOAuthError } from './http/oauth/errors.js';
 import { tokenRoute } from './http/oauth/token.js';
 import { addSecurityHeaders } from './http/security-headers.js';
@@ -70,6 +71,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
+    childLoggerFactory: lazyChildLogger,
     bodyLimit: OAUTH_BODY_LIMIT,
     trustProxy: false,
     return503OnClosing: true,
@@ -78,10 +80,13 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
-    done();
-  });
+  // Below level info there is no request line to write: no hook runs for it on every request.
+  if (pino.levels.values[options.logger.level] <= pino.levels.values.info) {
+    app.addHook('onResponse', (request, reply, done) => {
+      request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+      done();
+    });
+  }
   addSecurityHeaders(app, config.issuer.startsWith('https:'));
   healthRoute(app, store, keyring);
   wellKnownRoutes(app, config.issuer, keyring);

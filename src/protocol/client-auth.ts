@@ -10,6 +10,7 @@ export const assertionAlgs = ['RS256', 'RS384', 'PS256', 'ES256'] as const;
 /** AUTH0-WIRE.md: an assertion lives at most five minutes. */
 const MAX_ASSERTION_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 5;
+const secretMethods: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 
 export interface ClientAuthDeps {
   clients: ClientStore;
@@ -43,7 +44,7 @@ interface Presented {
 
 /** RFC 6749 §2.3.1: the Basic user and password are form-urlencoded before base64. */
 function formDecode(value: string): string {
-  return decodeURIComponent(value.replaceAll('+', ' '));
+  return /[%+]/.test(value) ? decodeURIComponent(value.replaceAll('+', ' ')) : value;
 }
 
 function parseBasic(header: string): { clientId: string; secret: string } {
@@ -60,9 +61,10 @@ function parseBasic(header: string): { clientId: string; secret: string } {
 }
 
 function presentedCredentials(authorization: string | undefined, params: ClientAuthParams): Presented {
-  const used = [authorization !== undefined, params.client_secret !== undefined, params.client_assertion !== undefined || params.client_assertion_type !== undefined];
+  const used = Number(authorization !== undefined) + Number(params.client_secret !== undefined) +
+    Number(params.client_assertion !== undefined || params.client_assertion_type !== undefined);
   // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
-  if (used.filter(Boolean).length > 1) {
+  if (used > 1) {
     throw new OAuthError('invalid_request', 'Only one client authentication method may be used per request');
   }
   if (authorization !== undefined) {
@@ -157,7 +159,6 @@ export async function authenticateClient(
   const client = await deps.clients.get(presented.clientId);
   if (!client) throw fail('unknown client');
   const registered = client.token_endpoint_auth_method;
-  const secretMethods = ['client_secret_basic', 'client_secret_post'];
   const acceptable =
     registered === presented.method ||
     (client.client_id === deps.adminClientId && secretMethods.includes(registered) && secretMethods.includes(presented.method));

@@ -2,7 +2,7 @@
 // each sealed client secret (so the token path neither decrypts nor keeps plain secrets in memory) and
 // parsed public keys. Both are pure functions of their key (a sealed value, a PEM), so they can never be
 // stale: a changed secret or key is a different key here. Bounded, so churn cannot grow them forever.
-import { createHash, createPublicKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createPublicKey, hash, type KeyObject, timingSafeEqual } from 'node:crypto';
 import type { SecretBox } from '../crypto/secret-box.js';
 
 const LIMIT = 10_000;
@@ -17,7 +17,7 @@ function remember<V>(map: Map<string, V>, key: string, make: () => V): V {
   return value;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest();
+const digest = (value: string) => hash('sha256', value, 'buffer');
 
 export class CredentialCache {
   private readonly secretDigests = new Map<string, Buffer>();

@@ -4,7 +4,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { DecryptionError, type SecretBox } from '../crypto/secret-box.js';
-import { encodeHeader } from './tokens/sign.js';
+import { type JwsSigner, jwsSigner } from './tokens/sign.js';
 import type { SigningAlg, SigningKey, Store, Stores } from '../store/types.js';
 
 export const signingAlgs: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -18,11 +18,9 @@ export interface ActiveKey {
   kid: string;
   alg: SigningAlg;
   key: KeyObject;
-  /** The encoded protected header for each JWT typ we issue, made once when the key is loaded. */
-  headers: Readonly<Record<string, string>>;
+  /** Encoded headers and sign options, made once when the key is loaded. */
+  signer: JwsSigner;
 }
-
-const jwtTypes = ['JWT', 'at+jwt'] as const;
 
 /** What token signing needs of a keyring: the current key for an algorithm. */
 export interface SigningKeys {
@@ -151,8 +149,7 @@ export class Keyring {
           throw error;
         }
         const object = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
-        const headers = Object.fromEntries(jwtTypes.map((typ) => [typ, encodeHeader(key.alg, key.kid, typ)]));
-        activeKey = { kid: key.kid, alg: key.alg, key: object, headers };
+        activeKey = { kid: key.kid, alg: key.alg, key: object, signer: jwsSigner(key.alg, key.kid, object) };
         this.decrypted.set(key.kid, activeKey);
       }
       active.set(key.alg, activeKey);
@@ -170,7 +167,13 @@ export class Keyring {
     await this.loading;
   }
 
-  async signingKey(alg: SigningAlg): Promise<ActiveKey> {
+  signingKey(alg: SigningAlg): Promise<ActiveKey> {
+    // Read less than refreshMs ago: the common case answers without an async function's ticks.
+    const key = this.now() - this.loadedAt < this.refreshMs ? this.active.get(alg) : undefined;
+    return key ? Promise.resolve(key) : this.loadSigningKey(alg);
+  }
+
+  private async loadSigningKey(alg: SigningAlg): Promise<ActiveKey> {
     await this.fresh();
     const key = this.active.get(alg);
     if (!key) throw new Error(`No current ${alg} signing key`);

@@ -78,7 +78,16 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
     await checking;
   }
 
-  async function cached<T>(map: Map<string, T>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  function cached<T>(map: Map<string, T>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    // The token path's common case, a hit checked less than refreshMs ago, without an async function's ticks.
+    if (now() - checkedAt < refreshMs) {
+      const hit = map.get(key);
+      if (hit !== undefined) return Promise.resolve(hit);
+    }
+    return lookUp(map, key, load);
+  }
+
+  async function lookUp<T>(map: Map<string, T>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     await fresh();
     const hit = map.get(key);
     if (hit !== undefined) return hit;

@@ -199,6 +199,10 @@ describe('request logs never hold a secret, code or hint (GATEHOUSE_LOG_LEVEL=in
   test('each request was logged, with the sensitive query parameters redacted', () => {
     const requests = log.split('\n').filter((line) => line.includes('"req":{'));
     assert.equal(requests.length, 8, log);
+    // Each line names its request: a request id, different for every request.
+    const ids = requests.map((line) => (JSON.parse(line) as { reqId?: unknown }).reqId);
+    assert.ok(ids.every((id) => typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)), log);
+    assert.equal(new Set(ids).size, ids.length, log);
     assert.ok(requests.some((line) => line.includes('/.well-known/openid-configuration?code=%5Bredacted%5D&login_hint=%5Bredacted%5D')), log);
   });
 
