@@ -142,7 +142,8 @@ export async function measureSignin(
 function printArgon2(a: Argon2Ceiling, round: number, rounds: number) {
   console.log(
     `round ${round}/${rounds}  argon2id alone  ${format(a.verifications_per_s, 1)} verifications/s, ${format(a.cpu_ms_per_verification, 1)} ms CPU each ` +
-      `(${a.processes} processes × ${a.in_flight / a.processes} in flight), ${percent(a.core_share)} of the cores`,
+      `(${a.processes} processes × ${a.in_flight / a.processes} in flight, the best of ` +
+      `${a.tried.map((t) => `× ${t.in_flight / a.processes}: ${format(t.verifications_per_s, 1)}/s at ${format(t.cpu_ms_per_verification, 1)} ms`).join(', ')}), ${percent(a.core_share)} of the cores`,
   );
 }
 
