@@ -126,11 +126,6 @@ async function runPrimary(config: Config): Promise<void> {
   const recentExits: number[] = [];
   // glibc gives every thread pool thread (where tokens are signed) a malloc arena of its own, which
   // under load adds tens of MB of RSS per worker for no gain: two arenas are plenty.
-  // V8 lets a busy worker's young generation grow to 3 × 16 MiB; 8 MiB semi-spaces keep a worker under
-  // 150 MB RSS at full load for a few more (cheap) scavenges. A --max-semi-space-size given to node wins.
-  if (!process.execArgv.some((arg) => arg.startsWith('--max-semi-space-size'))) {
-    cluster.setupPrimary({ execArgv: [...process.execArgv, '--max-semi-space-size=8'] });
-  }
   const fork = () => cluster.fork({ MALLOC_ARENA_MAX: '2' });
 
   const stop = (signal: string, code = 0) => {
