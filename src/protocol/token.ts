@@ -3,14 +3,14 @@
 import { authenticateClient, type ClientAuthDeps } from './client-auth.js';
 import { missingParameter, OAuthError } from './errors.js';
 import { grants, grantTypeNames } from './grants/index.js';
-import type { GrantContext, TokenResponse } from './grants/types.js';
+import type { GrantDeps, TokenResponse } from './grants/types.js';
 
 export interface TokenRequest {
   params: Readonly<Record<string, string | undefined>>;
   authorization: string | undefined;
 }
 
-export type TokenDeps = ClientAuthDeps & Omit<GrantContext, 'params' | 'client'>;
+export type TokenDeps = ClientAuthDeps & GrantDeps;
 
 const known = new Set<string>(grantTypeNames);
 
@@ -27,5 +27,5 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps)
   }
   const grant = grants.get(grantType);
   if (!grant) throw new OAuthError('unsupported_grant_type', `Grant type '${grantType}' is not available on this server yet`);
-  return grant.handle({ ...deps, params, client });
+  return grant.handle({ params, client }, deps);
 }

@@ -14,7 +14,7 @@ export const authorizationCode: Grant = {
   grantType: 'authorization_code',
   parameters: ['code', 'redirect_uri', 'code_verifier'],
 
-  async handle({ params, client, stores, keyring, issuer, now }) {
+  async handle({ params, client }, { stores, keyring, issuer, now }) {
     if (!params.code) throw missingParameter('code');
     const codeHash = sha256(params.code);
     // The access token's id is fixed before the code is spent, so a replay, however close, can revoke it.

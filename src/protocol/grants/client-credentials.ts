@@ -8,7 +8,7 @@ export const clientCredentials: Grant = {
   grantType: 'client_credentials',
   parameters: ['audience', 'scope'],
 
-  async handle({ params, client, stores, keyring, issuer, now }) {
+  async handle({ params, client }, { stores, keyring, issuer, now }) {
     // RFC 6749 §4.4: only confidential clients may use this grant.
     if (client.token_endpoint_auth_method === 'none') {
       throw new OAuthError('unauthorized_client', 'Public clients cannot use the client_credentials grant');

@@ -11,12 +11,13 @@ import { type SigningKeys, signingAlgs } from '../keys.js';
 import { parseScope } from '../scopes.js';
 import { refreshTokenExpired, rotates } from '../tokens/refresh-token.js';
 import { issueUserTokens } from '../tokens/user-tokens.js';
-import type { Grant, GrantContext, TokenResponse } from './types.js';
+import type { Grant, GrantDeps, GrantRequest, TokenResponse } from './types.js';
 
 const invalid = (cause: string) => new OAuthError('invalid_grant', 'Unknown or invalid refresh token.', { cause });
 
-async function refresh(tx: Stores, ctx: GrantContext, keyring: SigningKeys, hash: string): Promise<TokenResponse | OAuthError> {
-  const { params, client, issuer, now } = ctx;
+async function refresh(
+  tx: Stores, { params, client }: GrantRequest, { issuer, now }: GrantDeps, keyring: SigningKeys, hash: string,
+): Promise<TokenResponse | OAuthError> {
   await tx.refreshTokens.lock(hash);
   const at = now();
   const presented = await tx.refreshTokens.get(hash);
@@ -82,15 +83,15 @@ export const refreshToken: Grant = {
   grantType: 'refresh_token',
   parameters: ['refresh_token', 'scope'],
 
-  async handle(ctx) {
-    if (!ctx.params.refresh_token) throw missingParameter('refresh_token');
-    const hash = sha256(ctx.params.refresh_token);
+  async handle(request, deps) {
+    if (!request.params.refresh_token) throw missingParameter('refresh_token');
+    const hash = sha256(request.params.refresh_token);
     // The signing keys are read before the transaction: a keyring reload inside it would query outside the
     // transaction, which on SQLite waits for the one connection that the transaction holds, for ever.
-    const keys = new Map(await Promise.all(signingAlgs.map(async (alg) => [alg, await ctx.keyring.signingKey(alg)] as const)));
+    const keys = new Map(await Promise.all(signingAlgs.map(async (alg) => [alg, await deps.keyring.signingKey(alg)] as const)));
     const pinned: SigningKeys = { signingKey: async (alg: SigningAlg) => keys.get(alg)! };
     // Refusals are returned, not thrown, so that a family revocation commits before the error is sent.
-    const result = await ctx.stores.transaction(null, (tx) => refresh(tx, ctx, pinned, hash));
+    const result = await deps.stores.transaction(null, (tx) => refresh(tx, request, deps, pinned, hash));
     if (result instanceof OAuthError) throw result;
     return result;
   },

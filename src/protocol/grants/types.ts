@@ -11,10 +11,14 @@ export interface TokenResponse {
   refresh_token?: string;
 }
 
-/** What a grant handler is given: the request's parameters, the authenticated client, and its dependencies. */
-export interface GrantContext {
+/** The request a grant handles: its parameters and the authenticated client. */
+export interface GrantRequest {
   params: Readonly<Record<string, string | undefined>>;
   client: Client;
+}
+
+/** What every grant handler may use; one object for the server's life (no copy per request). */
+export interface GrantDeps {
   stores: Store;
   keyring: Keyring;
   box: SecretBox;
@@ -27,5 +31,5 @@ export interface Grant {
   grantType: string;
   /** Parameters this grant reads, besides grant_type and client authentication. */
   parameters: readonly string[];
-  handle(ctx: GrantContext): Promise<TokenResponse>;
+  handle(request: GrantRequest, deps: GrantDeps): Promise<TokenResponse>;
 }
