@@ -124,9 +124,7 @@ async function runPrimary(config: Config): Promise<void> {
   let stopping = false;
   let started = false;
   const recentExits: number[] = [];
-  // glibc gives every thread pool thread (where tokens are signed) a malloc arena of its own, which
-  // under load adds tens of MB of RSS per worker for no gain: two arenas are plenty.
-  const fork = () => cluster.fork({ MALLOC_ARENA_MAX: '2' });
+  const fork = () => cluster.fork();
 
   const stop = (signal: string, code = 0) => {
     if (stopping) return;
