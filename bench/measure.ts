@@ -8,6 +8,9 @@ import type { RunningServer } from './servers.js';
 import { type Alg, type TokenTarget, type Workload } from './workload.js';
 import { errorCount, runWrk, type WrkResult } from './wrk.js';
 
+/** A server under load: one of the compared token servers, or the reference (bench/reference.ts). */
+export type LoadTarget = Omit<TokenTarget, 'name'> & { name: TokenTarget['name'] | 'reference' };
+
 export interface LoadShape {
   connections: number;
   threads: number;
@@ -15,7 +18,7 @@ export interface LoadShape {
 
 export interface RunResult {
   round: number;
-  server: TokenTarget['name'];
+  server: LoadTarget['name'];
   alg: Alg;
   ok: boolean;
   failure?: string;
@@ -44,7 +47,7 @@ function describeErrors(result: WrkResult): string {
 }
 
 export async function measureRun(
-  round: number, target: TokenTarget, server: RunningServer, alg: Alg, workload: Workload, seconds: number, shape: LoadShape,
+  round: number, target: LoadTarget, server: RunningServer, alg: Alg, workload: Workload, seconds: number, shape: LoadShape,
 ): Promise<RunResult> {
   const pids = server.processes();
   const base = { round, server: target.name, alg, server_processes: pids.length };
@@ -85,7 +88,7 @@ export async function measureRun(
 }
 
 /** Unmeasured load, so both servers are past JIT warm-up and connection set-up when measured. */
-export async function warmUp(target: TokenTarget, alg: Alg, workload: Workload, seconds: number, shape: LoadShape): Promise<string | undefined> {
+export async function warmUp(target: LoadTarget, alg: Alg, workload: Workload, seconds: number, shape: LoadShape): Promise<string | undefined> {
   const wrk = await runWrk({ url: target.tokenUrl, body: target.body[alg], authorization: workload.authorization, seconds, ...shape });
   return errorCount(wrk) ? describeErrors(wrk) : undefined;
 }
@@ -99,7 +102,7 @@ function decodeSegment(segment: string): Record<string, unknown> {
  * the API, so both servers are known to do the same work (oidc-provider without `resource` would
  * answer with an opaque token).
  */
-export async function checkTokenResponse(target: TokenTarget, alg: Alg, workload: Workload): Promise<void> {
+export async function checkTokenResponse(target: LoadTarget, alg: Alg, workload: Workload): Promise<void> {
   const answer = await httpRequest(target.tokenUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: workload.authorization },

@@ -1,5 +1,5 @@
-// Benchmark options: BENCH_* environment variables and the flags --profile, --token-only and
-// --signin-only. Read once, at start.
+// Benchmark options: BENCH_* environment variables and the flags --profile, --token-only, --signin-only
+// and --reference. Read once, at start.
 import { availableParallelism } from 'node:os';
 
 export interface BenchOptions {
@@ -19,10 +19,12 @@ export interface BenchOptions {
   readonly ceilingSeconds: number;
   /** Profiled runs of Gatehouse instead of the measurements (of the benchmarks selected below). */
   readonly profile: boolean;
-  /** The token endpoint benchmark runs (not with --signin-only). */
+  /** The token endpoint benchmark runs (not with --signin-only; with --reference, only with --token-only). */
   readonly token: boolean;
-  /** The sign-in benchmark runs (not with --token-only). */
+  /** The sign-in benchmark runs (not with --token-only or --reference). */
   readonly signin: boolean;
+  /** The reference server is measured (bench/reference.ts): after the token benchmark with --token-only, else alone. */
+  readonly reference: boolean;
   readonly signinOptions: SigninOptions;
 }
 
@@ -63,7 +65,7 @@ function httpClient(): 'fetch' | 'http' {
   return raw;
 }
 
-const flags = ['--profile', '--token-only', '--signin-only'];
+const flags = ['--profile', '--token-only', '--signin-only', '--reference'];
 
 export function readOptions(argv: readonly string[]): BenchOptions {
   const unknown = argv.filter((arg) => !flags.includes(arg));
@@ -71,6 +73,9 @@ export function readOptions(argv: readonly string[]): BenchOptions {
   const tokenOnly = argv.includes('--token-only');
   const signinOnly = argv.includes('--signin-only');
   if (tokenOnly && signinOnly) throw new Error('--token-only and --signin-only exclude each other (without either, both benchmarks run)');
+  const reference = argv.includes('--reference');
+  const profile = argv.includes('--profile');
+  if (reference && (profile || signinOnly)) throw new Error('--reference excludes --profile and --signin-only (with --token-only it runs after the token benchmark)');
   const duration = positive('BENCH_DURATION', 10);
   const connections = positive('BENCH_CONNECTIONS', 64);
   const workers = positive('BENCH_WORKERS', availableParallelism());
@@ -83,9 +88,10 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     workers,
     warmup: positive('BENCH_WARMUP', Math.min(3, duration)),
     ceilingSeconds: positive('BENCH_CEILING_SECONDS', 3),
-    profile: argv.includes('--profile'),
-    token: !signinOnly,
-    signin: !tokenOnly,
+    profile,
+    token: reference ? tokenOnly : !signinOnly,
+    signin: !tokenOnly && !reference,
+    reference,
     signinOptions: Object.freeze({
       duration: signinDuration,
       rounds: positive('BENCH_SIGNIN_ROUNDS', 3),

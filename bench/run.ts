@@ -4,7 +4,9 @@
 // BENCH_DURATION, BENCH_ROUNDS, BENCH_CONNECTIONS, BENCH_WORKERS (and BENCH_WARMUP, BENCH_CEILING_SECONDS,
 // BENCH_WRK_THREADS, BENCH_GATEHOUSE_DIR); BENCH_SIGNIN_DURATION, BENCH_SIGNIN_ROUNDS,
 // BENCH_SIGNIN_CONCURRENCY, BENCH_SIGNIN_USERS, BENCH_SIGNIN_WARMUP, BENCH_ARGON2_SECONDS; `--profile`
-// records CPU profiles of one Gatehouse run of each selected benchmark instead.
+// records CPU profiles of one Gatehouse run of each selected benchmark instead. `--reference` measures
+// the cheapest Fastify token server (bench/reference.ts): alone, or after the token benchmark with
+// `--token-only`.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { measureCeiling, type Ceiling } from './ceiling.js';
 import { setUpGatehouse } from './gatehouse.js';
-import { checkTokenResponse, type LoadShape, measureRun, type RunResult, warmUp } from './measure.js';
+import { checkTokenResponse, type LoadShape, type LoadTarget, measureRun, type RunResult, warmUp } from './measure.js';
 import { setUpOidcProvider } from './oidc-provider.js';
 import { readOptions, type BenchOptions } from './options.js';
 import { cpuModel, gatehouseVersion, loadAverage, percent, warnIfBusy } from './machine.js';
@@ -20,10 +22,11 @@ import { rssMiB } from './proc-stats.js';
 import { installCleanup, stopAll } from './processes.js';
 import { formatReport, type ProcessMemory, type Results, summarise, writeResults } from './report.js';
 import { profileGatehouse } from './profile.js';
+import { formatReferenceReport, type ReferenceResults, setUpReference, summariseReference, writeReferenceResults } from './reference.js';
 import type { RunningServer } from './servers.js';
 import { profileSignin, signinBenchmark } from './signin.js';
 import { formatSigninReport, type SigninResults } from './signin-report.js';
-import { algs, createWorkload, type TokenTarget, type Workload } from './workload.js';
+import { algs, createWorkload, type Workload } from './workload.js';
 import { ensureWrk } from './wrk.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,13 +67,13 @@ function printCeiling(ceiling: Ceiling, round: number, rounds: number): void {
 }
 
 interface Contender {
-  target: TokenTarget;
+  target: LoadTarget;
   server: RunningServer;
   /** Set once a run found the server dead: its later runs are not attempted. */
   crashed?: string;
 }
 
-/** Each round: RS256 ceiling, gatehouse RS256, oidc-provider RS256, then the same for ES256. */
+/** Each round: RS256 ceiling, each contender RS256 (gatehouse, oidc-provider; or the reference), then the same for ES256. */
 async function runRounds(contenders: Contender[], options: BenchOptions, workload: Workload, shape: LoadShape) {
   const runs: RunResult[] = [];
   const ceilings: (Ceiling & { round: number })[] = [];
@@ -136,15 +139,45 @@ async function compare(options: BenchOptions, workload: Workload, dir: string, l
   return results;
 }
 
+/** The reference server alone, measured like the compared servers: warm-up, then interleaved rounds. */
+async function measureReference(options: BenchOptions, workload: Workload, logDir: string): Promise<ReferenceResults> {
+  const cores = availableParallelism();
+  const loadavgStart = loadAverage();
+  await warnIfBusy(cores);
+  const shape: LoadShape = { connections: options.connections, threads: options.wrkThreads };
+  const reference = await setUpReference({ logDir, workers: options.workers, workload });
+  const server = await reference.start();
+  console.log(`Reference server (Fastify, ${options.workers} workers) started in ${format(server.startMs)} ms; log in ${server.logPath}`);
+  try {
+    for (const alg of algs) await checkTokenResponse(reference.target, alg, workload);
+    console.log(`It issues JWT access tokens signed RS256 and ES256. Warming up (${options.warmup} s each)…`);
+    for (const alg of algs) {
+      const errors = await warmUp(reference.target, alg, workload, options.warmup, shape);
+      if (errors) console.log(`warm-up ${alg} reference: ${errors}`);
+    }
+    const { runs, ceilings } = await runRounds([{ target: reference.target, server }], options, workload, shape);
+    const { duration, rounds, connections, wrkThreads, workers, warmup, ceilingSeconds } = options;
+    return summariseReference({
+      options: { duration, rounds, connections, wrkThreads, workers, warmup, ceilingSeconds },
+      machine: { cores, cpu_model: cpuModel(), node: process.version, loadavg_start: loadavgStart, loadavg_end: loadAverage() },
+      start_ms: server.startMs,
+      runs,
+      ceilings,
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
-  if (options.token) ensureWrk();
+  if (options.token || options.reference) ensureWrk();
   const gatehouseRoot = resolve(process.env.BENCH_GATEHOUSE_DIR || repoRoot);
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   installCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const logDir = join(benchDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  for (const name of ['gatehouse.log', 'gatehouse-signin.log', 'oidc-provider.log']) rmSync(join(logDir, name), { force: true });
+  for (const name of ['gatehouse.log', 'gatehouse-signin.log', 'oidc-provider.log', 'reference.log']) rmSync(join(logDir, name), { force: true });
   const workload = createWorkload();
   const setup = { options, workload, dir, logDir, gatehouseRoot, profileDir: join(benchDir, 'profiles') };
   try {
@@ -159,10 +192,18 @@ async function main(): Promise<void> {
     if (options.token) results.token = await compare(options, workload, dir, logDir, gatehouseRoot);
     if (options.token && options.signin) console.log('');
     if (options.signin) results.signin = await signinBenchmark(setup);
-    // The sign-in benchmark prints a progress line per round too: both tables come at the end, together.
+    if (options.token && options.reference) console.log('');
+    const reference = options.reference ? await measureReference(options, workload, logDir) : undefined;
+    // The sign-in benchmark prints a progress line per round too: all tables come at the end, together.
     const path = join(benchDir, 'results.json');
-    writeResults(path, results);
-    const tables = [results.token && formatReport(results.token), results.signin && formatSigninReport(results.signin)].filter(Boolean);
+    if (options.token || options.signin) writeResults(path, results);
+    // The reference alone leaves the other benchmarks' last results in the file.
+    if (reference) writeReferenceResults(path, reference);
+    const tables = [
+      results.token && formatReport(results.token),
+      results.signin && formatSigninReport(results.signin),
+      reference && formatReferenceReport(reference),
+    ].filter(Boolean);
     console.log('\n' + tables.join('\n\n' + '─'.repeat(100) + '\n\n') + `\n\nWritten to ${path}`);
   } finally {
     await stopAll(); // the temporary folder goes at exit (installCleanup)
