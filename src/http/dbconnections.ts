@@ -2,18 +2,19 @@
 // older shape with the OAuth pair added, so both kinds of client read them.
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { countAttempt, ipThrottled, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
 
-type ErrorCode = SignupError['code'] | 'bad.client_id';
+type ErrorCode = SignupError['code'] | 'bad.client_id' | 'too_many_attempts';
 
 function sendError(reply: FastifyReply, code: ErrorCode, description: string, extra: Record<string, unknown> = {}, status = 400) {
   return reply
     .code(status)
     .header('cache-control', 'no-store')
     .send({
-      name: code === 'invalid_password' ? 'PasswordStrengthError' : 'BadRequestError',
+      name: code === 'invalid_password' ? 'PasswordStrengthError' : status === 429 ? 'TooManyRequestsError' : 'BadRequestError',
       code,
       description,
       statusCode: status,
@@ -61,6 +62,10 @@ export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: S
     }
     const client = await deps.store.clients.get(body.client_id!);
     if (!client) return sendError(reply, 'bad.client_id', `Unknown client: ${body.client_id}`);
+    if (await ipThrottled(deps.store.ipThrottles, 'signup', request.ip, deps.now())) {
+      return sendError(reply, 'too_many_attempts', THROTTLED_DESCRIPTION, {}, 429);
+    }
+    await countAttempt(deps.store.ipThrottles, 'signup', request.ip, deps.now());
     try {
       const user = await signUp(client, { ...body, email: body.email!, password: body.password!, connection: body.connection! }, deps.store, deps.now());
       const profile = Object.fromEntries(profileFields.filter((f) => user[f] !== null).map((f) => [f, user[f]]));

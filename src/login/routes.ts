@@ -3,6 +3,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InteractionState } from '../protocol/authorize/interaction.js';
+import { countAttempt, ipThrottled, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { createSession, endSession } from '../protocol/session.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
@@ -95,10 +96,14 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     if (!form.tx) return form.reply;
     const { tx, email, password } = form;
     if (!email || !password) return showForm(request, reply, 400, tx, 'login', { email, error: 'Enter your email address and password' });
+    if (await ipThrottled(store.ipThrottles, 'login', request.ip, deps.now())) {
+      return showForm(request, reply, 429, tx, 'login', { email, error: THROTTLED_DESCRIPTION });
+    }
 
     const user = await store.users.findByEmail(tx.request.connection, email);
     if (!user) {
       await spendPasswordCheck(password);
+      await countAttempt(store.ipThrottles, 'login', request.ip, deps.now());
       return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
     const failures = await store.loginFailures.failures(user.user_id, request.ip);
@@ -110,6 +115,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     }
     if (!(await checkPassword(user, password, store.users))) {
       await store.loginFailures.recordFailure(user.user_id, request.ip, deps.now());
+      await countAttempt(store.ipThrottles, 'login', request.ip, deps.now());
       // The same words whether the e-mail or the password was wrong.
       return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
@@ -130,6 +136,10 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     if (!form.tx) return form.reply;
     const { tx, email, password } = form;
     if (!email || !password) return showForm(request, reply, 400, tx, 'signup', { email, error: 'Enter your email address and a password' });
+    if (await ipThrottled(store.ipThrottles, 'signup', request.ip, deps.now())) {
+      return showForm(request, reply, 429, tx, 'signup', { email, error: THROTTLED_DESCRIPTION });
+    }
+    await countAttempt(store.ipThrottles, 'signup', request.ip, deps.now());
     try {
       const user = await signUp(tx.client, { email, password, connection: tx.request.connection }, store, deps.now());
       return signIn(request, reply, tx, user.user_id);

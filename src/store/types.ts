@@ -302,6 +302,14 @@ export interface LoginFailureStore {
   reset(userId: string, ip: string): Promise<void>;
 }
 
+/** An allowance of attempts per IP that leaks back one attempt every `leakMs` (a leaky bucket). */
+export interface IpThrottleStore {
+  /** Attempts counted for this IP and kind, less what has leaked back by `at` (0 when none). */
+  used(kind: string, ip: string, at: number, leakMs: number): Promise<number>;
+  /** Counts one attempt (atomic: concurrent attempts are all counted). */
+  count(kind: string, ip: string, at: number, leakMs: number): Promise<void>;
+}
+
 export interface BrandingStore {
   getTemplate(): Promise<string | undefined>;
   putTemplate(body: string): Promise<void>;
@@ -348,6 +356,7 @@ export interface Stores {
   codes: AuthorizationCodeStore;
   revokedTokens: RevokedTokenStore;
   loginFailures: LoginFailureStore;
+  ipThrottles: IpThrottleStore;
   branding: BrandingStore;
   refreshTokens: RefreshTokenStore;
   consents: ConsentStore;

@@ -10,7 +10,7 @@ import { resourceServerStore } from './resource-servers.js';
 import { roleStore } from './roles.js';
 import { signingKeyStore } from './signing-keys.js';
 import {
-  authorizationCodeStore, brandingStore, consentStore, loginFailureStore, loginTransactionStore, revokedTokenStore, sessionStore,
+  authorizationCodeStore, brandingStore, consentStore, ipThrottleStore, loginFailureStore, loginTransactionStore, revokedTokenStore, sessionStore,
 } from './sign-in.js';
 import { tenantStore } from './tenant.js';
 import { userStore } from './users.js';
@@ -31,6 +31,7 @@ function stores(db: Executor, now: () => number): Stores {
     codes: authorizationCodeStore(db, now),
     revokedTokens: revokedTokenStore(db, now),
     loginFailures: loginFailureStore(db),
+    ipThrottles: ipThrottleStore(db),
     branding: brandingStore(db, now),
     refreshTokens: refreshTokenStore(db),
     consents: consentStore(db, now),

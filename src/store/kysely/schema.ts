@@ -186,6 +186,14 @@ export interface LoginFailureTable {
   last_failure_at: Millis;
 }
 
+export interface IpThrottleTable {
+  kind: string;
+  ip: string;
+  /** Attempts counted, less what has leaked back since updated_at. */
+  used: number;
+  updated_at: Millis;
+}
+
 export interface BrandingTemplateTable {
   name: string;
   body: string;
@@ -227,6 +235,7 @@ export interface Database {
   authorization_codes: AuthorizationCodeTable;
   revoked_tokens: RevokedTokenTable;
   login_failures: LoginFailureTable;
+  ip_throttles: IpThrottleTable;
   branding_templates: BrandingTemplateTable;
   tenant: TenantTable;
   resource_servers: ResourceServerTable;

@@ -2,7 +2,7 @@
 // failed-login counters, the page template. Single use is always one atomic statement.
 import { sql } from 'kysely';
 import type {
-  AuthorizationCodeStore, BrandingStore, ConsentStore, LoginFailureStore, LoginTransactionStore, RevokedTokenStore, SessionStore,
+  AuthorizationCodeStore, BrandingStore, ConsentStore, IpThrottleStore, LoginFailureStore, LoginTransactionStore, RevokedTokenStore, SessionStore,
 } from '../types.js';
 import type { Executor } from './db.js';
 
@@ -155,6 +155,24 @@ export function brandingStore(db: Executor, now: () => number): BrandingStore {
     },
     async deleteTemplate() {
       await db.deleteFrom('branding_templates').where('name', '=', 'universal-login').execute();
+    },
+  };
+}
+
+export function ipThrottleStore(db: Executor): IpThrottleStore {
+  return {
+    async used(kind, ip, at, leakMs) {
+      const row = await db.selectFrom('ip_throttles').select(['used', 'updated_at']).where('kind', '=', kind).where('ip', '=', ip).executeTakeFirst();
+      return row ? Math.max(0, Number(row.used) - (at - Number(row.updated_at)) / leakMs) : 0;
+    },
+    async count(kind, ip, at, leakMs) {
+      // One statement, so that concurrent attempts are all counted. DOUBLE PRECISION reads as REAL in SQLite.
+      const left = sql<number>`ip_throttles.used - CAST(${at} - ip_throttles.updated_at AS DOUBLE PRECISION) / ${leakMs}`;
+      await db
+        .insertInto('ip_throttles')
+        .values({ kind, ip, used: 1, updated_at: at })
+        .onConflict((oc) => oc.columns(['kind', 'ip']).doUpdateSet({ used: sql<number>`CASE WHEN ${left} > 0 THEN ${left} ELSE 0 END + 1`, updated_at: at }))
+        .execute();
     },
   };
 }

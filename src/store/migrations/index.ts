@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-sign-in.js';
 import * as m0003 from './0003-refresh-tokens.js';
 import * as m0004 from './0004-consents.js';
+import * as m0005 from './0005-ip-throttles.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-sign-in': m0002,
   '0003-refresh-tokens': m0003,
   '0004-consents': m0004,
+  '0005-ip-throttles': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,110 @@
+// Suspicious IP throttling (AUTH0-WIRE.md "Attack protection"), over HTTP on both databases: 50 sign-up
+// attempts per IP per day (one back every 28.8 minutes) across /dbconnections/signup and the hosted page,
+// and 100 failed logins per IP per day (one back every 14.4 minutes), answered 429 with Auth0's words.
+// Another IP (127.0.0.2: Linux routes all of 127/8 to this host) keeps its own allowance.
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { after, before, test } from 'node:test';
+import { forEachDatabase } from '../helpers/each-database.js';
+import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
+import { alertText, authorizeUrl, HttpBrowser, openPage, postSignup } from './http.js';
+
+const DB = 'Username-Password-Authentication';
+const CALLBACK = 'http://localhost:8080/callback';
+const STRONG = 'Sunny-Meadow-42';
+const THROTTLED = 'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
+const MINUTE = 60_000;
+
+function tenant() {
+  return {
+    tenant: { friendly_name: 'Acme', default_directory: DB },
+    clients: [{
+      client_id: 'web',
+      client_secret: 'web-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
+      name: 'Acme Web',
+      app_type: 'regular_web',
+      token_endpoint_auth_method: 'client_secret_basic',
+      grant_types: ['authorization_code'],
+      callbacks: [CALLBACK],
+    }],
+    connections: [{ name: DB, strategy: 'auth0', enabled_clients: ['web'] }],
+    users: [{ connection: DB, email: 'ada@acme.test', password: STRONG, email_verified: true }],
+  };
+}
+
+/** POST /dbconnections/signup from another loopback address. */
+function signupFrom(server: RunningGatehouse, localAddress: string, body: object): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(server.url('/dbconnections/signup'), { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode!));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(body));
+  });
+}
+
+forEachDatabase('suspicious IP throttling', (db) => {
+  let server: RunningGatehouse;
+  let clock = Date.parse('2026-11-25T08:00:00Z');
+  before(async () => {
+    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant(), now: () => clock });
+  });
+  after(() => server?.close());
+
+  const signup = (email: string, password: string) => postSignup(server, { client_id: 'web', connection: DB, email, password });
+  const throttledBody = { name: 'TooManyRequestsError', code: 'too_many_attempts', description: THROTTLED, statusCode: 429, error: 'too_many_attempts', error_description: THROTTLED };
+
+  test('the 51st sign-up attempt from one IP in a day is refused with 429, failed attempts included; one comes back every 28.8 minutes', async () => {
+    // 48 refused (a weak password) and 2 accepted: every attempt counts, as in Auth0's pre-user-registration stage.
+    for (let i = 0; i < 48; i++) assert.equal((await signup(`weak-${i}@acme.test`, 'weak')).status, 400);
+    for (const email of ['first@acme.test', 'second@acme.test']) assert.equal((await signup(email, STRONG)).status, 200);
+
+    const refused = await signup('third@acme.test', STRONG);
+    assert.equal(refused.status, 429);
+    assert.deepEqual(refused.body, throttledBody);
+    assert.equal(refused.headers.get('cache-control'), 'no-store');
+    assert.equal(await server.gatehouse.store.users.findByEmail(DB, 'third@acme.test'), undefined);
+
+    clock += 28 * MINUTE;
+    assert.equal((await signup('third@acme.test', STRONG)).status, 429, 'nothing has leaked back after 28 minutes');
+    clock += 1 * MINUTE;
+    assert.equal((await signup('third@acme.test', STRONG)).status, 200, 'one attempt is back after 28.8 minutes');
+    assert.equal((await signup('fourth@acme.test', STRONG)).status, 429, 'and only one');
+  });
+
+  test('another IP has its own allowance', async () => {
+    assert.equal(await signupFrom(server, '127.0.0.2', { client_id: 'web', connection: DB, email: 'elsewhere@acme.test', password: STRONG }), 200);
+    assert.ok(await server.gatehouse.store.users.findByEmail(DB, 'elsewhere@acme.test'));
+  });
+
+  test('the hosted sign-up page shares the allowance: 429 with the message on the page, no user created', async () => {
+    const browser = new HttpBrowser(server);
+    const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st', screen_hint: 'signup' };
+    const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/signup');
+    const posted = await browser.post(form.action, { _csrf: form.csrf, email: 'page@acme.test', password: STRONG });
+    assert.equal(posted.status, 429, posted.text);
+    assert.equal(alertText(posted), THROTTLED);
+    assert.equal(await server.gatehouse.store.users.findByEmail(DB, 'page@acme.test'), undefined);
+  });
+
+  test('after 100 failed logins from one IP even the right password is refused with 429; one attempt is back after 14.4 minutes', async () => {
+    const browser = new HttpBrowser(server);
+    const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-login' };
+    const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/login');
+    const login = (email: string, password: string) => browser.post(form.action, { _csrf: form.csrf, email, password });
+
+    // Unknown e-mails, so that no account reaches the per-account brute-force limit of 10 first.
+    for (let i = 0; i < 99; i++) assert.equal((await login(`nobody-${i}@acme.test`, 'wrong-password')).status, 400);
+    assert.equal((await login('ada@acme.test', 'wrong-password')).status, 400, 'a wrong password for a real account counts too');
+
+    const blocked = await login('ada@acme.test', STRONG);
+    assert.equal(blocked.status, 429, blocked.text);
+    assert.equal(alertText(blocked), THROTTLED);
+
+    clock += 15 * MINUTE;
+    const allowed = await login('ada@acme.test', STRONG);
+    assert.equal(allowed.status, 303, allowed.text);
+    assert.match(allowed.location ?? '', /^\/authorize\/resume\?/);
+  });
+});
