@@ -313,6 +313,15 @@ forEachDatabase('every response type of /authorize', (db) => {
     assert.ok(nonce && page.text.includes(`<script nonce="${nonce}">`), 'the CSP allows exactly that script');
   });
 
+  test('web_message: a state that tries to leave the script arrives intact and the page keeps one script', async () => {
+    const state = `</script><script>alert(1)</script><!-- & \u2028"' end`;
+    const page = await alice.get(webMessageUrl({ state }).url);
+    const message = assertWebMessagePage(page);
+    assert.equal(message.response.state, state);
+    assert.equal(page.text.match(/<script/g)?.length, 1, page.text);
+    assert.doesNotMatch(page.text, /<!--/);
+  });
+
   test('web_message: implicit types carry their tokens the same way', async () => {
     const message = assertWebMessagePage(await alice.get(webMessageUrl({ response_type: 'id_token token' }).url));
     assert.deepEqual(Object.keys(message.response).sort(), ['access_token', 'expires_in', 'id_token', 'iss', 'scope', 'state', 'token_type']);

@@ -4,6 +4,7 @@
 // redirect_uri's origin, never "*". Only the client's web_origins may frame it; no
 // Cross-Origin-Opener-Policy, which would cut window.opener.
 import { randomBytes } from 'node:crypto';
+import { Liquid } from 'liquidjs';
 import type { AuthorizationResponse } from './index.js';
 
 /** JSON that is safe inside a <script> element: no "</script>", no HTML comment openers, no JS line breaks. */
@@ -16,21 +17,25 @@ function scriptJson(value: unknown): string {
     .replaceAll('\u2029', '\\u2029');
 }
 
+// A <script> element's text is not HTML: its values go in as script-safe JSON, not HTML-escaped.
+const liquid = new Liquid({ outputEscape: 'escape', strictVariables: true });
+liquid.registerFilter('script_json', scriptJson);
+const page = liquid.parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Authorization Response</title></head>
+<body><script nonce="{{ nonce }}">
+(function (message, targetOrigin) {
+  var target = window.opener || window.parent;
+  target.postMessage(message, targetOrigin);
+})({{ message | script_json | raw }}, {{ targetOrigin | script_json | raw }});
+</script></body></html>`);
+
 export function webMessage(redirectUri: string, params: Record<string, string | undefined>, webOrigins: readonly string[]): AuthorizationResponse {
   const targetOrigin = new URL(redirectUri).origin;
   const response = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined));
   const nonce = randomBytes(16).toString('base64');
-  const body = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Authorization Response</title></head>
-<body><script nonce="${nonce}">
-(function (message, targetOrigin) {
-  var target = window.opener || window.parent;
-  target.postMessage(message, targetOrigin);
-})(${scriptJson({ type: 'authorization_response', response })}, ${scriptJson(targetOrigin)});
-</script></body></html>`;
   return {
     kind: 'html',
-    body,
+    body: liquid.renderSync(page, { nonce, targetOrigin, message: { type: 'authorization_response', response } }),
     headers: {
       'cache-control': 'no-cache, no-store',
       pragma: 'no-cache',
