@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { type Answer, authorizeUrl, callbackOf, HttpBrowser, logIn, openPage, postToken } from '../signup/http.js';
+import { type Answer, authorizeUrl, callbackOf, Browser, logIn, openPage, postToken } from '../signup/http.js';
 
 const DB = 'Username-Password-Authentication';
 const API = 'https://api.acme.test';
@@ -70,21 +70,21 @@ forEachDatabase('consent at /authorize', (db) => {
   const accepted = async (email: string) => server.gatehouse.store.consents.scopes(await userId(email), 'partner', API);
 
   /** Signs in on the login page; the browser is then sent to the consent page, which is returned. */
-  async function signInToConsent(browser: HttpBrowser, email: string, extra: Record<string, string> = {}, password = PASSWORD) {
+  async function signInToConsent(browser: Browser, email: string, extra: Record<string, string> = {}, password = PASSWORD) {
     const posted = await logIn(browser, params(extra), email, password);
     const resumed = await browser.get(posted.location!);
     return openPage(browser, resumed, '/u/consent');
   }
 
   /** /authorize with the browser's session, expecting the consent page. */
-  async function consentAgain(browser: HttpBrowser, extra: Record<string, string> = {}) {
+  async function consentAgain(browser: Browser, extra: Record<string, string> = {}) {
     return openPage(browser, await browser.get(authorizeUrl(server, params(extra))), '/u/consent');
   }
 
   /** A callback URL's parameters as an object, for whole-answer assertions. */
   const paramsOf = (url: URL) => Object.fromEntries(url.searchParams);
 
-  async function promptNone(browser: HttpBrowser, state: string): Promise<URL> {
+  async function promptNone(browser: Browser, state: string): Promise<URL> {
     const answer = await browser.get(authorizeUrl(server, params({ prompt: 'none', state })));
     assert.equal(answer.status, 302, answer.text);
     const url = new URL(answer.location!);
@@ -104,11 +104,11 @@ forEachDatabase('consent at /authorize', (db) => {
   }
 
   describe('prompt=none', () => {
-    let browser: HttpBrowser;
+    let browser: Browser;
     const alice = () => browser;
 
     test('signed in but consent needed: consent_required at the redirect URI, with state and iss', async () => {
-      browser = new HttpBrowser(server);
+      browser = new Browser(server);
       await signInToConsent(alice(), ALICE);
       // The consent page is left unanswered: the application tries silently.
       assertConsentRequired(await promptNone(alice(), 'st-none-1'), 'st-none-1');
@@ -156,9 +156,9 @@ forEachDatabase('consent at /authorize', (db) => {
     interface Row {
       name: string;
       /** The cookies and token that go with Alice's consent form, given Bob's (a second browser). */
-      forge(alice: { browser: HttpBrowser; csrf: string }, bob: { browser: HttpBrowser; csrf: string }): { csrfCookie?: string; token: string };
+      forge(alice: { browser: Browser; csrf: string }, bob: { browser: Browser; csrf: string }): { csrfCookie?: string; token: string };
     }
-    const csrfCookie = (browser: HttpBrowser) => browser.cookie('gatehouse_csrf')?.value;
+    const csrfCookie = (browser: Browser) => browser.cookie('gatehouse_csrf');
     const rows: Row[] = [
       { name: 'without the CSRF cookie', forge: (a) => ({ csrfCookie: undefined, token: a.csrf }) },
       { name: "with another browser's CSRF cookie", forge: (a, b) => ({ csrfCookie: csrfCookie(b.browser), token: a.csrf }) },
@@ -177,8 +177,8 @@ forEachDatabase('consent at /authorize', (db) => {
           });
           assert.equal(answer.status, 200, await answer.text());
         }
-        const a = new HttpBrowser(server);
-        const b = new HttpBrowser(server);
+        const a = new Browser(server);
+        const b = new Browser(server);
         const aConsent = await signInToConsent(a, users[0], {}, SIGNUP_PASSWORD);
         const bConsent = await signInToConsent(b, users[1], {}, SIGNUP_PASSWORD);
         assert.ok(csrfCookie(a) && csrfCookie(b) && csrfCookie(a) !== csrfCookie(b));
@@ -188,8 +188,8 @@ forEachDatabase('consent at /authorize', (db) => {
         const transactions = server.gatehouse.store.loginTransactions;
         const before = await transactions.get(transactionId);
         assert.ok(before);
-        const victim = new HttpBrowser(server);
-        victim.setCookie('gatehouse_session', a.cookie('gatehouse_session')!.value);
+        const victim = new Browser(server);
+        victim.setCookie('gatehouse_session', a.cookie('gatehouse_session')!);
         if (forged.csrfCookie) victim.setCookie('gatehouse_csrf', forged.csrfCookie, '/u');
         assertRefused(await victim.post(aConsent.form.action, { _csrf: forged.token, action: 'accept' }));
         assertRefused(await victim.post(aConsent.form.action, { _csrf: forged.token, action: 'decline' }));
@@ -206,7 +206,7 @@ forEachDatabase('consent at /authorize', (db) => {
 
   describe('Decline', () => {
     test('answers access_denied with state and iss, stores nothing, and the next request asks again', async () => {
-      const browser = new HttpBrowser(server);
+      const browser = new Browser(server);
       const { form } = await signInToConsent(browser, BOB, { state: 'st-decline' });
       const posted = await browser.post(form.action, { _csrf: form.csrf, action: 'decline' });
       // SPEC.md §6: after a form POST, 303.
@@ -233,7 +233,7 @@ forEachDatabase('consent at /authorize', (db) => {
     });
 
     test('the consent page and form of an unknown transaction are an error page, not a redirect', async () => {
-      const browser = new HttpBrowser(server);
+      const browser = new Browser(server);
       const { form } = await signInToConsent(browser, BOB);
       const answer = await browser.get('/u/consent?state=unknown-transaction');
       assert.equal(answer.status, 400);

@@ -9,7 +9,7 @@ import { decodeJwt } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 import {
-  alertText, authorizeUrl, basicAuth, callbackOf, HttpBrowser, type JsonAnswer, logIn, openPage, pkcePair, postSignup, postToken,
+  alertText, authorizeUrl, basicAuth, callbackOf, Browser, type JsonAnswer, logIn, openPage, pkcePair, postSignup, postToken,
 } from './http.js';
 
 const DB = 'Username-Password-Authentication';
@@ -136,7 +136,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
   const signup = (fields: Record<string, unknown>) => postSignup(server, { client_id: 'web', connection: DB, ...fields });
 
   /** Code + PKCE through /authorize and /u/login (or the live session), redeemed at /oauth/token. */
-  async function tokensFor(browser: HttpBrowser, login?: { email: string; password: string }) {
+  async function tokensFor(browser: Browser, login?: { email: string; password: string }) {
     const pkce = pkcePair();
     const params = {
       client_id: 'web',
@@ -219,7 +219,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('the new user signs in through /authorize and /u/login at once; RBAC: permissions [] until a role is given', async () => {
-      const browser = new HttpBrowser(server);
+      const browser = new Browser(server);
       const first = await tokensFor(browser, { email: 'new.person@acme.test', password: STRONG });
       const sub = `auth0|${String(created._id)}`;
       assert.equal(first.idToken.sub, sub);
@@ -246,7 +246,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('a user who signed up with a form body signs in too', async () => {
-      const { idToken, accessToken } = await tokensFor(new HttpBrowser(server), { email: 'FORM.person@acme.test', password: STRONG });
+      const { idToken, accessToken } = await tokensFor(new Browser(server), { email: 'FORM.person@acme.test', password: STRONG });
       assert.equal(idToken.email, 'form.person@acme.test');
       assert.deepEqual(accessToken.permissions, []);
     });
@@ -374,15 +374,15 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('its form is accepted only with the CSRF cookie it was served with; a refused POST creates nothing', async () => {
-      const browser = new HttpBrowser(server);
+      const browser = new Browser(server);
       const { form } = await openPage(browser, await browser.get(authorizeUrl(server, pageParams({}))), '/u/signup');
-      const other = new HttpBrowser(server);
+      const other = new Browser(server);
       await openPage(other, await other.get(authorizeUrl(server, pageParams({}))), '/u/signup');
       const fields = { _csrf: form.csrf, email: 'csrf-page@acme.test', password: STRONG };
 
-      const thief = new HttpBrowser(server);
+      const thief = new Browser(server);
       const noCookie = await thief.post(form.action, fields);
-      thief.setCookie('gatehouse_csrf', other.cookie('gatehouse_csrf')!.value, '/u');
+      thief.setCookie('gatehouse_csrf', other.cookie('gatehouse_csrf')!, '/u');
       const otherCookie = await thief.post(form.action, fields);
       for (const answer of [noCookie, otherCookie]) {
         assert.equal(answer.status, 403, answer.text);
@@ -399,7 +399,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('disable_signup: screen_hint=signup shows the login page, which has no Sign up link', async () => {
-      const browser = new HttpBrowser(server);
+      const browser = new Browser(server);
       const first = await browser.get(authorizeUrl(server, pageParams({ connection: 'Invite-Only' })));
       assert.equal(first.status, 302);
       assert.match(first.location ?? '', /^\/u\/signup\?state=/);
@@ -420,7 +420,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('the policy message and "The user already exists." are shown above the form', async () => {
-      const browser = new HttpBrowser(server);
+      const browser = new Browser(server);
       const { form } = await openPage(browser, await browser.get(authorizeUrl(server, pageParams({ connection: connectionOf('excellent') }))), '/u/signup');
       const weak = await browser.post(form.action, { _csrf: form.csrf, email: 'page-weak@acme.test', password: 'Abcdefgh1' });
       assert.equal(weak.status, 400);

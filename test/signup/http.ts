@@ -1,91 +1,14 @@
-// What the sign-up and consent HTTP tests share: a browser without a browser (fetch, manual redirects, a
+// What the sign-up and consent HTTP tests share: the /authorize tests' Browser (fetch, manual redirects, a
 // cookie jar that honours Path), the forms of the hosted pages, PKCE, the token endpoint and
 // /dbconnections/signup.
 import assert from 'node:assert/strict';
-import { decodeHtml, type JsonAnswer } from '../authorize/browser.js';
+import { type Answer, authorizeUrl, type Browser, decodeHtml, type JsonAnswer } from '../authorize/browser.js';
 import type { RunningGatehouse } from '../helpers/server.js';
 
-export interface Answer {
-  status: number;
-  headers: Headers;
-  location?: string;
-  text: string;
-}
-
 // The same as the /authorize tests use: one implementation of each.
-export { alertText, basicAuth, decodeHtml, type JsonAnswer, pkcePair, postToken } from '../authorize/browser.js';
-
-export class HttpBrowser {
-  private readonly jar = new Map<string, { value: string; path: string }>();
-
-  constructor(readonly server: RunningGatehouse) {}
-
-  cookie(name: string): { value: string; path: string } | undefined {
-    return this.jar.get(name);
-  }
-
-  setCookie(name: string, value: string, path = '/') {
-    this.jar.set(name, { value, path });
-  }
-
-  deleteCookie(name: string) {
-    this.jar.delete(name);
-  }
-
-  async request(target: string | URL, form?: Record<string, string>): Promise<Answer> {
-    const url = new URL(target, this.server.issuer);
-    const headers = new Headers();
-    const cookies = [...this.jar].filter(([, c]) => url.pathname.startsWith(c.path)).map(([name, c]) => `${name}=${c.value}`);
-    if (cookies.length) headers.set('cookie', cookies.join('; '));
-    if (form) headers.set('content-type', 'application/x-www-form-urlencoded');
-    const response = await fetch(url, {
-      method: form ? 'POST' : 'GET',
-      headers,
-      body: form ? new URLSearchParams(form).toString() : undefined,
-      redirect: 'manual',
-    });
-    for (const line of response.headers.getSetCookie()) this.remember(line);
-    return { status: response.status, headers: response.headers, location: response.headers.get('location') ?? undefined, text: await response.text() };
-  }
-
-  get(target: string | URL) {
-    return this.request(target);
-  }
-
-  post(target: string | URL, form: Record<string, string>) {
-    return this.request(target, form);
-  }
-
-  /** Follows redirects while they stay on Gatehouse; returns the first answer that leaves it or is not a redirect. */
-  async follow(answer: Answer): Promise<Answer> {
-    for (let hops = 0; hops < 10; hops++) {
-      if (!answer.location || answer.status < 300 || answer.status > 399) return answer;
-      const next = new URL(answer.location, this.server.issuer);
-      if (next.origin !== new URL(this.server.issuer).origin) return answer;
-      answer = await this.get(next);
-    }
-    throw new Error('too many redirects');
-  }
-
-  private remember(line: string) {
-    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
-    const eq = pair.indexOf('=');
-    const name = pair.slice(0, eq);
-    const value = pair.slice(eq + 1);
-    const attr = (key: string) => attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
-    const maxAge = attr('max-age');
-    const expires = attr('expires');
-    if (value === '' || (maxAge !== undefined && Number(maxAge) <= 0) || (expires !== undefined && Date.parse(expires) <= Date.now())) {
-      this.jar.delete(name);
-      return;
-    }
-    this.jar.set(name, { value, path: attr('path') ?? '/' });
-  }
-}
-
-export function authorizeUrl(server: RunningGatehouse, params: Record<string, string>): string {
-  return `${server.url('/authorize')}?${new URLSearchParams(params).toString()}`;
-}
+export {
+  alertText, type Answer, authorizeUrl, basicAuth, Browser, decodeHtml, type JsonAnswer, pkcePair, postToken,
+} from '../authorize/browser.js';
 
 /** The form of a hosted page (login, sign-up, consent): where it posts and its CSRF token. */
 export function pageForm(page: Answer): { action: string; csrf: string } {
@@ -96,7 +19,7 @@ export function pageForm(page: Answer): { action: string; csrf: string } {
 }
 
 /** GET a hosted page that /authorize (or a form) redirected to, expecting it with status 200. */
-export async function openPage(browser: HttpBrowser, redirect: Answer, path: '/u/login' | '/u/signup' | '/u/consent') {
+export async function openPage(browser: Browser, redirect: Answer, path: '/u/login' | '/u/signup' | '/u/consent') {
   assert.ok(redirect.status === 302 || redirect.status === 303, `expected a redirect to ${path}, got ${redirect.status}: ${redirect.text}`);
   assert.match(redirect.location ?? '', new RegExp(`^${path.replace(/\//g, '\\/')}\\?state=`));
   const page = await browser.get(redirect.location!);
@@ -105,7 +28,7 @@ export async function openPage(browser: HttpBrowser, redirect: Answer, path: '/u
 }
 
 /** Signs in on the login page that /authorize sent the browser to; returns the answer to the form POST. */
-export async function logIn(browser: HttpBrowser, params: Record<string, string>, email: string, password: string): Promise<Answer> {
+export async function logIn(browser: Browser, params: Record<string, string>, email: string, password: string): Promise<Answer> {
   const { form } = await openPage(browser, await browser.get(authorizeUrl(browser.server, params)), '/u/login');
   const posted = await browser.post(form.action, { _csrf: form.csrf, email, password });
   assert.equal(posted.status, 303, posted.text);
@@ -113,7 +36,7 @@ export async function logIn(browser: HttpBrowser, params: Record<string, string>
 }
 
 /** The client's callback URL that an answer redirects to (after following Gatehouse's own redirects). */
-export async function callbackOf(browser: HttpBrowser, answer: Answer): Promise<URL> {
+export async function callbackOf(browser: Browser, answer: Answer): Promise<URL> {
   const last = await browser.follow(answer);
   assert.ok(last.status === 302 || last.status === 303, `expected a redirect to the client, got ${last.status}: ${last.text}`);
   const url = new URL(last.location!, browser.server.issuer);

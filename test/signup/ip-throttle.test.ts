@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { alertText, authorizeUrl, HttpBrowser, openPage, postSignup } from './http.js';
+import { alertText, authorizeUrl, Browser, openPage, postSignup } from './http.js';
 
 const DB = 'Username-Password-Authentication';
 const CALLBACK = 'http://localhost:8080/callback';
@@ -79,7 +79,7 @@ forEachDatabase('suspicious IP throttling', (db) => {
   });
 
   test('the hosted sign-up page shares the allowance: 429 with the message on the page, no user created', async () => {
-    const browser = new HttpBrowser(server);
+    const browser = new Browser(server);
     const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st', screen_hint: 'signup' };
     const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/signup');
     const posted = await browser.post(form.action, { _csrf: form.csrf, email: 'page@acme.test', password: STRONG });
@@ -89,7 +89,7 @@ forEachDatabase('suspicious IP throttling', (db) => {
   });
 
   test('after 100 failed logins from one IP even the right password is refused with 429; one attempt is back after 14.4 minutes', async () => {
-    const browser = new HttpBrowser(server);
+    const browser = new Browser(server);
     const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-login' };
     const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/login');
     const login = (email: string, password: string) => browser.post(form.action, { _csrf: form.csrf, email, password });
