@@ -8,13 +8,13 @@
 //    to an API that does not skip consent.
 // The SQLite run also refreshes docs/screenshots/signup.png, signup-error.png and consent.png.
 import assert from 'node:assert/strict';
-import { createServer, Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import express from 'express';
 import { decodeJwt } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWebApp } from '../../examples/web-app/app.js';
-import { describeInBrowser, launchBrowser, saveScreenshot } from '../helpers/browser.js';
+import { closeServer, describeInBrowser, launchBrowser, listenOn, saveScreenshot } from '../helpers/browser.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 import { basicAuth, pkcePair, postToken } from '../signup/http.js';
@@ -81,18 +81,6 @@ function tenant(b: Bases) {
   };
 }
 
-async function listen(app: express.Express | Server, port: number): Promise<Server> {
-  const server = app instanceof Server ? app.listen(port, '127.0.0.1') : app.listen(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  return server;
-}
-
-async function close(server: Server | undefined) {
-  if (!server?.listening) return;
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
 describeInBrowser('sign-up and consent in Chromium', () => {
   forEachDatabase('Universal Login sign-up and consent', (db, kind) => {
     const screenshots = kind.name === 'SQLite';
@@ -119,11 +107,11 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Callback</title><p id="callback">Callback received</p>');
       });
       servers.push(
-        await listen(app('acme-web', WEB_SECRET, web, API, 'openid profile email read:items'), ports[0]),
-        await listen(callbackServer, ports[1]),
-        await listen(app('partner', PARTNER_SECRET, partner, API, 'openid profile read:items'), ports[2]),
-        await listen(app('partner', PARTNER_SECRET, partnerMore, API, 'openid profile read:items write:items'), ports[3]),
-        await listen(app('acme-reports', REPORTS_SECRET, reports, STRICT_API, 'openid profile read:reports'), ports[4]),
+        await listenOn(app('acme-web', WEB_SECRET, web, API, 'openid profile email read:items'), ports[0]),
+        await listenOn(callbackServer, ports[1]),
+        await listenOn(app('partner', PARTNER_SECRET, partner, API, 'openid profile read:items'), ports[2]),
+        await listenOn(app('partner', PARTNER_SECRET, partnerMore, API, 'openid profile read:items write:items'), ports[3]),
+        await listenOn(app('acme-reports', REPORTS_SECRET, reports, STRICT_API, 'openid profile read:reports'), ports[4]),
       );
       browser = await launchBrowser();
     });
@@ -131,7 +119,7 @@ describeInBrowser('sign-up and consent in Chromium', () => {
     after(async () => {
       for (const context of contexts) await context.close().catch(() => {});
       await browser?.close().catch(() => {});
-      for (const server of servers) await close(server);
+      for (const server of servers) await closeServer(server);
       await gatehouse?.close();
     });
 

@@ -9,7 +9,7 @@ import express from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWebApp } from '../../examples/web-app/app.js';
-import { describeInBrowser, launchBrowser, saveScreenshot } from '../helpers/browser.js';
+import { closeServer, describeInBrowser, launchBrowser, listenOn, saveScreenshot } from '../helpers/browser.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
@@ -50,18 +50,6 @@ function tenant(appA: string, appB: string) {
   };
 }
 
-async function listen(app: express.Express, port = 0): Promise<Server> {
-  const server = app.listen(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  return server;
-}
-
-async function close(server: Server | undefined) {
-  if (!server?.listening) return;
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
 describeInBrowser('signing in to a web app in Chromium', () => {
   forEachDatabase('examples/web-app with Universal Login', (db, kind) => {
     const screenshots = kind.name === 'SQLite';
@@ -86,17 +74,17 @@ describeInBrowser('signing in to a web app in Chromium', () => {
       const api = express();
       api.use(auth({ issuerBaseURL: gatehouse.issuer, audience: API }));
       api.get('/items', (request, response) => response.json(request.auth!.payload));
-      const apiServer = await listen(api);
+      const apiServer = await listenOn(api);
       servers.push(apiServer);
       const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}/items`;
 
       const common = { issuer: gatehouse.issuer, audience: API, scope: 'openid profile email read:items write:items', apiUrl };
       servers.push(
-        await listen(
+        await listenOn(
           createWebApp({ ...common, clientId: 'acme-dashboard', clientSecret: SECRET_A, redirectUri: `${appA}/callback`, postLogoutRedirectUri: `${appA}/`, cookieName: 'dashboard_session' }),
           portA,
         ),
-        await listen(
+        await listenOn(
           createWebApp({ ...common, clientId: 'acme-billing', clientSecret: SECRET_B, redirectUri: `${appB}/callback`, postLogoutRedirectUri: `${appB}/`, cookieName: 'billing_session' }),
           portB,
         ),
@@ -111,7 +99,7 @@ describeInBrowser('signing in to a web app in Chromium', () => {
 
     after(async () => {
       await browser?.close().catch(() => {});
-      for (const server of servers) await close(server);
+      for (const server of servers) await closeServer(server);
       await gatehouse?.close();
     });
 

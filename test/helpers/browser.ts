@@ -2,6 +2,7 @@
 // browser of its own. Without Chromium the suites say they were skipped and how to install it, unless
 // GATEHOUSE_TEST_REQUIRE_BROWSER=1 (CI), where loading this helper fails instead.
 import { existsSync, mkdirSync } from 'node:fs';
+import { Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
@@ -55,4 +56,18 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const path = join(SCREENSHOTS_DIR, `${name}.png`);
   await page.screenshot({ path, fullPage: true, animations: 'disabled', caret: 'hide' });
   return path;
+}
+
+/** Starts an example app (an Express app, or a node:http server) on 127.0.0.1; port 0 picks a free one. */
+export async function listenOn(app: { listen(port: number, host: string): Server } | Server, port = 0): Promise<Server> {
+  const server = app instanceof Server ? app.listen(port, '127.0.0.1') : app.listen(port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  return server;
+}
+
+/** Stops an example app's server, its keep-alive connections included. */
+export async function closeServer(server: Server | undefined): Promise<void> {
+  if (!server?.listening) return;
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }
