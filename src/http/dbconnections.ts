@@ -2,7 +2,7 @@
 // older shape with the OAuth pair added, so both kinds of client read them.
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { countAttempt, ipThrottled, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
+import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
@@ -62,10 +62,9 @@ export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: S
     }
     const client = await deps.store.clients.get(body.client_id!);
     if (!client) return sendError(reply, 'bad.client_id', `Unknown client: ${body.client_id}`);
-    if (await ipThrottled(deps.store.ipThrottles, 'signup', request.ip, deps.now())) {
+    if (!(await takeAttempt(deps.store.ipThrottles, 'signup', request.ip, deps.now()))) {
       return sendError(reply, 'too_many_attempts', THROTTLED_DESCRIPTION, {}, 429);
     }
-    await countAttempt(deps.store.ipThrottles, 'signup', request.ip, deps.now());
     try {
       const user = await signUp(client, { ...body, email: body.email!, password: body.password!, connection: body.connection! }, deps.store, deps.now());
       const profile = Object.fromEntries(profileFields.filter((f) => user[f] !== null).map((f) => [f, user[f]]));

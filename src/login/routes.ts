@@ -3,7 +3,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InteractionState } from '../protocol/authorize/interaction.js';
-import { countAttempt, ipThrottled, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
+import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { createSession, endSession } from '../protocol/session.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
@@ -96,18 +96,20 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     if (!form.tx) return form.reply;
     const { tx, email, password } = form;
     if (!email || !password) return showForm(request, reply, 400, tx, 'login', { email, error: 'Enter your email address and password' });
-    if (await ipThrottled(store.ipThrottles, 'login', request.ip, deps.now())) {
+    // Taken before the password check, so that parallel attempts cannot overdraw it; only failures keep it.
+    if (!(await takeAttempt(store.ipThrottles, 'login', request.ip, deps.now()))) {
       return showForm(request, reply, 429, tx, 'login', { email, error: THROTTLED_DESCRIPTION });
     }
+    const notAFailure = () => store.ipThrottles.giveBack('login', request.ip);
 
     const user = await store.users.findByEmail(tx.request.connection, email);
     if (!user) {
       await spendPasswordCheck(password);
-      await countAttempt(store.ipThrottles, 'login', request.ip, deps.now());
       return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
     const failures = await store.loginFailures.failures(user.user_id, request.ip);
     if (failures >= BRUTE_FORCE_THRESHOLD) {
+      await notAFailure();
       return showForm(request, reply, 429, tx, 'login', {
         email,
         error: 'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.',
@@ -115,10 +117,10 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     }
     if (!(await checkPassword(user, password, store.users))) {
       await store.loginFailures.recordFailure(user.user_id, request.ip, deps.now());
-      await countAttempt(store.ipThrottles, 'login', request.ip, deps.now());
       // The same words whether the e-mail or the password was wrong.
       return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
+    await notAFailure();
     if (user.blocked) return sendErrorPage(reply, deps, 401, 'This account is blocked. Contact support.', 'Account blocked');
     if (failures > 0) await store.loginFailures.reset(user.user_id, request.ip);
     return signIn(request, reply, tx, user.user_id);
@@ -136,10 +138,9 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     if (!form.tx) return form.reply;
     const { tx, email, password } = form;
     if (!email || !password) return showForm(request, reply, 400, tx, 'signup', { email, error: 'Enter your email address and a password' });
-    if (await ipThrottled(store.ipThrottles, 'signup', request.ip, deps.now())) {
+    if (!(await takeAttempt(store.ipThrottles, 'signup', request.ip, deps.now()))) {
       return showForm(request, reply, 429, tx, 'signup', { email, error: THROTTLED_DESCRIPTION });
     }
-    await countAttempt(store.ipThrottles, 'signup', request.ip, deps.now());
     try {
       const user = await signUp(tx.client, { email, password, connection: tx.request.connection }, store, deps.now());
       return signIn(request, reply, tx, user.user_id);

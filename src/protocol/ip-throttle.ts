@@ -1,17 +1,18 @@
 // Suspicious IP throttling, Auth0's defaults (AUTH0-WIRE.md "Attack protection"): 100 failed logins per IP
 // per day, one attempt back every 14.4 minutes, and 50 sign-up attempts per IP per day, one back every
 // 28.8 minutes. A throttled IP is answered 429 until an attempt has leaked back. The counts live in the
-// database, so every worker and instance sees the same allowance.
-import type { IpThrottleStore } from '../store/types.js';
+// database, so every worker and instance shares one allowance, and an attempt is taken in one statement
+// before the work it guards, so a burst of parallel requests cannot overdraw it.
+import type { IpThrottleStore, ThrottlePolicy } from '../store/types.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export const ipThrottles = {
-  /** Failed logins (wrong password or unknown e-mail); while throttled, no login from the IP is tried. */
+  /** Logins: taken before the password check, given back unless it failed (wrong password or unknown e-mail). */
   login: { max: 100, leakMs: DAY_MS / 100 },
-  /** Sign-up attempts, counted before each one (Auth0's pre-user-registration stage). */
+  /** Sign-ups: every attempt counts, refused or not (Auth0's pre-user-registration stage). */
   signup: { max: 50, leakMs: DAY_MS / 50 },
-} as const;
+} as const satisfies Record<string, ThrottlePolicy>;
 
 export type ThrottleKind = keyof typeof ipThrottles;
 
@@ -19,12 +20,7 @@ export type ThrottleKind = keyof typeof ipThrottles;
 export const THROTTLED_DESCRIPTION =
   'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
 
-/** Whether the IP has no attempt of this kind left now. */
-export async function ipThrottled(store: IpThrottleStore, kind: ThrottleKind, ip: string, at: number): Promise<boolean> {
-  const { max, leakMs } = ipThrottles[kind];
-  return (await store.used(kind, ip, at, leakMs)) > max - 1;
-}
-
-export function countAttempt(store: IpThrottleStore, kind: ThrottleKind, ip: string, at: number): Promise<void> {
-  return store.count(kind, ip, at, ipThrottles[kind].leakMs);
+/** Takes one attempt of this kind for the IP; false when it has none left (answer 429). */
+export function takeAttempt(store: IpThrottleStore, kind: ThrottleKind, ip: string, at: number): Promise<boolean> {
+  return store.take(kind, ip, at, ipThrottles[kind]);
 }

@@ -302,12 +302,17 @@ export interface LoginFailureStore {
   reset(userId: string, ip: string): Promise<void>;
 }
 
-/** An allowance of attempts per IP that leaks back one attempt every `leakMs` (a leaky bucket). */
+/** An allowance of `max` attempts per IP and kind that leaks back one attempt every `leakMs` (a leaky bucket). */
+export interface ThrottlePolicy {
+  max: number;
+  leakMs: number;
+}
+
 export interface IpThrottleStore {
-  /** Attempts counted for this IP and kind, less what has leaked back by `at` (0 when none). */
-  used(kind: string, ip: string, at: number, leakMs: number): Promise<number>;
-  /** Counts one attempt (atomic: concurrent attempts are all counted). */
-  count(kind: string, ip: string, at: number, leakMs: number): Promise<void>;
+  /** Takes one attempt if the IP has one left, in one statement (concurrent attempts cannot overdraw); false if none. */
+  take(kind: string, ip: string, at: number, policy: ThrottlePolicy): Promise<boolean>;
+  /** Gives back an attempt taken by a request that turned out not to count (a successful login). */
+  giveBack(kind: string, ip: string): Promise<void>;
 }
 
 export interface BrandingStore {

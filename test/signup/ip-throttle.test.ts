@@ -1,7 +1,8 @@
 // Suspicious IP throttling (AUTH0-WIRE.md "Attack protection"), over HTTP on both databases: 50 sign-up
 // attempts per IP per day (one back every 28.8 minutes) across /dbconnections/signup and the hosted page,
-// and 100 failed logins per IP per day (one back every 14.4 minutes), answered 429 with Auth0's words.
-// Another IP (127.0.0.2: Linux routes all of 127/8 to this host) keeps its own allowance.
+// and 100 failed logins per IP per day (one back every 14.4 minutes), answered 429 with Auth0's words; a
+// successful login does not count; a burst of parallel attempts cannot overdraw the allowance. Another IP
+// (127.0.0.2: Linux routes all of 127/8 to this host) keeps its own allowance.
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
@@ -102,9 +103,51 @@ forEachDatabase('suspicious IP throttling', (db) => {
     assert.equal(blocked.status, 429, blocked.text);
     assert.equal(alertText(blocked), THROTTLED);
 
-    clock += 15 * MINUTE;
+    clock += 14 * MINUTE;
+    assert.equal((await login('ada@acme.test', STRONG)).status, 429, 'nothing has leaked back after 14 minutes');
+    clock += 1 * MINUTE;
     const allowed = await login('ada@acme.test', STRONG);
     assert.equal(allowed.status, 303, allowed.text);
     assert.match(allowed.location ?? '', /^\/authorize\/resume\?/);
+  });
+
+  test('a successful login gives its attempt back: the IP that just got one attempt back can sign in again', async () => {
+    const browser = new Browser(server);
+    const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-again' };
+    const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/login');
+    const again = await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: STRONG });
+    assert.equal(again.status, 303, again.text);
+    const wrong = await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: 'wrong-password' });
+    assert.equal(wrong.status, 400, 'the last attempt left is spent by a failure');
+    assert.equal((await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: STRONG })).status, 429);
+  });
+});
+
+forEachDatabase('suspicious IP throttling under a burst', (db) => {
+  let server: RunningGatehouse;
+  before(async () => {
+    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant() });
+  });
+  after(() => server?.close());
+
+  test('120 sign-up attempts at once from one IP: exactly 50 are tried, the other 70 get 429', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 120 }, (_, i) => postSignup(server, { client_id: 'web', connection: DB, email: `burst-${i}@acme.test`, password: 'weak' })),
+    );
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 400).length, 50, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 70, statuses.join(' '));
+  });
+
+  test('130 failed logins at once from one IP: exactly 100 are checked, the other 30 get 429', async () => {
+    const browser = new Browser(server);
+    const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-burst' };
+    const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/login');
+    const answers = await Promise.all(
+      Array.from({ length: 130 }, (_, i) => browser.post(form.action, { _csrf: form.csrf, email: `nobody-${i}@acme.test`, password: 'wrong-password' })),
+    );
+    const statuses = answers.map((a) => a.status);
+    assert.equal(statuses.filter((s) => s === 400).length, 100, statuses.join(' '));
+    assert.equal(statuses.filter((s) => s === 429).length, 30, statuses.join(' '));
   });
 });

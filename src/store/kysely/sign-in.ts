@@ -161,18 +161,23 @@ export function brandingStore(db: Executor, now: () => number): BrandingStore {
 
 export function ipThrottleStore(db: Executor): IpThrottleStore {
   return {
-    async used(kind, ip, at, leakMs) {
-      const row = await db.selectFrom('ip_throttles').select(['used', 'updated_at']).where('kind', '=', kind).where('ip', '=', ip).executeTakeFirst();
-      return row ? Math.max(0, Number(row.used) - (at - Number(row.updated_at)) / leakMs) : 0;
-    },
-    async count(kind, ip, at, leakMs) {
-      // One statement, so that concurrent attempts are all counted. DOUBLE PRECISION reads as REAL in SQLite.
+    async take(kind, ip, at, { max, leakMs }) {
+      // Rows that have leaked back to nothing are swept now and then.
+      if (Math.random() < 0.01) await db.deleteFrom('ip_throttles').where('kind', '=', kind).where('updated_at', '<', at - max * leakMs).execute();
+      // What is left of the count after leaking since updated_at; DOUBLE PRECISION reads as REAL in SQLite.
       const left = sql<number>`ip_throttles.used - CAST(${at} - ip_throttles.updated_at AS DOUBLE PRECISION) / ${leakMs}`;
-      await db
+      const leaked = sql<number>`CASE WHEN ${left} > 0 THEN ${left} ELSE 0 END`;
+      // One statement: the row is updated only while an attempt is left, and RETURNING says whether it was.
+      const row = await db
         .insertInto('ip_throttles')
         .values({ kind, ip, used: 1, updated_at: at })
-        .onConflict((oc) => oc.columns(['kind', 'ip']).doUpdateSet({ used: sql<number>`CASE WHEN ${left} > 0 THEN ${left} ELSE 0 END + 1`, updated_at: at }))
-        .execute();
+        .onConflict((oc) => oc.columns(['kind', 'ip']).doUpdateSet({ used: sql<number>`${leaked} + 1`, updated_at: at }).where(sql<boolean>`${leaked} <= ${max - 1}`))
+        .returning('used')
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+    async giveBack(kind, ip) {
+      await db.updateTable('ip_throttles').set({ used: sql<number>`CASE WHEN used >= 1 THEN used - 1 ELSE 0 END` }).where('kind', '=', kind).where('ip', '=', ip).execute();
     },
   };
 }
