@@ -1,6 +1,6 @@
 // Request logs never hold a code, token, hint, assertion, password or secret (SPEC.md §6).
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { type Bindings, type ChildLoggerOptions, levels } from 'pino';
+import { type Bindings, type ChildLoggerOptions, type Level, type Logger, levels } from 'pino';
 
 const sensitive = new Set([
   'code', 'id_token_hint', 'login_hint', 'refresh_token', 'client_assertion', 'password', 'client_secret',
@@ -26,32 +26,45 @@ type LogArgs = [unknown, ...unknown[]];
 /**
  * request.log without a pino child per request (issue 3: a child costs microseconds on every token
  * request, and most requests never log). The child, with the request id, is made on the first line
- * logged at an enabled level; lines below the level cost nothing.
+ * logged at an enabled level; lines below the level cost nothing. The level is the route's `logLevel` when it
+ * has one (Fastify passes it in the options), else the server's.
  */
 class RequestLogger {
-  #child: FastifyBaseLogger | undefined;
+  #child: Logger | undefined;
 
   constructor(
     private readonly parent: FastifyBaseLogger,
-    private readonly bindings: Bindings,
+    private readonly ownBindings: Bindings,
     private readonly options: ChildLoggerOptions,
   ) {}
 
   get level(): string {
-    return this.#child?.level ?? this.parent.level;
+    return this.#child?.level ?? this.options.level ?? this.parent.level;
   }
 
   set level(level: string) {
     this.child().level = level;
   }
 
-  child(bindings?: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
-    this.#child ??= this.parent.child(this.bindings, this.options);
+  child(bindings?: Bindings, options?: ChildLoggerOptions): Logger {
+    this.#child ??= this.parent.child(this.ownBindings, this.options) as Logger;
     return bindings ? this.#child.child(bindings, options) : this.#child;
   }
 
-  #write(level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace', args: LogArgs): void {
-    if (levels.values[level] < levels.values[this.level]) return;
+  isLevelEnabled(level: string): boolean {
+    return levels.values[level] >= levels.values[this.level];
+  }
+
+  bindings(): Bindings {
+    return this.child().bindings();
+  }
+
+  flush(callback?: (error?: Error) => void): void {
+    (this.parent as Logger).flush(callback);
+  }
+
+  #write(level: Level, args: LogArgs): void {
+    if (!this.isLevelEnabled(level)) return;
     (this.child()[level] as (...a: LogArgs) => void)(...args);
   }
 
