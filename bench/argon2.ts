@@ -1,7 +1,7 @@
 // What argon2id verification alone allows on this machine, with Gatehouse's parameters: one process per
 // server worker (GATEHOUSE_WORKERS), each keeping verifications in flight on its libuv thread pool, once
-// with one in flight per process and once with as many as the thread pool runs (UV_THREADPOOL_SIZE,
-// default 4). The better of the two is the ceiling: at 19 MiB apiece, more verifications at once than
+// with one in flight per process, with the server's own share of the cores (cores ÷ processes) and with
+// as many as the thread pool runs (UV_THREADPOOL_SIZE, default 4). The best is the ceiling: at 19 MiB apiece, more verifications at once than
 // cores evict each other from the caches, so fewer at once verify more per second. No server can
 // complete more password logins per second than this.
 import { fork } from 'node:child_process';
@@ -28,7 +28,9 @@ export interface Argon2Ceiling {
 
 export async function measureArgon2(gatehouseRoot: string, processes: number, cores: number, seconds: number): Promise<Argon2Ceiling> {
   const tried: Omit<Argon2Ceiling, 'tried'>[] = [];
-  for (const inFlight of new Set([1, threadPoolSize()])) tried.push(await measureAt(gatehouseRoot, processes, cores, seconds, inFlight));
+  // 1, the server's own share (cores ÷ processes: src/crypto/passwords.ts), and a whole thread pool.
+  const candidates = new Set([1, Math.max(1, Math.floor(cores / processes)), threadPoolSize()]);
+  for (const inFlight of candidates) tried.push(await measureAt(gatehouseRoot, processes, cores, seconds, inFlight));
   const best = tried.reduce((a, b) => (b.verifications_per_s > a.verifications_per_s ? b : a));
   return { ...best, tried: tried.map(({ in_flight, verifications_per_s, cpu_ms_per_verification }) => ({ in_flight, verifications_per_s, cpu_ms_per_verification })) };
 }

@@ -155,7 +155,7 @@ export function formatSigninReport(results: SigninResults): string {
   lines.push(table(rows));
   const opts = results.runs[0]?.argon2.options;
   lines.push(
-    `(argon2id alone: @node-rs/argon2 verify with Gatehouse's argon2Options ${opts ? JSON.stringify(opts) : ''}, ${o.workers} processes, each with 1 and with ${o.thread_pool} (its thread pool) in flight, the better of the two; ` +
+    `(argon2id alone: @node-rs/argon2 verify with Gatehouse's argon2Options ${opts ? JSON.stringify(opts) : ''}, ${o.workers} processes, each with 1, cores ÷ processes and ${o.thread_pool} (its thread pool) in flight, the best of them; ` +
       `its CPU column is the CPU of one verification)`,
     `argon2id's CPU ÷ the server's CPU per login: ${percent(s.server_bound_ratio)} (the ratio with every core for the server: no load generator beside it, nothing else running)`,
     `Load generator (this process, ${o.client === 'http' ? 'node:http' : 'fetch'}): ${fixed(s.generator_cpu_ms_per_login, 1)} ms CPU per login. ` +

@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import pino from 'pino';
 
 import { type Config, endpoints } from './config.js';
+import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import cookie from '@fastify/cookie';
 import { authorizeRoutes } from './http/authorize.js';
@@ -112,7 +113,9 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     corsRoutes(oauth, store.clients);
   });
 
-  await app.register(async (dbconnections) => dbconnectionsRoutes(dbconnections, { store, now }));
+  // Each worker runs its share of the cores' argon2id at once (crypto/passwords.ts).
+  const passwords = createPasswords(argon2Concurrency(config.workers));
+  await app.register(async (dbconnections) => dbconnectionsRoutes(dbconnections, { store, passwords, now }));
 
   // What a browser sees: /authorize, the login pages, logout. HTML answers, errors as error pages.
   const renderer = createRenderer();
@@ -135,7 +138,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
       databaseConnections: async (clientId: string) => databaseConnectionsOf(store, clientId),
     };
     authorizeRoutes(browser, { ...pages, store, interaction, now });
-    loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, now });
+    loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, passwords, now });
     consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
     logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies });
   });

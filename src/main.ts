@@ -101,8 +101,6 @@ async function runWorker(config: Config): Promise<void> {
   process.on('message', (message) => message === SHUTDOWN && stop());
   // Loaded here, not at the top: the primary never serves HTTP and starts faster without it.
   const { buildApp } = await import('./app.js');
-  // The workers share the cores: each runs its share of password hashes at once (crypto/passwords.ts).
-  (await import('./crypto/passwords.js')).shareCoresWith(config.workers);
   gatehouse = await buildApp(config, { logger, prepared: true });
   if (stopping) {
     await gatehouse.close();

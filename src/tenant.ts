@@ -4,6 +4,7 @@
 import type { Config } from './config.js';
 import { endpoints } from './config.js';
 import { resolveMasterSecret } from './crypto/master-secret.js';
+import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import { createSecretBox, deriveKey } from './crypto/secret-box.js';
 import {
   applyTenantFileAtStart, type DevelopmentTenant, ensureManagementApi, seedDevelopmentTenant, upsertAdminClient,
@@ -49,7 +50,9 @@ export async function prepareTenant(config: Config, now: () => number = Date.now
   try {
     await ensureManagementApi(store, urls.managementAudience);
     let developmentTenant: DevelopmentTenant | undefined;
-    if (config.bootstrapPath) await applyTenantFileAtStart(store, config.bootstrapPath, box, urls.managementAudience, now);
+    // The start runs alone (before any worker): the tenant file's passwords may use every core.
+    const passwords = createPasswords(argon2Concurrency(1));
+    if (config.bootstrapPath) await applyTenantFileAtStart(store, config.bootstrapPath, box, passwords, urls.managementAudience, now);
     else developmentTenant = await seedDevelopmentTenant(store, box);
     if (config.adminClientId && config.adminClientSecret) {
       await upsertAdminClient(store, config.adminClientId, config.adminClientSecret, box, urls.managementAudience);

@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
+import type { Passwords } from '../crypto/passwords.js';
 import type { Store } from '../store/types.js';
 
 type ErrorCode = SignupError['code'] | 'bad.client_id' | 'too_many_attempts';
@@ -42,7 +43,7 @@ type SignupBody = Partial<Record<'client_id' | 'email' | 'password' | 'connectio
   user_metadata?: Record<string, unknown>;
 };
 
-export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: Store; now: () => number }) {
+export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: Store; passwords: Passwords; now: () => number }) {
   app.removeAllContentTypeParsers();
   await app.register(formbody);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
@@ -66,7 +67,7 @@ export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: S
       return sendError(reply, 'too_many_attempts', THROTTLED_DESCRIPTION, {}, 429);
     }
     try {
-      const user = await signUp(client, { ...body, email: body.email!, password: body.password!, connection: body.connection! }, deps.store, deps.now());
+      const user = await signUp(client, { ...body, email: body.email!, password: body.password!, connection: body.connection! }, deps.store, deps.passwords, deps.now());
       const profile = Object.fromEntries(profileFields.filter((f) => user[f] !== null).map((f) => [f, user[f]]));
       return reply.header('cache-control', 'no-store').send({
         _id: user.user_id.slice('auth0|'.length),

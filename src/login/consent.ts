@@ -13,7 +13,7 @@ import { type LoginDeps, SESSION_COOKIE } from './routes.js';
 
 type ConsentRequest = FastifyRequest<{ Querystring: { state?: string }; Body: { action?: string; _csrf?: string } }>;
 
-export function consentRoutes(app: FastifyInstance, deps: LoginDeps & { interaction: InteractionDeps }) {
+export function consentRoutes(app: FastifyInstance, deps: Omit<LoginDeps, 'passwords'> & { interaction: InteractionDeps }) {
   const { store } = deps;
 
   /** The transaction, its signed-in user and client, or undefined when the page cannot go on. */

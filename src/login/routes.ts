@@ -9,7 +9,8 @@ import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
 import { formCsrfToken, formIsGenuine } from './csrf.js';
 import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage, type PageDeps } from './pages.js';
-import { checkPassword, spendPasswordCheck } from './password.js';
+import type { Passwords } from '../crypto/passwords.js';
+import { passwordCheck } from './password.js';
 
 /** AUTH0-WIRE.md "Attack protection": 10 failures for one account from one IP block that pair. */
 export const BRUTE_FORCE_THRESHOLD = 10;
@@ -19,6 +20,7 @@ export interface LoginDeps extends PageDeps {
   store: Store;
   csrfKey: Buffer;
   secureCookies: boolean;
+  passwords: Passwords;
   now: () => number;
 }
 
@@ -33,6 +35,7 @@ export function sessionCookieOptions(secure: boolean) {
 
 export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
   const { store } = deps;
+  const passwords = passwordCheck(deps.passwords, store.users);
   type Transaction = NonNullable<Awaited<ReturnType<typeof transactionOf>>>;
   type Reply = Parameters<typeof sendPage>[0];
 
@@ -104,7 +107,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
 
     const user = await store.users.findByEmail(tx.request.connection, email);
     if (!user) {
-      await spendPasswordCheck(password);
+      await passwords.spend(password);
       return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     }
     const failures = await store.loginFailures.failures(user.user_id, request.ip);
@@ -115,7 +118,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
         error: 'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.',
       });
     }
-    if (!(await checkPassword(user, password, store.users))) {
+    if (!(await passwords.check(user, password))) {
       await store.loginFailures.recordFailure(user.user_id, request.ip, deps.now());
       // The same words whether the e-mail or the password was wrong.
       return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
@@ -142,7 +145,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
       return showForm(request, reply, 429, tx, 'signup', { email, error: THROTTLED_DESCRIPTION });
     }
     try {
-      const user = await signUp(tx.client, { email, password, connection: tx.request.connection }, store, deps.now());
+      const user = await signUp(tx.client, { email, password, connection: tx.request.connection }, store, deps.passwords, deps.now());
       return signIn(request, reply, tx, user.user_id);
     } catch (error) {
       if (!(error instanceof SignupError)) throw error;

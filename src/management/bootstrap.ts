@@ -2,7 +2,7 @@
 // instances starting together do it once: the built-in Management API, the tenant file, the operator's
 // client, and on an empty database the development client that the start banner prints.
 import type { SecretBox } from '../crypto/secret-box.js';
-import { hashPassword } from '../crypto/passwords.js';
+import type { Passwords } from '../crypto/passwords.js';
 import { randomId, randomSecret } from '../crypto/random.js';
 import type { Store } from '../store/types.js';
 import { applyTenantFile, userKey } from './apply.js';
@@ -35,13 +35,15 @@ export async function ensureManagementApi(store: Store, audience: string): Promi
   });
 }
 
-export async function applyTenantFileAtStart(store: Store, path: string, box: SecretBox, managementAudience: string, now: () => number): Promise<void> {
+export async function applyTenantFileAtStart(
+  store: Store, path: string, box: SecretBox, passwords: Pick<Passwords, 'hash'>, managementAudience: string, now: () => number,
+): Promise<void> {
   const file = await readTenantFile(path);
   // argon2id is slow on purpose: hash before the transaction, and only for users that do not exist yet.
   const passwordHashes = new Map<string, string>();
   for (const user of file.users ?? []) {
     if (user.password !== undefined && !(await store.users.findByEmail(user.connection, user.email))) {
-      passwordHashes.set(userKey(user.connection, user.email), await hashPassword(user.password));
+      passwordHashes.set(userKey(user.connection, user.email), await passwords.hash(user.password));
     }
   }
   await store.transaction('tenant', async (tx) => {
@@ -50,7 +52,7 @@ export async function applyTenantFileAtStart(store: Store, path: string, box: Se
     for (const user of file.users ?? []) {
       const key = userKey(user.connection, user.email);
       if (user.password !== undefined && !passwordHashes.has(key) && !(await tx.users.findByEmail(user.connection, user.email))) {
-        passwordHashes.set(key, await hashPassword(user.password));
+        passwordHashes.set(key, await passwords.hash(user.password));
       }
     }
     await applyTenantFile(tx, file, { box, managementAudience, passwordHashes, now });

@@ -1,7 +1,7 @@
 // Signing up to a database connection, for /dbconnections/signup and the hosted sign-up page alike.
 // Errors carry Auth0's codes (AUTH0-WIRE.md "Database connections").
 import { randomBytes } from 'node:crypto';
-import { hashPassword } from '../crypto/passwords.js';
+import type { Passwords } from '../crypto/passwords.js';
 import type { Client, Stores, User } from '../store/types.js';
 import { describePolicy, meetsPolicy } from './password-policy.js';
 
@@ -31,7 +31,9 @@ export interface SignupInput {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-export async function signUp(client: Client, input: SignupInput, stores: Pick<Stores, 'connections' | 'users'>, now: number): Promise<User> {
+export async function signUp(
+  client: Client, input: SignupInput, stores: Pick<Stores, 'connections' | 'users'>, passwords: Pick<Passwords, 'hash'>, now: number,
+): Promise<User> {
   const connection = await stores.connections.getByName(input.connection);
   if (!connection || connection.strategy !== 'auth0' || !connection.enabled_clients.includes(client.client_id)) {
     throw new SignupError('bad.connection', `The connection "${input.connection}" is not a database connection enabled for this application`);
@@ -56,7 +58,7 @@ export async function signUp(client: Client, input: SignupInput, stores: Pick<St
     family_name: input.family_name ?? null,
     nickname: input.nickname ?? null,
     picture: input.picture ?? null,
-    password_hash: await hashPassword(input.password),
+    password_hash: await passwords.hash(input.password),
     user_metadata: input.user_metadata ?? {},
     app_metadata: {},
     blocked: false,
