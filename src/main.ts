@@ -122,7 +122,6 @@ async function runPrimary(config: Config): Promise<void> {
   let stopping = false;
   let started = false;
   const recentExits: number[] = [];
-  const fork = () => cluster.fork();
 
   const stop = (signal: string, code = 0) => {
     if (stopping) return;
@@ -163,7 +162,7 @@ async function runPrimary(config: Config): Promise<void> {
       stop('crash loop', 1);
       return;
     }
-    fork();
+    cluster.fork();
   });
 
   relayInvalidations();
@@ -172,7 +171,7 @@ async function runPrimary(config: Config): Promise<void> {
     cluster.on('listening', () => {
       if (++listening === config.workers) resolve();
     });
-    for (let i = 0; i < config.workers; i++) fork();
+    for (let i = 0; i < config.workers; i++) cluster.fork();
   });
   started = true;
   if (stopping) return;

@@ -161,15 +161,20 @@ export class Keyring {
     this.loadedAt = this.now();
   }
 
+  /** The keys were read less than refreshMs ago. */
+  private get loadedLately(): boolean {
+    return this.now() - this.loadedAt < this.refreshMs;
+  }
+
   private async fresh(): Promise<void> {
-    if (this.now() - this.loadedAt < this.refreshMs) return;
+    if (this.loadedLately) return;
     this.loading ??= this.load().finally(() => (this.loading = undefined));
     await this.loading;
   }
 
   signingKey(alg: SigningAlg): Promise<ActiveKey> {
     // Read less than refreshMs ago: the common case answers without an async function's ticks.
-    const key = this.now() - this.loadedAt < this.refreshMs ? this.active.get(alg) : undefined;
+    const key = this.loadedLately ? this.active.get(alg) : undefined;
     return key ? Promise.resolve(key) : this.loadSigningKey(alg);
   }
 

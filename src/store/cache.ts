@@ -63,8 +63,11 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
     return pending;
   }
 
+  /** The counters were compared less than refreshMs ago. */
+  const checkedLately = () => now() - checkedAt < refreshMs;
+
   async function fresh(): Promise<void> {
-    if (now() - checkedAt < refreshMs) return;
+    if (checkedLately()) return;
     checking ??= store
       .changeVersion()
       .then((current) => {
@@ -80,7 +83,7 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
 
   function cached<T>(map: Map<string, T>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     // The token path's common case, a hit checked less than refreshMs ago, without an async function's ticks.
-    if (now() - checkedAt < refreshMs) {
+    if (checkedLately()) {
       const hit = map.get(key);
       if (hit !== undefined) return Promise.resolve(hit);
     }
