@@ -52,6 +52,22 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   });
   after(() => server.close());
 
+  /** What /userinfo answers for Alice with openid profile email, updated_at as the store has it. */
+  async function aliceUserinfo() {
+    const user = (await server.gatehouse.store.users.get(users.alice.user_id))!;
+    return {
+      sub: users.alice.user_id,
+      name: 'Alice Liddell',
+      given_name: 'Alice',
+      family_name: 'Liddell',
+      nickname: 'alice',
+      picture: 'https://img.acme.test/alice.png',
+      updated_at: new Date(user.updated_at).toISOString(),
+      email: users.alice.email,
+      email_verified: true,
+    };
+  }
+
   const code = (callback: URL) => {
     assert.equal(callback.searchParams.get('iss'), server.issuer);
     const value = callback.searchParams.get('code');
@@ -145,18 +161,7 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     const { protectedHeader } = await jwtVerify(tokens.id_token!, jwks, { issuer: server.issuer, audience: 'web' });
     assert.equal(protectedHeader.alg, 'RS256');
     const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
-    const user = (await server.gatehouse.store.users.get(users.alice.user_id))!;
-    assert.deepEqual(info, {
-      sub: users.alice.user_id,
-      name: 'Alice Liddell',
-      given_name: 'Alice',
-      family_name: 'Liddell',
-      nickname: 'alice',
-      picture: 'https://img.acme.test/alice.png',
-      updated_at: new Date(user.updated_at).toISOString(),
-      email: users.alice.email,
-      email_verified: true,
-    });
+    assert.deepEqual(info, await aliceUserinfo());
   });
 
   test('a public client (token_endpoint_auth_method none) with openid-client', async () => {
@@ -453,18 +458,7 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
 
   test('/userinfo releases the claims the scopes allow (GET and POST), updated_at as an ISO string', async () => {
     const alicePassword = await redeem('web', full(await issue('web', true, { scope: 'openid profile email' })));
-    const user = (await server.gatehouse.store.users.get(users.alice.user_id))!;
-    const expected = {
-      sub: users.alice.user_id,
-      name: 'Alice Liddell',
-      given_name: 'Alice',
-      family_name: 'Liddell',
-      nickname: 'alice',
-      picture: 'https://img.acme.test/alice.png',
-      updated_at: new Date(user.updated_at).toISOString(),
-      email: users.alice.email,
-      email_verified: true,
-    };
+    const expected = await aliceUserinfo();
     for (const method of ['GET', 'POST']) {
       const info = await getUserinfo(server, `Bearer ${alicePassword.body.access_token as string}`, method);
       assert.equal(info.status, 200, info.text);
