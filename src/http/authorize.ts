@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendErrorPage, type PageDeps } from '../login/pages.js';
 import { SESSION_COOKIE } from '../login/routes.js';
 import { authorize, type InteractionDeps, resumeAuthorization } from '../protocol/authorize/interaction.js';
-import { sendDecision } from './authorization-response.js';
+import { sendDecision } from '../login/authorization-response.js';
 import { AuthorizeError, type RawParams } from '../protocol/authorize/request.js';
 import { OAuthError } from '../protocol/errors.js';
 import { findSession } from '../protocol/session.js';

@@ -2,7 +2,7 @@
 // the scopes for this user, client and audience and resumes /authorize; Decline sends access_denied.
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendAuthorizationResponse } from '../http/authorization-response.js';
+import { sendAuthorizationResponse } from './authorization-response.js';
 import { consentableScopes } from '../protocol/authorize/consent.js';
 import { declineConsent, type InteractionDeps, type InteractionState, transactionUser } from '../protocol/authorize/interaction.js';
 import { AuthorizeError } from '../protocol/authorize/request.js';

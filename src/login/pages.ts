@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import type { Client, Store } from '../store/types.js';
-import { formActionSource } from '../protocol/response-modes/index.js';
+import { formActionSource } from './authorization-response.js';
 import type { PageContext, Renderer } from './render.js';
 
 export interface PageDeps {

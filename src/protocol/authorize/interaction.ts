@@ -47,7 +47,7 @@ export interface InteractionDeps extends AuthorizeDeps {
 }
 
 /** Sends an error back to the client (RFC 6749 §4.1.2.1, RFC 9207 iss). */
-export function errorResponse(target: RedirectTarget, error: OAuthError, issuer: string): Promise<AuthorizationResponse> {
+export function errorResponse(target: RedirectTarget, error: OAuthError, issuer: string): AuthorizationResponse {
   return responseModes[target.response_mode](
     target.redirect_uri,
     { error: error.code, error_description: error.description, state: target.state, iss: issuer },
