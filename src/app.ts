@@ -28,7 +28,7 @@ import { wellKnownRoutes } from './http/well-known.js';
 import type { DevelopmentTenant } from './management/bootstrap.js';
 import { CredentialCache } from './protocol/credential-cache.js';
 import { broadcastInvalidation, onInvalidation } from './invalidation.js';
-import type { Keyring } from './protocol/keys.js';
+import type { Keyring } from './protocol/keys/keyring.js';
 import { type CachedStore, createCachedStore } from './store/cache.js';
 import { openTenant, prepareTenant } from './tenant.js';
 

@@ -9,7 +9,8 @@ import { createSecretBox, deriveKey } from './crypto/secret-box.js';
 import {
   applyTenantFileAtStart, type DevelopmentTenant, ensureManagementApi, seedDevelopmentTenant, upsertAdminClient,
 } from './management/bootstrap.js';
-import { ensureSigningKeys, Keyring } from './protocol/keys.js';
+import { Keyring } from './protocol/keys/keyring.js';
+import { ensureSigningKeys } from './protocol/keys/rotation.js';
 import { migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
 

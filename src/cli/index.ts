@@ -4,7 +4,8 @@
 import { openTenant } from '../tenant.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { TenantFileError } from '../management/tenant-file.js';
-import { KeyDecryptionError, revokeSigningKey, rotateSigningKeys } from '../protocol/keys.js';
+import { KeyDecryptionError } from '../protocol/keys/keyring.js';
+import { revokeSigningKey, rotateSigningKeys } from '../protocol/keys/rotation.js';
 import { start } from '../main.js';
 
 const usage = `Usage:

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Keyring } from '../protocol/keys.js';
+import type { Keyring } from '../protocol/keys/keyring.js';
 import type { Store } from '../store/types.js';
 
 /** GET /healthz: 200 once the database answers and the signing keys are loaded, else 503. */

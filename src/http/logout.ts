@@ -4,7 +4,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendErrorPage, sendPage, type PageDeps } from '../login/pages.js';
 import { SESSION_COOKIE, sessionCookieOptions } from '../login/routes.js';
-import type { Keyring } from '../protocol/keys.js';
+import type { Keyring } from '../protocol/keys/keyring.js';
 import { logoutDestination, readIdTokenHint } from '../protocol/logout.js';
 import { endSession } from '../protocol/session.js';
 import type { Store } from '../store/types.js';

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { endpoints } from '../config.js';
 import { assertionAlgs } from '../protocol/client-auth.js';
 import { grants } from '../protocol/grants/index.js';
-import { type Keyring, signingAlgs } from '../protocol/keys.js';
+import { type Keyring, signingAlgs } from '../protocol/keys/keyring.js';
 
 export function discoveryDocument(issuer: string) {
   const urls = endpoints(issuer);

@@ -2,7 +2,7 @@
 // (the tenant's without a client_id), scheme and host compared case-insensitively, the rest exactly.
 import { compactVerify, createLocalJWKSet } from 'jose';
 import type { Client } from '../store/types.js';
-import type { Keyring } from './keys.js';
+import type { Keyring } from './keys/keyring.js';
 
 function comparable(url: string): string | undefined {
   try {

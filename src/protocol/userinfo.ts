@@ -3,7 +3,7 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import type { Stores } from '../store/types.js';
 import { OAuthError } from './errors.js';
-import type { Keyring } from './keys.js';
+import type { Keyring } from './keys/keyring.js';
 import { userClaims } from './tokens/id-token.js';
 
 export interface UserinfoDeps {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, type JSONWebKeySet, jwtVerify } from 'jose';
-import { signingAlgs } from '../../src/protocol/keys.js';
+import { signingAlgs } from '../../src/protocol/keys/keyring.js';
 import { killAllStartedChildren, runCli } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse, TEST_SECRET } from '../helpers/server.js';

@@ -15,7 +15,7 @@ import { randomSecret, sha256 } from '../../crypto/random.js';
 import type { Client, Session, Store, User } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 import { type AuthorizationResponse, responseModes } from '../response-modes/index.js';
-import type { Keyring } from '../keys.js';
+import type { Keyring } from '../keys/keyring.js';
 import { issueUserTokens } from '../tokens/user-tokens.js';
 import { scopesToConsent } from './consent.js';
 import { type AuthorizeDeps, AuthorizeError, type AuthorizeRequest, parseAuthorizeRequest, type RawParams, type RedirectTarget } from './request.js';

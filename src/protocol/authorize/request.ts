@@ -4,9 +4,11 @@
 import type { Client, Stores } from '../../store/types.js';
 import { OAuthError, type OAuthErrorCode } from '../errors.js';
 import { parseScope } from '../scopes.js';
+import { isResponseMode, type ResponseMode } from '../response-modes/index.js';
 import { isRegisteredRedirectUri } from './redirect-uri.js';
 
-export type ResponseMode = 'query' | 'fragment' | 'form_post' | 'web_message';
+export type { ResponseMode };
+
 export type Prompt = 'none' | 'login' | 'consent';
 
 export interface AuthorizeRequest {
@@ -52,7 +54,6 @@ export class AuthorizeError extends Error {
 export type RawParams = Record<string, string | string[] | undefined>;
 
 const knownResponseTypes = ['code', 'token', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'];
-const responseModes: readonly string[] = ['query', 'fragment', 'form_post', 'web_message'];
 const prompts: readonly string[] = ['none', 'login', 'consent'];
 const known = [
   'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'audience', 'code_challenge',
@@ -129,7 +130,7 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
     // Tokens never travel in a query (Multiple Response Type Encoding Practices §5): an error for such a
     // request goes in the fragment too.
     response_mode:
-      modeParam && responseModes.includes(modeParam) && !(modeParam === 'query' && frontChannelTokens) ? (modeParam as ResponseMode) : defaultMode,
+      modeParam && isResponseMode(modeParam) && !(modeParam === 'query' && frontChannelTokens) ? modeParam : defaultMode,
     state: params.state,
     web_origins: client.web_origins,
   };
@@ -140,7 +141,7 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   if (repeated) fail('invalid_request', `Parameter sent more than once: ${repeated}`);
   if (!responseType) fail('invalid_request', 'Missing required parameter: response_type');
   if (!knownResponseTypes.includes(responseType!)) fail('unsupported_response_type', `Unsupported response type: ${params.response_type}`);
-  if (modeParam && !responseModes.includes(modeParam)) fail('invalid_request', `Unsupported response_mode: ${modeParam}`);
+  if (modeParam && !isResponseMode(modeParam)) fail('invalid_request', `Unsupported response_mode: ${modeParam}`);
   if (modeParam === 'query' && frontChannelTokens) {
     fail('invalid_request', `response_mode=query is not allowed for response_type=${responseType}: tokens never travel in a query`);
   }

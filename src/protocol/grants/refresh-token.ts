@@ -7,7 +7,7 @@
 import { sha256 } from '../../crypto/random.js';
 import type { RefreshToken, SigningAlg, Stores } from '../../store/types.js';
 import { missingParameter, OAuthError } from '../errors.js';
-import { type SigningKeys, signingAlgs } from '../keys.js';
+import { type SigningKeys, signingAlgs } from '../keys/keyring.js';
 import { parseScope } from '../scopes.js';
 import { refreshTokenExpired, rotates } from '../tokens/refresh-token.js';
 import { issueUserTokens } from '../tokens/user-tokens.js';

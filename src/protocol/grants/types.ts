@@ -1,15 +1,9 @@
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Client, Store } from '../../store/types.js';
-import type { Keyring } from '../keys.js';
+import type { Keyring } from '../keys/keyring.js';
+import type { TokenResponse } from '../tokens/token-response.js';
 
-export interface TokenResponse {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  scope: string;
-  id_token?: string;
-  refresh_token?: string;
-}
+export type { TokenResponse };
 
 /** The request a grant handles: its parameters and the authenticated client. */
 export interface GrantRequest {

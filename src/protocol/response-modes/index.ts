@@ -2,7 +2,12 @@
 // Form Post Response Mode, Auth0's web_message): a name → function map, as node-oidc-provider keeps it.
 // Each returns plain data — where the answer goes and with which fields; the browser surface renders
 // form_post and web_message pages from it (login/authorization-response.ts). No HTML is made here.
-import type { ResponseMode } from '../authorize/request.js';
+
+/** The response_mode values /authorize accepts. */
+export const responseModeNames = ['query', 'fragment', 'form_post', 'web_message'] as const;
+export type ResponseMode = (typeof responseModeNames)[number];
+
+export const isResponseMode = (value: string): value is ResponseMode => (responseModeNames as readonly string[]).includes(value);
 
 type Params = Record<string, string | undefined>;
 export type ResponseFields = Record<string, string>;

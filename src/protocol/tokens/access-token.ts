@@ -2,8 +2,8 @@
 // chosen by the API's token_dialect. SPEC.md §5, AUTH0-WIRE.md "Tokens".
 import { randomUUID } from 'node:crypto';
 import type { ResourceServer } from '../../store/types.js';
-import type { SigningKeys } from '../keys.js';
-import { signJwt } from './sign.js';
+import type { SigningKeys } from '../keys/keyring.js';
+import { signJwt } from '../keys/sign.js';
 
 export interface AccessTokenClaims {
   issuer: string;

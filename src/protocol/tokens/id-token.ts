@@ -2,8 +2,8 @@
 // aud = client id, auth_time always, nonce echoed, sid, and the profile/email claims the scopes allow.
 import { createHash } from 'node:crypto';
 import type { Client, User } from '../../store/types.js';
-import type { SigningKeys } from '../keys.js';
-import { signJwt } from './sign.js';
+import type { SigningKeys } from '../keys/keyring.js';
+import { signJwt } from '../keys/sign.js';
 
 /** OIDC Core §3.3.2.11: base64url of the left half of the SHA-256 of the value (ID tokens are RS256). */
 export function halfHash(value: string): string {

@@ -3,8 +3,8 @@
 // token when openid was granted.
 import { randomUUID } from 'node:crypto';
 import type { Client, ResourceServer, Stores, User } from '../../store/types.js';
-import type { TokenResponse } from '../grants/types.js';
-import type { SigningKeys } from '../keys.js';
+import type { TokenResponse } from './token-response.js';
+import type { SigningKeys } from '../keys/keyring.js';
 import { signAccessToken } from './access-token.js';
 import { halfHash, signIdToken } from './id-token.js';
 import { mintRefreshToken, type RefreshFamily } from './refresh-token.js';

@@ -1,0 +1,127 @@
+// The keys this process signs with and publishes, read from the database (keys/rotation.ts writes them):
+// for each algorithm the current key, decrypted once per kid with its JWS signer ready, and the JWKS.
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import type { JWK } from 'jose';
+import { DecryptionError, type SecretBox } from '../../crypto/secret-box.js';
+import { type JwsSigner, jwsSigner } from './sign.js';
+import type { SigningAlg, SigningKey, Store } from '../../store/types.js';
+
+export const signingAlgs: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+export class KeyDecryptionError extends Error {}
+
+export interface ActiveKey {
+  kid: string;
+  alg: SigningAlg;
+  key: KeyObject;
+  /** Encoded headers and sign options, made once when the key is loaded. */
+  signer: JwsSigner;
+}
+
+/** What token signing needs of a keyring: the current key for an algorithm. */
+export interface SigningKeys {
+  signingKey(alg: SigningAlg): Promise<ActiveKey>;
+}
+
+export interface PublishedJwk extends JWK {
+  kid: string;
+  use: 'sig';
+  alg: string;
+}
+
+/**
+ * The keys this process signs with and publishes. It re-reads the (small) key table at most once per
+ * `refreshMs`, so a rotation by another process or instance is seen within that time; private keys are
+ * decrypted once per kid.
+ */
+export class Keyring {
+  private published: SigningKey[] = [];
+  private jwks: { keys: PublishedJwk[] } = { keys: [] };
+  private readonly active = new Map<SigningAlg, ActiveKey>();
+  private readonly decrypted = new Map<string, ActiveKey>();
+  private loadedAt = -Infinity;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+    private readonly now: () => number,
+    private readonly refreshMs = 1000,
+  ) {}
+
+  /** Loads the keys now; throws KeyDecryptionError when the master secret cannot open them. */
+  async load(): Promise<void> {
+    const published = await this.store.signingKeys.listPublished();
+    const active = new Map<SigningAlg, ActiveKey>();
+    for (const key of published) {
+      if (key.status !== 'current') continue;
+      let activeKey = this.decrypted.get(key.kid);
+      if (!activeKey) {
+        let jwk: JWK;
+        try {
+          jwk = JSON.parse(this.box.open(key.sealed_private_jwk));
+        } catch (error) {
+          if (error instanceof DecryptionError) {
+            throw new KeyDecryptionError(
+              'GATEHOUSE_SECRET cannot decrypt the signing keys stored in this database. Start with the secret the ' +
+                'database was created with; Gatehouse never replaces existing keys.',
+              { cause: error },
+            );
+          }
+          throw error;
+        }
+        const object = createPrivateKey({ key: jwk as import('node:crypto').JsonWebKey, format: 'jwk' });
+        activeKey = { kid: key.kid, alg: key.alg, key: object, signer: jwsSigner(key.alg, key.kid, object) };
+        this.decrypted.set(key.kid, activeKey);
+      }
+      active.set(key.alg, activeKey);
+    }
+    this.published = published;
+    this.active.clear();
+    for (const [alg, key] of active) this.active.set(alg, key);
+    this.jwks = { keys: published.map((k) => k.public_jwk as PublishedJwk) };
+    this.loadedAt = this.now();
+  }
+
+  /** The keys were read less than refreshMs ago. */
+  private get loadedLately(): boolean {
+    return this.now() - this.loadedAt < this.refreshMs;
+  }
+
+  private async fresh(): Promise<void> {
+    if (this.loadedLately) return;
+    this.loading ??= this.load().finally(() => (this.loading = undefined));
+    await this.loading;
+  }
+
+  signingKey(alg: SigningAlg): Promise<ActiveKey> {
+    // Read less than refreshMs ago: the common case answers without an async function's ticks.
+    const key = this.loadedLately ? this.active.get(alg) : undefined;
+    return key ? Promise.resolve(key) : this.loadSigningKey(alg);
+  }
+
+  private async loadSigningKey(alg: SigningAlg): Promise<ActiveKey> {
+    await this.fresh();
+    const key = this.active.get(alg);
+    if (!key) throw new Error(`No current ${alg} signing key`);
+    return key;
+  }
+
+  async publicKeys(): Promise<{ keys: PublishedJwk[] }> {
+    await this.fresh();
+    return this.jwks;
+  }
+
+  /** Forget when the keys were read, so the next use reads them again (another worker rotated them). */
+  invalidate(): void {
+    this.loadedAt = -Infinity;
+  }
+
+  get ready(): boolean {
+    return this.active.size === signingAlgs.length;
+  }
+
+  get keys(): readonly SigningKey[] {
+    return this.published;
+  }
+}

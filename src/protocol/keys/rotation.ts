@@ -1,0 +1,84 @@
+// Signing keys as Auth0 keeps them: for each algorithm a current key (signs) and a next key (already
+// published, so rotation switches at once); rotating makes next current, current previous (still
+// published) and creates a new next. Keys live in the database, private halves sealed with the master secret.
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import type { SigningAlg, SigningKey, Store, Stores } from '../../store/types.js';
+import { signingAlgs } from './keyring.js';
+
+/** Revoking the current or next key would break tokens being issued now: rotate first. */
+export class SigningKeyInUseError extends Error {}
+
+async function newKey(alg: SigningAlg, box: SecretBox, status: 'current' | 'next', now: number): Promise<SigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+  const public_jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(public_jwk);
+  const private_jwk = await exportJWK(privateKey);
+  return {
+    kid,
+    alg,
+    status,
+    public_jwk: { ...public_jwk, kid, use: 'sig', alg },
+    sealed_private_jwk: box.seal(JSON.stringify(private_jwk)),
+    created_at: now,
+    current_since: status === 'current' ? now : null,
+    previous_since: null,
+    revoked_at: null,
+  };
+}
+
+/** Creates whatever current/next keys are missing. Safe when several instances start at once. */
+export async function ensureSigningKeys(store: Store, box: SecretBox, now: () => number): Promise<void> {
+  const complete = (keys: SigningKey[]) =>
+    signingAlgs.every((alg) => ['current', 'next'].every((status) => keys.some((k) => k.alg === alg && k.status === status)));
+  // The usual case, without taking the lock (which would tell every cache that something changed).
+  if (complete(await store.signingKeys.listPublished())) return;
+  await store.transaction('signing_keys', async (tx) => {
+    const keys = await tx.signingKeys.listPublished();
+    for (const alg of signingAlgs) {
+      for (const status of ['current', 'next'] as const) {
+        if (!keys.some((k) => k.alg === alg && k.status === status)) {
+          await tx.signingKeys.insert(await newKey(alg, box, status, now()));
+        }
+      }
+    }
+  });
+}
+
+/** Rotates every algorithm's keys in one transaction. Returns the new current kids. */
+export async function rotateSigningKeys(store: Store, box: SecretBox, now: () => number): Promise<string[]> {
+  // Generate outside the lock: RSA generation takes a while and nobody need wait for it.
+  const fresh = await Promise.all(signingAlgs.map((alg) => newKey(alg, box, 'next', now())));
+  return store.transaction('signing_keys', async (tx: Stores) => {
+    const at = now();
+    const keys = await tx.signingKeys.listPublished();
+    const currentKids: string[] = [];
+    for (const key of fresh) {
+      const current = keys.find((k) => k.alg === key.alg && k.status === 'current');
+      const next = keys.find((k) => k.alg === key.alg && k.status === 'next');
+      if (current) await tx.signingKeys.setStatus(current.kid, 'previous', at);
+      if (next) {
+        await tx.signingKeys.setStatus(next.kid, 'current', at);
+        currentKids.push(next.kid);
+        await tx.signingKeys.insert({ ...key, created_at: at });
+      } else {
+        await tx.signingKeys.insert({ ...key, status: 'current', current_since: at, created_at: at });
+        currentKids.push(key.kid);
+      }
+    }
+    return currentKids;
+  });
+}
+
+/** Revokes a previous key: it leaves the JWKS. The current and next keys cannot be revoked. */
+export async function revokeSigningKey(store: Store, kid: string, now: () => number): Promise<SigningKey | undefined> {
+  return store.transaction('signing_keys', async (tx) => {
+    const key = (await tx.signingKeys.list()).find((k) => k.kid === kid);
+    if (!key) return undefined;
+    if (key.status === 'current' || key.status === 'next') {
+      throw new SigningKeyInUseError(`Key ${kid} is the ${key.status} key; rotate first, then revoke it`);
+    }
+    if (key.status !== 'revoked') await tx.signingKeys.setStatus(kid, 'revoked', now());
+    return { ...key, status: 'revoked' };
+  });
+}
