@@ -3,7 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { endpoints } from '../config.js';
 import { assertionAlgs } from '../protocol/client-auth.js';
 import { grants } from '../protocol/grants/index.js';
-import { type Keyring, signingAlgs } from '../protocol/keys/keyring.js';
+import { responseTypeNames } from '../protocol/authorize/request.js';
+import type { Keyring } from '../protocol/keys/keyring.js';
+import { responseModeNames } from '../protocol/response-modes/index.js';
+import { signingAlgs, tokenEndpointAuthMethods } from '../store/types.js';
 
 export function discoveryDocument(issuer: string) {
   const urls = endpoints(issuer);
@@ -15,15 +18,15 @@ export function discoveryDocument(issuer: string) {
     end_session_endpoint: `${issuer}oidc/logout`,
     jwks_uri: urls.jwks,
     grant_types_supported: [...grants.keys(), 'implicit'],
-    response_types_supported: ['code', 'token', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'],
-    response_modes_supported: ['query', 'fragment', 'form_post', 'web_message'],
+    response_types_supported: [...responseTypeNames],
+    response_modes_supported: [...responseModeNames],
     code_challenge_methods_supported: ['S256'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
     claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', 'c_hash', 'name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...signingAlgs],
     authorization_response_iss_parameter_supported: true,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    token_endpoint_auth_methods_supported: [...tokenEndpointAuthMethods],
     token_endpoint_auth_signing_alg_values_supported: [...assertionAlgs],
     claims_parameter_supported: false,
     request_parameter_supported: false,

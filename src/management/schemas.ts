@@ -1,5 +1,7 @@
 // JSON schemas for objects in Auth0's Management API v2 shape. The tenant file is validated with them
 // now; the /api/v2 routes declare the same schemas.
+import { appTypes, credentialAlgs, signingAlgs, tokenDialects, tokenEndpointAuthMethods } from '../store/types.js';
+
 const string = (minLength = 1, maxLength = 2048) => ({ type: 'string', minLength, maxLength }) as const;
 const strings = { type: 'array', items: string() } as const;
 const seconds = (max: number) => ({ type: 'integer', minimum: 1, maximum: max }) as const;
@@ -36,13 +38,13 @@ export const resourceServerSchema = {
         properties: { value: { type: 'string', pattern: '^[^\\s]{1,280}$' }, description: string(0, 500) },
       },
     },
-    signing_alg: { enum: ['RS256', 'PS256', 'ES256', 'EdDSA'] },
+    signing_alg: { enum: signingAlgs },
     token_lifetime: seconds(2592000),
     token_lifetime_for_web: seconds(86400),
     allow_offline_access: { type: 'boolean' },
     skip_consent_for_verifiable_first_party_clients: { type: 'boolean' },
     enforce_policies: { type: 'boolean' },
-    token_dialect: { enum: ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz'] },
+    token_dialect: { enum: tokenDialects },
   },
 } as const;
 
@@ -54,7 +56,7 @@ const credentialSchema = {
     credential_type: { const: 'public_key' },
     name: string(0, 128),
     pem: string(1, 16384),
-    alg: { enum: ['RS256', 'RS384', 'PS256', 'ES256'] },
+    alg: { enum: credentialAlgs },
     kid: string(1, 256),
   },
 } as const;
@@ -68,8 +70,8 @@ export const clientSchema = {
     client_secret: string(32, 512),
     name: string(1, 256),
     description: string(0, 1024),
-    app_type: { enum: ['regular_web', 'spa', 'native', 'non_interactive'] },
-    token_endpoint_auth_method: { enum: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] },
+    app_type: { enum: appTypes },
+    token_endpoint_auth_method: { enum: tokenEndpointAuthMethods },
     grant_types: { type: 'array', uniqueItems: true, items: { type: 'string' } },
     callbacks: strings,
     allowed_logout_urls: strings,

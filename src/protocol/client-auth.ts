@@ -2,11 +2,12 @@
 // client_secret_basic, client_secret_post, private_key_jwt, or none for public clients.
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { CredentialCache } from './credential-cache.js';
-import type { Client, ClientAssertionStore, ClientStore, TokenEndpointAuthMethod } from '../store/types.js';
+import { type Client, type ClientAssertionStore, type ClientStore, credentialAlgs, type TokenEndpointAuthMethod } from '../store/types.js';
 import { missingParameter, OAuthError } from './errors.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-export const assertionAlgs = ['RS256', 'RS384', 'PS256', 'ES256'] as const;
+/** RFC 7523 §3: the algorithms a client assertion may be signed with, those of the client's registered keys. */
+export const assertionAlgs = credentialAlgs;
 /** AUTH0-WIRE.md: an assertion lives at most five minutes. */
 const MAX_ASSERTION_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 5;
@@ -23,12 +24,10 @@ export interface ClientAuthDeps {
   now: () => number;
 }
 
-export interface ClientAuthParams {
-  client_id?: string;
-  client_secret?: string;
-  client_assertion?: string;
-  client_assertion_type?: string;
-}
+/** The body parameters client authentication reads (RFC 6749 §2.3.1, RFC 7523 §2.2). */
+export const clientAuthParameters = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'] as const;
+
+export type ClientAuthParams = Partial<Record<(typeof clientAuthParameters)[number], string>>;
 
 export interface AuthenticatedClient {
   client: Client;

@@ -1,16 +1,25 @@
 // One small interface per concern. Domain objects use Auth0's field names; implementations live in kysely/.
 import type { JWK } from 'jose';
 
-export type AppType = 'regular_web' | 'spa' | 'native' | 'non_interactive';
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt' | 'none';
-export type SigningAlg = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
-export type TokenDialect = 'access_token' | 'access_token_authz' | 'rfc9068_profile' | 'rfc9068_profile_authz';
+// Auth0's names for the values these objects take, each listed once: the types below, the tenant file's
+// schemas and discovery all read these lists.
+export const appTypes = ['regular_web', 'spa', 'native', 'non_interactive'] as const;
+export type AppType = (typeof appTypes)[number];
+export const tokenEndpointAuthMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export type TokenEndpointAuthMethod = (typeof tokenEndpointAuthMethods)[number];
+/** What Gatehouse signs tokens with. */
+export const signingAlgs = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export type SigningAlg = (typeof signingAlgs)[number];
+export const tokenDialects = ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz'] as const;
+export type TokenDialect = (typeof tokenDialects)[number];
+/** What a private_key_jwt client may sign its assertions with. */
+export const credentialAlgs = ['RS256', 'RS384', 'PS256', 'ES256'] as const;
 
 export interface PublicKeyCredential {
   credential_type: 'public_key';
   name: string;
   pem: string;
-  alg: 'RS256' | 'RS384' | 'PS256' | 'ES256';
+  alg: (typeof credentialAlgs)[number];
   kid?: string;
 }
 

@@ -2,16 +2,20 @@
 // the answer (or error) with Cache-Control: no-store. The hottest route there is (issue 3): no hook,
 // schema or serialiser lookup of its own; the body is checked by one loop and the answer is one string.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { clientAuthParameters } from '../../protocol/client-auth.js';
 import { OAuthError } from '../../protocol/errors.js';
+import { grants } from '../../protocol/grants/index.js';
 import { handleTokenRequest, type TokenDeps } from '../../protocol/token.js';
 
-/** Every parameter some grant or client authentication method reads. Others are ignored (SPEC.md §2). */
-export const tokenParameters = [
-  'grant_type', 'client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'audience', 'scope',
-  'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'username', 'password', 'realm', 'otp', 'device_code',
-] as const;
+/**
+ * Every parameter the token endpoint reads: grant_type, client authentication's and each grant's own, as the
+ * grants declare them. Others are ignored, as RFC 6749 §3.2 asks of unknown parameters.
+ */
+const tokenParameters: readonly string[] = [
+  ...new Set(['grant_type', ...clientAuthParameters, ...[...grants.values()].flatMap((grant) => grant.parameters)]),
+];
 
-type TokenParams = Partial<Record<(typeof tokenParameters)[number], string>>;
+type TokenParams = Partial<Record<string, string>>;
 
 const answerHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' };
 

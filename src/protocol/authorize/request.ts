@@ -53,7 +53,8 @@ export class AuthorizeError extends Error {
 
 export type RawParams = Record<string, string | string[] | undefined>;
 
-const knownResponseTypes = ['code', 'token', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'];
+/** OIDC Core §3 and Multiple Response Type Encoding Practices: every response_type, its words in this order. */
+export const responseTypeNames = ['code', 'token', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
 const prompts: readonly string[] = ['none', 'login', 'consent'];
 const known = [
   'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'audience', 'code_challenge',
@@ -140,7 +141,7 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
 
   if (repeated) fail('invalid_request', `Parameter sent more than once: ${repeated}`);
   if (!responseType) fail('invalid_request', 'Missing required parameter: response_type');
-  if (!knownResponseTypes.includes(responseType!)) fail('unsupported_response_type', `Unsupported response type: ${params.response_type}`);
+  if (!(responseTypeNames as readonly string[]).includes(responseType!)) fail('unsupported_response_type', `Unsupported response type: ${params.response_type}`);
   if (modeParam && !isResponseMode(modeParam)) fail('invalid_request', `Unsupported response_mode: ${modeParam}`);
   if (modeParam === 'query' && frontChannelTokens) {
     fail('invalid_request', `response_mode=query is not allowed for response_type=${responseType}: tokens never travel in a query`);

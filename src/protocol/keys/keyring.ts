@@ -4,9 +4,9 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
 import { DecryptionError, type SecretBox } from '../../crypto/secret-box.js';
 import { type JwsSigner, jwsSigner } from './sign.js';
-import type { SigningAlg, SigningKey, Store } from '../../store/types.js';
+import { type SigningAlg, type SigningKey, type Store, signingAlgs } from '../../store/types.js';
 
-export const signingAlgs: readonly SigningAlg[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+export { signingAlgs };
 
 export class KeyDecryptionError extends Error {}
 
