@@ -82,6 +82,8 @@ async function respond(request: AuthorizeRequest, client: Client, session: Sessi
       consumed_at: null,
       issued_jti: null,
       issued_expires_at: null,
+      issued_family_id: null,
+      replayed_at: null,
     });
   }
   if (parts.has('token') || parts.has('id_token')) {
