@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendErrorPage, sendPage, type PageDeps } from '../login/pages.js';
 import { SESSION_COOKIE, sessionCookieOptions } from '../login/routes.js';
 import type { Keyring } from '../protocol/keys/keyring.js';
-import { logoutDestination, readIdTokenHint } from '../protocol/logout.js';
+import { readIdTokenHint } from '../protocol/id-token-hint.js';
+import { logoutDestination } from '../protocol/logout.js';
 import { endSession } from '../protocol/session.js';
 import type { Store } from '../store/types.js';
 
@@ -43,8 +44,9 @@ export function logoutRoutes(app: FastifyInstance, deps: LogoutDeps) {
     const hintText = one(params, 'id_token_hint');
     const hint = hintText ? await readIdTokenHint(hintText, deps.keyring, deps.issuer) : undefined;
     if (hintText && !hint) return sendErrorPage(reply, deps, 400, 'The id_token_hint is not valid.', 'Invalid logout request');
-    const clientId = one(params, 'client_id') ?? hint?.aud;
-    if (hint?.aud && clientId !== hint.aud) return sendErrorPage(reply, deps, 400, 'client_id does not match the id_token_hint.', 'Invalid logout request');
+    const hintClient = hint?.aud[0];
+    const clientId = one(params, 'client_id') ?? hintClient;
+    if (hintClient && clientId !== hintClient) return sendErrorPage(reply, deps, 400, 'client_id does not match the id_token_hint.', 'Invalid logout request');
     const client = clientId ? await deps.store.clients.get(clientId) : undefined;
     if (clientId && !client) return sendErrorPage(reply, deps, 400, `Unknown client: ${clientId}`, 'Invalid logout request');
     const redirect = one(params, 'post_logout_redirect_uri');

@@ -1,8 +1,6 @@
 // Where a logout may send the browser (AUTH0-WIRE.md "Logout"): one of the client's allowed logout URLs
 // (the tenant's without a client_id), scheme and host compared case-insensitively, the rest exactly.
-import { compactVerify, createLocalJWKSet } from 'jose';
 import type { Client } from '../store/types.js';
-import type { Keyring } from './keys/keyring.js';
 
 function comparable(url: string): string | undefined {
   try {
@@ -17,21 +15,6 @@ function comparable(url: string): string | undefined {
 export function isAllowedLogoutUrl(allowed: readonly string[], url: string): boolean {
   const wanted = comparable(url);
   return wanted !== undefined && allowed.some((candidate) => comparable(candidate) === wanted);
-}
-
-/**
- * The claims of an ID token we signed, expired or not (RP-Initiated Logout 1.0 §2 accepts expired
- * hints), or undefined when the signature or issuer is not ours.
- */
-export async function readIdTokenHint(hint: string, keyring: Keyring, issuer: string): Promise<{ aud?: string; sid?: string; sub?: string } | undefined> {
-  try {
-    const { payload } = await compactVerify(hint, createLocalJWKSet(await keyring.publicKeys()));
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: string; aud?: string | string[]; sid?: string; sub?: string };
-    if (claims.iss !== issuer) return undefined;
-    return { aud: Array.isArray(claims.aud) ? claims.aud[0] : claims.aud, sid: claims.sid, sub: claims.sub };
-  } catch {
-    return undefined;
-  }
 }
 
 export function logoutDestination(client: Client | undefined, tenantAllowed: readonly string[], returnTo: string | undefined) {

@@ -184,6 +184,10 @@ export interface AuthorizationCode {
   consumed_at: number | null;
   issued_jti: string | null;
   issued_expires_at: number | null;
+  /** The refresh token family the redemption starts, fixed before the code is spent (whether or not a token is issued). */
+  issued_family_id: string | null;
+  /** When a second redemption was attempted: what it issued is revoked. */
+  replayed_at: number | null;
 }
 
 export interface RefreshToken {
@@ -292,10 +296,19 @@ export interface LoginTransactionStore {
 export interface AuthorizationCodeStore {
   insert(code: AuthorizationCode): Promise<void>;
   /**
-   * Marks the code consumed, recording the id of the access token about to be issued (so a replay can
-   * revoke it), and returns it; nothing when it is unknown or was consumed before.
+   * Marks the code consumed, recording the ids of the access token and refresh token family about to be
+   * issued (so a replay can revoke them), and returns it; nothing when it is unknown or was consumed before.
    */
-  consume(codeHash: string, at: number, issued: { jti: string; expiresAt: number }): Promise<AuthorizationCode | undefined>;
+  consume(codeHash: string, at: number, issued: { jti: string; expiresAt: number; familyId: string }): Promise<AuthorizationCode | undefined>;
+  /** Marks a consumed code replayed and returns it (with what its redemption issued); nothing when it is unknown. */
+  markReplayed(codeHash: string, at: number): Promise<AuthorizationCode | undefined>;
+  /** Whether a second redemption of the code was attempted. */
+  wasReplayed(codeHash: string): Promise<boolean>;
+  /**
+   * Inside a transaction, locks the row of the code a refresh token family was issued from (a no-op write,
+   * as RefreshTokenStore.lock) and says whether that code was replayed; false for a family from no code.
+   */
+  lockFamilyCode(familyId: string): Promise<{ replayed: boolean }>;
   get(codeHash: string): Promise<AuthorizationCode | undefined>;
 }
 

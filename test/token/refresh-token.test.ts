@@ -3,14 +3,14 @@
 // newest member included, also when two requests race; only the immediately previous token may be retried
 // inside the leeway; non-rotating tokens keep working; expiring tokens expire (absolute and idle); refresh
 // tokens only for offline_access on APIs that allow it; narrower scopes, never wider; every answer for an
-// openid grant carries a new id_token; CORS for browser apps. Refresh tokens are obtained the real way:
-// Alice signs in over HTTP and the code is exchanged with offline_access.
+// openid grant carries a new id_token; a replayed code revokes its family; CORS for browser apps. Refresh
+// tokens are obtained the real way: Alice signs in over HTTP and the code is exchanged with offline_access.
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { Browser, type JsonAnswer, pkcePair, postToken, signIn, silentCode } from '../authorize/browser.js';
+import { Browser, getUserinfo, type JsonAnswer, pkcePair, postToken, signIn, silentCode } from '../authorize/browser.js';
 import { DB, OPEN_API, signInTenant, users } from '../authorize/tenant.js';
 
 const OFFLINE_API = 'https://offline.acme.test';
@@ -18,6 +18,7 @@ const SECRET = 'refresh-secret-0123456789-abcdefghijklmnopqrstu';
 const CALLBACK = 'http://localhost:8095/callback';
 const SPA_ORIGIN = 'http://localhost:3005';
 const INVALID_REFRESH = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' };
+const INVALID_CODE = { error: 'invalid_grant', error_description: 'Invalid authorization code' };
 const FULL_SCOPE = 'openid profile offline_access read:items write:items';
 
 type ClientId = 'rotating' | 'leeway' | 'static' | 'expiring' | 'expiring-rotating' | 'public' | 'no-refresh-grant';
@@ -83,8 +84,8 @@ forEachDatabase('the refresh_token grant', (db) => {
 
   const credentials = (client: ClientId): Record<string, string> => (client === 'public' ? { client_id: client } : { client_id: client, client_secret: SECRET });
 
-  /** Alice's tokens from a code exchange (through her session), by default with offline_access for the offline API. */
-  async function signInTokens(client: ClientId, scope = FULL_SCOPE, audience = OFFLINE_API): Promise<Record<string, unknown>> {
+  /** A code for Alice (through her session), by default with offline_access for the offline API: the token request that redeems it. */
+  async function codeRedemption(client: ClientId, scope = FULL_SCOPE, audience = OFFLINE_API): Promise<Record<string, string>> {
     const pkce = pkcePair();
     const redirectUri = client === 'public' ? `${SPA_ORIGIN}/` : CALLBACK;
     const callback = await silentCode(alice, {
@@ -98,7 +99,12 @@ forEachDatabase('the refresh_token grant', (db) => {
     });
     const code = callback.searchParams.get('code');
     assert.ok(code, `no code in ${callback}`);
-    const answer = await postToken(server, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce.verifier, ...credentials(client) });
+    return { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce.verifier, ...credentials(client) };
+  }
+
+  /** Alice's tokens from a code exchange, by default with offline_access for the offline API. */
+  async function signInTokens(client: ClientId, scope = FULL_SCOPE, audience = OFFLINE_API): Promise<Record<string, unknown>> {
+    const answer = await postToken(server, await codeRedemption(client, scope, audience));
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     return answer.body;
   }
@@ -218,6 +224,48 @@ forEachDatabase('the refresh_token grant', (db) => {
     const results = [];
     for (const answer of answers) results.push((await refresh('leeway', answer.body.refresh_token as string)).status);
     assert.deepEqual(results.sort(), [200, 403]);
+  });
+
+  // RFC 6749 §4.1.2: a code used twice revokes every token its redemption issued, the refresh token family included.
+  async function replayRefused(redemption: Record<string, string>) {
+    const replay = await postToken(server, redemption);
+    assert.deepEqual({ status: replay.status, body: replay.body }, { status: 403, body: INVALID_CODE });
+  }
+
+  test('a replayed code revokes its refresh token and the tokens rotated from it before the replay', async () => {
+    const other = await refreshTokenOf('rotating'); // another family of the same user and client
+    const redemption = await codeRedemption('rotating');
+    const first = await postToken(server, redemption);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const rotated = await refreshed('rotating', first.body.refresh_token as string);
+    const newest = (await refreshed('rotating', rotated.refresh_token as string)).refresh_token as string;
+    await replayRefused(redemption);
+    assert.equal((await getUserinfo(server, `Bearer ${first.body.access_token as string}`)).status, 401);
+    await refused('rotating', newest, 'the newest token of the family');
+    await refused('rotating', rotated.refresh_token as string, 'a token rotated from it');
+    await refused('rotating', first.body.refresh_token as string, "the first redemption's token");
+    assert.ok((await refreshed('rotating', other)).refresh_token, 'another family is untouched');
+  });
+
+  test('a replayed code revokes a non-rotating refresh token that kept working until then', async () => {
+    const redemption = await codeRedemption('static');
+    const first = await postToken(server, redemption);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const token = first.body.refresh_token as string;
+    assert.ok((await refreshed('static', token)).access_token);
+    await replayRefused(redemption);
+    await refused('static', token);
+  });
+
+  test('two redemptions of one code racing: exactly one wins, and its refresh token is revoked by the other', async () => {
+    for (let round = 0; round < 4; round++) {
+      const redemption = await codeRedemption(round % 2 ? 'static' : 'rotating');
+      const answers = await Promise.all([postToken(server, redemption), postToken(server, redemption)]);
+      assert.deepEqual(answers.map((a) => a.status).sort(), [200, 403], JSON.stringify(answers.map((a) => a.body)));
+      assert.deepEqual(answers.find((a) => a.status === 403)!.body, INVALID_CODE);
+      const winner = answers.find((a) => a.status === 200)!;
+      await refused(redemption.client_id as ClientId, winner.body.refresh_token as string, "the winner's refresh token");
+    }
   });
 
   test('non-rotating confidential client: the same token keeps working and no new one is returned', async () => {

@@ -3,7 +3,7 @@
 //   /authorize ──client or redirect_uri wrong──> error page (400), nothing redirected
 //       │ ok
 //       ├── other error ─────────────────────────> error to redirect_uri (response mode, state, iss)
-//       ├── live session, no prompt=login, max_age ok ──> code ──> response mode
+//       ├── live session, no prompt=login, max_age ok, id_token_hint (if any) names its user ──> code ──> response mode
 //       ├── prompt=none ─────────────────────────> login_required to redirect_uri
 //       └── else: store a login transaction ──> /u/login?state=<tx>
 //       └── signed in, but consent needed (third party, API, prompt=consent) ──> /u/consent?state=<tx>
@@ -82,6 +82,8 @@ async function respond(request: AuthorizeRequest, client: Client, session: Sessi
       consumed_at: null,
       issued_jti: null,
       issued_expires_at: null,
+      issued_family_id: null,
+      replayed_at: null,
     });
   }
   if (parts.has('token') || parts.has('id_token')) {
@@ -145,7 +147,11 @@ export async function authorize(raw: RawParams, session: Session | undefined, de
   }
   const now = deps.now();
   const fresh = request.max_age === undefined || (session !== undefined && now - session.authenticated_at <= request.max_age * 1000);
-  const user = session && !request.prompt.includes('login') && fresh ? await sessionUser(request, session, deps) : undefined;
+  const signedIn = session && !request.prompt.includes('login') && fresh ? await sessionUser(request, session, deps) : undefined;
+  // OIDC Core §3.1.2.1: when id_token_hint names another user than the session's, that session does not
+  // sign the request in: login_required with prompt=none, else the login page.
+  const hintMatches = request.id_token_hint_sub === undefined || signedIn?.user_id === request.id_token_hint_sub;
+  const user = hintMatches ? signedIn : undefined;
   if (!user) {
     if (request.prompt.includes('none')) {
       // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.

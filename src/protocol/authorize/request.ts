@@ -3,6 +3,8 @@
 // browser sees an error page (RFC 6749 §4.1.2.1). Every later failure goes back to the redirect URI.
 import type { Client, Stores } from '../../store/types.js';
 import { OAuthError, type OAuthErrorCode } from '../errors.js';
+import { readIdTokenHint } from '../id-token-hint.js';
+import type { Keyring } from '../keys/keyring.js';
 import { parseScope } from '../scopes.js';
 import { isResponseMode, type ResponseMode } from '../response-modes/index.js';
 import { isRegisteredRedirectUri } from './redirect-uri.js';
@@ -27,6 +29,8 @@ export interface AuthorizeRequest {
   max_age?: number;
   login_hint?: string;
   screen_hint?: string;
+  /** The user a verified id_token_hint names: only that user may be signed in silently. */
+  id_token_hint_sub?: string;
   /** The database connection to sign in with. */
   connection: string;
   /** The ext-* parameters, for the page template (transaction.params). */
@@ -58,7 +62,7 @@ export const responseTypeNames = ['code', 'token', 'id_token', 'id_token token',
 const prompts: readonly string[] = ['none', 'login', 'consent'];
 const known = [
   'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'audience', 'code_challenge',
-  'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'screen_hint', 'connection',
+  'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'screen_hint', 'connection', 'id_token_hint',
 ];
 
 /** A response type's words in any order: `id_token code` is `code id_token`. */
@@ -81,6 +85,9 @@ function parseExtParams(params: Record<string, string>): Record<string, string> 
 
 export interface AuthorizeDeps {
   stores: Pick<Stores, 'clients' | 'connections' | 'resourceServers' | 'tenant'>;
+  /** Our published keys and issuer, to verify an id_token_hint. */
+  keyring: Pick<Keyring, 'publicKeys'>;
+  issuer: string;
   /** Database connections enabled for a client, by name (for the default connection). */
   databaseConnections(clientId: string): Promise<string[]>;
 }
@@ -177,6 +184,15 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   // OIDC Core §3.1.2.1: none must stand alone.
   if (prompt.includes('none') && prompt.length > 1) fail('invalid_request', 'prompt=none cannot be combined with other values');
 
+  let hintSub: string | undefined;
+  if (params.id_token_hint) {
+    // OIDC Core §3.1.2.1: an ID token we issued to this client (as node-oidc-provider checks aud), expired or not.
+    const hint = await readIdTokenHint(params.id_token_hint, deps.keyring, deps.issuer);
+    if (!hint?.sub) fail('invalid_request', 'Invalid id_token_hint: not an ID token issued by this server');
+    if (!hint!.aud.includes(client.client_id)) fail('invalid_request', 'Invalid id_token_hint: it was not issued to this application');
+    hintSub = hint!.sub;
+  }
+
   let maxAge: number | undefined;
   if (params.max_age !== undefined) {
     if (!/^\d{1,10}$/.test(params.max_age)) fail('invalid_request', 'max_age must be a non-negative integer');
@@ -225,6 +241,7 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
       max_age: maxAge,
       login_hint: params.login_hint,
       screen_hint: params.screen_hint,
+      id_token_hint_sub: hintSub,
       connection: connection!,
       ext,
     },

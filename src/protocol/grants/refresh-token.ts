@@ -4,6 +4,9 @@
 // Spending a rotating token, detecting reuse and minting its successor happen in one transaction that
 // first locks the token's row: of two requests racing with one token, the second waits for the first to
 // commit, then finds the token spent and revokes the whole family, the first request's new token included.
+// The same transaction locks the row of the authorization code the family came from: a replay of that code
+// (RFC 6749 §4.1.2) marks it and then revokes the family, so it either waits for this transaction and then
+// revokes the successor minted here too, or has marked the code already and the token is refused here.
 import { sha256 } from '../../crypto/random.js';
 import type { RefreshToken, SigningAlg, Stores } from '../../store/types.js';
 import { missingParameter, OAuthError } from '../errors.js';
@@ -23,6 +26,10 @@ async function refresh(
   const presented = await tx.refreshTokens.get(hash);
   if (!presented || presented.client_id !== client.client_id) return invalid('unknown token or another client');
   if (presented.revoked_at !== null) return invalid('revoked');
+  if ((await tx.codes.lockFamilyCode(presented.family_id)).replayed) {
+    await tx.refreshTokens.revokeFamily(presented.family_id, at);
+    return invalid('family issued from a replayed authorization code: family revoked');
+  }
   if (refreshTokenExpired(presented, client, at)) return invalid('expired');
 
   const rotating = rotates(client);

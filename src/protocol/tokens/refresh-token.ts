@@ -23,19 +23,26 @@ export interface RefreshFamily {
   parent_hash: string;
 }
 
+/** The id of a new family. */
+export function newFamilyId(): string {
+  return randomSecret(16);
+}
+
 /** What a new refresh token carries; the rest of its row (family, times, hash) is made here. */
 export type NewRefreshToken = Pick<RefreshToken, 'client_id' | 'user_id' | 'scope' | 'audience' | 'sid' | 'auth_time'> & {
   /** Set when this token succeeds another of the same family. */
   family?: RefreshFamily;
+  /** The id of the new family this token starts, when the caller fixed it beforehand. */
+  newFamilyId?: string;
 };
 
 export async function mintRefreshToken(store: Pick<RefreshTokenStore, 'insert'>, input: NewRefreshToken, now: number): Promise<string> {
   const value = randomSecret();
-  const { family, ...rest } = input;
+  const { family, newFamilyId: fixedFamilyId, ...rest } = input;
   await store.insert({
     ...rest,
     token_hash: sha256(value),
-    family_id: family?.family_id ?? randomSecret(16),
+    family_id: family?.family_id ?? fixedFamilyId ?? newFamilyId(),
     family_created_at: family?.family_created_at ?? now,
     parent_hash: family?.parent_hash ?? null,
     created_at: now,

@@ -31,6 +31,8 @@ export interface UserGrant {
    * 'none' for no refresh token; a family to continue when a rotating refresh token was spent.
    */
   refresh?: 'none' | RefreshFamily;
+  /** The id of the new refresh token family, when the caller fixed it beforehand (as jti). */
+  newFamilyId?: string;
   /** The scope a new refresh token keeps (RFC 6749 §6: a rotated token keeps the original scope). */
   refreshScope?: readonly string[];
   /**
@@ -150,6 +152,7 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
         sid: grant.sid ?? null,
         auth_time: grant.authTime,
         family: typeof grant.refresh === 'object' ? grant.refresh : undefined,
+        newFamilyId: grant.newFamilyId,
       },
       now,
     );

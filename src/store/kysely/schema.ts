@@ -172,6 +172,8 @@ export interface AuthorizationCodeTable {
   consumed_at: Millis | null;
   issued_jti: string | null;
   issued_expires_at: Millis | null;
+  issued_family_id: string | null;
+  replayed_at: Millis | null;
 }
 
 export interface RevokedTokenTable {
