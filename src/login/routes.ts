@@ -3,6 +3,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InteractionState } from '../protocol/authorize/interaction.js';
+import { BLOCKED_DESCRIPTION, checkPasswordAttempt } from '../protocol/brute-force.js';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { createSession, endSession } from '../protocol/session.js';
 import { SignupError, signUp } from '../protocol/signup.js';
@@ -12,8 +13,6 @@ import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage, type Pag
 import type { Passwords } from '../crypto/passwords.js';
 import { passwordCheck } from './password.js';
 
-/** AUTH0-WIRE.md "Attack protection": 10 failures for one account from one IP block that pair. */
-export const BRUTE_FORCE_THRESHOLD = 10;
 export const SESSION_COOKIE = 'gatehouse_session';
 
 export interface LoginDeps extends PageDeps {
@@ -99,33 +98,16 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     if (!form.tx) return form.reply;
     const { tx, email, password } = form;
     if (!email || !password) return showForm(request, reply, 400, tx, 'login', { email, error: 'Enter your email address and password' });
-    // Taken before the password check, so that parallel attempts cannot overdraw it; only failures keep it.
-    if (!(await takeAttempt(store.ipThrottles, 'login', request.ip, deps.now()))) {
-      return showForm(request, reply, 429, tx, 'login', { email, error: THROTTLED_DESCRIPTION });
-    }
-    const notAFailure = () => store.ipThrottles.giveBack('login', request.ip);
-
-    const user = await store.users.findByEmail(tx.request.connection, email);
-    if (!user) {
-      await passwords.spend(password);
-      return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
-    }
-    const failures = await store.loginFailures.failures(user.user_id, request.ip);
-    if (failures >= BRUTE_FORCE_THRESHOLD) {
-      await notAFailure();
-      return showForm(request, reply, 429, tx, 'login', {
-        email,
-        error: 'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.',
-      });
-    }
-    if (!(await passwords.check(user, password))) {
-      await store.loginFailures.recordFailure(user.user_id, request.ip, deps.now());
-      // The same words whether the e-mail or the password was wrong.
-      return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
-    }
-    await notAFailure();
+    const result = await checkPasswordAttempt(
+      { ipThrottles: store.ipThrottles, loginFailures: store.loginFailures, users: store.users, passwords },
+      { connection: tx.request.connection, email, password, ip: request.ip, at: deps.now() },
+    );
+    if (result.outcome === 'throttled') return showForm(request, reply, 429, tx, 'login', { email, error: THROTTLED_DESCRIPTION });
+    if (result.outcome === 'blocked') return showForm(request, reply, 429, tx, 'login', { email, error: BLOCKED_DESCRIPTION });
+    // The same words whether the e-mail or the password was wrong.
+    if (result.outcome === 'wrong') return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
+    const { user } = result;
     if (user.blocked) return sendErrorPage(reply, deps, 401, 'This account is blocked. Contact support.', 'Account blocked');
-    if (failures > 0) await store.loginFailures.reset(user.user_id, request.ip);
     return signIn(request, reply, tx, user.user_id);
   });
 

@@ -317,11 +317,28 @@ export interface RevokedTokenStore {
   isRevoked(jti: string): Promise<boolean>;
 }
 
+/** Whose failed logins are counted: the identifier typed (whether or not an account has it) from one IP. */
+export interface LoginFailureKey {
+  connection: string;
+  /** The e-mail as accounts are looked up by it (lower-case). */
+  identifier: string;
+  ip: string;
+}
+
+/** `max` failed logins per key block it until `forgetMs` after the last one counted. */
+export interface LockPolicy {
+  max: number;
+  forgetMs: number;
+}
+
 export interface LoginFailureStore {
-  failures(userId: string, ip: string): Promise<number>;
-  /** Counts one more failure and returns the new count (atomic). */
-  recordFailure(userId: string, ip: string, at: number): Promise<number>;
-  reset(userId: string, ip: string): Promise<void>;
+  /**
+   * Counts one attempt as a failure before the password is checked, in one statement, unless the key already has
+   * `max` counted within `forgetMs` (concurrent attempts cannot overdraw it); false if blocked. Older counts start over.
+   */
+  take(key: LoginFailureKey, at: number, policy: LockPolicy): Promise<boolean>;
+  /** Forgets the key's count: its login succeeded. */
+  reset(key: LoginFailureKey): Promise<void>;
 }
 
 /** An allowance of `max` attempts per IP and kind that leaks back one attempt every `leakMs` (a leaky bucket). */

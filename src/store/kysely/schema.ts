@@ -182,9 +182,13 @@ export interface RevokedTokenTable {
 }
 
 export interface LoginFailureTable {
-  user_id: string;
+  connection: string;
+  /** The e-mail typed, lower-case, whether or not an account has it. */
+  identifier: string;
   ip: string;
+  /** Attempts taken and not given back by a successful login. */
   failures: number;
+  /** When the last attempt was taken: a block lasts from the last counted failure. */
   last_failure_at: Millis;
 }
 

@@ -115,23 +115,31 @@ export function revokedTokenStore(db: Executor, now: () => number): RevokedToken
 
 export function loginFailureStore(db: Executor): LoginFailureStore {
   return {
-    async failures(userId, ip) {
-      const row = await db.selectFrom('login_failures').select('failures').where('user_id', '=', userId).where('ip', '=', ip).executeTakeFirst();
-      return row?.failures ?? 0;
-    },
-    async recordFailure(userId, ip, at) {
+    async take(key, at, { max, forgetMs }) {
+      // Counts not added to for forgetMs are forgotten, and their rows swept now and then.
+      if (Math.random() < 0.01) await db.deleteFrom('login_failures').where('last_failure_at', '<=', at - forgetMs).execute();
+      const forgotten = sql<boolean>`login_failures.last_failure_at <= ${at - forgetMs}`;
+      // One statement: the row is counted up only while it is under max (or forgotten), and RETURNING says whether it was.
       const row = await db
         .insertInto('login_failures')
-        .values({ user_id: userId, ip, failures: 1, last_failure_at: at })
+        .values({ connection: key.connection, identifier: key.identifier, ip: key.ip, failures: 1, last_failure_at: at })
         .onConflict((oc) =>
-          oc.columns(['user_id', 'ip']).doUpdateSet({ failures: sql<number>`login_failures.failures + 1`, last_failure_at: at }),
+          oc
+            .columns(['connection', 'identifier', 'ip'])
+            .doUpdateSet({ failures: sql<number>`CASE WHEN ${forgotten} THEN 1 ELSE login_failures.failures + 1 END`, last_failure_at: at })
+            .where(sql<boolean>`login_failures.failures < ${max} OR ${forgotten}`),
         )
         .returning('failures')
-        .executeTakeFirstOrThrow();
-      return row.failures;
+        .executeTakeFirst();
+      return row !== undefined;
     },
-    async reset(userId, ip) {
-      await db.deleteFrom('login_failures').where('user_id', '=', userId).where('ip', '=', ip).execute();
+    async reset(key) {
+      await db
+        .deleteFrom('login_failures')
+        .where('connection', '=', key.connection)
+        .where('identifier', '=', key.identifier)
+        .where('ip', '=', key.ip)
+        .execute();
     },
   };
 }

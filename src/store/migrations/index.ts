@@ -4,6 +4,7 @@ import * as m0002 from './0002-sign-in.js';
 import * as m0003 from './0003-refresh-tokens.js';
 import * as m0004 from './0004-consents.js';
 import * as m0005 from './0005-ip-throttles.js';
+import * as m0006 from './0006-login-failures-by-identifier.js';
 import * as m0008 from './0008-code-refresh-family.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-refresh-tokens': m0003,
   '0004-consents': m0004,
   '0005-ip-throttles': m0005,
+  '0006-login-failures-by-identifier': m0006,
   '0008-code-refresh-family': m0008,
 };
 
