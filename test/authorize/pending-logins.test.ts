@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { openDatabase } from '../../src/store/kysely/db.js';
+import { killAllStartedChildren, spawnCli } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 import { type Answer, authorizeUrl, Browser, loginForm, submitLogin } from './browser.js';
@@ -202,4 +203,14 @@ forEachDatabase('parameter sizes at /authorize', (db) => {
     assert.match(answer.location ?? '', /^\/u\/login\?state=/);
     assert.equal(await rows(), 1);
   });
+});
+
+test('a cap of 0 (variable or flag) stops `gatehouse start` with one clear line', async () => {
+  after(killAllStartedChildren);
+  const byVariable = spawnCli(['start'], { GATEHOUSE_DATABASE_URL: 'sqlite:./data/never-opened.db', GATEHOUSE_MAX_PENDING_LOGINS_PER_IP: '0' });
+  assert.equal((await byVariable.exited).code, 1);
+  assert.equal(byVariable.stderr(), 'gatehouse: GATEHOUSE_MAX_PENDING_LOGINS_PER_IP must be a whole number from 1 to 1000000, got "0"\n');
+  const byFlag = spawnCli(['start', '--max-pending-logins-per-browser=0'], { GATEHOUSE_DATABASE_URL: 'sqlite:./data/never-opened.db' });
+  assert.equal((await byFlag.exited).code, 1);
+  assert.equal(byFlag.stderr(), 'gatehouse: GATEHOUSE_MAX_PENDING_LOGINS_PER_BROWSER must be a whole number from 1 to 1000000, got "0"\n');
 });
