@@ -6,6 +6,7 @@
 //       ├── live session, no prompt=login, max_age ok ──> code ──> response mode
 //       ├── prompt=none ─────────────────────────> login_required to redirect_uri
 //       └── else: store a login transaction ──> /u/login?state=<tx>
+//             (past the network's or browser's cap on pending ones: error page, 429, nothing stored)
 //       └── signed in, but consent needed (third party, API, prompt=consent) ──> /u/consent?state=<tx>
 //           (prompt=none instead: consent_required)
 //   /u/login (login/) checks the password, starts the session ──> /authorize/resume?state=<tx>
