@@ -19,7 +19,8 @@ const MINUTE = 60_000;
 const PER_IP = 6;
 const PER_BROWSER = 3;
 const base = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid profile' };
-const TOO_MANY = 'Too many sign-ins have been started from this network or browser without being completed. Finish one that is open, or try again later.';
+const TOO_MANY =
+  'Too many sign-ins have been started from this network or browser without being completed. Finish one that is open, or try again later.';
 
 /** GET from another loopback address, optionally with a Cookie header (no cookie jar). */
 function getFrom(server: RunningGatehouse, localAddress: string, target: string, cookie?: string): Promise<Answer> {

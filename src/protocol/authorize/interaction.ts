@@ -130,8 +130,11 @@ function targetOf(request: AuthorizeRequest, client: Client): RedirectTarget {
 async function startTransaction(state: InteractionState, owners: TransactionOwners, deps: InteractionDeps): Promise<string> {
   const now = deps.now();
   const transactionId = randomSecret(24);
-  const transaction = { id: transactionId, client_id: state.request.client_id, request: state, created_at: now, expires_at: now + TRANSACTION_LIFETIME_MS };
-  const result = await deps.stores.loginTransactions.create(transaction, owners, deps.pendingLogins);
+  const result = await deps.stores.loginTransactions.create(
+    { id: transactionId, client_id: state.request.client_id, request: state, created_at: now, expires_at: now + TRANSACTION_LIFETIME_MS },
+    owners,
+    deps.pendingLogins,
+  );
   if (!result.created) throw new AuthorizeError(tooManyPendingLogins(result.retryAt, now));
   return transactionId;
 }

@@ -105,7 +105,12 @@ export function loginTransactionStore(db: Executor, now: () => number): LoginTra
       await db.updateTable('login_transactions').set({ request: JSON.stringify(request) }).where('id', '=', id).execute();
     },
     async consume(id) {
-      const row = await db.deleteFrom('login_transactions').where('id', '=', id).where('expires_at', '>', now()).returning(columns).executeTakeFirst();
+      const row = await db
+        .deleteFrom('login_transactions')
+        .where('id', '=', id)
+        .where('expires_at', '>', now())
+        .returning(columns)
+        .executeTakeFirst();
       return row && parse(row);
     },
   };
