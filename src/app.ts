@@ -136,8 +136,9 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
       issuer: config.issuer,
       now,
       databaseConnections: async (clientId: string) => databaseConnectionsOf(store, clientId),
+      pendingLogins: { perIp: config.maxPendingLoginsPerIp, perBrowser: config.maxPendingLoginsPerBrowser },
     };
-    authorizeRoutes(browser, { ...pages, store, interaction, now });
+    authorizeRoutes(browser, { ...pages, store, interaction, now, secureCookies });
     loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, passwords, now });
     consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
     logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies });

@@ -16,11 +16,21 @@ export interface Config {
   readonly smtpUrl: string | undefined;
   readonly workers: number;
   readonly logLevel: string;
+  /** Pending login transactions (started, not completed, not expired) per network and per browser. */
+  readonly maxPendingLoginsPerIp: number;
+  readonly maxPendingLoginsPerBrowser: number;
 }
 
 export class ConfigError extends Error {}
 
+// Caps on pending sign-ins (docs/sign-in.md "Pending sign-ins").
+const pendingLoginVariables = {
+  maxPendingLoginsPerIp: 'GATEHOUSE_MAX_PENDING_LOGINS_PER_IP',
+  maxPendingLoginsPerBrowser: 'GATEHOUSE_MAX_PENDING_LOGINS_PER_BROWSER',
+} as const;
+
 const variables = {
+  ...pendingLoginVariables,
   port: 'GATEHOUSE_PORT',
   host: 'GATEHOUSE_HOST',
   issuer: 'GATEHOUSE_ISSUER',
@@ -125,7 +135,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     smtpUrl: get('smtpUrl'),
     workers: positiveInt(variables.workers, get('workers') ?? String(availableParallelism()), 256),
     logLevel: logLevel(get('logLevel') ?? 'info'),
+    ...pendingLoginLimits(get),
   });
+}
+
+/** Defaults roomy enough that an office behind one NAT address or a browser test suite never meets them. */
+function pendingLoginLimits(get: (key: Key) => string | undefined) {
+  return {
+    maxPendingLoginsPerIp: positiveInt(variables.maxPendingLoginsPerIp, get('maxPendingLoginsPerIp') ?? '1000', 1_000_000),
+    maxPendingLoginsPerBrowser: positiveInt(variables.maxPendingLoginsPerBrowser, get('maxPendingLoginsPerBrowser') ?? '50', 1_000_000),
+  };
 }
 
 /** Endpoint URLs, all derived from the issuer. */

@@ -284,8 +284,30 @@ export interface SessionStore {
   deleteBySid(sid: string): Promise<void>;
 }
 
+/**
+ * Who started a login transaction, for the caps on pending ones: the network (an IPv4 address or an IPv6 /64)
+ * and, when the browser keeps cookies, a hash of its browser cookie.
+ */
+export interface TransactionOwners {
+  ip: string;
+  browser?: string;
+}
+
+export interface PendingLoginLimits {
+  perIp: number;
+  perBrowser: number;
+}
+
+/** Refused: `retryAt` is when the limiting owner's oldest pending transaction expires. */
+export type CreateTransactionResult = { created: true } | { created: false; retryAt: number };
+
 export interface LoginTransactionStore {
-  create(transaction: LoginTransaction): Promise<void>;
+  /**
+   * Stores the transaction unless its owners already have their limit of pending (unexpired) ones: checked
+   * and inserted while holding the owners' lock rows, so parallel requests cannot overdraw a cap. Then
+   * deletes a bounded batch of expired transactions.
+   */
+  create(transaction: LoginTransaction, owners: TransactionOwners, limits: PendingLoginLimits): Promise<CreateTransactionResult>;
   get(id: string): Promise<LoginTransaction | undefined>;
   /** Removes and returns the transaction: one atomic statement, so it can be resumed once. */
   consume(id: string): Promise<LoginTransaction | undefined>;

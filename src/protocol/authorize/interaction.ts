@@ -6,18 +6,20 @@
 //       ├── live session, no prompt=login, max_age ok, id_token_hint (if any) names its user ──> code ──> response mode
 //       ├── prompt=none ─────────────────────────> login_required to redirect_uri
 //       └── else: store a login transaction ──> /u/login?state=<tx>
+//             (past the network's or browser's cap on pending ones: error page, 429, nothing stored)
 //       └── signed in, but consent needed (third party, API, prompt=consent) ──> /u/consent?state=<tx>
 //           (prompt=none instead: consent_required)
 //   /u/login (login/) checks the password, starts the session ──> /authorize/resume?state=<tx>
 //   /u/consent stores an Accept ──> /authorize/resume; a Decline ──> access_denied to redirect_uri
 //   /authorize/resume: signed in for this transaction? consent still needed? ──> consume (once) ──> code
 import { randomSecret, sha256 } from '../../crypto/random.js';
-import type { Client, Session, Store, User } from '../../store/types.js';
+import type { Client, PendingLoginLimits, Session, Store, TransactionOwners, User } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 import { type AuthorizationResponse, responseModes } from '../response-modes/index.js';
 import type { Keyring } from '../keys/keyring.js';
 import { issueUserTokens } from '../tokens/user-tokens.js';
 import { scopesToConsent } from './consent.js';
+import { tooManyPendingLogins } from './pending-logins.js';
 import { type AuthorizeDeps, AuthorizeError, type AuthorizeRequest, parseAuthorizeRequest, type RawParams, type RedirectTarget } from './request.js';
 
 /** RFC 6749 §4.1.2: codes are short-lived; SPEC: 60 seconds. */
@@ -44,6 +46,8 @@ export interface InteractionDeps extends AuthorizeDeps {
   keyring: Keyring;
   issuer: string;
   now: () => number;
+  /** How many pending login transactions a network and a browser may have (config). */
+  pendingLogins: PendingLoginLimits;
 }
 
 /** Sends an error back to the client (RFC 6749 §4.1.2.1, RFC 9207 iss). */
@@ -120,21 +124,25 @@ function targetOf(request: AuthorizeRequest, client: Client): RedirectTarget {
   return { redirect_uri: request.redirect_uri, response_mode: request.response_mode, state: request.state, web_origins: client.web_origins };
 }
 
-async function startTransaction(state: InteractionState, deps: InteractionDeps): Promise<string> {
+/**
+ * Stores the transaction within its owners' caps. Past a cap the browser gets the error page (429), not the
+ * client an error: the cap is this network's or browser's, which the application cannot fix, and an
+ * application that answers a sign-in error by starting a new one would only loop.
+ */
+async function startTransaction(state: InteractionState, owners: TransactionOwners, deps: InteractionDeps): Promise<string> {
   const now = deps.now();
   const transactionId = randomSecret(24);
-  await deps.stores.loginTransactions.create({
-    id: transactionId,
-    client_id: state.request.client_id,
-    request: state,
-    created_at: now,
-    expires_at: now + TRANSACTION_LIFETIME_MS,
-  });
+  const result = await deps.stores.loginTransactions.create(
+    { id: transactionId, client_id: state.request.client_id, request: state, created_at: now, expires_at: now + TRANSACTION_LIFETIME_MS },
+    owners,
+    deps.pendingLogins,
+  );
+  if (!result.created) throw new AuthorizeError(tooManyPendingLogins(result.retryAt, now));
   return transactionId;
 }
 
 /** Throws AuthorizeError without a target when the browser must see an error page. */
-export async function authorize(raw: RawParams, session: Session | undefined, deps: InteractionDeps): Promise<Decision> {
+export async function authorize(raw: RawParams, session: Session | undefined, owners: TransactionOwners, deps: InteractionDeps): Promise<Decision> {
   let client: Client;
   let request: AuthorizeRequest;
   try {
@@ -158,14 +166,14 @@ export async function authorize(raw: RawParams, session: Session | undefined, de
       const error = new OAuthError('login_required', session ? 'Login required: the session does not satisfy the request' : 'Login required');
       return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
     }
-    return { kind: 'login', transactionId: await startTransaction({ request }, deps) };
+    return { kind: 'login', transactionId: await startTransaction({ request }, owners, deps) };
   }
   if ((await scopesToConsent(request, client, user, request.prompt.includes('consent'), deps)).length) {
     if (request.prompt.includes('none')) {
       const error = new OAuthError('consent_required', 'Consent required');
       return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
     }
-    return { kind: 'consent', transactionId: await startTransaction({ request, sessionSid: session!.sid }, deps) };
+    return { kind: 'consent', transactionId: await startTransaction({ request, sessionSid: session!.sid }, owners, deps) };
   }
   return { kind: 'respond', response: await respond(request, client, session!, user, deps) };
 }

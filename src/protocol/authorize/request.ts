@@ -7,6 +7,7 @@ import { readIdTokenHint } from '../id-token-hint.js';
 import type { Keyring } from '../keys/keyring.js';
 import { parseScope } from '../scopes.js';
 import { isResponseMode, type ResponseMode } from '../response-modes/index.js';
+import { oversizedParameter, parameterSizes, tooLongDescription } from './parameter-sizes.js';
 import { isRegisteredRedirectUri } from './redirect-uri.js';
 
 export type { ResponseMode };
@@ -118,6 +119,8 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   const params: Record<string, string> = {};
   const repeated = known.find((name) => Array.isArray(raw[name]));
   for (const [name, value] of Object.entries(raw)) if (typeof value === 'string' && value !== '') params[name] = value;
+  // RFC 6749 §4.1.2.1: an error response repeats state; one too long to repeat gets the error page instead.
+  if ((params.state?.length ?? 0) > parameterSizes.state) throw new AuthorizeError(new OAuthError('invalid_request', tooLongDescription('state')));
 
   // From here on errors go back to the client, in the response mode it asked for when that is valid.
   const responseType = params.response_type ? normaliseResponseType(params.response_type) : undefined;
@@ -147,6 +150,9 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   };
 
   if (repeated) fail('invalid_request', `Parameter sent more than once: ${repeated}`);
+  // Before any check that quotes a value back: the error never carries more than the limit.
+  const oversized = oversizedParameter(params);
+  if (oversized) fail('invalid_request', tooLongDescription(oversized));
   if (!responseType) fail('invalid_request', 'Missing required parameter: response_type');
   if (!(responseTypeNames as readonly string[]).includes(responseType!)) fail('unsupported_response_type', `Unsupported response type: ${params.response_type}`);
   if (modeParam && !isResponseMode(modeParam)) fail('invalid_request', `Unsupported response_mode: ${modeParam}`);

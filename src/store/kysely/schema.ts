@@ -153,6 +153,16 @@ export interface LoginTransactionTable {
   request: Json;
   created_at: Millis;
   expires_at: Millis;
+  /** The network that started it (IPv4 address or IPv6 /64); null on rows from before 0007. */
+  ip: string | null;
+  /** A hash of the starting browser's cookie; null without one. */
+  browser: string | null;
+}
+
+/** One row per network or browser with pending transactions: the row whose lock serialises its cap check. */
+export interface LoginTransactionOwnerTable {
+  owner: string;
+  expires_at: Millis;
 }
 
 export interface AuthorizationCodeTable {
@@ -238,6 +248,7 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   sessions: SessionTable;
   login_transactions: LoginTransactionTable;
+  login_transaction_owners: LoginTransactionOwnerTable;
   authorization_codes: AuthorizationCodeTable;
   revoked_tokens: RevokedTokenTable;
   login_failures: LoginFailureTable;

@@ -5,6 +5,7 @@ import * as m0003 from './0003-refresh-tokens.js';
 import * as m0004 from './0004-consents.js';
 import * as m0005 from './0005-ip-throttles.js';
 import * as m0006 from './0006-login-failures-by-identifier.js';
+import * as m0007 from './0007-login-transaction-limits.js';
 import * as m0008 from './0008-code-refresh-family.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-consents': m0004,
   '0005-ip-throttles': m0005,
   '0006-login-failures-by-identifier': m0006,
+  '0007-login-transaction-limits': m0007,
   '0008-code-refresh-family': m0008,
 };
 
