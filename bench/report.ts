@@ -217,7 +217,7 @@ export function formatReport(results: Results): string {
         .map((name) => `${name} ${results.rss[name].map((p) => `${fixed(p.rss_mb)} MB ${p.role}`).join(', ') || '—'}`)
         .join('; '),
     '',
-    'Targets (issue 3), each measured in this run:',
+    'Targets (docs/benchmarks.md "The targets"), each measured in this run:',
     table(results.targets.map((t) => ['  ' + t.name, t.value, t.met === null ? 'unknown' : t.met ? 'met' : 'NOT met'])),
   );
   const failed = results.runs.filter((run) => !run.ok);

@@ -1,4 +1,4 @@
-// The sign-in benchmark's medians, its target (issue 6), the printed table and its part of .bench/results.json.
+// The sign-in benchmark's medians, its target (docs/benchmarks.md "Sign-in"), the printed table and its part of .bench/results.json.
 import type { Argon2Ceiling } from './argon2.js';
 import type { SigninOptions } from './options.js';
 import { median, type Target } from './report.js';
@@ -164,7 +164,7 @@ export function formatSigninReport(results: SigninResults): string {
   if ((s.other_cpu_share ?? 0) >= 0.05 || (s.argon2_core_share ?? 1) < 0.9) {
     lines.push('The machine was shared: both figures of the ratio are lower and noisier than on an idle machine; CPU per login is the steadier figure.');
   }
-  lines.push('', 'Target (issue 6), measured in this run:', table([['  ' + results.target.name, results.target.value, results.target.met === null ? 'unknown' : results.target.met ? 'met' : 'NOT met']]));
+  lines.push('', 'Target (docs/benchmarks.md "Sign-in"), measured in this run:', table([['  ' + results.target.name, results.target.value, results.target.met === null ? 'unknown' : results.target.met ? 'met' : 'NOT met']]));
   const failed = results.runs.filter((run) => !run.ok);
   if (failed.length) {
     lines.push('', `Failed runs (${failed.length}), left out of the medians (a run with any failed login is failed):`);

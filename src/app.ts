@@ -34,7 +34,7 @@ import { openTenant, prepareTenant } from './tenant.js';
 
 export { openTenant, prepareTenant, type PreparedTenant } from './tenant.js';
 
-/** The OAuth 2.0 body limit (SPEC.md §2); /api/v2 will take 1 MiB. */
+/** The OAuth 2.0 body limit (docs/operations.md "Request bodies"); /api/v2 will take 1 MiB. */
 export const OAUTH_BODY_LIMIT = 64 * 1024;
 
 export interface Gatehouse {

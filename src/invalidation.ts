@@ -1,6 +1,6 @@
-// Read-your-writes across the workers of one instance (issue 3): a worker that changed configuration
-// asks the cluster primary to have every worker drop its caches, and answers its own request only once
-// all of them have done so. Other instances notice through the change counter (store/cache.ts).
+// Read-your-writes across the workers of one instance (docs/operations.md "Caches, and why they stay correct"): a worker
+// that changed configuration asks the cluster primary to have every worker drop its caches, and answers its own request
+// only once all of them have done so. Other instances notice through the change counter (store/cache.ts).
 //
 //   writer ──invalidate-all──> primary ──invalidate──> each worker ──invalidated──> primary ──done──> writer
 import cluster, { type Worker } from 'node:cluster';

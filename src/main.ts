@@ -33,7 +33,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>) {
   return pino({ level: config.logLevel, serializers }, destination);
 }
 
-/** Plain text, printed once: the only place a generated secret is ever shown (SPEC.md §1). */
+/** Plain text, printed once: the only place a generated secret is ever shown (docs/configuration.md "What a start does and prints"). */
 export function banner(config: Config, workers: number, dev: DevelopmentTenant | undefined): string {
   const urls = endpoints(config.issuer);
   const lines = [

@@ -1,5 +1,5 @@
-// POST /dbconnections/signup (AUTH0-WIRE.md "Database connections"): JSON or form body; errors in Auth0's
-// older shape with the OAuth pair added, so both kinds of client read them.
+// POST /dbconnections/signup (Auth0 Authentication API: "Signup", /docs/api/authentication#signup): JSON or form body;
+// errors in Auth0's older shape with the OAuth pair added, so both kinds of client read them (docs/sign-in.md).
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
@@ -49,7 +49,7 @@ export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: S
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.validation) return sendError(reply, 'bad.request', `Invalid parameter: ${error.validation[0].instancePath.slice(1) || 'body'}`);
-    // SPEC.md §2: a body over 64 KiB is refused with 413 before it is parsed.
+    // docs/operations.md "Request bodies": a body over 64 KiB is refused with 413 before it is parsed.
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'bad.request', 'Request body is too large', {}, 413);
     if (error.statusCode !== undefined && error.statusCode < 500) return sendError(reply, 'bad.request', 'The request body could not be read');
     request.log.error({ err: error }, 'unexpected error');

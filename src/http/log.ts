@@ -1,4 +1,4 @@
-// Request logs never hold a code, token, hint, assertion, password or secret (SPEC.md §6).
+// Request logs never hold a code, token, hint, assertion, password or secret (docs/operations.md "Logs").
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { type Bindings, type ChildLoggerOptions, type Level, type Logger, levels } from 'pino';
 
@@ -24,7 +24,8 @@ export const serializers = {
 type LogArgs = [unknown, ...unknown[]];
 
 /**
- * request.log without a pino child per request (issue 3: a child costs microseconds on every token
+ * request.log without a pino child per request (docs/benchmarks.md "After the second pass on the token path":
+ * a child costs microseconds on every token
  * request, and most requests never log). The child, with the request id, is made on the first line
  * logged at an enabled level; lines below the level cost nothing. The level is the route's `logLevel` when it
  * has one (Fastify passes it in the options), else the server's.

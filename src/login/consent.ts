@@ -1,4 +1,4 @@
-// /u/consent: lists what the application asks for, with Accept and Decline (SPEC.md §6). Accept stores
+// /u/consent: lists what the application asks for, with Accept and Decline (docs/sign-in.md "Consent"). Accept stores
 // the scopes for this user, client and audience and resumes /authorize; Decline sends access_denied.
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -56,7 +56,7 @@ export function consentRoutes(app: FastifyInstance, deps: Omit<LoginDeps, 'passw
     const body = request.body ?? {};
     if (!formIsGenuine(request, deps, `consent ${tx.id}`, body._csrf)) return sendInvalidFormPage(reply, deps);
     if (body.action === 'decline') {
-      // SPEC.md §6: a Decline is not stored.
+      // docs/sign-in.md "Consent": a Decline is not stored.
       return sendAuthorizationResponse(reply, await declineConsent(tx.id, deps.interaction), true);
     }
     if (body.action !== 'accept') return sendErrorPage(reply, deps, 400, 'Choose Accept or Decline.', 'Invalid form');

@@ -1,4 +1,4 @@
-// CSRF tokens bound to a cookie set when the form was served (SPEC.md §6): the form's token is an HMAC
+// CSRF tokens bound to a cookie set when the form was served (docs/sign-in.md): the form's token is an HMAC
 // of that browser's cookie value and the transaction, so the same fields posted without the cookie, or
 // with another browser's, are refused.
 import type {} from '@fastify/cookie';

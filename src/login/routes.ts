@@ -26,7 +26,8 @@ export interface LoginDeps extends PageDeps {
 type LoginRequest = FastifyRequest<{ Querystring: { state?: string }; Body: { email?: string; password?: string; _csrf?: string } }>;
 
 export function sessionCookieOptions(secure: boolean) {
-  // SPEC.md §6: HttpOnly; on https Secure + SameSite=None (cross-site silent authentication), else Lax.
+  // HttpOnly; on https Secure + SameSite=None (cross-site silent authentication), else Lax (Auth0 docs: "SameSite Cookie
+  // Attribute Changes", /docs/manage-users/cookies/samesite-cookie-attribute-changes).
   return secure
     ? { httpOnly: true, secure: true, sameSite: 'none' as const, path: '/' }
     : { httpOnly: true, secure: false, sameSite: 'lax' as const, path: '/' };
@@ -72,7 +73,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     await endSession(store.sessions, request.cookies[SESSION_COOKIE]);
     const { cookieValue } = await createSession(store.sessions, userId, await store.tenant.get(), deps.now());
     reply.setCookie(SESSION_COOKIE, cookieValue, sessionCookieOptions(deps.secureCookies));
-    // SPEC.md §6: after a form POST, 303 (never 307, which would re-post the password).
+    // RFC 9700 §4.12: after a form POST, 303 (never 307, which would re-post the password).
     return reply.header('cache-control', 'no-store').redirect(`/authorize/resume?state=${encodeURIComponent(tx.id)}`, 303);
   }
 

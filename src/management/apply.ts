@@ -124,7 +124,7 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
         nickname: null, picture: null, blocked: false, user_metadata: {}, app_metadata: {},
         ...profile,
         email: declared.email.toLowerCase(),
-        // SPEC.md §3: a declared password is set only when the user is created.
+        // docs/tenant-file.md "The rules": a declared password is set only when the user is created.
         password_hash: password_hash ?? (password === undefined ? null : deps.passwordHashes.get(userKey(declared.connection, declared.email))!),
         created_at: at,
         updated_at: at,

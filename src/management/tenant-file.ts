@@ -1,4 +1,4 @@
-// Reading and checking a tenant file (SPEC.md §3): JSON or YAML, Auth0 v2 field names. Every error
+// Reading and checking a tenant file (docs/tenant-file.md): JSON or YAML, Auth0 v2 field names. Every error
 // names the object and the field, e.g. `clients[1] (acme-worker): client_secret must …`.
 import { readFile } from 'node:fs/promises';
 import { createPublicKey } from 'node:crypto';

@@ -8,7 +8,10 @@ import { missingParameter, OAuthError } from './errors.js';
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** RFC 7523 §3: the algorithms a client assertion may be signed with, those of the client's registered keys. */
 export const assertionAlgs = credentialAlgs;
-/** AUTH0-WIRE.md: an assertion lives at most five minutes. */
+/**
+ * An assertion lives at most five minutes (Auth0 docs: "Authenticate with Private Key JWT",
+ * /docs/get-started/authentication-and-authorization-flow/authenticate-with-private-key-jwt).
+ */
 const MAX_ASSERTION_LIFETIME_S = 300;
 const CLOCK_TOLERANCE_S = 5;
 const secretMethods: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
@@ -119,7 +122,8 @@ async function verifyAssertion(client: Client, assertion: string, deps: ClientAu
         clockTolerance: CLOCK_TOLERANCE_S,
         currentDate: new Date(deps.now()),
       });
-      // AUTH0-WIRE.md: aud is the issuer (with its trailing /) or the token endpoint, nothing else.
+      // RFC 7523 §3 and Auth0's "Authenticate with Private Key JWT": aud is the issuer (with its trailing /) or the token
+      // endpoint, nothing else.
       const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
       if (!audiences.length || !audiences.every((a) => a === deps.issuer || a === deps.tokenEndpoint)) {
         throw fail(`Client assertion aud must be ${deps.issuer} or ${deps.tokenEndpoint}`);
@@ -164,7 +168,7 @@ export async function authenticateClient(
   if (!acceptable) throw fail(`client uses ${registered}, request used ${presented.method}`);
 
   if (presented.method === 'private_key_jwt') {
-    // AUTH0-WIRE.md: every authentication failure reads the same; the reason goes to the log only.
+    // RFC 6749 §5.2: every failure is the same invalid_client; the reason goes to the log only (docs/operations.md "Logs").
     await verifyAssertion(client, presented.assertion!, deps, fail);
   } else if (presented.method !== 'none') {
     if (!client.sealed_client_secret || !deps.credentials.secretMatches(client.sealed_client_secret, presented.secret!)) {

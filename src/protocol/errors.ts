@@ -1,4 +1,4 @@
-// One error type for the whole protocol. The HTTP status comes from the code (AUTH0-WIRE.md's table),
+// One error type for the whole protocol. The HTTP status comes from the code (RFC 6749 §5.2; Auth0's where SDKs match on it),
 // never from the throw site; `description` is public, `cause` is for the log only.
 
 export type OAuthErrorCode =

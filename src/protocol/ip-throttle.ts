@@ -1,4 +1,5 @@
-// Suspicious IP throttling, Auth0's defaults (AUTH0-WIRE.md "Attack protection"): 100 failed logins per IP
+// Suspicious IP throttling with Auth0's defaults (Auth0 docs: "Suspicious IP Throttling",
+// /docs/secure/attack-protection/suspicious-ip-throttling): 100 failed logins per IP
 // per day, one attempt back every 14.4 minutes, and 50 sign-up attempts per IP per day, one back every
 // 28.8 minutes. A throttled IP is answered 429 until an attempt has leaked back. The counts live in the
 // database, so every worker and instance shares one allowance, and an attempt is taken in one statement

@@ -1,5 +1,6 @@
-// Where a logout may send the browser (AUTH0-WIRE.md "Logout"): one of the client's allowed logout URLs
-// (the tenant's without a client_id), scheme and host compared case-insensitively, the rest exactly.
+// Where a logout may send the browser (Auth0 docs: "Redirect Users with Alternative Logout",
+// /docs/authenticate/login/logout/redirect-users-after-logout): one of the client's allowed logout URLs (the tenant's
+// without a client_id), scheme and host compared case-insensitively (RFC 3986 §6.2.2.1), the rest exactly.
 import type { Client } from '../store/types.js';
 
 function comparable(url: string): string | undefined {

@@ -1,5 +1,5 @@
 // Signing up to a database connection, for /dbconnections/signup and the hosted sign-up page alike.
-// Errors carry Auth0's codes (AUTH0-WIRE.md "Database connections").
+// Errors carry Auth0's codes (Auth0 Authentication API: "Signup", /docs/api/authentication#signup; docs/sign-in.md).
 import { randomBytes } from 'node:crypto';
 import type { Passwords } from '../crypto/passwords.js';
 import type { Client, Stores, User } from '../store/types.js';

@@ -1,5 +1,5 @@
 // POST /oauth/token without HTTP: check grant_type, authenticate the client, check the client may use
-// the grant, then dispatch to the grant's handler (STYLE.md "How a token request flows").
+// the grant, then dispatch to the grant's handler (docs/architecture.md "A request's path").
 import { authenticateClient, type ClientAuthDeps } from './client-auth.js';
 import { missingParameter, OAuthError } from './errors.js';
 import { grants, grantTypeNames } from './grants/index.js';
@@ -17,7 +17,7 @@ const known = new Set<string>(grantTypeNames);
 export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
   const { params } = request;
   const grantType = params.grant_type;
-  // SPEC.md §2: grant_type is checked against the known names before anything else.
+  // RFC 6749 §5.2: an unknown grant_type is unsupported_grant_type, checked before anything else (client auth included).
   if (!grantType) throw missingParameter('grant_type');
   if (!known.has(grantType)) throw new OAuthError('unsupported_grant_type', `Unsupported grant type: ${grantType}`);
 

@@ -1,8 +1,8 @@
 // In-memory caches of what every token request reads (clients, APIs, client grants, tenant settings) and
 // what every login page reads (connections, the page template).
 //
-// Correctness rules (issue 3): every configuration write runs in a transaction that takes a named lock,
-// and taking a lock bumps its counter (kysely/db.ts takeLock). So:
+// Correctness rules (docs/operations.md "Caches, and why they stay correct"): every configuration write runs in a
+// transaction that takes a named lock, and taking a lock bumps its counter (kysely/db.ts takeLock). So:
 //  - other instances: each process compares the counters at most once per `refreshMs` and drops its
 //    caches when they moved, so a write anywhere is seen everywhere within about a second;
 //  - this instance: a worker that writes calls invalidate() everywhere through the cluster primary

@@ -1,6 +1,6 @@
 // A web app signs a person in with code + PKCE and redeems the code at /oauth/token: openid-client end to
 // end, then tables of redemptions that must fail (RFC 6749 §4.1.3, RFC 7636 §4.6), a race, RBAC on the
-// access token (SPEC.md §5), /userinfo (OIDC Core §5.3, AUTH0-WIRE.md "Tokens") and bcrypt imports.
+// access token (Auth0 docs: "Enable Role-Based Access Control for APIs"), /userinfo (OIDC Core §5.3) and bcrypt imports.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { generateKeyPair, SignJWT, createRemoteJWKSet, jwtVerify, decodeJwt } from 'jose';
@@ -231,7 +231,7 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
       body: { error: 'invalid_grant', error_description: 'Missing code_verifier' },
     },
     {
-      name: 'code_verifier sent for a code issued without code_challenge (SPEC.md §3)',
+      name: 'code_verifier sent for a code issued without code_challenge (RFC 9700 §4.8.2)',
       issue: { client: 'web', pkce: false },
       redeem: (c) => ({ as: 'web', params: { ...full(c), code_verifier: pkcePair().verifier } }),
       status: 403,
@@ -391,7 +391,8 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     }
   });
 
-  // RBAC (SPEC.md §5): with enforce_policies, scopes the user does not hold are dropped, not refused.
+  // RBAC (Auth0 docs: "Enable Role-Based Access Control for APIs"): with enforce_policies, scopes the user does not
+  // hold are dropped, not refused.
   const accessToken = async (answer: JsonAnswer) => {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const { payload, protectedHeader } = await jwtVerify(answer.body.access_token as string, jwks, { issuer: server.issuer });

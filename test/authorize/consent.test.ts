@@ -1,4 +1,4 @@
-// Consent over HTTP (SPEC.md §6): prompt=none answers consent_required while consent is needed and a code once
+// Consent over HTTP (docs/sign-in.md "Consent"): prompt=none answers consent_required while consent is needed and a code once
 // it was given; the consent form is accepted only from the browser it was served to (a refused POST stores
 // nothing); a Decline is not stored, so the next request asks again.
 import assert from 'node:assert/strict';
@@ -209,7 +209,7 @@ forEachDatabase('consent at /authorize', (db) => {
       const browser = new Browser(server);
       const { form } = await signInToConsent(browser, BOB, { state: 'st-decline' });
       const posted = await browser.post(form.action, { _csrf: form.csrf, action: 'decline' });
-      // SPEC.md §6: after a form POST, 303.
+      // RFC 9700 §4.12: after a form POST, 303.
       assert.equal(posted.status, 303, posted.text);
       const callback = new URL(posted.location!);
       assert.equal(callback.origin + callback.pathname, CALLBACK);

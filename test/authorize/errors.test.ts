@@ -142,11 +142,11 @@ const redirectRows: RedirectRow[] = [
   { name: 'max_age not a number', params: req({ max_age: 'soon' }), ...invalid('max_age must be a non-negative integer') },
   { name: 'negative max_age', params: req({ max_age: '-1' }), ...invalid('max_age must be a non-negative integer') },
   { name: 'fractional max_age', params: req({ max_age: '1.5' }), ...invalid('max_age must be a non-negative integer') },
-  // Audience and connection (SPEC.md §2).
+  // Audience and connection: Auth0's answers for an unknown API and for a connection the client may not use.
   { name: 'unknown audience', params: req({ audience: 'https://nowhere.acme.test' }), error: 'access_denied', description: 'Service not found: https://nowhere.acme.test' },
   { name: 'connection not enabled for the client', params: req({ connection: 'Partners' }), ...invalid('The connection "Partners" is not enabled for this application') },
   { name: 'unknown connection', params: req({ connection: 'Nowhere' }), ...invalid('The connection "Nowhere" is not enabled for this application') },
-  // ext-* parameters (AUTH0-WIRE.md "Universal Login templates").
+  // ext-* parameters (Auth0 docs: "Customize Universal Login Page Templates").
   { name: 'ext-* value with a forbidden character', params: req({ 'ext-theme': 'dark<script>' }), ...invalid('error parsing ext params: invalid value for ext-theme') },
   { name: 'ext-* value over 255 characters', params: req({ 'ext-theme': 'a'.repeat(256) }), ...invalid('error parsing ext params: invalid value for ext-theme') },
   { name: 'ext-* name over 28 characters', params: req({ [`ext-${'n'.repeat(29)}`]: 'x' }), ...invalid(`error parsing ext params: invalid name ext-${'n'.repeat(29)}`) },
@@ -190,7 +190,7 @@ function hiddenFields(html: string): Record<string, string> {
   return fields;
 }
 
-/** SPEC.md: the form_post page's CSP allows exactly its auto-submit script, by hash. */
+/** docs/sign-in.md: the form_post page's CSP allows exactly its auto-submit script, by hash. */
 function assertFormPostPage(answer: Answer, redirectUri: string, fields: Record<string, string>) {
   assert.equal(answer.status, 200, answer.text);
   assert.match(answer.headers.get('content-type') ?? '', /^text\/html/);

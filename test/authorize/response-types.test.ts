@@ -3,7 +3,7 @@
 // come back, the ID token checked against the JWKS with its nonce, at_hash exactly when an access token
 // travels with it and c_hash exactly when a code does, and the hybrid code redeemed. Tokens are never put in
 // a query, a missing nonce is refused with state, and openid-client's implicit and hybrid flows work
-// unchanged. Then response_mode=web_message (AUTH0-WIRE.md): the page, its headers, and the message it
+// unchanged. Then response_mode=web_message (Auth0 docs: "Configure Silent Authentication"): the page, its headers, and the message it
 // posts, for a code, for tokens and for login_required.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

@@ -1,6 +1,6 @@
-// The browser side of signing in (SPEC.md §6): CSRF tokens bound to a cookie, pages that refuse framing,
+// The browser side of signing in (docs/sign-in.md): CSRF tokens bound to a cookie, pages that refuse framing,
 // the SSO session cookie, brute-force protection, SSO across applications with prompt=login and max_age,
-// and both logouts (AUTH0-WIRE.md "Logout"). Request logs never hold codes or hints.
+// and both logouts (Auth0's /v2/logout, OIDC RP-Initiated Logout). Request logs never hold codes or hints (docs/operations.md "Logs").
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt, generateKeyPair, SignJWT } from 'jose';

@@ -1,4 +1,4 @@
-// Sign-up and consent in Chromium (SPEC.md §6), through Gatehouse's real pages and real apps
+// Sign-up and consent in Chromium (docs/sign-in.md), through Gatehouse's real pages and real apps
 // (examples/web-app: Express + openid-client, code + PKCE):
 //  - sign-up from the login page's "Sign up" link and from screen_hint=signup (a built /authorize URL and a
 //    tiny callback server, since the example app does not pass screen_hint), a weak password, a duplicate

@@ -1,7 +1,7 @@
 // An operator rotates the signing keys with `gatehouse keys rotate` while Gatehouse serves tokens, then
 // revokes the previous key: the JWKS always holds the current and next key of every algorithm, the
 // running server switches to the old next key within its refresh time, tokens signed before rotation
-// still verify until their key is revoked (SPEC.md §5).
+// still verify until their key is revoked (docs/signing-keys.md "The life of a key").
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, type JSONWebKeySet, jwtVerify } from 'jose';

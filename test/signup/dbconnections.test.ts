@@ -1,5 +1,5 @@
-// POST /dbconnections/signup (SPEC.md §2, AUTH0-WIRE.md "Database connections"): Auth0's answer for JSON and
-// form bodies, a new user who signs in at once and gets RBAC-shaped tokens (SPEC.md §5), and every error
+// POST /dbconnections/signup (Auth0 Authentication API: "Signup"; docs/sign-in.md): Auth0's answer for JSON and
+// form bodies, a new user who signs in at once and gets RBAC-shaped tokens, and every error
 // shape with its whole body: user_exists, invalid_password per password_policy, operation_not_allowed,
 // bad.client_id, bad.connection, bad.request (and 413 for an oversized body). Two sign-ups racing for one
 // address: one wins. The hosted /u/signup form over HTTP: CSRF, disable_signup, its error messages.
@@ -106,7 +106,7 @@ function tenant() {
   };
 }
 
-/** Auth0's older error shape with the OAuth pair added (AUTH0-WIRE.md "Database connections"). */
+/** Auth0's older error shape with the OAuth pair added (docs/sign-in.md "Signing up through the API"). */
 function auth0Error(code: string, description: string, extra: Record<string, unknown> = {}) {
   return {
     name: code === 'invalid_password' ? 'PasswordStrengthError' : 'BadRequestError',
@@ -342,7 +342,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
         expected: auth0Error('bad.request', 'Invalid parameter: email'),
       },
       {
-        // SPEC.md §2: a body over 64 KiB is refused with 413 before it is parsed.
+        // docs/operations.md "Request bodies": a body over 64 KiB is refused with 413 before it is parsed.
         name: 'a body over 64 KiB',
         body: { ...complete, user_metadata: { notes: 'x'.repeat(70 * 1024) } },
         expected: { ...auth0Error('bad.request', 'Request body is too large'), statusCode: 413 },

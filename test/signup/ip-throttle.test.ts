@@ -1,4 +1,4 @@
-// Suspicious IP throttling (AUTH0-WIRE.md "Attack protection"), over HTTP on both databases: 50 sign-up
+// Suspicious IP throttling (Auth0 docs: "Suspicious IP Throttling"), over HTTP on both databases: 50 sign-up
 // attempts per IP per day (one back every 28.8 minutes) across /dbconnections/signup and the hosted page,
 // and 100 failed logins per IP per day (one back every 14.4 minutes), answered 429 with Auth0's words; a
 // successful login does not count; a burst of parallel attempts cannot overdraw the allowance. Another IP

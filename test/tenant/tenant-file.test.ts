@@ -1,4 +1,4 @@
-// An operator declares the tenant in a file (GATEHOUSE_BOOTSTRAP, SPEC.md §3) and starts Gatehouse with it,
+// An operator declares the tenant in a file (GATEHOUSE_BOOTSTRAP, docs/tenant-file.md) and starts Gatehouse with it,
 // again and again: the example from docs/examples/ is applied in JSON and in YAML, a second start writes
 // nothing, a changed field is updated, and a file with an error stops the start and changes nothing.
 import assert from 'node:assert/strict';
@@ -60,7 +60,7 @@ forEachDatabase('tenant file', (db) => {
   });
   after(stop);
 
-  test('the SPEC.md §3 example (docs/examples/tenant.json) creates every declared object', async () => {
+  test('the documented example tenant (docs/examples/tenant.json) creates every declared object', async () => {
     const { gatehouse, issuer, url } = await start(exampleJson);
     const { store } = gatehouse;
 

@@ -1,6 +1,6 @@
-// The configuration caches of the token path (src/store/cache.ts, the Keyring) keep the rule of issue 3:
-// a write is read back at once by the process that made it, and every other instance on the same
-// database sees it within about a second. Two in-process instances share one database; B writes, A reads.
+// The configuration caches of the token path (src/store/cache.ts, the Keyring) keep the rule of docs/operations.md
+// "Caches, and why they stay correct": a write is read back at once by the process that made it, and every other
+// instance on the same database sees it within about a second. Two in-process instances share one database; B writes, A reads.
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';

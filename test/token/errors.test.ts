@@ -112,7 +112,7 @@ const rows: Row[] = [
   { name: 'Basic scheme without credentials', request: form(cc, { authorization: 'Basic' }), status: 400, body: MALFORMED_BASIC },
   { name: 'a Bearer token instead of Basic', request: form(cc, { authorization: 'Bearer abc.def.ghi' }), status: 400, body: MALFORMED_BASIC },
 
-  // grant_type: known names first (SPEC.md §2), then the client's grant_types.
+  // grant_type: known names first (RFC 6749 §5.2 unsupported_grant_type), then the client's grant_types (unauthorized_client).
   { name: 'missing grant_type', request: form({ audience: API, client_id: 'm2m-post', client_secret: SECRET_POST }), status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' } },
   { name: 'empty grant_type', request: form({ ...post, grant_type: '' }), status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' } },
   { name: 'unknown grant_type', request: form({ ...post, grant_type: 'magic' }), status: 400, body: { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: magic' } },
@@ -133,7 +133,7 @@ const rows: Row[] = [
   },
   { name: 'public client asking for client_credentials', request: form({ ...cc, client_id: 'spa' }), status: 403, body: notAllowed('client_credentials') },
 
-  // Audience, client grant and scope (AUTH0-WIRE.md).
+  // Audience, client grant and scope: Auth0's access_denied answers.
   { name: 'unknown audience', request: form({ ...post, audience: 'https://nowhere.acme.test' }), status: 403, body: { error: 'access_denied', error_description: 'Service not found: https://nowhere.acme.test' } },
   ...[
     ['no audience and no default_audience', { grant_type: 'client_credentials', client_id: 'm2m-post', client_secret: SECRET_POST }],

@@ -1,5 +1,5 @@
 // A client that authenticates with a signed JWT (RFC 7523, private_key_jwt) gets tokens with openid-client,
-// oauth4webapi or a hand-built assertion, and every assertion AUTH0-WIRE.md rules out is refused.
+// oauth4webapi or a hand-built assertion, and every assertion Auth0's "Authenticate with Private Key JWT" rules out is refused.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';

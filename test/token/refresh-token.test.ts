@@ -1,4 +1,4 @@
-// The refresh_token grant (RFC 6749 §6) with Auth0's rotation (AUTH0-WIRE.md "Refresh tokens", SPEC.md §5):
+// The refresh_token grant (RFC 6749 §6) with Auth0's rotation (Auth0 docs: "Refresh Token Rotation"):
 // rotating clients get a new token on each use and the reuse of a spent one revokes the whole family, the
 // newest member included, also when two requests race; only the immediately previous token may be retried
 // inside the leeway; non-rotating tokens keep working; expiring tokens expire (absolute and idle); refresh

@@ -1,4 +1,5 @@
-// CORS for the endpoints a browser app calls (AUTH0-WIRE.md): /oauth/token, /oauth/revoke, /userinfo
+// CORS for the endpoints a browser app calls (Auth0 docs: "Configure Cross-Origin Resource Sharing",
+// /docs/get-started/applications/set-up-cors): /oauth/token, /oauth/revoke, /userinfo
 // answer the origins some client lists in web_origins or allowed_origins, with the preflight that
 // auth0-spa-js needs (it sends Auth0-Client, which forces one). No cookies cross: no credentials header.
 import type { FastifyInstance } from 'fastify';

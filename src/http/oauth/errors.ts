@@ -24,7 +24,7 @@ export function toOAuthError(error: FastifyError | OAuthError, request: FastifyR
 
 export function sendOAuthError(error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply) {
   const oauthError = toOAuthError(error, request);
-  // 413 is the one status a framework error keeps: AUTH0-WIRE.md answers an oversized body with it.
+  // 413 is the one status a framework error keeps: an oversized body gets it (docs/operations.md "Request bodies").
   const status = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : oauthError.status;
   if (oauthError.code !== 'server_error' && oauthError.cause) request.log.info({ reason: String(oauthError.cause) }, oauthError.code);
   return reply

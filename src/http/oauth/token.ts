@@ -1,5 +1,5 @@
 // POST /oauth/token: accepts a form or JSON body, hands the protocol a plain TokenRequest, and sends
-// the answer (or error) with Cache-Control: no-store. The hottest route there is (issue 3): no hook,
+// the answer (or error) with Cache-Control: no-store. The hottest route there is (docs/benchmarks.md "The token endpoint"): no hook,
 // schema or serialiser lookup of its own; the body is checked by one loop and the answer is one string.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientAuthParameters } from '../../protocol/client-auth.js';

@@ -1,6 +1,8 @@
-// Consent (SPEC.md §6): third-party clients, and APIs that do not skip consent for first-party clients,
-// list what they ask for; an Accept is stored per user, client and audience; a new scope asks again;
-// prompt=consent always asks. Every first-party client is verifiable (no forced consent for localhost).
+// Consent (Auth0 docs: "User Consent and Third-Party Applications",
+// /docs/get-started/applications/third-party-applications/user-consent-and-third-party-applications): third-party
+// clients, and APIs that do not skip consent for first-party clients, list what they ask for; an Accept is stored per
+// user, client and audience; a new scope asks again; prompt=consent always asks. Every first-party client is verifiable
+// (no forced consent for localhost): docs/sign-in.md "Consent".
 import type { Client, ResourceServerScope, Stores, User } from '../../store/types.js';
 import { oidcScopes } from '../tokens/user-tokens.js';
 import type { AuthorizeRequest } from './request.js';

@@ -1,4 +1,4 @@
-// Reads and checks an /authorize request (SPEC.md §2). The client and redirect_uri are checked first:
+// Reads and checks an /authorize request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1). The client and redirect_uri are checked first:
 // while either is wrong nothing may be redirected, so those failures carry no redirect target and the
 // browser sees an error page (RFC 6749 §4.1.2.1). Every later failure goes back to the redirect URI.
 import type { Client, Stores } from '../../store/types.js';
@@ -73,7 +73,10 @@ function normaliseResponseType(value: string): string {
   return [...words].sort((a, b) => order.indexOf(a) - order.indexOf(b)).join(' ');
 }
 
-/** AUTH0-WIRE.md: at most 10 ext-* parameters, names ^ext-[\w-]{1,28}$, values ^[-\w.*~@+ /:]{1,255}$. */
+/**
+ * At most 10 ext-* parameters, names ^ext-[\w-]{1,28}$, values ^[-\w.*~@+ /:]{1,255}$ (Auth0 docs: "Customize Universal
+ * Login Page Templates", /docs/customize/login-pages/universal-login/customize-templates).
+ */
 function parseExtParams(params: Record<string, string>): Record<string, string> {
   const ext = Object.entries(params).filter(([name]) => name.startsWith('ext-'));
   if (ext.length > 10) throw new OAuthError('invalid_request', 'error parsing ext params: more than 10 ext-* parameters');
@@ -131,7 +134,8 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   const frontChannelTokens = parts.has('token') || parts.has('id_token');
   const defaultMode: ResponseMode = frontChannelTokens ? 'fragment' : 'query';
   if (modeParam === 'web_message' && !client.web_origins.includes(new URL(redirect_uri).origin)) {
-    // AUTH0-WIRE.md: only web_origins may receive a web_message answer, errors included.
+    // Only web_origins may receive a web_message answer, errors included (Auth0 docs: "Application Settings",
+    // /docs/get-started/applications/application-settings, "Allowed Web Origins").
     throw new AuthorizeError(
       new OAuthError('invalid_request', `The origin of "${redirect_uri}" is not in the list of allowed web origins of the application`),
     );
@@ -167,7 +171,7 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   }
   const scope = parseScope(params.scope);
   if (parts.has('id_token')) {
-    // OIDC Core §3.2.2.1, §3.3.2.11 and SPEC.md §2: an ID token from /authorize needs openid and a nonce.
+    // OIDC Core §3.2.2.1, §3.3.2.11: an ID token from /authorize needs openid and a nonce.
     if (!scope.includes('openid')) fail('invalid_request', `response_type=${responseType} requires the openid scope`);
     if (!params.nonce) fail('invalid_request', 'Missing required parameter: nonce');
   }

@@ -57,7 +57,7 @@ export const authorizationCode: Grant = {
       const computed = createHash('sha256').update(params.code_verifier).digest('base64url');
       if (!safeEqual(computed, code.code_challenge)) throw new OAuthError('invalid_grant', 'Failed to verify code_verifier');
     } else if (params.code_verifier !== undefined) {
-      // SPEC.md §3: a verifier for a code issued without a challenge is refused.
+      // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is refused (PKCE downgrade).
       throw new OAuthError('invalid_grant', 'code_verifier sent for a code issued without code_challenge');
     }
     const user = await stores.users.get(code.user_id);

@@ -3,7 +3,10 @@ import { clientCredentials } from './client-credentials.js';
 import { refreshToken } from './refresh-token.js';
 import type { Grant } from './types.js';
 
-/** SPEC.md §2: every grant_type name Gatehouse knows, built or not yet. */
+/**
+ * Every grant_type name Gatehouse knows, built or not yet, in Auth0's spelling (Auth0 docs: "Application Grant Types",
+ * /docs/get-started/applications/application-grant-types); any other is unsupported_grant_type (RFC 6749 §5.2).
+ */
 export const grantTypeNames = [
   'authorization_code',
   'client_credentials',

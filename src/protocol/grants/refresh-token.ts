@@ -1,4 +1,5 @@
-// RFC 6749 §6 with Auth0's rotation (AUTH0-WIRE.md "Refresh tokens"). Every refusal is 403 invalid_grant
+// RFC 6749 §6 with Auth0's rotation (Auth0 docs: "Refresh Token Rotation",
+// /docs/secure/tokens/refresh-tokens/refresh-token-rotation). Every refusal is 403 invalid_grant
 // "Unknown or invalid refresh token.": auth0-spa-js falls back to the iframe only on that text.
 //
 // Spending a rotating token, detecting reuse and minting its successor happen in one transaction that

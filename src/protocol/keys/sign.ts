@@ -1,5 +1,5 @@
-// The token path's JWS signer (issue 3): node:crypto's asynchronous sign, so signatures run on the libuv
-// thread pool and use every core, with the protected headers and sign options made once per key.
+// The token path's JWS signer (docs/benchmarks.md "The token endpoint"): node:crypto's asynchronous sign, so
+// signatures run on the libuv thread pool and use every core, with the protected headers and sign options made once per key.
 // jose verifies its output in the tests; everything else that touches JOSE uses jose.
 import { constants, type KeyObject, sign, type SignKeyObjectInput, type SignPrivateKeyInput } from 'node:crypto';
 import type { SigningAlg } from '../../store/types.js';

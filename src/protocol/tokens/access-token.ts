@@ -1,5 +1,5 @@
 // JWT access tokens in Auth0's profile (typ JWT, azp, gty) or RFC 9068's (typ at+jwt, no azp, no gty),
-// chosen by the API's token_dialect. SPEC.md §5, AUTH0-WIRE.md "Tokens".
+// chosen by the API's token_dialect (Auth0 docs: "Access Token Profiles", /docs/secure/tokens/access-tokens/access-token-profiles).
 import { randomUUID } from 'node:crypto';
 import type { ResourceServer } from '../../store/types.js';
 import type { SigningKeys } from '../keys/keyring.js';

@@ -1,5 +1,6 @@
-// ID tokens (OIDC Core §2, AUTH0-WIRE.md "Tokens"): RS256 always (auth0-spa-js accepts nothing else),
-// aud = client id, auth_time always, nonce echoed, sid, and the profile/email claims the scopes allow.
+// ID tokens (OIDC Core §2): RS256 always, as auth0-spa-js accepts nothing else (Auth0 docs: "Signing Algorithms",
+// /docs/get-started/applications/signing-algorithms); aud = client id, auth_time always, nonce echoed, sid, and the
+// profile/email claims the scopes allow.
 import { createHash } from 'node:crypto';
 import type { Client, User } from '../../store/types.js';
 import type { SigningKeys } from '../keys/keyring.js';
@@ -19,7 +20,8 @@ export function userClaims(user: User, scope: readonly string[]): Record<string,
     for (const name of profileClaims) if (user[name] !== null) claims[name] = user[name];
     if (claims.nickname === undefined && user.email) claims.nickname = user.email.split('@')[0];
     if (claims.name === undefined && user.email) claims.name = user.email;
-    // AUTH0-WIRE.md: an ISO string, Auth0's deviation from OIDC's number, because apps parse it as a date.
+    // An ISO string, as Auth0's /userinfo answers (Auth0 docs: "Get User Info", /docs/api/authentication/user-profile/get-user-info),
+    // not OIDC Core §5.1's number: apps parse it as a date.
     claims.updated_at = new Date(user.updated_at).toISOString();
   }
   if (scope.includes('email') && user.email) {

@@ -1,6 +1,6 @@
-// Refresh tokens (SPEC.md §5, AUTH0-WIRE.md "Refresh tokens"): random values stored as hashes, in
-// families. Rotating clients (and every public client) get a new token on each use; the spent one may
-// be retried only inside the client's leeway, and any other reuse revokes the whole family.
+// Refresh tokens (Auth0 docs: "Refresh Token Rotation", /docs/secure/tokens/refresh-tokens/refresh-token-rotation):
+// random values stored as hashes, in families. Rotating clients (and every public client, RFC 9700 §4.14.2) get a new
+// token on each use; the spent one may be retried only inside the client's leeway, and any other reuse revokes the family.
 import { randomSecret, sha256 } from '../../crypto/random.js';
 import type { Client, RefreshToken, RefreshTokenStore } from '../../store/types.js';
 

@@ -1,5 +1,5 @@
 // The tokens a user grant issues (authorization code now; refresh and password grants later): the
-// access token for the API with RBAC applied (SPEC.md §5), or one good only for /userinfo, and an ID
+// access token for the API with RBAC applied, or one good only for /userinfo, and an ID
 // token when openid was granted.
 import { randomUUID } from 'node:crypto';
 import type { Client, ResourceServer, Stores, User } from '../../store/types.js';
@@ -61,7 +61,8 @@ async function grantedApiScopes(api: ResourceServer, grant: UserGrant, deps: Use
   let scopes = grant.requestedScope.filter((s) => defined.has(s));
   const authz = api.token_dialect.endsWith('_authz');
   const permissions = api.enforce_policies || authz ? await deps.stores.roles.permissionsOfUser(grant.user.user_id, api.identifier) : [];
-  // SPEC.md §5: with enforce_policies, scopes the user does not hold are dropped, not refused.
+  // With enforce_policies, scopes the user does not hold are dropped, not refused (Auth0 docs: "Enable Role-Based Access
+  // Control for APIs", /docs/get-started/apis/enable-role-based-access-control-for-apis).
   if (api.enforce_policies) scopes = scopes.filter((s) => permissions.includes(s));
   return { scopes, permissions: authz ? permissions : undefined };
 }
@@ -74,7 +75,8 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
   if (grant.audience && !api) throw new Error(`audience ${grant.audience} vanished`);
 
   const { scopes: apiScopes, permissions } = api ? await grantedApiScopes(api, grant, deps) : { scopes: [], permissions: undefined };
-  // SPEC.md §5: a refresh token for offline_access, when the client may use the grant and the API allows it.
+  // OIDC Core §11: a refresh token for offline_access, when the client may use the grant and the API allows it (Auth0
+  // docs: "Refresh Tokens", /docs/secure/tokens/refresh-tokens, "Allow Offline Access").
   const offline =
     grant.refresh !== 'none' &&
     !grant.frontChannel &&
@@ -82,7 +84,7 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
     grant.client.grant_types.includes('refresh_token') &&
     (api ? api.allow_offline_access : true);
   const scope = [...openidScopes, ...apiScopes, ...(offline ? [OFFLINE_ACCESS] : [])];
-  // Without an API the access token is only good for /userinfo (SPEC.md §5).
+  // Without an API the access token is only good for /userinfo (Auth0 docs: "Access Tokens", /docs/secure/tokens/access-tokens).
   const resourceServer: ResourceServer = api ?? {
     id: 'userinfo',
     identifier: userinfoAudience,

@@ -1,4 +1,4 @@
-// Consent given by a user to a client for an audience (SPEC.md §6): the accepted scopes.
+// Consent given by a user to a client for an audience (docs/sign-in.md "Consent"): the accepted scopes.
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,5 @@
-// Suspicious IP throttling (AUTH0-WIRE.md "Attack protection"): per IP and kind of attempt, how much of the
-// allowance is used, leaking back over time.
+// Suspicious IP throttling (Auth0 docs: "Suspicious IP Throttling", /docs/secure/attack-protection/suspicious-ip-throttling):
+// per IP and kind of attempt, how much of the allowance is used, leaking back over time.
 import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
