@@ -11,7 +11,7 @@ import type { Store } from '../store/types.js';
 import { formCsrfToken, formIsGenuine } from './csrf.js';
 import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage, type PageDeps } from './pages.js';
 import type { Passwords } from '../crypto/passwords.js';
-import { passwordCheck } from './password.js';
+import { passwordCheck } from '../protocol/password-check.js';
 
 export const SESSION_COOKIE = 'gatehouse_session';
 

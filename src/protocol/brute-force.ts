@@ -7,7 +7,7 @@
 // login gives both back, so a burst of parallel guesses gets no more checks than a sequence of them. The lock
 // is keyed by what the person typed (connection and lower-case e-mail), not by an account: an e-mail without an
 // account is counted, blocked and answered exactly like one with an account, so the lock reveals nothing.
-import type { PasswordCheck } from '../login/password.js';
+import type { PasswordCheck } from './password-check.js';
 import type { IpThrottleStore, LockPolicy, LoginFailureStore, User, UserStore } from '../store/types.js';
 import { takeAttempt } from './ip-throttle.js';
 
