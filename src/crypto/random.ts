@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 /** 32 random bytes, base64url: generated client secrets, handles. */
 export function randomSecret(bytes = 32): string {
@@ -16,15 +16,4 @@ export function randomId(prefix: string, length = 16): string {
     if (out.length === length) return prefix + out;
   }
   return randomId(prefix + out, length - out.length);
-}
-
-/** Constant-time comparison of two strings of any length (both hashed first, so length leaks nothing). */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
-
-export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
 }

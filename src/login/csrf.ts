@@ -4,7 +4,7 @@
 import type {} from '@fastify/cookie';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { safeEqual } from '../crypto/random.js';
+import { safeEqual } from '../crypto/hash.js';
 
 export const CSRF_COOKIE = 'gatehouse_csrf';
 

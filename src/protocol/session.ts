@@ -1,7 +1,8 @@
 // SSO sessions: a server-side row per browser, found through a random cookie value whose hash is the
 // key (the database never holds the cookie itself). Lifetimes come from the tenant (hours), with
 // Auth0's defaults: 3 days idle, 7 days absolute.
-import { randomSecret, sha256 } from '../crypto/random.js';
+import { randomSecret } from '../crypto/random.js';
+import { sha256 } from '../crypto/hash.js';
 import type { Session, SessionStore, TenantSettings } from '../store/types.js';
 
 const HOUR = 3_600_000;

@@ -12,7 +12,8 @@
 //   /u/login (login/) checks the password, starts the session ──> /authorize/resume?state=<tx>
 //   /u/consent stores an Accept ──> /authorize/resume; a Decline ──> access_denied to redirect_uri
 //   /authorize/resume: signed in for this transaction? consent still needed? ──> consume (once) ──> code
-import { randomSecret, sha256 } from '../../crypto/random.js';
+import { randomSecret } from '../../crypto/random.js';
+import { sha256 } from '../../crypto/hash.js';
 import type { Client, PendingLoginLimits, Session, Store, TransactionOwners, User } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 import { type AuthorizationResponse, responseModes } from '../response-modes/index.js';

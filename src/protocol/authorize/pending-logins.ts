@@ -3,7 +3,7 @@
 // anonymous client could otherwise fill the database. A network (the connecting IPv4 address, or the /64 of
 // an IPv6 one) and a browser (its cookie) each get a number of pending transactions; past it, 429.
 import { isIPv6 } from 'node:net';
-import { sha256 } from '../../crypto/random.js';
+import { sha256 } from '../../crypto/hash.js';
 import type { TransactionOwners } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
 

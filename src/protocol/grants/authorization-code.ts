@@ -9,7 +9,7 @@
 // refresh token, then reads the mark and revokes the family itself if it is set. Whichever order the
 // statements commit in, one side sees the other. (Rotations racing a replay are covered in refresh-token.ts.)
 import { createHash, randomUUID } from 'node:crypto';
-import { safeEqual, sha256 } from '../../crypto/random.js';
+import { safeEqual, sha256 } from '../../crypto/hash.js';
 import type { AuthorizationCode, Store } from '../../store/types.js';
 import { missingParameter, OAuthError } from '../errors.js';
 import { newFamilyId } from '../tokens/refresh-token.js';

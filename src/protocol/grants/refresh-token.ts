@@ -8,7 +8,7 @@
 // The same transaction locks the row of the authorization code the family came from: a replay of that code
 // (RFC 6749 §4.1.2) marks it and then revokes the family, so it either waits for this transaction and then
 // revokes the successor minted here too, or has marked the code already and the token is refused here.
-import { sha256 } from '../../crypto/random.js';
+import { sha256 } from '../../crypto/hash.js';
 import type { RefreshToken, SigningAlg, Stores } from '../../store/types.js';
 import { missingParameter, OAuthError } from '../errors.js';
 import { type SigningKeys, signingAlgs } from '../keys/keyring.js';

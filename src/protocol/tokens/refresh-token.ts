@@ -1,7 +1,8 @@
 // Refresh tokens (Auth0 docs: "Refresh Token Rotation", /docs/secure/tokens/refresh-tokens/refresh-token-rotation):
 // random values stored as hashes, in families. Rotating clients (and every public client, RFC 9700 §4.14.2) get a new
 // token on each use; the spent one may be retried only inside the client's leeway, and any other reuse revokes the family.
-import { randomSecret, sha256 } from '../../crypto/random.js';
+import { randomSecret } from '../../crypto/random.js';
+import { sha256 } from '../../crypto/hash.js';
 import type { Client, RefreshToken, RefreshTokenStore } from '../../store/types.js';
 
 export function rotates(client: Client): boolean {

@@ -9,9 +9,14 @@ import { refreshTokenStore } from './refresh-tokens.js';
 import { resourceServerStore } from './resource-servers.js';
 import { roleStore } from './roles.js';
 import { signingKeyStore } from './signing-keys.js';
-import {
-  authorizationCodeStore, brandingStore, consentStore, ipThrottleStore, loginFailureStore, loginTransactionStore, revokedTokenStore, sessionStore,
-} from './sign-in.js';
+import { authorizationCodeStore } from './authorization-codes.js';
+import { brandingStore } from './branding.js';
+import { consentStore } from './consents.js';
+import { ipThrottleStore } from './ip-throttles.js';
+import { loginFailureStore } from './login-failures.js';
+import { loginTransactionStore } from './login-transactions.js';
+import { revokedTokenStore } from './revoked-tokens.js';
+import { sessionStore } from './sessions.js';
 import { tenantStore } from './tenant.js';
 import { userStore } from './users.js';
 
