@@ -20,14 +20,21 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
     Promise.all(Array.from({ length: N }, (_, i) => call(pair[i % 2]!.store, i)));
   const store = () => opened().store;
 
-  test('codes.consume: exactly one caller gets the code, and the code records that caller\'s token', async () => {
+  test("codes.consume: exactly one caller gets the code, and the code records that caller's token", async () => {
     const code = fx.authorizationCode();
     await store().codes.insert(code);
-    const results = await race((s, i) => s.codes.consume(code.code_hash, T0 + i, { jti: `jti-${i}`, expiresAt: T0 + MINUTE }));
+    const results = await race((s, i) =>
+      s.codes.consume(code.code_hash, T0 + i, { jti: `jti-${i}`, expiresAt: T0 + MINUTE }),
+    );
     const winners = results.flatMap((r, i) => (r ? [i] : []));
     assert.equal(winners.length, 1, `winners: ${winners.join(', ')}`);
     const i = winners[0]!;
-    assert.deepEqual(await store().codes.get(code.code_hash), { ...code, consumed_at: T0 + i, issued_jti: `jti-${i}`, issued_expires_at: T0 + MINUTE });
+    assert.deepEqual(await store().codes.get(code.code_hash), {
+      ...code,
+      consumed_at: T0 + i,
+      issued_jti: `jti-${i}`,
+      issued_expires_at: T0 + MINUTE,
+    });
   });
 
   test('refreshTokens.rotate: exactly one caller rotates the token', async () => {
@@ -50,7 +57,13 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
 
   test('loginTransactions.consume: exactly one caller gets the transaction', async () => {
     const now = opened().clock.now;
-    const transaction = { id: fx.unique('tx'), client_id: 'web', request: { n: 1 }, created_at: now, expires_at: now + MINUTE };
+    const transaction = {
+      id: fx.unique('tx'),
+      client_id: 'web',
+      request: { n: 1 },
+      created_at: now,
+      expires_at: now + MINUTE,
+    };
     await store().loginTransactions.create(transaction);
     const results = await race((s) => s.loginTransactions.consume(transaction.id));
     const winners = results.filter((r) => r !== undefined);
@@ -73,25 +86,36 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
     const ada = fx.user();
     await store().users.insert(ada);
     const family_id = fx.unique('fam');
-    const family = Array.from({ length: 10 }, (_, i) => fx.refreshToken(ada.user_id, { family_id, created_at: T0 + i }));
+    const family = Array.from({ length: 10 }, (_, i) =>
+      fx.refreshToken(ada.user_id, { family_id, created_at: T0 + i }),
+    );
     const revokedBefore = fx.refreshToken(ada.user_id, { family_id, revoked_at: T0 - 1 });
     const strangers = [fx.refreshToken(ada.user_id), fx.refreshToken(ada.user_id, { rotated_at: T0 + 3 })];
     for (const t of [...family, revokedBefore, ...strangers]) await store().refreshTokens.insert(t);
 
     const revokeAt = T0 + MINUTE;
-    await race<unknown>((s, i) => (i < family.length ? s.refreshTokens.rotate(family[i]!.token_hash, T0 + 30) : s.refreshTokens.revokeFamily(family_id, revokeAt)));
+    await race<unknown>((s, i) =>
+      i < family.length
+        ? s.refreshTokens.rotate(family[i]!.token_hash, T0 + 30)
+        : s.refreshTokens.revokeFamily(family_id, revokeAt),
+    );
 
     for (const t of family) {
       const row = await store().refreshTokens.get(t.token_hash);
       assert.equal(row?.revoked_at, revokeAt, t.token_hash);
     }
-    assert.equal((await store().refreshTokens.get(revokedBefore.token_hash))?.revoked_at, T0 - 1, 'an earlier revocation keeps its time');
+    assert.equal(
+      (await store().refreshTokens.get(revokedBefore.token_hash))?.revoked_at,
+      T0 - 1,
+      'an earlier revocation keeps its time',
+    );
     for (const t of strangers) assert.deepEqual(await store().refreshTokens.get(t.token_hash), t);
     assert.equal(await store().refreshTokens.activeOfFamily(family_id), undefined);
   });
 
   // Fails today on both databases: grant reads the accepted scopes, then writes their union (a lost update).
-  const consentRace = 'consents.grant reads then writes, so parallel grants lose scopes: enable once it is one statement';
+  const consentRace =
+    'consents.grant reads then writes, so parallel grants lose scopes: enable once it is one statement';
   test('consents.grant: parallel grants of different scopes keep every scope', { skip: consentRace }, async () => {
     const ada = fx.user();
     await store().users.insert(ada);

@@ -14,8 +14,12 @@ forEachStore('configuration stores', (opened) => {
   test('tenant: empty before the first put; put replaces the whole settings object', async () => {
     assert.deepEqual(await store().tenant.get(), {});
     const settings = {
-      friendly_name: 'Acme', default_audience: 'https://api.example/', session_lifetime: 168, idle_session_lifetime: 72.5,
-      allowed_logout_urls: ['https://app.example/'], gatehouse_initialized: true,
+      friendly_name: 'Acme',
+      default_audience: 'https://api.example/',
+      session_lifetime: 168,
+      idle_session_lifetime: 72.5,
+      allowed_logout_urls: ['https://app.example/'],
+      gatehouse_initialized: true,
     };
     await store().tenant.put(settings);
     assert.deepEqual(await store().tenant.get(), settings);
@@ -26,8 +30,15 @@ forEachStore('configuration stores', (opened) => {
   test('clients: round trip keeps every field; unknown id gives undefined', async () => {
     const full = fx.client();
     const bare = fx.client({
-      app_type: 'spa', token_endpoint_auth_method: 'none', sealed_client_secret: null, is_first_party: false, logo_uri: null,
-      grant_types: [], callbacks: [], client_authentication_methods: null, jwt_configuration: { lifetime_in_seconds: 60 },
+      app_type: 'spa',
+      token_endpoint_auth_method: 'none',
+      sealed_client_secret: null,
+      is_first_party: false,
+      logo_uri: null,
+      grant_types: [],
+      callbacks: [],
+      client_authentication_methods: null,
+      jwt_configuration: { lifetime_in_seconds: 60 },
     });
     await store().clients.insert(full);
     await store().clients.insert(bare);
@@ -42,14 +53,21 @@ forEachStore('configuration stores', (opened) => {
     await store().clients.insert(original);
     await store().clients.insert(other);
     const patch = {
-      name: 'Renamed', callbacks: ['https://new.example/cb'], sealed_client_secret: null, is_first_party: false, logo_uri: null,
+      name: 'Renamed',
+      callbacks: ['https://new.example/cb'],
+      sealed_client_secret: null,
+      is_first_party: false,
+      logo_uri: null,
       client_authentication_methods: null,
     };
     await store().clients.update(original.client_id, patch);
     assert.deepEqual(await store().clients.get(original.client_id), { ...original, ...patch });
     assert.deepEqual(await store().clients.get(other.client_id), other);
     await store().clients.update(original.client_id, { refresh_token: { ...original.refresh_token, leeway: 30 } });
-    assert.deepEqual((await store().clients.get(original.client_id))?.refresh_token, { ...original.refresh_token, leeway: 30 });
+    assert.deepEqual((await store().clients.get(original.client_id))?.refresh_token, {
+      ...original.refresh_token,
+      leeway: 30,
+    });
   });
 
   test('clients: a second insert of the same client_id is refused and leaves the first', async () => {
@@ -68,9 +86,9 @@ forEachStore('configuration stores', (opened) => {
   });
 
   test('clients: browserOrigins lists every web_origins and allowed_origins entry, each once', async () => {
-    const a = fx.unique('https://a') + '.example';
-    const b = fx.unique('https://b') + '.example';
-    const c = fx.unique('https://c') + '.example';
+    const a = `${fx.unique('https://a')}.example`;
+    const b = `${fx.unique('https://b')}.example`;
+    const c = `${fx.unique('https://c')}.example`;
     await store().clients.insert(fx.client({ web_origins: [a, b], allowed_origins: [c] }));
     await store().clients.insert(fx.client({ web_origins: [b], allowed_origins: [a] }));
     const origins = await store().clients.browserOrigins();
@@ -81,15 +99,23 @@ forEachStore('configuration stores', (opened) => {
   test('resource servers: round trip by identifier, every boolean both ways; unknown gives undefined', async () => {
     const one = fx.resourceServer();
     const two = fx.resourceServer({
-      scopes: [], allow_offline_access: false, skip_consent_for_verifiable_first_party_clients: true, enforce_policies: false,
-      is_system: true, signing_alg: 'RS256', token_dialect: 'access_token',
+      scopes: [],
+      allow_offline_access: false,
+      skip_consent_for_verifiable_first_party_clients: true,
+      enforce_policies: false,
+      is_system: true,
+      signing_alg: 'RS256',
+      token_dialect: 'access_token',
     });
     await store().resourceServers.insert(one);
     await store().resourceServers.insert(two);
     assert.deepEqual(await store().resourceServers.getByIdentifier(one.identifier), one);
     assert.deepEqual(await store().resourceServers.getByIdentifier(two.identifier), two);
     assert.equal(await store().resourceServers.getByIdentifier('https://unknown.example/'), undefined);
-    await assert.rejects(store().resourceServers.insert(fx.resourceServer({ identifier: one.identifier })), 'identifier is unique');
+    await assert.rejects(
+      store().resourceServers.insert(fx.resourceServer({ identifier: one.identifier })),
+      'identifier is unique',
+    );
   });
 
   test('resource servers: update changes only the given fields', async () => {
@@ -118,7 +144,10 @@ forEachStore('configuration stores', (opened) => {
     assert.equal(await store().clientGrants.find(other.client_id, api.identifier), undefined);
     assert.equal(await store().clientGrants.find(web.client_id, 'https://unknown.example/'), undefined);
     await store().clientGrants.update(grant.id, { scope: ['read:orders'] });
-    assert.deepEqual(await store().clientGrants.find(web.client_id, api.identifier), { ...grant, scope: ['read:orders'] });
+    assert.deepEqual(await store().clientGrants.find(web.client_id, api.identifier), {
+      ...grant,
+      scope: ['read:orders'],
+    });
     assert.deepEqual(await store().clientGrants.find(web.client_id, api2.identifier), empty);
   });
 
@@ -164,9 +193,19 @@ forEachStore('configuration stores', (opened) => {
     await store().users.insert(ada);
     await store().users.insert(other);
     const at = clock().advance(5000);
-    await store().users.update(ada.user_id, { blocked: true, email: 'NEW@Acme.Test', user_metadata: { a: [1] }, nickname: null });
+    await store().users.update(ada.user_id, {
+      blocked: true,
+      email: 'NEW@Acme.Test',
+      user_metadata: { a: [1] },
+      nickname: null,
+    });
     assert.deepEqual(await store().users.get(ada.user_id), {
-      ...ada, blocked: true, email: 'new@acme.test', user_metadata: { a: [1] }, nickname: null, updated_at: at,
+      ...ada,
+      blocked: true,
+      email: 'new@acme.test',
+      user_metadata: { a: [1] },
+      nickname: null,
+      updated_at: at,
     });
     assert.deepEqual(await store().users.get(other.user_id), other);
   });
@@ -191,7 +230,9 @@ forEachStore('configuration stores', (opened) => {
     await store().roles.insert(reader);
     await store().roles.insert(writer);
 
-    await store().roles.setPermissions(reader.id, [{ resource_server_identifier: 'https://other.example/', permission_name: 'x' }]);
+    await store().roles.setPermissions(reader.id, [
+      { resource_server_identifier: 'https://other.example/', permission_name: 'x' },
+    ]);
     const readerPermissions = [
       { resource_server_identifier: api, permission_name: 'read:orders' },
       { resource_server_identifier: 'https://other.example/', permission_name: 'read:other' },
@@ -232,11 +273,18 @@ forEachStore('configuration stores', (opened) => {
     await store().signingKeys.setStatus(first.kid, 'previous', T0 + 30_001);
     const promoted = { ...second, status: 'current' as const, current_since: T0 + 30_000 };
     const demoted = { ...first, status: 'previous' as const, previous_since: T0 + 30_001 };
-    assert.deepEqual(await store().signingKeys.listPublished(), [...before.filter((k) => k.status !== 'revoked'), demoted, promoted]);
+    assert.deepEqual(await store().signingKeys.listPublished(), [
+      ...before.filter((k) => k.status !== 'revoked'),
+      demoted,
+      promoted,
+    ]);
 
     await store().signingKeys.setStatus(first.kid, 'revoked', T0 + 40_000);
     const revoked = { ...demoted, status: 'revoked' as const, revoked_at: T0 + 40_000 };
-    assert.deepEqual(await store().signingKeys.listPublished(), [...before.filter((k) => k.status !== 'revoked'), promoted]);
+    assert.deepEqual(await store().signingKeys.listPublished(), [
+      ...before.filter((k) => k.status !== 'revoked'),
+      promoted,
+    ]);
     assert.deepEqual(await store().signingKeys.list(), [...before, revoked, promoted]);
   });
 

@@ -2,7 +2,16 @@
 // nulls on both sides, so that a round trip that drops, renames or retypes a field shows. Ids are unique per call.
 import { randomUUID } from 'node:crypto';
 import type {
-  AuthorizationCode, Client, ClientGrant, Connection, RefreshToken, ResourceServer, Role, Session, SigningKey, User,
+  AuthorizationCode,
+  Client,
+  ClientGrant,
+  Connection,
+  RefreshToken,
+  ResourceServer,
+  Role,
+  Session,
+  SigningKey,
+  User,
 } from '../../src/store/types.js';
 import { T0 } from './open-store.js';
 
@@ -34,7 +43,17 @@ export function client(overrides: Partial<Client> = {}): Client {
     },
     jwt_configuration: { lifetime_in_seconds: 36_000, alg: 'RS256' },
     client_authentication_methods: {
-      private_key_jwt: { credentials: [{ credential_type: 'public_key', name: 'k1', pem: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n', alg: 'ES256', kid: 'k1' }] },
+      private_key_jwt: {
+        credentials: [
+          {
+            credential_type: 'public_key',
+            name: 'k1',
+            pem: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n',
+            alg: 'ES256',
+            kid: 'k1',
+          },
+        ],
+      },
     },
     ...overrides,
   };
@@ -67,7 +86,12 @@ export function connection(overrides: Partial<Connection> = {}): Connection {
     id: unique('con'),
     name: unique('db'),
     strategy: 'auth0',
-    options: { passwordPolicy: 'good', password_complexity_options: { min_length: 12 }, brute_force_protection: true, mfa: null },
+    options: {
+      passwordPolicy: 'good',
+      password_complexity_options: { min_length: 12 },
+      brute_force_protection: true,
+      mfa: null,
+    },
     enabled_clients: ['a', 'b'],
     ...overrides,
   };
@@ -99,8 +123,20 @@ export function user(overrides: Partial<User> = {}): User {
 /** A user with every optional field null and the booleans the other way round. */
 export function bareUser(overrides: Partial<User> = {}): User {
   return user({
-    email: null, email_verified: false, username: null, phone_number: null, name: null, given_name: null, family_name: null,
-    nickname: null, picture: null, password_hash: null, user_metadata: {}, app_metadata: {}, blocked: true, ...overrides,
+    email: null,
+    email_verified: false,
+    username: null,
+    phone_number: null,
+    name: null,
+    given_name: null,
+    family_name: null,
+    nickname: null,
+    picture: null,
+    password_hash: null,
+    user_metadata: {},
+    app_metadata: {},
+    blocked: true,
+    ...overrides,
   });
 }
 
@@ -114,7 +150,14 @@ export function signingKey(overrides: Partial<SigningKey> = {}): SigningKey {
     kid,
     alg: 'ES256',
     status: 'next',
-    public_jwk: { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid, use: 'sig' },
+    public_jwk: {
+      kty: 'EC',
+      crv: 'P-256',
+      x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU',
+      y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0',
+      kid,
+      use: 'sig',
+    },
     sealed_private_jwk: 'sealed:v1:private',
     created_at: T0,
     current_since: null,
@@ -125,7 +168,15 @@ export function signingKey(overrides: Partial<SigningKey> = {}): SigningKey {
 }
 
 export function session(userId: string, overrides: Partial<Session> = {}): Session {
-  return { sid: unique('sid'), user_id: userId, authenticated_at: T0, created_at: T0 + 1, last_active_at: T0 + 2, expires_at: T0 + 86_400_000, ...overrides };
+  return {
+    sid: unique('sid'),
+    user_id: userId,
+    authenticated_at: T0,
+    created_at: T0 + 1,
+    last_active_at: T0 + 2,
+    expires_at: T0 + 86_400_000,
+    ...overrides,
+  };
 }
 
 export function authorizationCode(overrides: Partial<AuthorizationCode> = {}): AuthorizationCode {

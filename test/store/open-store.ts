@@ -45,7 +45,12 @@ export async function openStore(url: string, clock: TestClock = testClock()): Pr
  */
 export function forEachStore(
   title: string,
-  body: (opened: () => OpenedStore, kind: DatabaseKind, another: () => Promise<OpenedStore>, db: () => TestDatabase) => void,
+  body: (
+    opened: () => OpenedStore,
+    kind: DatabaseKind,
+    another: () => Promise<OpenedStore>,
+    db: () => TestDatabase,
+  ) => void,
 ) {
   forEachDatabase(title, (db, kind) => {
     let current: OpenedStore | undefined;

@@ -45,7 +45,13 @@ forEachStore('sign-in stores', (opened) => {
 
   test('authorization codes: round trip with and without the optional fields; unknown gives undefined', async () => {
     const full = fx.authorizationCode();
-    const bare = fx.authorizationCode({ audience: null, nonce: null, code_challenge: null, code_challenge_method: null, sid: null });
+    const bare = fx.authorizationCode({
+      audience: null,
+      nonce: null,
+      code_challenge: null,
+      code_challenge_method: null,
+      sid: null,
+    });
     await store().codes.insert(full);
     await store().codes.insert(bare);
     assert.deepEqual(await store().codes.get(full.code_hash), full);
@@ -57,8 +63,14 @@ forEachStore('sign-in stores', (opened) => {
     const code = fx.authorizationCode();
     await store().codes.insert(code);
     const consumed = { ...code, consumed_at: T0 + 1000, issued_jti: 'jti-1', issued_expires_at: T0 + 3_600_000 };
-    assert.deepEqual(await store().codes.consume(code.code_hash, T0 + 1000, { jti: 'jti-1', expiresAt: T0 + 3_600_000 }), consumed);
-    assert.equal(await store().codes.consume(code.code_hash, T0 + 2000, { jti: 'jti-2', expiresAt: T0 + 3_600_000 }), undefined);
+    assert.deepEqual(
+      await store().codes.consume(code.code_hash, T0 + 1000, { jti: 'jti-1', expiresAt: T0 + 3_600_000 }),
+      consumed,
+    );
+    assert.equal(
+      await store().codes.consume(code.code_hash, T0 + 2000, { jti: 'jti-2', expiresAt: T0 + 3_600_000 }),
+      undefined,
+    );
     // A replay finds the first token's id, to revoke it.
     assert.deepEqual(await store().codes.get(code.code_hash), consumed);
     assert.equal(await store().codes.consume('no-such-code', T0, { jti: 'x', expiresAt: T0 }), undefined);
@@ -80,7 +92,11 @@ forEachStore('sign-in stores', (opened) => {
     await store().consents.grant(ada.user_id, 'web', api, ['read:orders', 'openid']);
     await store().consents.grant(ada.user_id, 'web', api, ['openid', 'write:orders']);
     await store().consents.grant(ada.user_id, 'web', '', ['profile']);
-    assert.deepEqual((await store().consents.scopes(ada.user_id, 'web', api)).sort(), ['openid', 'read:orders', 'write:orders']);
+    assert.deepEqual((await store().consents.scopes(ada.user_id, 'web', api)).sort(), [
+      'openid',
+      'read:orders',
+      'write:orders',
+    ]);
     assert.deepEqual(await store().consents.scopes(ada.user_id, 'web', ''), ['profile']);
     assert.deepEqual(await store().consents.scopes(ada.user_id, 'other-client', api), []);
     assert.deepEqual(await store().consents.scopes(bob.user_id, 'web', api), []);
@@ -131,7 +147,11 @@ forEachStore('sign-in stores', (opened) => {
     assert.deepEqual(await store().refreshTokens.get(token.token_hash), { ...token, last_used_at: T0 + MINUTE });
     await store().refreshTokens.revoke(token.token_hash, T0 + 2 * MINUTE);
     await store().refreshTokens.revoke(token.token_hash, T0 + 3 * MINUTE);
-    assert.deepEqual(await store().refreshTokens.get(token.token_hash), { ...token, last_used_at: T0 + MINUTE, revoked_at: T0 + 2 * MINUTE });
+    assert.deepEqual(await store().refreshTokens.get(token.token_hash), {
+      ...token,
+      last_used_at: T0 + MINUTE,
+      revoked_at: T0 + 2 * MINUTE,
+    });
     assert.deepEqual(await store().refreshTokens.get(other.token_hash), other);
   });
 
@@ -197,7 +217,13 @@ forEachStore('sign-in stores', (opened) => {
   // Only consume: the rest of this interface is being reworked.
   test('login transactions: consume returns the transaction once, and nothing once it expired', async () => {
     const request = { client_id: 'web', scope: ['openid'], nested: { prompt: null, max_age: 0, ok: true } };
-    const live = { id: fx.unique('tx'), client_id: 'web', request, created_at: clock().now, expires_at: clock().now + 10 * MINUTE };
+    const live = {
+      id: fx.unique('tx'),
+      client_id: 'web',
+      request,
+      created_at: clock().now,
+      expires_at: clock().now + 10 * MINUTE,
+    };
     const expiring = { ...live, id: fx.unique('tx'), expires_at: clock().now + MINUTE };
     await store().loginTransactions.create(live);
     await store().loginTransactions.create(expiring);

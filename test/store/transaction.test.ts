@@ -13,7 +13,9 @@ import { forEachStore, openStore } from './open-store.js';
 async function someoneWaitsForALock(db: Kysely<Database>): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const { rows } = await sql<{ n: number }>`
-      select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+      select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+      db,
+    );
     if (rows[0]!.n > 0) return;
     await sleep(50);
   }
@@ -63,7 +65,10 @@ forEachStore('store transactions', (opened, kind, another, db) => {
       );
       assert.equal(await store().clients.get(added.client_id), undefined);
       assert.deepEqual(await store().clients.get(existing.client_id), existing);
-      assert.equal((await store().signingKeys.list()).find((k) => k.kid === key.kid), undefined);
+      assert.equal(
+        (await store().signingKeys.list()).find((k) => k.kid === key.kid),
+        undefined,
+      );
       assert.notEqual((await store().tenant.get()).friendly_name, 'Half-written');
     });
   }
@@ -96,7 +101,9 @@ forEachStore('store transactions', (opened, kind, another, db) => {
   // On SQLite the write lock is the file's: one process's connections wait in better-sqlite3's synchronous
   // busy handler, so two transactions of one process cannot be interleaved to observe it.
   const pgOnly = kind.name === 'SQLite' && 'needs two processes on SQLite';
-  test('transaction(lock): a second instance taking the same lock waits until the first commits', { skip: pgOnly }, async () => {
+  test('transaction(lock): a second instance taking the same lock waits until the first commits', {
+    skip: pgOnly,
+  }, async () => {
     const other = await another();
     const order: string[] = [];
     const { promise: held, resolve: release } = deferred();
@@ -113,15 +120,20 @@ forEachStore('store transactions', (opened, kind, another, db) => {
       order.push('second locked');
       return (await tx.tenant.get()).friendly_name;
     });
-    await someoneWaitsForALock(opened().connection.db);
-    assert.deepEqual(order, ['first locked']);
-    release();
-    await first;
+    try {
+      await someoneWaitsForALock(opened().connection.db);
+      assert.deepEqual(order, ['first locked']);
+    } finally {
+      release();
+      await first;
+    }
     assert.equal(await second, 'first');
     assert.deepEqual(order, ['first locked', 'first commits', 'second locked']);
   });
 
-  test('refreshTokens.lock: a second transaction locking the same token waits until the first commits', { skip: pgOnly }, async () => {
+  test('refreshTokens.lock: a second transaction locking the same token waits until the first commits', {
+    skip: pgOnly,
+  }, async () => {
     const other = await another();
     const ada = fx.user();
     await store().users.insert(ada);
@@ -144,10 +156,13 @@ forEachStore('store transactions', (opened, kind, another, db) => {
       order.push('second locked');
       return tx.refreshTokens.get(token.token_hash);
     });
-    await someoneWaitsForALock(opened().connection.db);
-    assert.deepEqual(order, ['first locked']);
-    release();
-    await first;
+    try {
+      await someoneWaitsForALock(opened().connection.db);
+      assert.deepEqual(order, ['first locked']);
+    } finally {
+      release();
+      await first;
+    }
     assert.equal((await second)?.rotated_at, token.created_at + 1, 'the second reads what the first committed');
     assert.deepEqual(order, ['first locked', 'first commits', 'second locked']);
   });
