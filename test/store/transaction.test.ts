@@ -1,0 +1,169 @@
+// Store-wide contract on SQLite and PostgreSQL: transaction(lock, fn) commits all of fn's writes or none,
+// a named lock bumps changeVersion() (what other instances' caches compare) and, on PostgreSQL, makes a
+// second transaction with the same lock wait for the first to commit; ping() reaches the database.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../src/store/kysely/schema.js';
+import * as fx from './fixtures.js';
+import { forEachStore, openStore } from './open-store.js';
+
+/** Resolves once some backend of this database waits for a lock (PostgreSQL), within a generous bound. */
+async function someoneWaitsForALock(db: Kysely<Database>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(
+      db,
+    );
+    if (rows[0]!.n > 0) return;
+    await sleep(50);
+  }
+  throw new Error('no transaction waited for the lock within 10 seconds');
+}
+
+function deferred() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+forEachStore('store transactions', (opened, kind, another, db) => {
+  const store = () => opened().store;
+
+  test('transaction: commits every write and returns what fn returns; fn reads its own writes', async () => {
+    const web = fx.client();
+    const api = fx.resourceServer();
+    const seen = await store().transaction(null, async (tx) => {
+      await tx.clients.insert(web);
+      await tx.resourceServers.insert(api);
+      await tx.clientGrants.insert(fx.clientGrant(web.client_id, api.identifier));
+      return tx.clients.get(web.client_id);
+    });
+    assert.deepEqual(seen, web);
+    assert.deepEqual(await store().clients.get(web.client_id), web);
+    assert.deepEqual(await store().resourceServers.getByIdentifier(api.identifier), api);
+    assert.equal((await store().clientGrants.find(web.client_id, api.identifier))?.audience, api.identifier);
+  });
+
+  for (const lock of [null, 'tenant', 'signing_keys'] as const) {
+    test(`transaction(${lock}): a throw inside writes nothing and rejects with that error`, async () => {
+      const existing = fx.client();
+      await store().clients.insert(existing);
+      const added = fx.client();
+      const key = fx.signingKey();
+      const failure = new Error('stop here');
+      await assert.rejects(
+        store().transaction(lock, async (tx) => {
+          await tx.clients.insert(added);
+          await tx.clients.update(existing.client_id, { name: 'Changed' });
+          await tx.signingKeys.insert(key);
+          await tx.tenant.put({ friendly_name: 'Half-written' });
+          throw failure;
+        }),
+        (error) => error === failure,
+      );
+      assert.equal(await store().clients.get(added.client_id), undefined);
+      assert.deepEqual(await store().clients.get(existing.client_id), existing);
+      assert.equal(
+        (await store().signingKeys.list()).find((k) => k.kid === key.kid),
+        undefined,
+      );
+      assert.notEqual((await store().tenant.get()).friendly_name, 'Half-written');
+    });
+  }
+
+  test('changeVersion: a locked transaction changes it, for every instance; one without a lock does not', async () => {
+    const other = await another();
+    const start = await store().changeVersion();
+    assert.equal(typeof start, 'string');
+    await store().transaction(null, (tx) => tx.tenant.put({ friendly_name: 'No lock' }));
+    assert.equal(await store().changeVersion(), start);
+
+    await store().transaction('tenant', (tx) => tx.tenant.put({ friendly_name: 'Locked' }));
+    const afterTenant = await store().changeVersion();
+    assert.notEqual(afterTenant, start);
+    assert.equal(await other.store.changeVersion(), afterTenant);
+
+    await other.store.transaction('signing_keys', async () => {});
+    const afterKeys = await store().changeVersion();
+    assert.notEqual(afterKeys, afterTenant);
+    assert.notEqual(afterKeys, start);
+  });
+
+  test('ping: resolves on an open store, rejects once it is closed', async () => {
+    const own = await openStore(db().url);
+    await own.store.ping();
+    await own.store.close();
+    await assert.rejects(own.store.ping());
+  });
+
+  // On SQLite the write lock is the file's: one process's connections wait in better-sqlite3's synchronous
+  // busy handler, so two transactions of one process cannot be interleaved to observe it.
+  const pgOnly = kind.name === 'SQLite' && 'needs two processes on SQLite';
+  test('transaction(lock): a second instance taking the same lock waits until the first commits', {
+    skip: pgOnly,
+  }, async () => {
+    const other = await another();
+    const order: string[] = [];
+    const { promise: held, resolve: release } = deferred();
+    const { promise: locked, resolve: hasLocked } = deferred();
+    const first = store().transaction('tenant', async (tx) => {
+      await tx.tenant.put({ friendly_name: 'first' });
+      order.push('first locked');
+      hasLocked();
+      await held;
+      order.push('first commits');
+    });
+    await Promise.race([locked, first]);
+    const second = other.store.transaction('tenant', async (tx) => {
+      order.push('second locked');
+      return (await tx.tenant.get()).friendly_name;
+    });
+    try {
+      await someoneWaitsForALock(opened().connection.db);
+      assert.deepEqual(order, ['first locked']);
+    } finally {
+      release();
+      await first;
+    }
+    assert.equal(await second, 'first');
+    assert.deepEqual(order, ['first locked', 'first commits', 'second locked']);
+  });
+
+  test('refreshTokens.lock: a second transaction locking the same token waits until the first commits', {
+    skip: pgOnly,
+  }, async () => {
+    const other = await another();
+    const ada = fx.user();
+    await store().users.insert(ada);
+    const token = fx.refreshToken(ada.user_id);
+    await store().refreshTokens.insert(token);
+    const order: string[] = [];
+    const { promise: held, resolve: release } = deferred();
+    const { promise: locked, resolve: hasLocked } = deferred();
+    const first = store().transaction(null, async (tx) => {
+      await tx.refreshTokens.lock(token.token_hash);
+      order.push('first locked');
+      hasLocked();
+      await held;
+      await tx.refreshTokens.rotate(token.token_hash, token.created_at + 1);
+      order.push('first commits');
+    });
+    await Promise.race([locked, first]);
+    const second = other.store.transaction(null, async (tx) => {
+      await tx.refreshTokens.lock(token.token_hash);
+      order.push('second locked');
+      return tx.refreshTokens.get(token.token_hash);
+    });
+    try {
+      await someoneWaitsForALock(opened().connection.db);
+      assert.deepEqual(order, ['first locked']);
+    } finally {
+      release();
+      await first;
+    }
+    assert.equal((await second)?.rotated_at, token.created_at + 1, 'the second reads what the first committed');
+    assert.deepEqual(order, ['first locked', 'first commits', 'second locked']);
+  });
+});
