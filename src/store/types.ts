@@ -376,7 +376,7 @@ export interface Store extends Stores {
   /** Changes whenever a locked transaction ran: what caches compare to know they are stale. */
   changeVersion(): Promise<string>;
   ping(): Promise<void>;
-  /** A tiny real write that changes nothing: fails while the database cannot be written (full, read-only). */
+  /** A real write of 256 KiB that nothing reads: fails while the database cannot be written (full, read-only). */
   probeWrite(): Promise<void>;
   close(): Promise<void>;
 }

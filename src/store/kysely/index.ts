@@ -57,9 +57,12 @@ export function createStore(connection: Connection, now: () => number = Date.now
       await sql`select 1`.execute(db);
     },
     async probeWrite() {
-      // Rewrites a row with its own value: a real write (SQLite writes the page, PostgreSQL a new row
-      // version and WAL) that no cache notices, since the counter does not move.
-      await db.updateTable('locks').set({ n: sql<number>`n` }).where('name', '=', 'tenant').execute();
+      // 256 KiB of fresh random text (0006-write-probe.ts says why that much), so neither a page left over
+      // from a failed write nor PostgreSQL's compression makes it smaller.
+      const data = connection.dialect === 'sqlite'
+        ? sql<string>`hex(randomblob(131072))`
+        : sql<string>`(select string_agg(md5(random()::text), '') from generate_series(1, 8192))`;
+      await db.updateTable('write_probe').set({ data }).where('id', '=', 1).execute();
     },
     close: () => db.destroy(),
   };

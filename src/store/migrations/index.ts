@@ -4,6 +4,7 @@ import * as m0002 from './0002-sign-in.js';
 import * as m0003 from './0003-refresh-tokens.js';
 import * as m0004 from './0004-consents.js';
 import * as m0005 from './0005-ip-throttles.js';
+import * as m0006 from './0006-write-probe.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003-refresh-tokens': m0003,
   '0004-consents': m0004,
   '0005-ip-throttles': m0005,
+  '0006-write-probe': m0006,
 };
 
 export const migrationProvider: MigrationProvider = {
