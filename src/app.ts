@@ -21,7 +21,9 @@ import { consentRoutes } from './login/consent.js';
 import { loginRoutes } from './login/routes.js';
 import { databaseConnectionsOf } from './management/connections.js';
 import { lazyChildLogger } from './http/log.js';
-import { sendOAuthError } from './http/oauth/errors.js';
+import { oauthErrorHandler } from './http/oauth/errors.js';
+import { errorAnswer, fallbackHandlers } from './http/fallback.js';
+import { RETRY_AFTER_SECONDS, StorageHealth } from './http/storage-health.js';
 import { tokenRoute } from './http/oauth/token.js';
 import { addSecurityHeaders } from './http/security-headers.js';
 import { wellKnownRoutes } from './http/well-known.js';
@@ -69,6 +71,11 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     keyring.invalidate();
   });
 
+  // Writes failing for lack of space or a read-only database: 503 on every surface, /healthz reports it.
+  const storage = new StorageHealth(store, now);
+  const renderer = createRenderer();
+  const pages = { store, renderer };
+
   const app = Fastify({
     loggerInstance: options.logger,
     genReqId: () => randomUUID(),
@@ -80,6 +87,8 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     // One log line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
+    // A URL the router cannot read: answered like any other bad request, not with Fastify's own body.
+    frameworkErrors: (error, request, reply) => errorAnswer(error, request, reply, pages, storage),
   });
   // Below level info there is no request line to write: no hook runs for it on every request.
   if (pino.levels.values[options.logger.level] <= pino.levels.values.info) {
@@ -89,14 +98,15 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     });
   }
   addSecurityHeaders(app, config.issuer.startsWith('https:'));
-  healthRoute(app, store, keyring);
+  fallbackHandlers(app, pages, storage);
+  healthRoute(app, store, keyring, storage);
   wellKnownRoutes(app, config.issuer, keyring);
 
   await app.register(async (oauth) => {
     oauth.removeAllContentTypeParsers();
     await oauth.register(formbody);
     oauth.addContentTypeParser('application/json', { parseAs: 'string' }, oauth.getDefaultJsonParser('error', 'error'));
-    oauth.setErrorHandler(sendOAuthError);
+    oauth.setErrorHandler(oauthErrorHandler(storage));
     tokenRoute(oauth, {
       clients: store.clients,
       clientAssertions: store.clientAssertions,
@@ -115,18 +125,20 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
 
   // Each worker runs its share of the cores' argon2id at once (crypto/passwords.ts).
   const passwords = createPasswords(argon2Concurrency(config.workers));
-  await app.register(async (dbconnections) => dbconnectionsRoutes(dbconnections, { store, passwords, now }));
+  await app.register(async (dbconnections) => dbconnectionsRoutes(dbconnections, { store, passwords, storage, now }));
 
   // What a browser sees: /authorize, the login pages, logout. HTML answers, errors as error pages.
-  const renderer = createRenderer();
   await app.register(async (browser) => {
     browser.removeAllContentTypeParsers();
     await browser.register(cookie);
     await browser.register(formbody);
-    const pages = { store, renderer };
     browser.setErrorHandler(async (error, request, reply) => {
       const status = (error as { statusCode?: number }).statusCode;
       if (status !== undefined && status >= 400 && status < 500) return sendErrorPage(reply, pages, status, 'The request could not be read.', 'Invalid request');
+      if (storage.report(error, request.log)) {
+        reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+        return sendErrorPage(reply, pages, 503, 'The service is temporarily unavailable. Try again later.', 'Service unavailable');
+      }
       request.log.error({ err: error }, 'unexpected error');
       return sendErrorPage(reply, pages, 500, 'An unexpected error occurred. Try again later.');
     });

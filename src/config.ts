@@ -8,6 +8,8 @@ export interface Config {
   /** Always ends with `/` (Auth0 style); every endpoint URL derives from it. */
   readonly issuer: string;
   readonly databaseUrl: string;
+  /** Seconds a start waits for a SQLite database that another process holds locked before giving up. */
+  readonly databaseLockTimeout: number;
   readonly bootstrapPath: string | undefined;
   /** Undefined only for SQLite, where a secret is generated beside the database file. */
   readonly secret: string | undefined;
@@ -35,6 +37,7 @@ const variables = {
   host: 'GATEHOUSE_HOST',
   issuer: 'GATEHOUSE_ISSUER',
   databaseUrl: 'GATEHOUSE_DATABASE_URL',
+  databaseLockTimeout: 'GATEHOUSE_DATABASE_LOCK_TIMEOUT',
   bootstrapPath: 'GATEHOUSE_BOOTSTRAP',
   secret: 'GATEHOUSE_SECRET',
   adminClientId: 'GATEHOUSE_ADMIN_CLIENT_ID',
@@ -128,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     host: get('host') ?? '127.0.0.1',
     issuer,
     databaseUrl,
+    databaseLockTimeout: positiveInt(variables.databaseLockTimeout, get('databaseLockTimeout') ?? '30', 3600),
     bootstrapPath: get('bootstrapPath'),
     secret,
     adminClientId,
@@ -145,6 +149,15 @@ function pendingLoginLimits(get: (key: Key) => string | undefined) {
     maxPendingLoginsPerIp: positiveInt(variables.maxPendingLoginsPerIp, get('maxPendingLoginsPerIp') ?? '1000', 1_000_000),
     maxPendingLoginsPerBrowser: positiveInt(variables.maxPendingLoginsPerBrowser, get('maxPendingLoginsPerBrowser') ?? '50', 1_000_000),
   };
+}
+
+/** Whether a failed command should print its stack: GATEHOUSE_LOG_LEVEL (or --log-level) is debug or trace. */
+export function wantsStacks(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): boolean {
+  try {
+    return ['debug', 'trace'].includes(loadConfig(env, argv).logLevel);
+  } catch {
+    return ['debug', 'trace'].includes(env[variables.logLevel] ?? '');
+  }
 }
 
 /** Endpoint URLs, all derived from the issuer. */

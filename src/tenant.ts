@@ -13,13 +13,20 @@ import { Keyring } from './protocol/keys/keyring.js';
 import { ensureSigningKeys } from './protocol/keys/rotation.js';
 import { migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
+import { describeStartError } from './store/start-errors.js';
 
 /** Opens the database, migrates it and loads the tenant: everything but HTTP. Also used by the CLI. */
 export async function openTenant(config: Config, now: () => number = Date.now, options = { migrate: true }) {
-  const connection = openDatabase(config.databaseUrl);
+  const lockTimeoutMs = config.databaseLockTimeout * 1000;
+  let connection: ReturnType<typeof openDatabase>;
+  try {
+    connection = openDatabase(config.databaseUrl, lockTimeoutMs);
+  } catch (error) {
+    throw describeStartError(error, config.databaseUrl, config.databaseLockTimeout) ?? error;
+  }
   const store = createStore(connection, now);
   try {
-    if (options.migrate) await migrate(connection);
+    if (options.migrate) await migrate(connection, lockTimeoutMs);
     const master = resolveMasterSecret(config.secret, connection.sqliteFile);
     const box = createSecretBox(master.secret);
     const csrfKey = deriveKey(master.secret, 'csrf tokens v1');
@@ -30,8 +37,8 @@ export async function openTenant(config: Config, now: () => number = Date.now, o
     await keyring.load();
     return { store, box, keyring, csrfKey, generatedSecretPath: master.generatedAt };
   } catch (error) {
-    await store.close();
-    throw error;
+    await store.close().catch(() => {});
+    throw describeStartError(error, config.databaseUrl, config.databaseLockTimeout) ?? error;
   }
 }
 

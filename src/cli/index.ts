@@ -2,7 +2,8 @@
 // gatehouse start [--port N --issuer URL --database-url URL --bootstrap FILE …]
 // gatehouse keys list | rotate | revoke <kid>
 import { openTenant } from '../tenant.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, wantsStacks } from '../config.js';
+import { DatabaseStartError } from '../store/start-errors.js';
 import { TenantFileError } from '../management/tenant-file.js';
 import { KeyDecryptionError } from '../protocol/keys/keyring.js';
 import { revokeSigningKey, rotateSigningKeys } from '../protocol/keys/rotation.js';
@@ -54,8 +55,13 @@ async function main(argv: string[]) {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  // Errors a user can fix are one clear line; anything else keeps its stack for a bug report.
-  const expected = error instanceof ConfigError || error instanceof TenantFileError || error instanceof KeyDecryptionError;
-  process.stderr.write(`gatehouse: ${expected ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+  // Errors a user can fix are one clear line (with the stack below it at log level debug); anything else
+  // keeps its stack for a bug report.
+  const expected = error instanceof ConfigError || error instanceof TenantFileError || error instanceof KeyDecryptionError ||
+    error instanceof DatabaseStartError;
+  const line = `gatehouse: ${expected ? (error as Error).message : (error as Error).stack ?? String(error)}\n`;
+  const debug = expected && wantsStacks(process.env, process.argv[2] === 'start' ? process.argv.slice(3) : []);
+  const cause = (error as Error).cause;
+  process.stderr.write(debug ? `${line}${(cause instanceof Error ? cause.stack : undefined) ?? (error as Error).stack}\n` : line);
   process.exit(1);
 });

@@ -7,15 +7,18 @@ import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Passwords } from '../crypto/passwords.js';
 import type { Store } from '../store/types.js';
+import { RETRY_AFTER_SECONDS, type StorageHealth } from './storage-health.js';
 
-type ErrorCode = SignupError['code'] | 'bad.client_id' | 'too_many_attempts';
+type ErrorCode = SignupError['code'] | 'bad.client_id' | 'too_many_attempts' | 'temporarily_unavailable' | 'not_found';
 
-function sendError(reply: FastifyReply, code: ErrorCode, description: string, extra: Record<string, unknown> = {}, status = 400) {
+const errorNames: Record<number, string> = { 404: 'NotFoundError', 429: 'TooManyRequestsError', 503: 'ServiceUnavailableError' };
+
+export function sendError(reply: FastifyReply, code: ErrorCode, description: string, extra: Record<string, unknown> = {}, status = 400) {
   return reply
     .code(status)
     .header('cache-control', 'no-store')
     .send({
-      name: code === 'invalid_password' ? 'PasswordStrengthError' : status === 429 ? 'TooManyRequestsError' : 'BadRequestError',
+      name: code === 'invalid_password' ? 'PasswordStrengthError' : errorNames[status] ?? 'BadRequestError',
       code,
       description,
       statusCode: status,
@@ -43,7 +46,10 @@ type SignupBody = Partial<Record<'client_id' | 'email' | 'password' | 'connectio
   user_metadata?: Record<string, unknown>;
 };
 
-export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: Store; passwords: Passwords; now: () => number }) {
+export async function dbconnectionsRoutes(
+  app: FastifyInstance,
+  deps: { store: Store; passwords: Passwords; storage: StorageHealth; now: () => number },
+) {
   app.removeAllContentTypeParsers();
   await app.register(formbody);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
@@ -52,6 +58,10 @@ export async function dbconnectionsRoutes(app: FastifyInstance, deps: { store: S
     // docs/operations.md "Request bodies": a body over 64 KiB is refused with 413 before it is parsed.
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'bad.request', 'Request body is too large', {}, 413);
     if (error.statusCode !== undefined && error.statusCode < 500) return sendError(reply, 'bad.request', 'The request body could not be read');
+    if (deps.storage.report(error, request.log)) {
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      return sendError(reply, 'temporarily_unavailable', 'The service is temporarily unavailable. Try again later.', {}, 503);
+    }
     request.log.error({ err: error }, 'unexpected error');
     return reply.code(500).send({ name: 'Error', code: 'server_error', description: 'An unexpected error occurred', statusCode: 500, error: 'server_error', error_description: 'An unexpected error occurred' });
   });

@@ -437,5 +437,7 @@ export interface Store extends Stores {
   /** Changes whenever a locked transaction ran: what caches compare to know they are stale. */
   changeVersion(): Promise<string>;
   ping(): Promise<void>;
+  /** A real write of 256 KiB that nothing reads: fails while the database cannot be written (full, read-only). */
+  probeWrite(): Promise<void>;
   close(): Promise<void>;
 }

@@ -46,9 +46,20 @@ export function killAllStartedChildren(): void {
   running.clear();
 }
 
-export function spawnCli(args: readonly string[], env: Record<string, string>): CliProcess {
+export interface SpawnOptions {
+  /** A command that runs the CLI (it must exec its arguments): e.g. unshare for a mount namespace of its own. */
+  prefix?: readonly string[];
+  /** Run as this user and group (a test running as root that needs permissions to apply). */
+  uid?: number;
+  gid?: number;
+}
+
+export function spawnCli(args: readonly string[], env: Record<string, string>, options: SpawnOptions = {}): CliProcess {
+  const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, cliPath, ...args];
   // detached: its own process group, so that a failed test can kill the workers too.
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, commandArgs, {
+    cwd: repoRoot, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true, uid: options.uid, gid: options.gid,
+  });
   running.add(child);
   let out = '';
   let err = '';
@@ -114,8 +125,8 @@ export interface CliResult extends Exit {
 }
 
 /** Runs a CLI command to completion (e.g. `keys rotate`). */
-export async function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliResult> {
-  const cli = spawnCli(args, env);
+export async function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000, options: SpawnOptions = {}): Promise<CliResult> {
+  const cli = spawnCli(args, env, options);
   const timer = setTimeout(() => killGroup(cli.child), timeoutMs);
   const exit = await cli.exited;
   clearTimeout(timer);

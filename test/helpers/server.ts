@@ -45,6 +45,8 @@ export interface StartOptions {
   port?: number;
   /** The server's clock (ms since the epoch), for tests that move time forward; Date.now otherwise. */
   now?: () => number;
+  /** Where the server logs (a pino logger at the test's level otherwise). */
+  logger?: pino.Logger;
 }
 
 export function writeTenantFile(tenant: object | string, name = 'tenant.json'): string {
@@ -71,7 +73,7 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     const config = testConfig(options, port);
-    const gatehouse = await buildApp(config, { logger: pino({ level: config.logLevel, serializers }), now: options.now });
+    const gatehouse = await buildApp(config, { logger: options.logger ?? pino({ level: config.logLevel, serializers }), now: options.now });
     try {
       await gatehouse.app.listen({ port, host: '127.0.0.1' });
       return running(config, gatehouse);

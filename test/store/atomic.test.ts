@@ -24,7 +24,7 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
     const code = fx.authorizationCode();
     await store().codes.insert(code);
     const results = await race((s, i) =>
-      s.codes.consume(code.code_hash, T0 + i, { jti: `jti-${i}`, expiresAt: T0 + MINUTE }),
+      s.codes.consume(code.code_hash, T0 + i, { jti: `jti-${i}`, expiresAt: T0 + MINUTE, familyId: `family-${i}` }),
     );
     const winners = results.flatMap((r, i) => (r ? [i] : []));
     assert.equal(winners.length, 1, `winners: ${winners.join(', ')}`);
@@ -34,6 +34,7 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
       consumed_at: T0 + i,
       issued_jti: `jti-${i}`,
       issued_expires_at: T0 + MINUTE,
+      issued_family_id: `family-${i}`,
     });
   });
 
@@ -64,7 +65,7 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
       created_at: now,
       expires_at: now + MINUTE,
     };
-    await store().loginTransactions.create(transaction);
+    await store().loginTransactions.create(transaction, fx.anyOwner, fx.roomyLimits);
     const results = await race((s) => s.loginTransactions.consume(transaction.id));
     const winners = results.filter((r) => r !== undefined);
     assert.equal(winners.length, 1);
@@ -113,10 +114,7 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
     assert.equal(await store().refreshTokens.activeOfFamily(family_id), undefined);
   });
 
-  // Fails today on both databases: grant reads the accepted scopes, then writes their union (a lost update).
-  const consentRace =
-    'consents.grant reads then writes, so parallel grants lose scopes: enable once it is one statement';
-  test('consents.grant: parallel grants of different scopes keep every scope', { skip: consentRace }, async () => {
+  test('consents.grant: parallel grants of different scopes keep every scope', async () => {
     const ada = fx.user();
     await store().users.insert(ada);
     await race((s, i) => s.consents.grant(ada.user_id, 'web', 'https://api.example/', [`scope:${i}`]));

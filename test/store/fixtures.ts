@@ -197,6 +197,8 @@ export function authorizationCode(overrides: Partial<AuthorizationCode> = {}): A
     consumed_at: null,
     issued_jti: null,
     issued_expires_at: null,
+    issued_family_id: null,
+    replayed_at: null,
     ...overrides,
   };
 }
@@ -220,3 +222,7 @@ export function refreshToken(userId: string, overrides: Partial<RefreshToken> = 
     ...overrides,
   };
 }
+
+/** Owners and limits for creating login transactions in tests that are not about the pending caps. */
+export const anyOwner = { ip: '192.0.2.1' };
+export const roomyLimits = { perIp: 1_000_000, perBrowser: 1_000_000 };

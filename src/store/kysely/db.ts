@@ -46,7 +46,7 @@ function withStatementCache(database: SQLiteDatabase.Database) {
 // Each driver is loaded only when its kind of database is used: a SQLite server never loads pg.
 const require = createRequire(import.meta.url);
 
-export function openDatabase(databaseUrl: string): Connection {
+export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000): Connection {
   const sqliteFile = sqliteFileOf(databaseUrl);
   if (sqliteFile) {
     mkdirSync(dirname(sqliteFile), { recursive: true });
@@ -56,7 +56,7 @@ export function openDatabase(databaseUrl: string): Connection {
     database.pragma('synchronous = NORMAL');
     database.pragma('foreign_keys = ON');
     // Other processes on the same file wait for a write lock instead of failing at once.
-    database.pragma('busy_timeout = 5000');
+    database.pragma(`busy_timeout = ${Math.min(5000, busyTimeoutMs)}`);
     return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite', sqliteFile };
   }
   const pg = require('pg') as typeof PG;
@@ -81,7 +81,7 @@ export function openDatabase(databaseUrl: string): Connection {
  * holds the file's write lock until its migrations commit, the others wait (busy_timeout, then retries)
  * and find nothing left to do.
  */
-export async function migrate(connection: Connection): Promise<void> {
+export async function migrate(connection: Connection, lockTimeoutMs = 30_000): Promise<void> {
   const run = async (db: Kysely<Database>) => {
     const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
     if (error) {
@@ -90,14 +90,16 @@ export async function migrate(connection: Connection): Promise<void> {
     }
   };
   if (connection.dialect === 'postgres') return run(connection.db);
+  const deadline = Date.now() + lockTimeoutMs;
   await connection.db.connection().execute(async (db) => {
     for (let attempt = 1; ; attempt++) {
       try {
         await sql`begin immediate`.execute(db);
         break;
       } catch (error) {
-        if (!(error as { code?: string }).code?.startsWith('SQLITE_BUSY') || attempt >= 20) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+        // Another process holding the file's write lock past the bound: give up (start-errors.ts says so).
+        if (!(error as { code?: string }).code?.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(50 * attempt, 1000)));
       }
     }
     try {

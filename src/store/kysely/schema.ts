@@ -202,6 +202,11 @@ export interface LoginFailureTable {
   last_failure_at: Millis;
 }
 
+export interface WriteProbeTable {
+  id: number;
+  data: string;
+}
+
 export interface IpThrottleTable {
   kind: string;
   ip: string;
@@ -253,6 +258,7 @@ export interface Database {
   revoked_tokens: RevokedTokenTable;
   login_failures: LoginFailureTable;
   ip_throttles: IpThrottleTable;
+  write_probe: WriteProbeTable;
   branding_templates: BrandingTemplateTable;
   tenant: TenantTable;
   resource_servers: ResourceServerTable;
