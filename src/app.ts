@@ -83,7 +83,8 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     forceCloseConnections: 'idle',
     // Slow clients hold connections, and each is a file descriptor (docs/operations.md, "Connection limits").
     // A request must arrive whole in time: its headers (answered 408), then its body (408 as well).
-    http: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
+    // (requestTimeout given to Node too: it checks headersTimeout against it, or its 300 s default, at once.)
+    http: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
     requestTimeout: config.requestTimeoutMs,
     // Node checks the two above only once a request has begun: a connection that never sends a byte, or
     // goes silent, is closed by this idle timeout instead.

@@ -46,9 +46,19 @@ export function killAllStartedChildren(): void {
   running.clear();
 }
 
-export function spawnCli(args: readonly string[], env: Record<string, string>): CliProcess {
+export interface SpawnOptions {
+  /** Run under `ulimit -n` this low: the open-file limit of the primary and its workers. */
+  fileLimit?: number;
+}
+
+export function spawnCli(args: readonly string[], env: Record<string, string>, options: SpawnOptions = {}): CliProcess {
+  // The shell sets the limit and then becomes node itself (exec), so the pid is still the CLI's.
+  const [command, argv] =
+    options.fileLimit === undefined
+      ? [process.execPath, [cliPath, ...args]]
+      : ['/bin/sh', ['-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, process.execPath, cliPath, ...args]];
   // detached: its own process group, so that a failed test can kill the workers too.
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd: repoRoot, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, argv, { cwd: repoRoot, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   running.add(child);
   let out = '';
   let err = '';
