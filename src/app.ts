@@ -87,8 +87,9 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     http: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
     requestTimeout: config.requestTimeoutMs,
     // Node checks the two above only once a request has begun: a connection that never sends a byte, or
-    // goes silent, is closed by this idle timeout instead.
-    connectionTimeout: config.requestTimeoutMs,
+    // goes silent, is closed by this idle timeout instead. It ends later than they do, so that a request
+    // that began still gets its 408 rather than a silent close.
+    connectionTimeout: config.requestTimeoutMs + 2 * CONNECTIONS_CHECK_MS,
     keepAliveTimeout: config.keepAliveTimeoutMs,
     // One log line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
