@@ -25,6 +25,8 @@ export interface BenchOptions {
   readonly signin: boolean;
   /** The reference server is measured (bench/reference.ts): after the token benchmark with --token-only, else alone. */
   readonly reference: boolean;
+  /** The slow-loris benchmark runs (bench/slowloris.ts): last in a full run, or alone with --slowloris-only. */
+  readonly slowloris: boolean;
   readonly signinOptions: SigninOptions;
 }
 
@@ -65,7 +67,7 @@ function httpClient(): 'fetch' | 'http' {
   return raw;
 }
 
-const flags = ['--profile', '--token-only', '--signin-only', '--reference'];
+const flags = ['--profile', '--token-only', '--signin-only', '--reference', '--slowloris-only'];
 
 export function readOptions(argv: readonly string[]): BenchOptions {
   const unknown = argv.filter((arg) => !flags.includes(arg));
@@ -74,6 +76,8 @@ export function readOptions(argv: readonly string[]): BenchOptions {
   const signinOnly = argv.includes('--signin-only');
   if (tokenOnly && signinOnly) throw new Error('--token-only and --signin-only exclude each other (without either, both benchmarks run)');
   const reference = argv.includes('--reference');
+  const slowlorisOnly = argv.includes('--slowloris-only');
+  if (slowlorisOnly && argv.length > 1) throw new Error('--slowloris-only runs alone');
   const profile = argv.includes('--profile');
   if (reference && (profile || signinOnly)) throw new Error('--reference excludes --profile and --signin-only (with --token-only it runs after the token benchmark)');
   const duration = positive('BENCH_DURATION', 10);
@@ -89,9 +93,10 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     warmup: positive('BENCH_WARMUP', Math.min(3, duration)),
     ceilingSeconds: positive('BENCH_CEILING_SECONDS', 3),
     profile,
-    token: reference ? tokenOnly : !signinOnly,
-    signin: !tokenOnly && !reference,
+    token: !slowlorisOnly && (reference ? tokenOnly : !signinOnly),
+    signin: !slowlorisOnly && !tokenOnly && !reference,
     reference,
+    slowloris: slowlorisOnly || (!tokenOnly && !signinOnly && !reference && !profile),
     signinOptions: Object.freeze({
       duration: signinDuration,
       rounds: positive('BENCH_SIGNIN_ROUNDS', 3),

@@ -6,7 +6,8 @@
 // BENCH_SIGNIN_CONCURRENCY, BENCH_SIGNIN_USERS, BENCH_SIGNIN_WARMUP, BENCH_ARGON2_SECONDS; `--profile`
 // records CPU profiles of one Gatehouse run of each selected benchmark instead. `--reference` measures
 // the cheapest Fastify token server (bench/reference.ts): alone, or after the token benchmark with
-// `--token-only`.
+// `--token-only`. `--slowloris-only` runs the slow-loris benchmark alone (bench/slowloris.ts; BENCH_SLOWLORIS_SECONDS,
+// BENCH_SLOWLORIS_CONNECTIONS), which a full run ends with.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -25,6 +26,7 @@ import { profileGatehouse } from './profile.js';
 import { formatReferenceReport, type ReferenceResults, setUpReference, summariseReference, writeReferenceResults } from './reference.js';
 import type { RunningServer } from './servers.js';
 import { profileSignin, signinBenchmark } from './signin.js';
+import { formatSlowlorisReport, slowlorisBenchmark, type SlowlorisResults } from './slowloris.js';
 import { formatSigninReport, type SigninResults } from './signin-report.js';
 import { algs, createWorkload, type Workload } from './workload.js';
 import { ensureWrk } from './wrk.js';
@@ -194,6 +196,9 @@ async function main(): Promise<void> {
     if (options.signin) results.signin = await signinBenchmark(setup);
     if (options.token && options.reference) console.log('');
     const reference = options.reference ? await measureReference(options, workload, logDir) : undefined;
+    const slowloris: SlowlorisResults | undefined = options.slowloris
+      ? await slowlorisBenchmark({ workload, dir, logDir, gatehouseRoot, workers: options.workers })
+      : undefined;
     // The sign-in benchmark prints a progress line per round too: all tables come at the end, together.
     const path = join(benchDir, 'results.json');
     if (options.token || options.signin) writeResults(path, results);
@@ -203,6 +208,7 @@ async function main(): Promise<void> {
       results.token && formatReport(results.token),
       results.signin && formatSigninReport(results.signin),
       reference && formatReferenceReport(reference),
+      slowloris && formatSlowlorisReport(slowloris),
     ].filter(Boolean);
     console.log('\n' + tables.join('\n\n' + '─'.repeat(100) + '\n\n') + `\n\nWritten to ${path}`);
   } finally {

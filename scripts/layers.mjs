@@ -11,11 +11,11 @@ const src = join(root, 'src');
 
 /** Lowest first. A node is a folder under src/ or a top-level file (without .ts). */
 const layers = [
-  ['config', 'crypto'],
+  ['config', 'file-limit', 'crypto'],
   ['store'],
   ['protocol'],
   ['tenant-file', 'management'],
-  ['http', 'login', 'invalidation'],
+  ['http', 'login', 'invalidation', 'heartbeat'],
   ['start-up', 'tenant', 'app'],
   ['main'],
   ['cli'],

@@ -11,6 +11,7 @@ import type { SecretBox } from './crypto/secret-box.js';
 import cookie from '@fastify/cookie';
 import { authorizeRoutes } from './http/authorize.js';
 import { dbconnectionsRoutes } from './http/dbconnections.js';
+import { limitConnections } from './http/connection-limit.js';
 import { healthRoute } from './http/health.js';
 import { logoutRoutes } from './http/logout.js';
 import { corsRoutes } from './http/oauth/cors.js';
@@ -35,6 +36,9 @@ import { type CachedStore, createCachedStore } from './store/cache.js';
 import { openTenant, prepareTenant } from './tenant.js';
 
 export { openTenant, prepareTenant, type PreparedTenant } from './tenant.js';
+
+/** How often Node looks for requests past their headers or request timeout (its default is 30 s). */
+const CONNECTIONS_CHECK_MS = 1000;
 
 /** The OAuth 2.0 body limit (docs/operations.md "Request bodies"); /api/v2 will take 1 MiB. */
 export const OAUTH_BODY_LIMIT = 64 * 1024;
@@ -84,6 +88,16 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     trustProxy: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Slow clients hold connections, and each is a file descriptor (docs/operations.md, "Connection limits").
+    // A request must arrive whole in time: its headers (answered 408), then its body (408 as well).
+    // (requestTimeout given to Node too: it checks headersTimeout against it, or its 300 s default, at once.)
+    http: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
+    requestTimeout: config.requestTimeoutMs,
+    // Node checks the two above only once a request has begun: a connection that never sends a byte, or
+    // goes silent, is closed by this idle timeout instead. It ends later than they do, so that a request
+    // that began still gets its 408 rather than a silent close.
+    connectionTimeout: config.requestTimeoutMs + 2 * CONNECTIONS_CHECK_MS,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
     // One log line per request (below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { coerceTypes: false } },
@@ -97,6 +111,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
       done();
     });
   }
+  limitConnections(app.server, config.maxConnections, app.log);
   addSecurityHeaders(app, config.issuer.startsWith('https:'));
   fallbackHandlers(app, pages, storage);
   healthRoute(app, store, keyring, storage);

@@ -1,6 +1,7 @@
 // The one typed configuration. Only this file reads process.env; CLI flags of `gatehouse start`
 // (`--port 4000`, `--database-url sqlite:./x.db`, …) override the matching GATEHOUSE_* variables.
 import { availableParallelism } from 'node:os';
+import { defaultMaxConnections } from './file-limit.js';
 
 export interface Config {
   readonly port: number;
@@ -21,6 +22,16 @@ export interface Config {
   /** Pending login transactions (started, not completed, not expired) per network and per browser. */
   readonly maxPendingLoginsPerIp: number;
   readonly maxPendingLoginsPerBrowser: number;
+  /** Open connections per worker; past it a new connection is answered 503 and closed. */
+  readonly maxConnections: number;
+  /** Milliseconds a client has to send a request's headers (Node's headersTimeout), answered 408 after. */
+  readonly headersTimeoutMs: number;
+  /** Milliseconds a client has to send a whole request, body included (requestTimeout); also the longest a connection may stay silent. */
+  readonly requestTimeoutMs: number;
+  /** Milliseconds an idle keep-alive connection is kept between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** Milliseconds a worker may miss the primary's heartbeats before it is replaced. */
+  readonly heartbeatTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -45,6 +56,11 @@ const variables = {
   smtpUrl: 'GATEHOUSE_SMTP_URL',
   workers: 'GATEHOUSE_WORKERS',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
+  maxConnections: 'GATEHOUSE_MAX_CONNECTIONS',
+  headersTimeout: 'GATEHOUSE_HEADERS_TIMEOUT',
+  requestTimeout: 'GATEHOUSE_REQUEST_TIMEOUT',
+  keepAliveTimeout: 'GATEHOUSE_KEEP_ALIVE_TIMEOUT',
+  heartbeatTimeout: 'GATEHOUSE_HEARTBEAT_TIMEOUT',
 } as const;
 
 type Key = keyof typeof variables;
@@ -126,6 +142,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     throw new ConfigError(`${variables.adminClientSecret} must be at least 32 characters`);
   }
 
+  // Timeouts are given in seconds; an hour is far beyond any sensible value for any of them.
+  const seconds = (key: Key, fallback: number) => positiveInt(variables[key], get(key) ?? String(fallback), 3600) * 1000;
+  const headersTimeoutMs = seconds('headersTimeout', 15);
+  const requestTimeoutMs = seconds('requestTimeout', 30);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`${variables.headersTimeout} must not be longer than ${variables.requestTimeout} (the headers are part of the request)`);
+  }
+
   return Object.freeze({
     port,
     host: get('host') ?? '127.0.0.1',
@@ -140,6 +164,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     workers: positiveInt(variables.workers, get('workers') ?? String(availableParallelism()), 256),
     logLevel: logLevel(get('logLevel') ?? 'info'),
     ...pendingLoginLimits(get),
+    maxConnections: positiveInt(variables.maxConnections, get('maxConnections') ?? String(defaultMaxConnections()), 1_000_000),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: seconds('keepAliveTimeout', 5),
+    heartbeatTimeoutMs: seconds('heartbeatTimeout', 30),
   });
 }
 

@@ -2,13 +2,18 @@
 // GATEHOUSE_WORKERS workers that serve one port over the same database, replaces a worker that dies,
 // and on SIGTERM/SIGINT lets every worker drain its in-flight requests before exiting.
 //
+// A worker that stops answering the primary's heartbeat (heartbeat.ts) for GATEHOUSE_HEARTBEAT_TIMEOUT is
+// killed and replaced.
+//
 //   primary:  prepareTenant ──> fork N ──> all listening ──> banner ──> (worker exit ──> fork again)
+//                                          └─ heartbeat ──> (silent too long ──> SIGKILL ──> fork again)
 //   worker:   buildApp(prepared) ──> listen ──> … ──> SIGTERM / 'shutdown' ──> close (drain) ──> exit 0
 import cluster, { type Worker } from 'node:cluster';
 import pino from 'pino';
 import type { Gatehouse } from './app.js';
 import { prepareTenant } from './tenant.js';
 import { relayInvalidations } from './invalidation.js';
+import { answerHeartbeats, watchHeartbeats } from './heartbeat.js';
 import { type Config, endpoints } from './config.js';
 import { serializers } from './http/log.js';
 import type { DevelopmentTenant } from './management/bootstrap.js';
@@ -83,8 +88,8 @@ async function runWorker(config: Config): Promise<void> {
     stopping = true;
     if (!gatehouse) return; // still building: exit as soon as it is built (below)
     // close() ends the connections that are idle at that moment. One busy with a request becomes idle
-    // once answered and then held the worker for Fastify's keep-alive timeout (72 s), past
-    // STOP_TIMEOUT_MS, so a clean drain ended in SIGKILL and exit 1 (test/server/workers.test.ts).
+    // once answered and then held the worker for the keep-alive timeout (GATEHOUSE_KEEP_ALIVE_TIMEOUT, up to
+    // an hour), past STOP_TIMEOUT_MS, so a clean drain ended in SIGKILL and exit 1 (test/server/workers.test.ts).
     // Node reads keepAliveTimeout when an answer finishes: from now on an answered connection is
     // closed about a second later (Node adds 1 s) and the answer says Keep-Alive: timeout=0.
     gatehouse.app.server.keepAliveTimeout = 1;
@@ -107,6 +112,7 @@ async function runWorker(config: Config): Promise<void> {
     process.exit(0);
   }
   await gatehouse.app.listen({ port: config.port, host: config.host });
+  answerHeartbeats(logger);
 }
 
 async function runPrimary(config: Config): Promise<void> {
@@ -122,10 +128,22 @@ async function runPrimary(config: Config): Promise<void> {
   let stopping = false;
   let started = false;
   const recentExits: number[] = [];
+  /** Workers killed for missing heartbeats: their exit is expected, not a crash. */
+  const replaced = new WeakSet<Worker>();
+  const stopHeartbeats = watchHeartbeats({
+    timeoutMs: config.heartbeatTimeoutMs,
+    onSilent(worker, silentMs) {
+      if (stopping) return;
+      logger.error({ worker: worker.process.pid, silentMs }, 'worker stopped answering heartbeats; replacing it');
+      replaced.add(worker);
+      worker.process.kill('SIGKILL');
+    },
+  });
 
   const stop = (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
+    stopHeartbeats();
     logger.info({ signal }, 'draining in-flight requests');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.send(SHUTDOWN);
     const timer = setTimeout(() => {
@@ -147,6 +165,10 @@ async function runPrimary(config: Config): Promise<void> {
 
   cluster.on('exit', (worker: Worker, exitCode, signal) => {
     if (stopping) return;
+    if (replaced.has(worker)) {
+      cluster.fork();
+      return;
+    }
     if (!started) {
       // A worker that could not start (port taken, database gone): the others cannot either.
       process.stderr.write(`gatehouse: a worker failed to start (exit ${exitCode ?? signal}); see the message above\n`);

@@ -52,10 +52,15 @@ export interface SpawnOptions {
   /** Run as this user and group (a test running as root that needs permissions to apply). */
   uid?: number;
   gid?: number;
+  /** Run under `ulimit -n` this low: the open-file limit of the primary and its workers. */
+  fileLimit?: number;
 }
 
 export function spawnCli(args: readonly string[], env: Record<string, string>, options: SpawnOptions = {}): CliProcess {
-  const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, cliPath, ...args];
+  const cli = [...(options.prefix ?? []), process.execPath, cliPath, ...args];
+  // With a file limit, a shell sets it and then becomes the command (exec), so the pid is still the CLI's.
+  const [command, ...commandArgs] =
+    options.fileLimit === undefined ? cli : ['/bin/sh', '-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, ...cli];
   // detached: its own process group, so that a failed test can kill the workers too.
   const child = spawn(command, commandArgs, {
     cwd: repoRoot, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true, uid: options.uid, gid: options.gid,
