@@ -29,8 +29,13 @@ export function sqliteFileOf(databaseUrl: string): string | undefined {
  */
 function withStatementCache(database: SQLiteDatabase.Database) {
   const statements = new Map<string, SQLiteDatabase.Statement>();
+  // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM: "Response
+  // To Errors Within A Transaction" in SQLite's documentation); Kysely's rollback that follows would then fail
+  // with "no transaction is active" and hide the error that matters. That rollback has nothing left to do.
+  let nothing: SQLiteDatabase.Statement | undefined;
   return {
     prepare(text: string) {
+      if (text === 'rollback' && !database.inTransaction) return (nothing ??= database.prepare('select 1 where 0'));
       let statement = statements.get(text);
       if (!statement) {
         if (statements.size >= 1000) statements.clear();
