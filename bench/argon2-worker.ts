@@ -30,7 +30,9 @@ interface Argon2Module {
 }
 
 async function run(job: Argon2Job): Promise<Argon2Report> {
-  const passwords = (await import(pathToFileURL(join(job.gatehouseRoot, 'dist/src/crypto/passwords.js')).href)) as { argon2Options: Record<string, number> };
+  const passwords = (await import(pathToFileURL(join(job.gatehouseRoot, 'dist/src/crypto/passwords.js')).href)) as {
+    argon2Options: Record<string, number>;
+  };
   // The same @node-rs/argon2 the server loads, resolved from the Gatehouse folder.
   const argon2 = createRequire(join(job.gatehouseRoot, 'package.json'))('@node-rs/argon2') as Argon2Module;
   const password = 'Bench-correct horse battery staple';
@@ -46,21 +48,29 @@ async function run(job: Argon2Job): Promise<Argon2Report> {
   return new Promise((resolve, reject) => {
     let reported = false;
     const verifyOne = (): void => {
-      argon2.verify(hash, password).then((ok) => {
-        if (!ok) throw new Error('argon2 verify answered false for the right password');
-        completed++;
-        const now = performance.now();
-        if (startedAt === undefined && now >= measureFrom) {
-          startedAt = now;
-          completedAtStart = completed;
-          cpuAtStart = process.cpuUsage();
-        }
-        if (now < measureUntil) return verifyOne();
-        if (reported) return;
-        reported = true;
-        const cpu = process.cpuUsage(cpuAtStart);
-        resolve({ verifications: completed - completedAtStart, seconds: (now - startedAt!) / 1000, cpu_us: cpu.user + cpu.system, options: passwords.argon2Options });
-      }).catch(reject);
+      argon2
+        .verify(hash, password)
+        .then((ok) => {
+          if (!ok) throw new Error('argon2 verify answered false for the right password');
+          completed++;
+          const now = performance.now();
+          if (startedAt === undefined && now >= measureFrom) {
+            startedAt = now;
+            completedAtStart = completed;
+            cpuAtStart = process.cpuUsage();
+          }
+          if (now < measureUntil) return verifyOne();
+          if (reported) return;
+          reported = true;
+          const cpu = process.cpuUsage(cpuAtStart);
+          resolve({
+            verifications: completed - completedAtStart,
+            seconds: (now - startedAt!) / 1000,
+            cpu_us: cpu.user + cpu.system,
+            options: passwords.argon2Options,
+          });
+        })
+        .catch(reject);
     };
     for (let i = 0; i < job.inFlight; i++) verifyOne();
   });

@@ -26,17 +26,37 @@ export interface Argon2Ceiling {
   tried: { in_flight: number; verifications_per_s: number; cpu_ms_per_verification: number }[];
 }
 
-export async function measureArgon2(gatehouseRoot: string, processes: number, cores: number, seconds: number): Promise<Argon2Ceiling> {
+export async function measureArgon2(
+  gatehouseRoot: string,
+  processes: number,
+  cores: number,
+  seconds: number,
+): Promise<Argon2Ceiling> {
   const tried: Omit<Argon2Ceiling, 'tried'>[] = [];
   // 1, the server's own share (cores ÷ processes: src/crypto/passwords.ts), and a whole thread pool.
   const candidates = new Set([1, Math.max(1, Math.floor(cores / processes)), threadPoolSize()]);
   for (const inFlight of candidates) tried.push(await measureAt(gatehouseRoot, processes, cores, seconds, inFlight));
   const best = tried.reduce((a, b) => (b.verifications_per_s > a.verifications_per_s ? b : a));
-  return { ...best, tried: tried.map(({ in_flight, verifications_per_s, cpu_ms_per_verification }) => ({ in_flight, verifications_per_s, cpu_ms_per_verification })) };
+  return {
+    ...best,
+    tried: tried.map(({ in_flight, verifications_per_s, cpu_ms_per_verification }) => ({
+      in_flight,
+      verifications_per_s,
+      cpu_ms_per_verification,
+    })),
+  };
 }
 
-async function measureAt(gatehouseRoot: string, processes: number, cores: number, seconds: number, inFlight: number): Promise<Omit<Argon2Ceiling, 'tried'>> {
-  const children = Array.from({ length: processes }, () => track(fork(worker, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+async function measureAt(
+  gatehouseRoot: string,
+  processes: number,
+  cores: number,
+  seconds: number,
+  inFlight: number,
+): Promise<Omit<Argon2Ceiling, 'tried'>> {
+  const children = Array.from({ length: processes }, () =>
+    track(fork(worker, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })),
+  );
   try {
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
     const job: Argon2Job = { gatehouseRoot, warmupMs: 500, measureMs: seconds * 1000, inFlight };

@@ -22,11 +22,19 @@ export interface CeilingReport {
 // The size of a typical access token's header and payload.
 const signingInput = Buffer.from(
   'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6ImJlbmNoLWtleS0wMDAxIn0.' +
-    Buffer.from(JSON.stringify({
-      iss: 'http://127.0.0.1:3000/', sub: 'bench-m2m@clients', aud: 'https://rs256.bench.test/',
-      iat: 1700000000, exp: 1700086400, jti: '6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5', scope: 'read:items',
-      azp: 'bench-m2m', gty: 'client-credentials',
-    })).toString('base64url'),
+    Buffer.from(
+      JSON.stringify({
+        iss: 'http://127.0.0.1:3000/',
+        sub: 'bench-m2m@clients',
+        aud: 'https://rs256.bench.test/',
+        iat: 1700000000,
+        exp: 1700086400,
+        jti: '6f1c2d3e-4b5a-4c6d-8e7f-8091a2b3c4d5',
+        scope: 'read:items',
+        azp: 'bench-m2m',
+        gty: 'client-credentials',
+      }),
+    ).toString('base64url'),
 );
 
 function run(job: CeilingJob) {
@@ -54,7 +62,11 @@ function run(job: CeilingJob) {
       if (reported) return;
       reported = true;
       const cpu = process.cpuUsage(cpuAtStart);
-      const report: CeilingReport = { signatures: completed - completedAtStart, seconds: (now - startedAt!) / 1000, cpu_us: cpu.user + cpu.system };
+      const report: CeilingReport = {
+        signatures: completed - completedAtStart,
+        seconds: (now - startedAt!) / 1000,
+        cpu_us: cpu.user + cpu.system,
+      };
       process.send!(report, () => process.exit(0));
     });
   for (let i = 0; i < job.inFlight; i++) signOne();

@@ -26,16 +26,30 @@ export interface Ceiling {
 }
 
 const privateKeys: Record<Alg, string> = {
-  RS256: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
-  ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string,
+  RS256: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+    format: 'pem',
+    type: 'pkcs8',
+  }) as string,
+  ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    format: 'pem',
+    type: 'pkcs8',
+  }) as string,
 };
 
 export async function measureCeiling(alg: Alg, cores: number, seconds: number): Promise<Ceiling> {
   const env = { ...process.env, UV_THREADPOOL_SIZE: '1' };
-  const children = Array.from({ length: cores }, () => track(fork(worker, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+  const children = Array.from({ length: cores }, () =>
+    track(fork(worker, [], { env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })),
+  );
   try {
     await Promise.all(children.map((child) => new Promise((resolve) => child.once('message', resolve))));
-    const job: CeilingJob = { alg, privateKeyPem: privateKeys[alg], warmupMs: 500, measureMs: seconds * 1000, inFlight: 4 };
+    const job: CeilingJob = {
+      alg,
+      privateKeyPem: privateKeys[alg],
+      warmupMs: 500,
+      measureMs: seconds * 1000,
+      inFlight: 4,
+    };
     const reports = await Promise.all(
       children.map((child) => {
         const report = new Promise<CeilingReport>((resolve, reject) => {

@@ -40,15 +40,21 @@ export function tenantFile(workload: Workload) {
       signing_alg: alg,
       scopes: [{ value: SCOPE, description: 'Read items' }],
     })),
-    clients: [{
+    clients: [
+      {
+        client_id: workload.clientId,
+        client_secret: workload.clientSecret,
+        name: 'Benchmark M2M',
+        app_type: 'non_interactive',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['client_credentials'],
+      },
+    ],
+    client_grants: algs.map((alg) => ({
       client_id: workload.clientId,
-      client_secret: workload.clientSecret,
-      name: 'Benchmark M2M',
-      app_type: 'non_interactive',
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['client_credentials'],
-    }],
-    client_grants: algs.map((alg) => ({ client_id: workload.clientId, audience: workload.audiences[alg], scope: [SCOPE] })),
+      audience: workload.audiences[alg],
+      scope: [SCOPE],
+    })),
   };
 }
 
@@ -72,10 +78,15 @@ export async function setUpGatehouse(setup: GatehouseSetup): Promise<Gatehouse> 
     GATEHOUSE_WORKERS: String(setup.workers),
     GATEHOUSE_LOG_LEVEL: 'warn',
   };
-  const body = (alg: Alg) => new URLSearchParams({ grant_type: 'client_credentials', audience: setup.workload.audiences[alg] }).toString();
+  const body = (alg: Alg) =>
+    new URLSearchParams({ grant_type: 'client_credentials', audience: setup.workload.audiences[alg] }).toString();
   return {
     issuer,
-    target: { name: 'gatehouse', tokenUrl: `${issuer}oauth/token`, body: { RS256: body('RS256'), ES256: body('ES256') } },
+    target: {
+      name: 'gatehouse',
+      tokenUrl: `${issuer}oauth/token`,
+      body: { RS256: body('RS256'), ES256: body('ES256') },
+    },
     start: (nodeArgs = [], timeoutMs) =>
       startServer({
         name,

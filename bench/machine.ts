@@ -12,7 +12,10 @@ export const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' '
 
 export function gatehouseVersion(root: string): string {
   try {
-    const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     const dirty = execFileSync('git', ['-C', root, 'status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
     return dirty ? `${commit} with uncommitted changes in src/` : commit;
   } catch {
@@ -31,7 +34,9 @@ export async function warnIfBusy(cores: number): Promise<number> {
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const share = (machineBusyMicros() - before) / (cores * 1e6);
   if (share > 0.1) {
-    console.log(`Warning: other programs are using ${percent(share)} of the cores before the benchmark starts; its figures will be lower and noisier.`);
+    console.log(
+      `Warning: other programs are using ${percent(share)} of the cores before the benchmark starts; its figures will be lower and noisier.`,
+    );
   }
   return share;
 }

@@ -42,12 +42,20 @@ export interface RunResult {
 }
 
 function describeErrors(result: WrkResult): string {
-  const parts = Object.entries(result.errors).filter(([, n]) => n > 0).map(([kind, n]) => `${kind === 'status' ? 'status ≥ 400' : kind} ${n}`);
+  const parts = Object.entries(result.errors)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${kind === 'status' ? 'status ≥ 400' : kind} ${n}`);
   return `${errorCount(result)} errors in ${result.requests} requests (${parts.join(', ')})`;
 }
 
 export async function measureRun(
-  round: number, target: LoadTarget, server: RunningServer, alg: Alg, workload: Workload, seconds: number, shape: LoadShape,
+  round: number,
+  target: LoadTarget,
+  server: RunningServer,
+  alg: Alg,
+  workload: Workload,
+  seconds: number,
+  shape: LoadShape,
 ): Promise<RunResult> {
   const pids = server.processes();
   const base = { round, server: target.name, alg, server_processes: pids.length };
@@ -57,7 +65,13 @@ export async function measureRun(
   const before = cpuSnapshot(pids);
   let wrk: WrkResult;
   try {
-    wrk = await runWrk({ url: target.tokenUrl, body: target.body[alg], authorization: workload.authorization, seconds, ...shape });
+    wrk = await runWrk({
+      url: target.tokenUrl,
+      body: target.body[alg],
+      authorization: workload.authorization,
+      seconds,
+      ...shape,
+    });
   } catch (error) {
     return { ...base, ok: false, failure: (error as Error).message };
   }
@@ -88,8 +102,20 @@ export async function measureRun(
 }
 
 /** Unmeasured load, so both servers are past JIT warm-up and connection set-up when measured. */
-export async function warmUp(target: LoadTarget, alg: Alg, workload: Workload, seconds: number, shape: LoadShape): Promise<string | undefined> {
-  const wrk = await runWrk({ url: target.tokenUrl, body: target.body[alg], authorization: workload.authorization, seconds, ...shape });
+export async function warmUp(
+  target: LoadTarget,
+  alg: Alg,
+  workload: Workload,
+  seconds: number,
+  shape: LoadShape,
+): Promise<string | undefined> {
+  const wrk = await runWrk({
+    url: target.tokenUrl,
+    body: target.body[alg],
+    authorization: workload.authorization,
+    seconds,
+    ...shape,
+  });
   return errorCount(wrk) ? describeErrors(wrk) : undefined;
 }
 
@@ -108,7 +134,10 @@ export async function checkTokenResponse(target: LoadTarget, alg: Alg, workload:
     headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: workload.authorization },
     body: target.body[alg],
   });
-  const fail = (why: string) => new Error(`${target.name} ${alg}: ${why}. POST ${target.tokenUrl} ${target.body[alg]} answered ${answer.status}: ${answer.body.slice(0, 500)}`);
+  const fail = (why: string) =>
+    new Error(
+      `${target.name} ${alg}: ${why}. POST ${target.tokenUrl} ${target.body[alg]} answered ${answer.status}: ${answer.body.slice(0, 500)}`,
+    );
   if (answer.status !== 200) throw fail('not a 200');
   const token = (JSON.parse(answer.body) as { access_token?: unknown }).access_token;
   const parts = typeof token === 'string' ? token.split('.') : [];

@@ -23,14 +23,16 @@ export interface OidcProviderBenchConfig {
 
 function serve(config: OidcProviderBenchConfig) {
   const provider = new Provider(config.issuer, {
-    clients: [{
-      client_id: config.clientId,
-      client_secret: config.clientSecret,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-    }],
+    clients: [
+      {
+        client_id: config.clientId,
+        client_secret: config.clientSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
     jwks: config.jwks as never,
     cookies: { keys: [config.cookieKey] },
     features: {
@@ -55,7 +57,9 @@ function serve(config: OidcProviderBenchConfig) {
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8')) as OidcProviderBenchConfig;
 if (cluster.isPrimary) {
   for (let i = 0; i < config.workers; i++) cluster.fork();
-  cluster.on('exit', (worker, code, signal) => console.error(`oidc-provider worker ${worker.process.pid} exited (${signal ?? code})`));
+  cluster.on('exit', (worker, code, signal) =>
+    console.error(`oidc-provider worker ${worker.process.pid} exited (${signal ?? code})`),
+  );
 } else {
   serve(config);
 }

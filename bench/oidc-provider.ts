@@ -17,13 +17,19 @@ export interface OidcProvider {
 }
 
 function privateJwk(alg: Alg) {
-  const { privateKey } = alg === 'RS256'
-    ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-    : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey } =
+    alg === 'RS256'
+      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   return { ...privateKey.export({ format: 'jwk' }), kid: `bench-${alg.toLowerCase()}`, alg, use: 'sig' };
 }
 
-export async function setUpOidcProvider(options: { dir: string; logDir: string; workers: number; workload: Workload }): Promise<OidcProvider> {
+export async function setUpOidcProvider(options: {
+  dir: string;
+  logDir: string;
+  workers: number;
+  workload: Workload;
+}): Promise<OidcProvider> {
   const { workload } = options;
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -41,9 +47,17 @@ export async function setUpOidcProvider(options: { dir: string; logDir: string; 
   const configPath = join(options.dir, 'oidc-provider.json');
   writeFileSync(configPath, JSON.stringify(config));
   const body = (alg: Alg) =>
-    new URLSearchParams({ grant_type: 'client_credentials', resource: workload.audiences[alg], scope: SCOPE }).toString();
+    new URLSearchParams({
+      grant_type: 'client_credentials',
+      resource: workload.audiences[alg],
+      scope: SCOPE,
+    }).toString();
   return {
-    target: { name: 'oidc-provider', tokenUrl: `${issuer}/token`, body: { RS256: body('RS256'), ES256: body('ES256') } },
+    target: {
+      name: 'oidc-provider',
+      tokenUrl: `${issuer}/token`,
+      body: { RS256: body('RS256'), ES256: body('ES256') },
+    },
     start: () =>
       startServer({
         name: 'oidc-provider',

@@ -71,15 +71,22 @@ const flags = ['--profile', '--token-only', '--signin-only', '--reference', '--s
 
 export function readOptions(argv: readonly string[]): BenchOptions {
   const unknown = argv.filter((arg) => !flags.includes(arg));
-  if (unknown.length) throw new Error(`Unknown argument ${unknown[0]} (the flags are ${flags.join(', ')}; options are BENCH_* variables)`);
+  if (unknown.length)
+    throw new Error(
+      `Unknown argument ${unknown[0]} (the flags are ${flags.join(', ')}; options are BENCH_* variables)`,
+    );
   const tokenOnly = argv.includes('--token-only');
   const signinOnly = argv.includes('--signin-only');
-  if (tokenOnly && signinOnly) throw new Error('--token-only and --signin-only exclude each other (without either, both benchmarks run)');
+  if (tokenOnly && signinOnly)
+    throw new Error('--token-only and --signin-only exclude each other (without either, both benchmarks run)');
   const reference = argv.includes('--reference');
   const slowlorisOnly = argv.includes('--slowloris-only');
   if (slowlorisOnly && argv.length > 1) throw new Error('--slowloris-only runs alone');
   const profile = argv.includes('--profile');
-  if (reference && (profile || signinOnly)) throw new Error('--reference excludes --profile and --signin-only (with --token-only it runs after the token benchmark)');
+  if (reference && (profile || signinOnly))
+    throw new Error(
+      '--reference excludes --profile and --signin-only (with --token-only it runs after the token benchmark)',
+    );
   const duration = positive('BENCH_DURATION', 10);
   const connections = positive('BENCH_CONNECTIONS', 64);
   const workers = positive('BENCH_WORKERS', availableParallelism());

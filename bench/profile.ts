@@ -29,7 +29,11 @@ export interface SampleWindow {
 }
 
 /** Calls `each` for every sample (node id, µs it stands for) taken inside the window (all without one). */
-function forEachSample(profile: CpuProfile, window: SampleWindow | undefined, each: (id: number, micros: number) => void): void {
+function forEachSample(
+  profile: CpuProfile,
+  window: SampleWindow | undefined,
+  each: (id: number, micros: number) => void,
+): void {
   let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
@@ -104,15 +108,28 @@ type Category = (typeof categories)[number];
 function specificCategory(area: string): Category | undefined {
   if (area === 'liquidjs' || /^gatehouse src\/login\/(render|pages)$/.test(area)) return categories[0];
   if (area === 'better-sqlite3' || area === 'kysely' || area.startsWith('gatehouse src/store/')) return categories[1];
-  if (area === 'jose' || area.startsWith('gatehouse src/protocol/tokens/') || area === 'gatehouse src/protocol/keys') return categories[2];
-  if (area === '@node-rs/argon2' || area === 'gatehouse src/login/password' || area === 'gatehouse src/crypto/passwords') return categories[3];
-  if (area === 'pino' || area.startsWith('pino-') || area === 'sonic-boom' || area === 'gatehouse src/http/log') return categories[5];
+  if (area === 'jose' || area.startsWith('gatehouse src/protocol/tokens/') || area === 'gatehouse src/protocol/keys')
+    return categories[2];
+  if (
+    area === '@node-rs/argon2' ||
+    area === 'gatehouse src/login/password' ||
+    area === 'gatehouse src/crypto/passwords'
+  )
+    return categories[3];
+  if (area === 'pino' || area.startsWith('pino-') || area === 'sonic-boom' || area === 'gatehouse src/http/log')
+    return categories[5];
   return undefined;
 }
 
 function isHttp(area: string): boolean {
-  return /^(fastify|@fastify\/.+|find-my-way|avvio|light-my-request|fast-.+|secure-json-parse|content-type|toad-cache|cookie|process-warning)$/.test(area) ||
-    /^node: (_http_|net|internal\/streams|internal\/http|internal\/stream_base|internal\/url|querystring|internal\/querystring|events|internal\/timers|timers|internal\/process)/.test(area);
+  return (
+    /^(fastify|@fastify\/.+|find-my-way|avvio|light-my-request|fast-.+|secure-json-parse|content-type|toad-cache|cookie|process-warning)$/.test(
+      area,
+    ) ||
+    /^node: (_http_|net|internal\/streams|internal\/http|internal\/stream_base|internal\/url|querystring|internal\/querystring|events|internal\/timers|timers|internal\/process)/.test(
+      area,
+    )
+  );
 }
 
 /**
@@ -120,7 +137,10 @@ function isHttp(area: string): boolean {
  * leaf up, that belongs to a specific part (rendering, database, signing, password, logging); with none
  * on the stack, to HTTP if Fastify or node:http is on it, else to the first Gatehouse file, else by leaf.
  */
-export function profileByCategory(path: string, window?: SampleWindow): { busyMicros: number; byCategory: Map<Category, number>; otherGatehouse: Map<string, number> } {
+export function profileByCategory(
+  path: string,
+  window?: SampleWindow,
+): { busyMicros: number; byCategory: Map<Category, number>; otherGatehouse: Map<string, number> } {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
@@ -141,7 +161,8 @@ export function profileByCategory(path: string, window?: SampleWindow): { busyMi
         break;
       }
       if (!nearest && isHttp(area)) nearest = { category: 'HTTP (Fastify, node:http, sockets, cookies, form parsing)' };
-      if (!nearest && area.startsWith('gatehouse ')) nearest = { category: 'other Gatehouse code', file: area.slice('gatehouse '.length) };
+      if (!nearest && area.startsWith('gatehouse '))
+        nearest = { category: 'other Gatehouse code', file: area.slice('gatehouse '.length) };
     }
     found ??=
       nearest ??
@@ -167,19 +188,32 @@ export function profileByCategory(path: string, window?: SampleWindow): { busyMi
 }
 
 export async function profileGatehouse(setup: {
-  options: BenchOptions; workload: Workload; dir: string; logDir: string; gatehouseRoot: string; profileDir: string;
+  options: BenchOptions;
+  workload: Workload;
+  dir: string;
+  logDir: string;
+  gatehouseRoot: string;
+  profileDir: string;
 }): Promise<void> {
   const { options, workload, profileDir } = setup;
   const shape = { connections: options.connections, threads: options.wrkThreads };
   mkdirSync(profileDir, { recursive: true });
   for (const old of readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile'))) rmSync(join(profileDir, old));
 
-  const gatehouse = await setUpGatehouse({ root: setup.gatehouseRoot, dir: setup.dir, logDir: setup.logDir, workers: options.workers, workload });
+  const gatehouse = await setUpGatehouse({
+    root: setup.gatehouseRoot,
+    dir: setup.dir,
+    logDir: setup.logDir,
+    workers: options.workers,
+    workload,
+  });
   await (await gatehouse.start()).stop(); // create the database: the profiles then hold a start on an existing one
   const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
   const server = await gatehouse.start(nodeArgs);
   await checkTokenResponse(gatehouse.target, 'RS256', workload);
-  console.log(`Gatehouse started with node ${nodeArgs.join(' ')} (${server.processes().length} processes). Warming up ${options.warmup} s…`);
+  console.log(
+    `Gatehouse started with node ${nodeArgs.join(' ')} (${server.processes().length} processes). Warming up ${options.warmup} s…`,
+  );
   await warmUp(gatehouse.target, 'RS256', workload, options.warmup, shape);
   const run = await measureRun(1, gatehouse.target, server, 'RS256', workload, options.duration, shape);
   console.log(
@@ -188,8 +222,15 @@ export async function profileGatehouse(setup: {
       : `RS256 run FAILED: ${run.failure}`,
   );
   await server.stop(); // a clean exit writes the profiles
-  const profiles = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f));
-  if (!profiles.length) throw new Error(`No profile was written to ${profileDir}: did Gatehouse exit cleanly on SIGTERM? Log: ${server.logTail()}`);
-  console.log(`\n${profiles.length} profile(s) in ${profileDir} (open them in Chrome DevTools → Performance, or VS Code):\n`);
+  const profiles = readdirSync(profileDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(profileDir, f));
+  if (!profiles.length)
+    throw new Error(
+      `No profile was written to ${profileDir}: did Gatehouse exit cleanly on SIGTERM? Log: ${server.logTail()}`,
+    );
+  console.log(
+    `\n${profiles.length} profile(s) in ${profileDir} (open them in Chrome DevTools → Performance, or VS Code):\n`,
+  );
   for (const path of profiles) console.log(readProfile(path) + '\n');
 }

@@ -5,7 +5,14 @@
 // them with node:crypto's asynchronous sign; GET /healthz answers 200. It is a floor, not a server: it
 // authenticates no client (an Authorization header need only be there), looks nothing up and logs nothing.
 import cluster from 'node:cluster';
-import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID, sign, type SignKeyObjectInput } from 'node:crypto';
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomUUID,
+  sign,
+  type SignKeyObjectInput,
+} from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify from 'fastify';
 
@@ -52,7 +59,9 @@ interface Signer {
 }
 
 function signerFor(alg: Alg, pem: string): Signer {
-  const header = Buffer.from(JSON.stringify({ alg, typ: 'JWT', kid: `reference-${alg.toLowerCase()}` })).toString('base64url');
+  const header = Buffer.from(JSON.stringify({ alg, typ: 'JWT', kid: `reference-${alg.toLowerCase()}` })).toString(
+    'base64url',
+  );
   const key = createPrivateKey(pem);
   // RFC 7518 §3.4: an ES256 signature is r‖s, not DER.
   return { header, key: alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : { key } };
@@ -69,7 +78,9 @@ function signJwt(signer: Signer, payload: object): Promise<string> {
 }
 
 async function serve(config: ReferenceConfig, keys: Record<Alg, string>) {
-  const signers = new Map(Object.entries(config.audiences).map(([audience, alg]) => [audience, signerFor(alg, keys[alg])]));
+  const signers = new Map(
+    Object.entries(config.audiences).map(([audience, alg]) => [audience, signerFor(alg, keys[alg])]),
+  );
   const app = Fastify({ logger: false });
   await app.register(formbody);
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -93,7 +104,9 @@ async function serve(config: ReferenceConfig, keys: Record<Alg, string>) {
       scope: config.scope,
       gty: 'client-credentials',
     });
-    return reply.headers(answerHeaders).send(JSON.stringify({ access_token, token_type: 'Bearer', expires_in: LIFETIME, scope: config.scope }));
+    return reply
+      .headers(answerHeaders)
+      .send(JSON.stringify({ access_token, token_type: 'Bearer', expires_in: LIFETIME, scope: config.scope }));
   });
   await app.listen({ port: config.port, host: '127.0.0.1' });
 }
@@ -102,7 +115,9 @@ const config = readConfig(process.env);
 if (cluster.isPrimary) {
   const keys = JSON.stringify(generateKeys());
   for (let i = 0; i < config.workers; i++) cluster.fork({ REFERENCE_KEYS: keys });
-  cluster.on('exit', (worker, code, signal) => console.error(`reference worker ${worker.process.pid} exited (${signal ?? code})`));
+  cluster.on('exit', (worker, code, signal) =>
+    console.error(`reference worker ${worker.process.pid} exited (${signal ?? code})`),
+  );
 } else {
   serve(config, JSON.parse(process.env.REFERENCE_KEYS!) as Record<Alg, string>).catch((error: unknown) => {
     console.error(error);

@@ -21,7 +21,11 @@ export interface Reference {
   start(): Promise<RunningServer>;
 }
 
-export async function setUpReference(options: { logDir: string; workers: number; workload: Workload }): Promise<Reference> {
+export async function setUpReference(options: {
+  logDir: string;
+  workers: number;
+  workload: Workload;
+}): Promise<Reference> {
   const { workload } = options;
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}/`;
@@ -36,10 +40,22 @@ export async function setUpReference(options: { logDir: string; workers: number;
     REFERENCE_AUDIENCES: JSON.stringify(Object.fromEntries(algs.map((alg) => [workload.audiences[alg], alg]))),
   };
   // Gatehouse's request: the same form and Authorization header.
-  const body = (alg: Alg) => new URLSearchParams({ grant_type: 'client_credentials', audience: workload.audiences[alg] }).toString();
+  const body = (alg: Alg) =>
+    new URLSearchParams({ grant_type: 'client_credentials', audience: workload.audiences[alg] }).toString();
   return {
-    target: { name: 'reference', tokenUrl: `${issuer}oauth/token`, body: { RS256: body('RS256'), ES256: body('ES256') } },
-    start: () => startServer({ name: 'reference', args: [program], env, readyUrl: `${issuer}healthz`, logPath: join(options.logDir, 'reference.log') }),
+    target: {
+      name: 'reference',
+      tokenUrl: `${issuer}oauth/token`,
+      body: { RS256: body('RS256'), ES256: body('ES256') },
+    },
+    start: () =>
+      startServer({
+        name: 'reference',
+        args: [program],
+        env,
+        readyUrl: `${issuer}healthz`,
+        logPath: join(options.logDir, 'reference.log'),
+      }),
   };
 }
 
@@ -59,7 +75,10 @@ export interface ReferenceSummary {
 
 export interface ReferenceResults {
   date: string;
-  options: Pick<BenchOptions, 'duration' | 'rounds' | 'connections' | 'wrkThreads' | 'workers' | 'warmup' | 'ceilingSeconds'>;
+  options: Pick<
+    BenchOptions,
+    'duration' | 'rounds' | 'connections' | 'wrkThreads' | 'workers' | 'warmup' | 'ceilingSeconds'
+  >;
   machine: { cores: number; cpu_model: string; node: string; loadavg_start: string; loadavg_end: string };
   versions: { fastify: string; formbody: string };
   start_ms: number;
@@ -70,7 +89,8 @@ export interface ReferenceResults {
 }
 
 const packageVersion = (name: string) =>
-  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  (JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 
 type RawReference = Omit<ReferenceResults, 'date' | 'versions' | 'summary' | 'server_processes'>;
 
@@ -78,7 +98,8 @@ function summariseAlg(alg: Alg, raw: RawReference): ReferenceSummary {
   const runs = raw.runs.filter((run) => run.alg === alg);
   const ceilings = raw.ceilings.filter((c) => c.alg === alg);
   const ok = runs.filter((run) => run.ok);
-  const med = (pick: (run: RunResult) => number | undefined) => median(ok.map(pick).filter((v): v is number => v !== undefined));
+  const med = (pick: (run: RunResult) => number | undefined) =>
+    median(ok.map(pick).filter((v): v is number => v !== undefined));
   const beyond = ok.flatMap((run) => {
     const ceiling = ceilings.find((c) => c.round === run.round);
     return ceiling && run.cpu_us_per_token !== undefined ? [run.cpu_us_per_token - ceiling.cpu_us_per_signature] : [];
@@ -100,24 +121,38 @@ export function summariseReference(raw: RawReference): ReferenceResults {
     date: new Date().toISOString(),
     ...raw,
     versions: { fastify: packageVersion('fastify'), formbody: packageVersion('@fastify/formbody') },
-    server_processes: { requested: raw.options.workers, found: Math.max(0, ...raw.runs.map((run) => run.server_processes)) },
+    server_processes: {
+      requested: raw.options.workers,
+      found: Math.max(0, ...raw.runs.map((run) => run.server_processes)),
+    },
     summary: Object.fromEntries(algs.map((alg) => [alg, summariseAlg(alg, raw)])) as Record<Alg, ReferenceSummary>,
   };
 }
 
 const fixed = (value: number | null, digits = 0) =>
-  value === null ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  value === null
+    ? '—'
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 export function formatReferenceReport(results: ReferenceResults): string {
   const { options, machine } = results;
   const header = ['alg', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/token', 'signature µs', 'beyond sig. µs', 'runs ok'];
   const rows = algs.map((alg) => {
     const s = results.summary[alg];
-    return [alg, fixed(s.requests_per_s), fixed(s.p50_ms, 1), fixed(s.p99_ms, 1), fixed(s.cpu_us_per_token), fixed(s.cpu_us_per_signature),
-      fixed(s.cpu_us_beyond_signature), `${s.runs_ok}/${s.runs}`];
+    return [
+      alg,
+      fixed(s.requests_per_s),
+      fixed(s.p50_ms, 1),
+      fixed(s.p99_ms, 1),
+      fixed(s.cpu_us_per_token),
+      fixed(s.cpu_us_per_signature),
+      fixed(s.cpu_us_beyond_signature),
+      `${s.runs_ok}/${s.runs}`,
+    ];
   });
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => row[i].length)));
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+  const line = (row: string[]) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
   const failed = results.runs.filter((run) => !run.ok);
   return [
     `Reference: Fastify ${results.versions.fastify} + @fastify/formbody ${results.versions.formbody}, parse, claims, node:crypto sign; no client authentication, no lookups`,
@@ -127,8 +162,14 @@ export function formatReferenceReport(results: ReferenceResults): string {
     '',
     line(header),
     ...rows.map(line),
-    '(signature µs: the signing ceiling\'s CPU per signature; beyond sig.: CPU/token − that, per round, then the median)',
-    ...(failed.length ? ['', `Failed runs (${failed.length}), left out of the medians:`, ...failed.map((run) => `  round ${run.round} ${run.alg}: ${run.failure}`)] : []),
+    "(signature µs: the signing ceiling's CPU per signature; beyond sig.: CPU/token − that, per round, then the median)",
+    ...(failed.length
+      ? [
+          '',
+          `Failed runs (${failed.length}), left out of the medians:`,
+          ...failed.map((run) => `  round ${run.round} ${run.alg}: ${run.failure}`),
+        ]
+      : []),
   ].join('\n');
 }
 

@@ -50,8 +50,21 @@ export interface Results extends RawResults {
   date: string;
   server_processes: Record<ServerName, { requested: number; found: number }>;
   /** Medians of the per-round measurements (see Ceiling). */
-  ceiling: Record<Alg, { signatures_per_s: number | null; cpu_us_per_signature: number | null; cpu_us_per_signature_from_rate: number | null; core_share: number | null }>;
-  summary: Record<Alg, Record<ServerName, ServerSummary> & { ratio: { requests_per_s: number | null; p99: number | null; cpu_us_per_token: number | null } }>;
+  ceiling: Record<
+    Alg,
+    {
+      signatures_per_s: number | null;
+      cpu_us_per_signature: number | null;
+      cpu_us_per_signature_from_rate: number | null;
+      core_share: number | null;
+    }
+  >;
+  summary: Record<
+    Alg,
+    Record<ServerName, ServerSummary> & {
+      ratio: { requests_per_s: number | null; p99: number | null; cpu_us_per_token: number | null };
+    }
+  >;
   targets: Target[];
 }
 
@@ -67,7 +80,8 @@ const subtract = (a: number | null, b: number | null) => (a === null || b === nu
 
 function summariseServer(runs: RunResult[], ceiling: Results['ceiling'][Alg]): ServerSummary {
   const ok = runs.filter((run) => run.ok);
-  const med = (pick: (run: RunResult) => number | undefined) => median(ok.map(pick).filter((v): v is number => v !== undefined));
+  const med = (pick: (run: RunResult) => number | undefined) =>
+    median(ok.map(pick).filter((v): v is number => v !== undefined));
   const requestsPerSecond = med((run) => run.requests_per_s);
   const cpu = med((run) => run.cpu_us_per_token);
   return {
@@ -83,7 +97,9 @@ function summariseServer(runs: RunResult[], ceiling: Results['ceiling'][Alg]): S
 }
 
 const fixed = (value: number | null, digits = 0, unit = '') =>
-  value === null ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + unit;
+  value === null
+    ? '—'
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + unit;
 const times = (value: number | null) => (value === null ? '—' : `${value.toFixed(2)}×`);
 const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(0)} %`);
 const atLeast = (value: number | null, bound: number) => (value === null ? null : value >= bound);
@@ -94,20 +110,39 @@ function evaluateTargets(results: Omit<Results, 'targets'>): Target[] {
   const gatehouseRss = Math.max(...results.rss.gatehouse.map((p) => p.rss_mb));
   const rssKnown = results.rss.gatehouse.length > 0;
   return [
-    { name: 'RS256 req/s ≥ 1.6× oidc-provider', value: times(rs.ratio.requests_per_s), met: atLeast(rs.ratio.requests_per_s, 1.6) },
+    {
+      name: 'RS256 req/s ≥ 1.6× oidc-provider',
+      value: times(rs.ratio.requests_per_s),
+      met: atLeast(rs.ratio.requests_per_s, 1.6),
+    },
     {
       name: 'RS256 p99 no worse than oidc-provider',
       value: `${fixed(rs.gatehouse.p99_ms, 1)} vs ${fixed(rs['oidc-provider'].p99_ms, 1)} ms`,
-      met: rs.gatehouse.p99_ms === null || rs['oidc-provider'].p99_ms === null ? null : rs.gatehouse.p99_ms <= rs['oidc-provider'].p99_ms,
+      met:
+        rs.gatehouse.p99_ms === null || rs['oidc-provider'].p99_ms === null
+          ? null
+          : rs.gatehouse.p99_ms <= rs['oidc-provider'].p99_ms,
     },
     {
       name: 'RS256 CPU per token beyond the signature ≤ 60 µs',
       value: fixed(rs.gatehouse.cpu_us_beyond_signature, 0, ' µs'),
       met: rs.gatehouse.cpu_us_beyond_signature === null ? null : rs.gatehouse.cpu_us_beyond_signature <= 60,
     },
-    { name: 'ES256 req/s ≥ 2.5× oidc-provider', value: times(es.ratio.requests_per_s), met: atLeast(es.ratio.requests_per_s, 2.5) },
-    { name: 'start on an existing database < 2 s', value: fixed(results.start_ms.gatehouse, 0, ' ms'), met: results.start_ms.gatehouse < 2000 },
-    { name: 'every Gatehouse process < 150 MB RSS', value: rssKnown ? fixed(gatehouseRss, 0, ' MB') : '—', met: rssKnown ? gatehouseRss < 150 : null },
+    {
+      name: 'ES256 req/s ≥ 2.5× oidc-provider',
+      value: times(es.ratio.requests_per_s),
+      met: atLeast(es.ratio.requests_per_s, 2.5),
+    },
+    {
+      name: 'start on an existing database < 2 s',
+      value: fixed(results.start_ms.gatehouse, 0, ' ms'),
+      met: results.start_ms.gatehouse < 2000,
+    },
+    {
+      name: 'every Gatehouse process < 150 MB RSS',
+      value: rssKnown ? fixed(gatehouseRss, 0, ' MB') : '—',
+      met: rssKnown ? gatehouseRss < 150 : null,
+    },
   ];
 }
 
@@ -116,17 +151,25 @@ export function summarise(raw: RawResults): Results {
     algs.map((alg) => {
       const measured = raw.ceilings.filter((c) => c.alg === alg);
       const med = (pick: (c: Ceiling) => number) => median(measured.map(pick));
-      return [alg, {
-        signatures_per_s: med((c) => c.signatures_per_s),
-        cpu_us_per_signature: med((c) => c.cpu_us_per_signature),
-        cpu_us_per_signature_from_rate: med((c) => c.cpu_us_per_signature_from_rate),
-        core_share: med((c) => c.core_share),
-      }];
+      return [
+        alg,
+        {
+          signatures_per_s: med((c) => c.signatures_per_s),
+          cpu_us_per_signature: med((c) => c.cpu_us_per_signature),
+          cpu_us_per_signature_from_rate: med((c) => c.cpu_us_per_signature_from_rate),
+          core_share: med((c) => c.core_share),
+        },
+      ];
     }),
   ) as Results['ceiling'];
   const summary = Object.fromEntries(
     algs.map((alg) => {
-      const [gatehouse, oidc] = servers.map((name) => summariseServer(raw.runs.filter((r) => r.alg === alg && r.server === name), ceiling[alg]));
+      const [gatehouse, oidc] = servers.map((name) =>
+        summariseServer(
+          raw.runs.filter((r) => r.alg === alg && r.server === name),
+          ceiling[alg],
+        ),
+      );
       const ratio = {
         requests_per_s: divide(gatehouse.requests_per_s, oidc.requests_per_s),
         p99: divide(gatehouse.p99_ms, oidc.p99_ms),
@@ -135,7 +178,8 @@ export function summarise(raw: RawResults): Results {
       return [alg, { gatehouse, 'oidc-provider': oidc, ratio }];
     }),
   ) as Results['summary'];
-  const found = (name: ServerName) => Math.max(0, ...raw.runs.filter((r) => r.server === name).map((r) => r.server_processes));
+  const found = (name: ServerName) =>
+    Math.max(0, ...raw.runs.filter((r) => r.server === name).map((r) => r.server_processes));
   const partial = {
     ...raw,
     date: new Date().toISOString(),
@@ -154,7 +198,12 @@ function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const isFigure = (cell: string) => /^[\d—][\d—.,×%/ a-zµsMB]*$/.test(cell);
   return rows
-    .map((row) => row.map((cell, i) => (i > 0 && isFigure(cell) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, i) => (i > 0 && isFigure(cell) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -171,7 +220,8 @@ function busyMachineNote(results: Results): string[] {
   const shares = results.ceilings.map((c) => c.core_share);
   const worstOther = other.length ? Math.max(...other) : 0;
   const worstShare = shares.length ? Math.min(...shares) : 1;
-  if (worstOther < 0.05 && worstShare > 0.95) return ['The machine was otherwise idle (anything else used under 5 % of it during every run).'];
+  if (worstOther < 0.05 && worstShare > 0.95)
+    return ['The machine was otherwise idle (anything else used under 5 % of it during every run).'];
   return [
     `Anything else on this machine (other programs, the idle server) used ${percent(median(other))} of the cores in the median run (at most ${percent(worstOther)}); ` +
       `the signing ceiling got ${percent(median(shares))} of the cores in the median measurement (at least ${percent(worstShare)}).`,
@@ -190,17 +240,36 @@ export function formatReport(results: Results): string {
     `Server processes found: ${describeProcesses('gatehouse', results)}; ${describeProcesses('oidc-provider', results)}`,
     '',
   ];
-  const rows: string[][] = [['', 'server', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/token', 'beyond sig. µs', 'of ceiling', 'runs ok']];
+  const rows: string[][] = [
+    ['', 'server', 'req/s', 'p50 ms', 'p99 ms', 'CPU µs/token', 'beyond sig. µs', 'of ceiling', 'runs ok'],
+  ];
   for (const alg of algs) {
     const s = results.summary[alg];
     for (const name of servers) {
       const x = s[name];
       rows.push([
-        name === 'gatehouse' ? alg : '', name, fixed(x.requests_per_s), fixed(x.p50_ms, 1), fixed(x.p99_ms, 1), fixed(x.cpu_us_per_token),
-        fixed(x.cpu_us_beyond_signature), percent(x.fraction_of_ceiling), `${x.runs_ok}/${x.runs}`,
+        name === 'gatehouse' ? alg : '',
+        name,
+        fixed(x.requests_per_s),
+        fixed(x.p50_ms, 1),
+        fixed(x.p99_ms, 1),
+        fixed(x.cpu_us_per_token),
+        fixed(x.cpu_us_beyond_signature),
+        percent(x.fraction_of_ceiling),
+        `${x.runs_ok}/${x.runs}`,
       ]);
     }
-    rows.push(['', 'gatehouse ÷ oidc-provider', times(s.ratio.requests_per_s), '', times(s.ratio.p99), times(s.ratio.cpu_us_per_token), '', '', '']);
+    rows.push([
+      '',
+      'gatehouse ÷ oidc-provider',
+      times(s.ratio.requests_per_s),
+      '',
+      times(s.ratio.p99),
+      times(s.ratio.cpu_us_per_token),
+      '',
+      '',
+      '',
+    ]);
     const c = results.ceiling[alg];
     rows.push(['', 'signing ceiling', fixed(c.signatures_per_s), '', '', fixed(c.cpu_us_per_signature), '', '', '']);
     rows.push([]);

@@ -23,7 +23,13 @@ import { rssMiB } from './proc-stats.js';
 import { installCleanup, stopAll } from './processes.js';
 import { formatReport, type ProcessMemory, type Results, summarise, writeResults } from './report.js';
 import { profileGatehouse } from './profile.js';
-import { formatReferenceReport, type ReferenceResults, setUpReference, summariseReference, writeReferenceResults } from './reference.js';
+import {
+  formatReferenceReport,
+  type ReferenceResults,
+  setUpReference,
+  summariseReference,
+  writeReferenceResults,
+} from './reference.js';
 import type { RunningServer } from './servers.js';
 import { profileSignin, signinBenchmark } from './signin.js';
 import { formatSlowlorisReport, slowlorisBenchmark, type SlowlorisResults } from './slowloris.js';
@@ -45,11 +51,14 @@ const wrkVersion = () => /^wrk \S+/.exec(spawnSync('wrk', ['-v'], { encoding: 'u
 function memoryOf(server: RunningServer): ProcessMemory[] {
   return server.processes().flatMap((pid) => {
     const mib = rssMiB(pid);
-    return mib === undefined ? [] : [{ pid, role: pid === server.pid ? 'primary' : 'worker', rss_mb: (mib * 1024 * 1024) / 1e6 } as const];
+    return mib === undefined
+      ? []
+      : [{ pid, role: pid === server.pid ? 'primary' : 'worker', rss_mb: (mib * 1024 * 1024) / 1e6 } as const];
   });
 }
 
-const format = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const format = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function printRun(run: RunResult, rounds: number): void {
   const where = `round ${run.round}/${rounds}  ${run.alg}  ${run.server.padEnd(13)}`;
@@ -86,9 +95,17 @@ async function runRounds(contenders: Contender[], options: BenchOptions, workloa
       printCeiling(ceiling, round, options.rounds);
       for (const contender of contenders) {
         const run: RunResult = contender.crashed
-          ? { round, server: contender.target.name, alg, ok: false, failure: `not run: ${contender.crashed}`, server_processes: 0 }
+          ? {
+              round,
+              server: contender.target.name,
+              alg,
+              ok: false,
+              failure: `not run: ${contender.crashed}`,
+              server_processes: 0,
+            }
           : await measureRun(round, contender.target, contender.server, alg, workload, options.duration, shape);
-        if (!contender.server.alive() && !contender.crashed) contender.crashed = `${contender.target.name} exited in round ${round}`;
+        if (!contender.server.alive() && !contender.crashed)
+          contender.crashed = `${contender.target.name} exited in round ${round}`;
         runs.push(run);
         printRun(run, options.rounds);
       }
@@ -97,13 +114,21 @@ async function runRounds(contenders: Contender[], options: BenchOptions, workloa
   return { runs, ceilings };
 }
 
-async function compare(options: BenchOptions, workload: Workload, dir: string, logDir: string, gatehouseRoot: string): Promise<Results> {
+async function compare(
+  options: BenchOptions,
+  workload: Workload,
+  dir: string,
+  logDir: string,
+  gatehouseRoot: string,
+): Promise<Results> {
   const cores = availableParallelism();
   const loadavgStart = loadAverage();
   await warnIfBusy(cores);
   const shape: LoadShape = { connections: options.connections, threads: options.wrkThreads };
 
-  console.log(`Gatehouse ${gatehouseVersion(gatehouseRoot)} and oidc-provider ${packageVersion('oidc-provider')}, ${options.workers} server processes asked of each; logs in ${logDir}`);
+  console.log(
+    `Gatehouse ${gatehouseVersion(gatehouseRoot)} and oidc-provider ${packageVersion('oidc-provider')}, ${options.workers} server processes asked of each; logs in ${logDir}`,
+  );
   const gatehouse = await setUpGatehouse({ root: gatehouseRoot, dir, logDir, workers: options.workers, workload });
   const oidcProvider = await setUpOidcProvider({ dir, logDir, workers: options.workers, workload });
 
@@ -114,7 +139,9 @@ async function compare(options: BenchOptions, workload: Workload, dir: string, l
     { target: oidcProvider.target, server: await oidcProvider.start() },
   ];
   const [gh, op] = contenders;
-  console.log(`Started: gatehouse in ${format(gh.server.startMs)} ms (existing database), oidc-provider in ${format(op.server.startMs)} ms`);
+  console.log(
+    `Started: gatehouse in ${format(gh.server.startMs)} ms (existing database), oidc-provider in ${format(op.server.startMs)} ms`,
+  );
 
   for (const alg of algs) for (const { target } of contenders) await checkTokenResponse(target, alg, workload);
   console.log(`Both servers issue JWT access tokens signed RS256 and ES256. Warming up (${options.warmup} s each)…`);
@@ -129,8 +156,18 @@ async function compare(options: BenchOptions, workload: Workload, dir: string, l
 
   const results = summarise({
     options,
-    machine: { cores, cpu_model: cpuModel(), node: process.version, loadavg_start: loadavgStart, loadavg_end: loadAverage() },
-    versions: { gatehouse: gatehouseVersion(gatehouseRoot), oidc_provider: packageVersion('oidc-provider'), wrk: wrkVersion() },
+    machine: {
+      cores,
+      cpu_model: cpuModel(),
+      node: process.version,
+      loadavg_start: loadavgStart,
+      loadavg_end: loadAverage(),
+    },
+    versions: {
+      gatehouse: gatehouseVersion(gatehouseRoot),
+      oidc_provider: packageVersion('oidc-provider'),
+      wrk: wrkVersion(),
+    },
     runs,
     ceilings,
     start_ms: { gatehouse: gh.server.startMs, 'oidc-provider': op.server.startMs },
@@ -149,7 +186,9 @@ async function measureReference(options: BenchOptions, workload: Workload, logDi
   const shape: LoadShape = { connections: options.connections, threads: options.wrkThreads };
   const reference = await setUpReference({ logDir, workers: options.workers, workload });
   const server = await reference.start();
-  console.log(`Reference server (Fastify, ${options.workers} workers) started in ${format(server.startMs)} ms; log in ${server.logPath}`);
+  console.log(
+    `Reference server (Fastify, ${options.workers} workers) started in ${format(server.startMs)} ms; log in ${server.logPath}`,
+  );
   try {
     for (const alg of algs) await checkTokenResponse(reference.target, alg, workload);
     console.log(`It issues JWT access tokens signed RS256 and ES256. Warming up (${options.warmup} s each)…`);
@@ -161,7 +200,13 @@ async function measureReference(options: BenchOptions, workload: Workload, logDi
     const { duration, rounds, connections, wrkThreads, workers, warmup, ceilingSeconds } = options;
     return summariseReference({
       options: { duration, rounds, connections, wrkThreads, workers, warmup, ceilingSeconds },
-      machine: { cores, cpu_model: cpuModel(), node: process.version, loadavg_start: loadavgStart, loadavg_end: loadAverage() },
+      machine: {
+        cores,
+        cpu_model: cpuModel(),
+        node: process.version,
+        loadavg_start: loadavgStart,
+        loadavg_end: loadAverage(),
+      },
       start_ms: server.startMs,
       runs,
       ceilings,
@@ -179,7 +224,8 @@ async function main(): Promise<void> {
   installCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const logDir = join(benchDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  for (const name of ['gatehouse.log', 'gatehouse-signin.log', 'oidc-provider.log', 'reference.log']) rmSync(join(logDir, name), { force: true });
+  for (const name of ['gatehouse.log', 'gatehouse-signin.log', 'oidc-provider.log', 'reference.log'])
+    rmSync(join(logDir, name), { force: true });
   const workload = createWorkload();
   const setup = { options, workload, dir, logDir, gatehouseRoot, profileDir: join(benchDir, 'profiles') };
   try {
@@ -187,7 +233,8 @@ async function main(): Promise<void> {
       if (options.token) await profileGatehouse(setup);
       if (options.token && options.signin) console.log('');
       // Profiles of the sign-in run replace those of the token run: keep them apart.
-      if (options.signin) await profileSignin({ ...setup, profileDir: join(benchDir, options.token ? 'profiles-signin' : 'profiles') });
+      if (options.signin)
+        await profileSignin({ ...setup, profileDir: join(benchDir, options.token ? 'profiles-signin' : 'profiles') });
       return;
     }
     const results: { token?: Results; signin?: SigninResults } = {};

@@ -45,7 +45,9 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   const started = performance.now();
   let child: ChildProcess;
   try {
-    child = trackGroup(spawn(process.execPath, spec.args, { env: spec.env, stdio: ['ignore', log, log], detached: true }));
+    child = trackGroup(
+      spawn(process.execPath, spec.args, { env: spec.env, stdio: ['ignore', log, log], detached: true }),
+    );
   } finally {
     closeSync(log);
   }
@@ -65,13 +67,20 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   for (;;) {
     if (!server.alive()) {
       await server.stop();
-      throw new Error(`${spec.name} exited before it was ready (exit ${child.exitCode ?? child.signalCode}). Its log ${spec.logPath} ends with:\n${server.logTail()}`);
+      throw new Error(
+        `${spec.name} exited before it was ready (exit ${child.exitCode ?? child.signalCode}). Its log ${spec.logPath} ends with:\n${server.logTail()}`,
+      );
     }
-    const status = await httpRequest(spec.readyUrl, { timeoutMs: 1000 }).then((a) => a.status, () => 0);
+    const status = await httpRequest(spec.readyUrl, { timeoutMs: 1000 }).then(
+      (a) => a.status,
+      () => 0,
+    );
     if (status === 200) break;
     if (performance.now() > deadline) {
       await server.stop();
-      throw new Error(`${spec.name} did not answer 200 on ${spec.readyUrl} within ${spec.timeoutMs ?? 30_000} ms. Log:\n${server.logTail()}`);
+      throw new Error(
+        `${spec.name} did not answer 200 on ${spec.readyUrl} within ${spec.timeoutMs ?? 30_000} ms. Log:\n${server.logTail()}`,
+      );
     }
     await sleep(5);
   }

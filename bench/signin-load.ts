@@ -18,7 +18,11 @@ export type Step = (typeof steps)[number];
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export class LoginError extends Error {
-  constructor(readonly step: Step, readonly reason: string, readonly detail = '') {
+  constructor(
+    readonly step: Step,
+    readonly reason: string,
+    readonly detail = '',
+  ) {
     super(`${step}: ${reason}${detail ? ` (${detail})` : ''}`);
   }
 }
@@ -31,25 +35,58 @@ interface Answer {
 
 export type HttpClient = 'fetch' | 'http';
 
-type Send = (url: URL, method: 'GET' | 'POST', headers: Record<string, string>, body: string | undefined) => Promise<Answer & { setCookies: string[] }>;
+type Send = (
+  url: URL,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body: string | undefined,
+) => Promise<Answer & { setCookies: string[] }>;
 
 const viaFetch: Send = async (url, method, headers, body) => {
-  const response = await fetch(url, { method, headers, body, redirect: 'manual', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  const response = await fetch(url, {
+    method,
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
   const text = await response.text();
-  return { status: response.status, location: response.headers.get('location') ?? undefined, setCookies: response.headers.getSetCookie(), text };
+  return {
+    status: response.status,
+    location: response.headers.get('location') ?? undefined,
+    setCookies: response.headers.getSetCookie(),
+    text,
+  };
 };
 
 const agent = new Agent({ keepAlive: true });
 const viaHttp: Send = (url, method, headers, body) =>
   new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, setCookies: res.headers['set-cookie'] ?? [], text }));
-      res.on('error', reject);
-    });
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })));
+    const req = httpRequest(
+      url,
+      {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            location: res.headers.location,
+            setCookies: res.headers['set-cookie'] ?? [],
+            text,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(REQUEST_TIMEOUT_MS, () =>
+      req.destroy(Object.assign(new Error('timeout'), { name: 'TimeoutError' })),
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -64,7 +101,10 @@ class Browser {
   private readonly jar = new Map<string, { value: string; path: string }>();
   private readonly send: Send;
 
-  constructor(private readonly issuer: string, client: HttpClient) {
+  constructor(
+    private readonly issuer: string,
+    client: HttpClient,
+  ) {
     this.send = client === 'http' ? viaHttp : viaFetch;
   }
 
@@ -72,10 +112,16 @@ class Browser {
     return this.jar.get(name)?.value;
   }
 
-  async request(step: Step, target: string, init: { form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async request(
+    step: Step,
+    target: string,
+    init: { form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const url = new URL(target, this.issuer);
     const headers: Record<string, string> = { ...init.headers };
-    const cookies = [...this.jar].filter(([, c]) => url.pathname.startsWith(c.path)).map(([name, c]) => `${name}=${c.value}`);
+    const cookies = [...this.jar]
+      .filter(([, c]) => url.pathname.startsWith(c.path))
+      .map(([name, c]) => `${name}=${c.value}`);
     if (cookies.length) headers.cookie = cookies.join('; ');
     let body: string | undefined;
     if (init.form) {
@@ -87,7 +133,12 @@ class Browser {
       answer = await this.send(url, init.form ? 'POST' : 'GET', headers, body);
     } catch (error) {
       const e = error as Error & { code?: string; cause?: { code?: string } };
-      throw new LoginError(step, e.name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : `request failed: ${e.cause?.code ?? e.code ?? e.message}`);
+      throw new LoginError(
+        step,
+        e.name === 'TimeoutError'
+          ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`
+          : `request failed: ${e.cause?.code ?? e.code ?? e.message}`,
+      );
     }
     for (const line of answer.setCookies) this.remember(line);
     return answer;
@@ -106,13 +157,21 @@ class Browser {
 }
 
 const decodeHtml = (text: string) =>
-  text.replace(/&quot;|&#34;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  text
+    .replace(/&quot;|&#34;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
-const excerpt = (answer: Answer) => `${answer.status} ${answer.location ? `→ ${answer.location} ` : ''}${answer.text.replace(/\s+/g, ' ').slice(0, 160)}`;
+const excerpt = (answer: Answer) =>
+  `${answer.status} ${answer.location ? `→ ${answer.location} ` : ''}${answer.text.replace(/\s+/g, ' ').slice(0, 160)}`;
 
 function expectRedirect(step: Step, answer: Answer, status: number, prefix: string): string {
-  if (answer.status !== status) throw new LoginError(step, `status ${answer.status}, expected ${status}`, excerpt(answer));
-  if (!answer.location?.startsWith(prefix)) throw new LoginError(step, `redirected elsewhere than ${prefix}`, excerpt(answer));
+  if (answer.status !== status)
+    throw new LoginError(step, `status ${answer.status}, expected ${status}`, excerpt(answer));
+  if (!answer.location?.startsWith(prefix))
+    throw new LoginError(step, `redirected elsewhere than ${prefix}`, excerpt(answer));
   return answer.location;
 }
 
@@ -130,7 +189,12 @@ function claims(jwt: unknown): Record<string, unknown> | undefined {
 export type StepTimes = Record<Step, number>;
 
 /** One complete login of `user`; throws LoginError at the first answer that is not what a browser expects. */
-export async function login(issuer: string, workload: SigninWorkload, user: SigninUser, client: HttpClient = 'fetch'): Promise<StepTimes> {
+export async function login(
+  issuer: string,
+  workload: SigninWorkload,
+  user: SigninUser,
+  client: HttpClient = 'fetch',
+): Promise<StepTimes> {
   const browser = new Browser(issuer, client);
   const times = {} as StepTimes;
   let mark = performance.now();
@@ -153,23 +217,37 @@ export async function login(issuer: string, workload: SigninWorkload, user: Sign
     code_challenge_method: 'S256',
   });
 
-  const loginUrl = expectRedirect('authorize', await browser.request('authorize', `/authorize?${authorize}`), 302, '/u/login?');
+  const loginUrl = expectRedirect(
+    'authorize',
+    await browser.request('authorize', `/authorize?${authorize}`),
+    302,
+    '/u/login?',
+  );
   lap('authorize');
 
   const page = await browser.request('login page', loginUrl);
   if (page.status !== 200) throw new LoginError('login page', `status ${page.status}`, excerpt(page));
   const action = /<form[^>]*method="post"[^>]*action="([^"]*)"/.exec(page.text)?.[1];
-  const hidden = Object.fromEntries([...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], decodeHtml(m[2])]));
+  const hidden = Object.fromEntries(
+    [...page.text.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [
+      m[1],
+      decodeHtml(m[2]),
+    ]),
+  );
   if (!action || !hidden._csrf) throw new LoginError('login page', 'no login form with a _csrf field', excerpt(page));
   if (!browser.cookie('gatehouse_csrf')) throw new LoginError('login page', 'no gatehouse_csrf cookie');
   lap('login page');
 
-  const posted = await browser.request('login post', decodeHtml(action), { form: { ...hidden, email: user.email, password: user.password } });
+  const posted = await browser.request('login post', decodeHtml(action), {
+    form: { ...hidden, email: user.email, password: user.password },
+  });
   const resumeUrl = expectRedirect('login post', posted, 303, '/authorize/resume?');
   if (!browser.cookie('gatehouse_session')) throw new LoginError('login post', 'no gatehouse_session cookie');
   lap('login post');
 
-  const callback = new URL(expectRedirect('resume', await browser.request('resume', resumeUrl), 302, workload.callback + '?'));
+  const callback = new URL(
+    expectRedirect('resume', await browser.request('resume', resumeUrl), 302, workload.callback + '?'),
+  );
   const code = callback.searchParams.get('code');
   if (!code) throw new LoginError('resume', `no code in the callback`, callback.search.slice(0, 200));
   if (callback.searchParams.get('state') !== state) throw new LoginError('resume', 'state not returned unchanged');
@@ -188,10 +266,15 @@ export async function login(issuer: string, workload: SigninWorkload, user: Sign
   }
   const id = claims(body.id_token);
   if (!id) throw new LoginError('token', 'no id_token (JWT) in the answer', excerpt(token));
-  if (typeof body.access_token !== 'string') throw new LoginError('token', 'no access_token in the answer', excerpt(token));
+  if (typeof body.access_token !== 'string')
+    throw new LoginError('token', 'no access_token in the answer', excerpt(token));
   const aud = Array.isArray(id.aud) ? id.aud : [id.aud];
   if (id.sub !== `auth0|${user.id}` || !aud.includes(workload.clientId) || id.nonce !== nonce) {
-    throw new LoginError('token', 'id_token for someone else', `sub ${String(id.sub)}, aud ${JSON.stringify(id.aud)}, nonce ${String(id.nonce)}`);
+    throw new LoginError(
+      'token',
+      'id_token for someone else',
+      `sub ${String(id.sub)}, aud ${JSON.stringify(id.aud)}, nonce ${String(id.nonce)}`,
+    );
   }
   lap('token');
   return times;
@@ -253,10 +336,13 @@ export async function runSigninLoad(load: {
     windowStart = performance.now();
     load.onWindow('start');
   }, load.warmupS * 1000);
-  const endTimer = setTimeout(() => {
-    windowEnd = performance.now();
-    load.onWindow('end');
-  }, (load.warmupS + load.durationS) * 1000);
+  const endTimer = setTimeout(
+    () => {
+      windowEnd = performance.now();
+      load.onWindow('end');
+    },
+    (load.warmupS + load.durationS) * 1000,
+  );
 
   const virtualUser = async () => {
     while (windowEnd === undefined) {
@@ -272,7 +358,8 @@ export async function runSigninLoad(load: {
       } catch (error) {
         if (windowStart === undefined) warmupErrors++;
         else errors++;
-        const e = error instanceof LoginError ? error : new LoginError('authorize', `unexpected: ${(error as Error).message}`);
+        const e =
+          error instanceof LoginError ? error : new LoginError('authorize', `unexpected: ${(error as Error).message}`);
         const kind = `${e.step}: ${e.reason}`;
         const seen = kinds.get(kind);
         if (seen) seen.count++;
@@ -303,6 +390,8 @@ export async function runSigninLoad(load: {
     step_ms: Object.fromEntries(steps.map((step) => [step, mean(stepSums[step])])) as StepTimes,
     errors,
     warmup_errors: warmupErrors,
-    error_kinds: [...kinds].map(([kind, { count, example }]) => ({ kind, count, example })).sort((a, b) => b.count - a.count),
+    error_kinds: [...kinds]
+      .map(([kind, { count, example }]) => ({ kind, count, example }))
+      .sort((a, b) => b.count - a.count),
   };
 }

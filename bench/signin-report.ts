@@ -41,7 +41,14 @@ export interface SigninRun {
 
 export interface RawSigninResults {
   options: SigninOptions & { workers: number; thread_pool: number };
-  machine: { cores: number; cpu_model: string; node: string; loadavg_start: string; loadavg_end: string; busy_before: number };
+  machine: {
+    cores: number;
+    cpu_model: string;
+    node: string;
+    loadavg_start: string;
+    loadavg_end: string;
+    busy_before: number;
+  };
   gatehouse: string;
   /** From spawn to the first 200 from /healthz on a fresh database: migrations, keys and the users' hashes. */
   start_ms_with_users: number;
@@ -84,7 +91,8 @@ export const SIGNIN_TARGET = 0.85;
 
 export function summariseSignin(raw: RawSigninResults): SigninResults {
   const ok = raw.runs.filter((run) => run.ok);
-  const med = (pick: (run: SigninRun) => number | undefined) => median(ok.map(pick).filter((v): v is number => v !== undefined));
+  const med = (pick: (run: SigninRun) => number | undefined) =>
+    median(ok.map(pick).filter((v): v is number => v !== undefined));
   // argon2id alone: every round's measurement counts, whether or not its sign-in run succeeded.
   const argon2 = (pick: (a: Argon2Ceiling) => number) => median(raw.runs.map((run) => pick(run.argon2)));
   const loginsPerSecond = med((run) => run.logins_per_s);
@@ -125,12 +133,22 @@ export function summariseSignin(raw: RawSigninResults): SigninResults {
 }
 
 const fixed = (value: number | null | undefined, digits = 0, unit = '') =>
-  value === null || value === undefined ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + unit;
-const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(0)} %`);
+  value === null || value === undefined
+    ? '—'
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + unit;
+const percent = (value: number | null | undefined) =>
+  value === null || value === undefined ? '—' : `${(value * 100).toFixed(0)} %`;
 
 function table(rows: string[][]): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatSigninReport(results: SigninResults): string {
@@ -142,14 +160,45 @@ export function formatSigninReport(results: SigninResults): string {
     `Gatehouse ${results.gatehouse}: ${o.workers} workers (thread pool ${o.thread_pool} each), SQLite, ${fixed(o.users)} users ` +
       `(start with their argon2id hashes: ${fixed(results.start_ms_with_users / 1000, 1)} s)`,
     `Load: ${o.concurrency} virtual users (${o.client === 'http' ? 'node:http' : 'fetch'}), a fresh cookie jar per login, ${o.duration} s per run, ` +
-      (o.rounds > 1 ? `${o.rounds} rounds (argon2id alone ${o.argon2Seconds} s, then sign-in), medians` : `one round (argon2id alone ${o.argon2Seconds} s, then sign-in)`),
+      (o.rounds > 1
+        ? `${o.rounds} rounds (argon2id alone ${o.argon2Seconds} s, then sign-in), medians`
+        : `one round (argon2id alone ${o.argon2Seconds} s, then sign-in)`),
     '',
   ];
   const rows: string[][] = [
-    ['', 'logins/s', 'p50 ms', 'p99 ms', 'server CPU ms/login', 'main threads', 'other threads', 'beyond argon2id', 'runs ok'],
-    ['sign-in', fixed(s.logins_per_s, 1), fixed(s.p50_ms), fixed(s.p99_ms), fixed(s.cpu_ms_per_login, 1), fixed(s.main_thread_cpu_ms_per_login, 1),
-      fixed(s.other_threads_cpu_ms_per_login, 1), fixed(s.cpu_ms_beyond_argon2, 1), `${s.runs_ok}/${s.runs}`],
-    ['argon2id alone', fixed(s.argon2_verifications_per_s, 1), '', '', fixed(s.argon2_cpu_ms_per_verification, 1), '', '', '', ''],
+    [
+      '',
+      'logins/s',
+      'p50 ms',
+      'p99 ms',
+      'server CPU ms/login',
+      'main threads',
+      'other threads',
+      'beyond argon2id',
+      'runs ok',
+    ],
+    [
+      'sign-in',
+      fixed(s.logins_per_s, 1),
+      fixed(s.p50_ms),
+      fixed(s.p99_ms),
+      fixed(s.cpu_ms_per_login, 1),
+      fixed(s.main_thread_cpu_ms_per_login, 1),
+      fixed(s.other_threads_cpu_ms_per_login, 1),
+      fixed(s.cpu_ms_beyond_argon2, 1),
+      `${s.runs_ok}/${s.runs}`,
+    ],
+    [
+      'argon2id alone',
+      fixed(s.argon2_verifications_per_s, 1),
+      '',
+      '',
+      fixed(s.argon2_cpu_ms_per_verification, 1),
+      '',
+      '',
+      '',
+      '',
+    ],
     ['sign-in ÷ argon2id', percent(s.ratio), '', '', '', '', '', '', ''],
   ];
   lines.push(table(rows));
@@ -162,9 +211,21 @@ export function formatSigninReport(results: SigninResults): string {
       `Other programs took ${percent(s.other_cpu_share)} of the cores in the median sign-in run; argon2id alone got ${percent(s.argon2_core_share)} of them in its median measurement.`,
   );
   if ((s.other_cpu_share ?? 0) >= 0.05 || (s.argon2_core_share ?? 1) < 0.9) {
-    lines.push('The machine was shared: both figures of the ratio are lower and noisier than on an idle machine; CPU per login is the steadier figure.');
+    lines.push(
+      'The machine was shared: both figures of the ratio are lower and noisier than on an idle machine; CPU per login is the steadier figure.',
+    );
   }
-  lines.push('', 'Target (docs/benchmarks.md "Sign-in"), measured in this run:', table([['  ' + results.target.name, results.target.value, results.target.met === null ? 'unknown' : results.target.met ? 'met' : 'NOT met']]));
+  lines.push(
+    '',
+    'Target (docs/benchmarks.md "Sign-in"), measured in this run:',
+    table([
+      [
+        '  ' + results.target.name,
+        results.target.value,
+        results.target.met === null ? 'unknown' : results.target.met ? 'met' : 'NOT met',
+      ],
+    ]),
+  );
   const failed = results.runs.filter((run) => !run.ok);
   if (failed.length) {
     lines.push('', `Failed runs (${failed.length}), left out of the medians (a run with any failed login is failed):`);

@@ -44,15 +44,17 @@ export function createSigninWorkload(userCount: number): SigninWorkload {
 export function signinTenantFile(workload: SigninWorkload) {
   return {
     tenant: { friendly_name: 'Benchmark', default_directory: workload.connection },
-    clients: [{
-      client_id: workload.clientId,
-      client_secret: workload.clientSecret,
-      name: 'Benchmark Web App',
-      app_type: 'regular_web',
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code'],
-      callbacks: [workload.callback],
-    }],
+    clients: [
+      {
+        client_id: workload.clientId,
+        client_secret: workload.clientSecret,
+        name: 'Benchmark Web App',
+        app_type: 'regular_web',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code'],
+        callbacks: [workload.callback],
+      },
+    ],
     connections: [{ name: workload.connection, strategy: 'auth0', enabled_clients: [workload.clientId] }],
     users: workload.users.map((user) => ({
       connection: workload.connection,

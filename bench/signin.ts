@@ -15,10 +15,27 @@ import { setUpGatehouse } from './gatehouse.js';
 import { cpuModel, gatehouseVersion, loadAverage, percent, warnIfBusy } from './machine.js';
 import type { BenchOptions } from './options.js';
 import { threadPoolSize } from './options.js';
-import { cpuSnapshot, cpuUsedMicros, isRunning, machineBusyMicros, perThreadCpu, threadSplit, type CpuSnapshot, type ThreadSplit } from './proc-stats.js';
+import {
+  cpuSnapshot,
+  cpuUsedMicros,
+  isRunning,
+  machineBusyMicros,
+  perThreadCpu,
+  threadSplit,
+  type CpuSnapshot,
+  type ThreadSplit,
+} from './proc-stats.js';
 import { categories, profileByCategory, readProfile } from './profile.js';
 import type { RunningServer } from './servers.js';
-import { closeIdleConnections, type HttpClient, login, LoginError, runSigninLoad, steps, type LoadResult } from './signin-load.js';
+import {
+  closeIdleConnections,
+  type HttpClient,
+  login,
+  LoginError,
+  runSigninLoad,
+  steps,
+  type LoadResult,
+} from './signin-load.js';
 import { summariseSignin, type SigninResults, type SigninRun } from './signin-report.js';
 import { createSigninWorkload, signinTenantFile, type SigninWorkload } from './signin-workload.js';
 import type { Workload } from './workload.js';
@@ -31,7 +48,8 @@ export interface SigninSetup {
   gatehouseRoot: string;
 }
 
-const format = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const format = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** Waits for a server that applies a tenant file with many users: every password is hashed at the first start. */
 const START_TIMEOUT_MS = 300_000;
@@ -47,9 +65,13 @@ async function startSigninServer(setup: SigninSetup, signin: SigninWorkload, nod
     name: 'gatehouse-signin',
   });
   const users = signin.users.length;
-  console.log(`Sign-in: starting Gatehouse on a fresh database with ${format(users)} users from the tenant file (each password hashed with argon2id)…`);
+  console.log(
+    `Sign-in: starting Gatehouse on a fresh database with ${format(users)} users from the tenant file (each password hashed with argon2id)…`,
+  );
   const server = await gatehouse.start(nodeArgs, START_TIMEOUT_MS);
-  console.log(`Started in ${format(server.startMs / 1000, 1)} s (${server.processes().length} processes), users included`);
+  console.log(
+    `Started in ${format(server.startMs / 1000, 1)} s (${server.processes().length} processes), users included`,
+  );
   // One login before any load: the flow must work end to end.
   try {
     await login(gatehouse.issuer, signin, signin.users[0], setup.options.signinOptions.client);
@@ -85,7 +107,14 @@ function takeWindow(pids: readonly number[]): Window {
 
 /** One measured sign-in run: the load, with the CPU of the server, of this process and of the machine read at the window's edges. */
 export async function measureSignin(
-  round: number, issuer: string, server: RunningServer, signin: SigninWorkload, client: HttpClient, concurrency: number, warmupS: number, durationS: number,
+  round: number,
+  issuer: string,
+  server: RunningServer,
+  signin: SigninWorkload,
+  client: HttpClient,
+  concurrency: number,
+  warmupS: number,
+  durationS: number,
   argon2: Argon2Ceiling,
 ): Promise<SigninRun> {
   const pids = server.processes();
@@ -93,7 +122,15 @@ export async function measureSignin(
   const windows: Partial<Record<'start' | 'end', Window>> = {};
   let load: LoadResult;
   try {
-    load = await runSigninLoad({ issuer, workload: signin, client, concurrency, warmupS, durationS, onWindow: (edge) => (windows[edge] = takeWindow(pids)) });
+    load = await runSigninLoad({
+      issuer,
+      workload: signin,
+      client,
+      concurrency,
+      warmupS,
+      durationS,
+      onWindow: (edge) => (windows[edge] = takeWindow(pids)),
+    });
   } catch (error) {
     return { ...base, ok: false, failure: (error as Error).message };
   }
@@ -123,18 +160,33 @@ export async function measureSignin(
     threads: [...end.perThread]
       .map(([key, micros]) => {
         const [pid, tid] = key.split('/').map(Number);
-        return { pid, tid, main: pid === tid, cpu_ms_per_login: perLogin(micros - (start.perThread.get(key) ?? 0)) ?? 0 };
+        return {
+          pid,
+          tid,
+          main: pid === tid,
+          cpu_ms_per_login: perLogin(micros - (start.perThread.get(key) ?? 0)) ?? 0,
+        };
       })
       .filter((t) => t.cpu_ms_per_login >= 0.01)
       .sort((a, b) => b.cpu_ms_per_login - a.cpu_ms_per_login),
   };
   const died = pids.filter((pid) => !isRunning(pid));
   if (died.length) {
-    return { ...base, ...figures, ok: false, failure: `server process(es) ${died.join(', ')} exited during the run; ${server.logPath} ends with:\n${server.logTail()}` };
+    return {
+      ...base,
+      ...figures,
+      ok: false,
+      failure: `server process(es) ${died.join(', ')} exited during the run; ${server.logPath} ends with:\n${server.logTail()}`,
+    };
   }
   if (load.errors) {
     const kinds = load.error_kinds.map((k) => `${k.count} × ${k.kind}${k.example ? ` [${k.example}]` : ''}`).join('; ');
-    return { ...base, ...figures, ok: false, failure: `${load.errors} failed logins (${load.logins} completed): ${kinds}` };
+    return {
+      ...base,
+      ...figures,
+      ok: false,
+      failure: `${load.errors} failed logins (${load.logins} completed): ${kinds}`,
+    };
   }
   return { ...base, ...figures, ok: true };
 }
@@ -149,7 +201,10 @@ function printArgon2(a: Argon2Ceiling, round: number, rounds: number) {
 
 function printRun(run: SigninRun, rounds: number) {
   const where = `round ${run.round}/${rounds}  sign-in         `;
-  if (run.load?.warmup_errors) console.log(`${where}  ${run.load.warmup_errors} failed logins during the ramp-up: ${run.load.error_kinds.map((k) => k.kind).join('; ')}`);
+  if (run.load?.warmup_errors)
+    console.log(
+      `${where}  ${run.load.warmup_errors} failed logins during the ramp-up: ${run.load.error_kinds.map((k) => k.kind).join('; ')}`,
+    );
   if (!run.ok) return console.log(`${where}  FAILED: ${run.failure}`);
   console.log(
     `${where}  ${format(run.logins_per_s!, 1)} logins/s  p50 ${format(run.p50_ms!)} ms  p99 ${format(run.p99_ms!)} ms  ` +
@@ -177,10 +232,27 @@ export async function signinBenchmark(setup: SigninSetup): Promise<SigninResults
       const argon2 = await measureArgon2(gatehouseRoot, options.workers, cores, o.argon2Seconds);
       printArgon2(argon2, round, o.rounds);
       if (!server.alive()) {
-        runs.push({ round, ok: false, failure: 'not run: the server exited', server_processes: 0, concurrency: o.concurrency, argon2 });
+        runs.push({
+          round,
+          ok: false,
+          failure: 'not run: the server exited',
+          server_processes: 0,
+          concurrency: o.concurrency,
+          argon2,
+        });
         continue;
       }
-      const run = await measureSignin(round, issuer, server, signin, o.client, o.concurrency, round === 1 ? o.warmup : 1, o.duration, argon2);
+      const run = await measureSignin(
+        round,
+        issuer,
+        server,
+        signin,
+        o.client,
+        o.concurrency,
+        round === 1 ? o.warmup : 1,
+        o.duration,
+        argon2,
+      );
       runs.push(run);
       printRun(run, o.rounds);
     }
@@ -190,7 +262,14 @@ export async function signinBenchmark(setup: SigninSetup): Promise<SigninResults
   }
   return summariseSignin({
     options: { ...o, workers: options.workers, thread_pool: threadPoolSize() },
-    machine: { cores, cpu_model: cpuModel(), node: process.version, loadavg_start: loadavgStart, loadavg_end: loadAverage(), busy_before: busyBefore },
+    machine: {
+      cores,
+      cpu_model: cpuModel(),
+      node: process.version,
+      loadavg_start: loadavgStart,
+      loadavg_end: loadAverage(),
+      busy_before: busyBefore,
+    },
     gatehouse: gatehouseVersion(gatehouseRoot),
     start_ms_with_users: startMs,
     runs,
@@ -218,17 +297,26 @@ export async function profileSignin(setup: SigninSetup & { profileDir: string })
   try {
     const argon2 = await measureArgon2(setup.gatehouseRoot, options.workers, availableParallelism(), o.argon2Seconds);
     printArgon2(argon2, 1, 1);
-    console.log(`Gatehouse started with node ${nodeArgs.join(' ')}; ${concurrency} virtual user${concurrency === 1 ? '' : 's'}, ${o.warmup} s ramp-up, ${o.duration} s measured…`);
+    console.log(
+      `Gatehouse started with node ${nodeArgs.join(' ')}; ${concurrency} virtual user${concurrency === 1 ? '' : 's'}, ${o.warmup} s ramp-up, ${o.duration} s measured…`,
+    );
     run = await measureSignin(1, issuer, server, signin, o.client, concurrency, o.warmup, o.duration, argon2);
     printRun(run, 1);
   } finally {
     closeIdleConnections();
     await server.stop(); // a clean exit writes the profiles
   }
-  const profiles = readdirSync(profileDir).filter((f) => f.endsWith('.cpuprofile')).map((f) => join(profileDir, f));
-  if (!profiles.length) throw new Error(`No profile was written to ${profileDir}: did Gatehouse exit cleanly on SIGTERM? Log: ${server.logTail()}`);
+  const profiles = readdirSync(profileDir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(profileDir, f));
+  if (!profiles.length)
+    throw new Error(
+      `No profile was written to ${profileDir}: did Gatehouse exit cleanly on SIGTERM? Log: ${server.logTail()}`,
+    );
   const window = run.window_monotonic_us;
-  console.log(`\n${profiles.length} profile(s) in ${profileDir} (the primary's is the nearly idle one); below, only the samples of the measured window:\n`);
+  console.log(
+    `\n${profiles.length} profile(s) in ${profileDir} (the primary's is the nearly idle one); below, only the samples of the measured window:\n`,
+  );
   for (const path of profiles) console.log(readProfile(path, window) + '\n');
 
   // All profiles together, by part of the work.
@@ -242,13 +330,17 @@ export async function profileSignin(setup: SigninSetup & { profileDir: string })
     for (const [file, micros] of p.otherGatehouse) ownFiles.set(file, (ownFiles.get(file) ?? 0) + micros);
   }
   if (!busy) {
-    console.log('No sample fell in the measured window (the profile clock did not match CLOCK_MONOTONIC); see the profiles themselves.');
+    console.log(
+      'No sample fell in the measured window (the profile clock did not match CLOCK_MONOTONIC); see the profiles themselves.',
+    );
     return;
   }
   const mainMs = run.ok ? run.main_thread_cpu_ms_per_login : undefined;
   console.log(
     `Main threads, by part of the work (${format(busy / 1000)} ms sampled in the window` +
-      (run.ok && run.load ? `, ${format(run.load.logins)} logins: ${format(busy / 1000 / run.load.logins, 2)} ms sampled per login, ${format(mainMs!, 2)} ms CPU per login from /proc` : '') +
+      (run.ok && run.load
+        ? `, ${format(run.load.logins)} logins: ${format(busy / 1000 / run.load.logins, 2)} ms sampled per login, ${format(mainMs!, 2)} ms CPU per login from /proc`
+        : '') +
       '):',
   );
   for (const category of categories) {
@@ -258,7 +350,10 @@ export async function profileSignin(setup: SigninSetup & { profileDir: string })
     console.log(`  ${((micros / busy) * 100).toFixed(1).padStart(5)} %  ${category}${perLogin}`);
   }
   const topOwn = [...ownFiles].sort((a, b) => b[1] - a[1]).slice(0, 8);
-  if (topOwn.length) console.log(`  other Gatehouse code by file: ${topOwn.map(([file, micros]) => `${file} ${((micros / busy) * 100).toFixed(1)} %`).join(', ')}`);
+  if (topOwn.length)
+    console.log(
+      `  other Gatehouse code by file: ${topOwn.map(([file, micros]) => `${file} ${((micros / busy) * 100).toFixed(1)} %`).join(', ')}`,
+    );
   if (!run.ok) return;
   console.log(
     `\nServer CPU per login ${format(run.cpu_ms_per_login!, 1)} ms (from /proc): main threads ${format(run.main_thread_cpu_ms_per_login!, 1)} ms (split above), ` +
@@ -267,7 +362,12 @@ export async function profileSignin(setup: SigninSetup & { profileDir: string })
   );
   console.log(
     'Server threads, CPU ms per login (busiest first): ' +
-      run.threads!.slice(0, 16).map((t) => `${t.main ? 'main ' : ''}${t.pid}/${t.tid} ${format(t.cpu_ms_per_login, 2)}`).join(', '),
+      run
+        .threads!.slice(0, 16)
+        .map((t) => `${t.main ? 'main ' : ''}${t.pid}/${t.tid} ${format(t.cpu_ms_per_login, 2)}`)
+        .join(', '),
   );
-  console.log('Mean wall time per step: ' + steps.map((step) => `${step} ${format(run.load!.step_ms[step], 1)} ms`).join(', '));
+  console.log(
+    'Mean wall time per step: ' + steps.map((step) => `${step} ${format(run.load!.step_ms[step], 1)} ms`).join(', '),
+  );
 }

@@ -47,9 +47,11 @@ async function measure(url: string, seconds: number): Promise<SlowlorisPhase> {
       req.on('error', () => (errors++, resolve()));
       req.end();
     });
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    while (Date.now() < end) await one();
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (Date.now() < end) await one();
+    }),
+  );
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
@@ -64,14 +66,30 @@ function openSlowConnections(port: number, count: number): { sockets: Socket[]; 
     return socket;
   });
   let n = 0;
-  const timer = setInterval(() => sockets.forEach((socket) => !socket.destroyed && socket.write(`x-slow-${n++}: 1\r\n`)), 1000);
+  const timer = setInterval(
+    () => sockets.forEach((socket) => !socket.destroyed && socket.write(`x-slow-${n++}: 1\r\n`)),
+    1000,
+  );
   return { sockets, stop: () => (clearInterval(timer), sockets.forEach((socket) => socket.destroy())) };
 }
 
-export async function slowlorisBenchmark(setup: { workload: Workload; dir: string; logDir: string; gatehouseRoot: string; workers: number }): Promise<SlowlorisResults> {
+export async function slowlorisBenchmark(setup: {
+  workload: Workload;
+  dir: string;
+  logDir: string;
+  gatehouseRoot: string;
+  workers: number;
+}): Promise<SlowlorisResults> {
   const seconds = Number(process.env.BENCH_SLOWLORIS_SECONDS || 5);
   const count = Number(process.env.BENCH_SLOWLORIS_CONNECTIONS || 200);
-  const gatehouse = await setUpGatehouse({ root: setup.gatehouseRoot, dir: setup.dir, logDir: setup.logDir, workers: setup.workers, workload: setup.workload, name: 'gatehouse-slowloris' });
+  const gatehouse = await setUpGatehouse({
+    root: setup.gatehouseRoot,
+    dir: setup.dir,
+    logDir: setup.logDir,
+    workers: setup.workers,
+    workload: setup.workload,
+    name: 'gatehouse-slowloris',
+  });
   const server = await gatehouse.start();
   try {
     const url = `${gatehouse.issuer}healthz`;

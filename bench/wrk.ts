@@ -38,7 +38,19 @@ export function errorCount(result: WrkResult): number {
 }
 
 export function runWrk(load: WrkLoad): Promise<WrkResult> {
-  const args = ['-t', String(load.threads), '-c', String(load.connections), '-d', `${load.seconds}s`, '--timeout', '2s', '-s', script, load.url];
+  const args = [
+    '-t',
+    String(load.threads),
+    '-c',
+    String(load.connections),
+    '-d',
+    `${load.seconds}s`,
+    '--timeout',
+    '2s',
+    '-s',
+    script,
+    load.url,
+  ];
   const wrk = track(
     spawn('wrk', args, {
       env: { ...process.env, BENCH_BODY: load.body, BENCH_AUTHORIZATION: load.authorization },

@@ -38,7 +38,9 @@ const nodeOf = (file) => relative(src, file).split('/')[0].replace(/\.ts$/, '');
 /** src/protocol/grants/x.ts → protocol/grants; src/protocol/token.ts → protocol/token; src/app.ts → undefined */
 const partOf = (file) => {
   const parts = relative(src, file).split('/');
-  return parts.length > 2 || (parts.length === 2 && parts[1]) ? `${parts[0]}/${parts[1].replace(/\.ts$/, '')}` : undefined;
+  return parts.length > 2 || (parts.length === 2 && parts[1])
+    ? `${parts[0]}/${parts[1].replace(/\.ts$/, '')}`
+    : undefined;
 };
 
 /** Every cycle of a graph given as "a b" edge keys: its strongly connected components of two or more nodes. */
@@ -91,7 +93,9 @@ for (const file of sourceFiles(src)) {
   const text = readFileSync(file, 'utf8');
   for (const [, specifier] of text.matchAll(/(?:from|import\()\s*'([^']+)'/g)) {
     if (!specifier.startsWith('.')) {
-      const banned = (forbiddenPackages[from] ?? []).find((p) => specifier === p || specifier.startsWith(p.endsWith('/') ? p : `${p}/`));
+      const banned = (forbiddenPackages[from] ?? []).find(
+        (p) => specifier === p || specifier.startsWith(p.endsWith('/') ? p : `${p}/`),
+      );
       if (banned) violations.push(`${relative(root, file)} imports ${specifier}: ${from}/ must not depend on it`);
       continue;
     }
@@ -114,7 +118,10 @@ for (const [key, example] of [...edges].sort()) {
   const cycle = edges.has(`${to} ${from}`);
   const mark = up ? '  UPWARD' : cycle ? '  CYCLE' : '';
   console.log(`${from.padEnd(12)} → ${to.padEnd(12)} ${example}${mark}`);
-  if (!rank.has(from) || !rank.has(to)) violations.push(`${from} → ${to}: ${!rank.has(from) ? from : to} is in no layer (add it to scripts/layers.mjs and docs/architecture.md)`);
+  if (!rank.has(from) || !rank.has(to))
+    violations.push(
+      `${from} → ${to}: ${!rank.has(from) ? from : to} is in no layer (add it to scripts/layers.mjs and docs/architecture.md)`,
+    );
   else if (up) violations.push(`${from} → ${to} points up a layer (${example})`);
   else if (cycle) violations.push(`${from} ⇄ ${to} is a cycle (${example})`);
 }
@@ -122,8 +129,12 @@ for (const component of cycles(edges.keys())) {
   if (component.length > 2) violations.push(`a cycle between folders: ${component.join(', ')}`);
 }
 for (const component of cycles(partEdges.keys())) {
-  const examples = [...partEdges].filter(([key]) => component.includes(key.split(' ')[0]) && component.includes(key.split(' ')[1]));
-  violations.push(`a cycle inside ${component[0].split('/')[0]}/: ${component.join(', ')} (${examples.map(([, e]) => e).join('; ')})`);
+  const examples = [...partEdges].filter(
+    ([key]) => component.includes(key.split(' ')[0]) && component.includes(key.split(' ')[1]),
+  );
+  violations.push(
+    `a cycle inside ${component[0].split('/')[0]}/: ${component.join(', ')} (${examples.map(([, e]) => e).join('; ')})`,
+  );
 }
 
 if (violations.length) {

@@ -15,11 +15,23 @@ const base = {
 const form = (screen, extra = {}) => ({ action: `/u/${screen}?state=preview-state`, csrf: 'preview-csrf', ...extra });
 
 const pages = {
-  login: { ...base, screen: 'login', form: form('login', { signupUrl: '/u/signup?state=preview-state', forgotPasswordUrl: '/u/reset-password?state=preview-state' }) },
+  login: {
+    ...base,
+    screen: 'login',
+    form: form('login', {
+      signupUrl: '/u/signup?state=preview-state',
+      forgotPasswordUrl: '/u/reset-password?state=preview-state',
+    }),
+  },
   'login-error': {
     ...base,
     screen: 'login',
-    form: form('login', { email: 'jo@example.com', error: 'Wrong email or password', signupUrl: '/u/signup?state=preview-state', forgotPasswordUrl: '/u/reset-password?state=preview-state' }),
+    form: form('login', {
+      email: 'jo@example.com',
+      error: 'Wrong email or password',
+      signupUrl: '/u/signup?state=preview-state',
+      forgotPasswordUrl: '/u/reset-password?state=preview-state',
+    }),
   },
   'login-branded': {
     ...base,
@@ -43,7 +55,11 @@ const pages = {
     }),
   },
   'passwordless-email': { ...base, screen: 'passwordless-email', form: form('passwordless-email') },
-  'passwordless-code': { ...base, screen: 'passwordless-code', form: form('passwordless-code', { email: 'jo@example.com' }) },
+  'passwordless-code': {
+    ...base,
+    screen: 'passwordless-code',
+    form: form('passwordless-code', { email: 'jo@example.com' }),
+  },
   error: {
     nonce,
     screen: 'error',

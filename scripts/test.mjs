@@ -19,7 +19,9 @@ function testFiles(dir) {
 }
 
 const only = process.argv.slice(2);
-const files = testFiles(join(root, 'dist/test')).filter((f) => !only.length || only.some((o) => f.includes(o))).sort();
+const files = testFiles(join(root, 'dist/test'))
+  .filter((f) => !only.length || only.some((o) => f.includes(o)))
+  .sort();
 let passed = 0;
 let failed = 0;
 let skipped = 0;

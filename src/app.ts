@@ -91,7 +91,11 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     // Slow clients hold connections, and each is a file descriptor (docs/operations.md, "Connection limits").
     // A request must arrive whole in time: its headers (answered 408), then its body (408 as well).
     // (requestTimeout given to Node too: it checks headersTimeout against it, or its 300 s default, at once.)
-    http: { headersTimeout: config.headersTimeoutMs, requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: CONNECTIONS_CHECK_MS },
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    },
     requestTimeout: config.requestTimeoutMs,
     // Node checks the two above only once a request has begun: a connection that never sends a byte, or
     // goes silent, is closed by this idle timeout instead. It ends later than they do, so that a request
@@ -107,7 +111,10 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   // Below level info there is no request line to write: no hook runs for it on every request.
   if (pino.levels.values[options.logger.level] <= pino.levels.values.info) {
     app.addHook('onResponse', (request, reply, done) => {
-      request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+      request.log.info(
+        { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        'request',
+      );
       done();
     });
   }
@@ -149,10 +156,17 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     await browser.register(formbody);
     browser.setErrorHandler(async (error, request, reply) => {
       const status = (error as { statusCode?: number }).statusCode;
-      if (status !== undefined && status >= 400 && status < 500) return sendErrorPage(reply, pages, status, 'The request could not be read.', 'Invalid request');
+      if (status !== undefined && status >= 400 && status < 500)
+        return sendErrorPage(reply, pages, status, 'The request could not be read.', 'Invalid request');
       if (storage.report(error, request.log)) {
         reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-        return sendErrorPage(reply, pages, 503, 'The service is temporarily unavailable. Try again later.', 'Service unavailable');
+        return sendErrorPage(
+          reply,
+          pages,
+          503,
+          'The service is temporarily unavailable. Try again later.',
+          'Service unavailable',
+        );
       }
       request.log.error({ err: error }, 'unexpected error');
       return sendErrorPage(reply, pages, 500, 'An unexpected error occurred. Try again later.');

@@ -97,7 +97,8 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
 /** pino's levels; checked here so that a typo is one clear line, not pino's stack trace. */
 function logLevel(raw: string): string {
-  if (!logLevels.includes(raw)) throw new ConfigError(`${variables.logLevel} must be one of ${logLevels.join(', ')}, got "${raw}"`);
+  if (!logLevels.includes(raw))
+    throw new ConfigError(`${variables.logLevel} must be one of ${logLevels.join(', ')}, got "${raw}"`);
   return raw;
 }
 
@@ -143,11 +144,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   }
 
   // Timeouts are given in seconds; an hour is far beyond any sensible value for any of them.
-  const seconds = (key: Key, fallback: number) => positiveInt(variables[key], get(key) ?? String(fallback), 3600) * 1000;
+  const seconds = (key: Key, fallback: number) =>
+    positiveInt(variables[key], get(key) ?? String(fallback), 3600) * 1000;
   const headersTimeoutMs = seconds('headersTimeout', 15);
   const requestTimeoutMs = seconds('requestTimeout', 30);
   if (headersTimeoutMs > requestTimeoutMs) {
-    throw new ConfigError(`${variables.headersTimeout} must not be longer than ${variables.requestTimeout} (the headers are part of the request)`);
+    throw new ConfigError(
+      `${variables.headersTimeout} must not be longer than ${variables.requestTimeout} (the headers are part of the request)`,
+    );
   }
 
   return Object.freeze({
@@ -164,7 +168,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     workers: positiveInt(variables.workers, get('workers') ?? String(availableParallelism()), 256),
     logLevel: logLevel(get('logLevel') ?? 'info'),
     ...pendingLoginLimits(get),
-    maxConnections: positiveInt(variables.maxConnections, get('maxConnections') ?? String(defaultMaxConnections()), 1_000_000),
+    maxConnections: positiveInt(
+      variables.maxConnections,
+      get('maxConnections') ?? String(defaultMaxConnections()),
+      1_000_000,
+    ),
     headersTimeoutMs,
     requestTimeoutMs,
     keepAliveTimeoutMs: seconds('keepAliveTimeout', 5),
@@ -175,8 +183,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
 /** Defaults roomy enough that an office behind one NAT address or a browser test suite never meets them. */
 function pendingLoginLimits(get: (key: Key) => string | undefined) {
   return {
-    maxPendingLoginsPerIp: positiveInt(variables.maxPendingLoginsPerIp, get('maxPendingLoginsPerIp') ?? '1000', 1_000_000),
-    maxPendingLoginsPerBrowser: positiveInt(variables.maxPendingLoginsPerBrowser, get('maxPendingLoginsPerBrowser') ?? '50', 1_000_000),
+    maxPendingLoginsPerIp: positiveInt(
+      variables.maxPendingLoginsPerIp,
+      get('maxPendingLoginsPerIp') ?? '1000',
+      1_000_000,
+    ),
+    maxPendingLoginsPerBrowser: positiveInt(
+      variables.maxPendingLoginsPerBrowser,
+      get('maxPendingLoginsPerBrowser') ?? '50',
+      1_000_000,
+    ),
   };
 }
 

@@ -42,9 +42,12 @@ export function answerHeartbeats(logger: Logger): void {
   // process is at its file limit; Node then has no handle to deliver (it tells the primary NODE_HANDLE_NACK,
   // which does not resend raw handles), and the round-robin scheduler never offers this worker another one.
   process.on('internalMessage', (message: unknown, handle: unknown) => {
-    if (lostConnection || !(isMessage(message) && (message as { cmd?: unknown }).cmd === 'NODE_HANDLE') || handle) return;
+    if (lostConnection || !(isMessage(message) && (message as { cmd?: unknown }).cmd === 'NODE_HANDLE') || handle)
+      return;
     lostConnection = true;
-    logger.error('a connection passed by the primary was lost at the file limit; this worker gets no new connections and waits to be replaced');
+    logger.error(
+      'a connection passed by the primary was lost at the file limit; this worker gets no new connections and waits to be replaced',
+    );
   });
   process.on('message', (message) => {
     if (!isMessage(message) || message.type !== PING) return;

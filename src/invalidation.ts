@@ -18,7 +18,10 @@ interface Message {
   id: string;
 }
 const isMessage = (value: unknown): value is Message =>
-  typeof value === 'object' && value !== null && typeof (value as Message).type === 'string' && typeof (value as Message).id === 'string';
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Message).type === 'string' &&
+  typeof (value as Message).id === 'string';
 
 /** In a worker: drop caches when the primary says so. */
 export function onInvalidation(invalidate: () => void): void {

@@ -71,7 +71,12 @@ export function banner(config: Config, workers: number, dev: DevelopmentTenant |
 
 function authorizeUrl(issuer: string, clientId: string, redirectUri: string): string {
   const url = new URL('authorize', issuer);
-  url.search = new URLSearchParams({ client_id: clientId, response_type: 'code', redirect_uri: redirectUri, scope: 'openid profile email' }).toString();
+  url.search = new URLSearchParams({
+    client_id: clientId,
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: 'openid profile email',
+  }).toString();
   return url.toString();
 }
 

@@ -7,7 +7,11 @@ import { resolveMasterSecret } from './crypto/master-secret.js';
 import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import { createSecretBox, deriveKey } from './crypto/secret-box.js';
 import {
-  applyTenantFileAtStart, type DevelopmentTenant, ensureManagementApi, seedDevelopmentTenant, upsertAdminClient,
+  applyTenantFileAtStart,
+  type DevelopmentTenant,
+  ensureManagementApi,
+  seedDevelopmentTenant,
+  upsertAdminClient,
 } from './management/bootstrap.js';
 import { Keyring } from './protocol/keys/keyring.js';
 import { ensureSigningKeys } from './protocol/keys/rotation.js';
@@ -60,7 +64,8 @@ export async function prepareTenant(config: Config, now: () => number = Date.now
     let developmentTenant: DevelopmentTenant | undefined;
     // The start runs alone (before any worker): the tenant file's passwords may use every core.
     const passwords = createPasswords(argon2Concurrency(1));
-    if (config.bootstrapPath) await applyTenantFileAtStart(store, config.bootstrapPath, box, passwords, urls.managementAudience, now);
+    if (config.bootstrapPath)
+      await applyTenantFileAtStart(store, config.bootstrapPath, box, passwords, urls.managementAudience, now);
     else developmentTenant = await seedDevelopmentTenant(store, box);
     if (config.adminClientId && config.adminClientSecret) {
       await upsertAdminClient(store, config.adminClientId, config.adminClientSecret, box, urls.managementAudience);
@@ -70,4 +75,3 @@ export async function prepareTenant(config: Config, now: () => number = Date.now
     await store.close();
   }
 }
-

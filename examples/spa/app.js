@@ -29,7 +29,9 @@ const auth0 = new Auth0Client(options());
 // Refresh tokens: the SDK adds offline_access to the scope and renews through /oauth/token with the refresh
 // token, which Gatehouse rotates. With no refresh token yet (or one Gatehouse refuses) it falls back to the
 // iframe. Kept in localStorage so that you can watch the rotation in the browser's developer tools.
-const withRefreshTokens = new Auth0Client(options({ useRefreshTokens: true, useRefreshTokensFallback: true, cacheLocation: 'localstorage' }));
+const withRefreshTokens = new Auth0Client(
+  options({ useRefreshTokens: true, useRefreshTokensFallback: true, cacheLocation: 'localstorage' }),
+);
 
 /** Every message this window received: Gatehouse's web_message answers arrive here (origin, type, keys). */
 const messages = [];
@@ -38,7 +40,10 @@ window.addEventListener('message', (event) => {
   messages.push({
     origin: event.origin,
     type: data && typeof data === 'object' ? data.type : typeof data,
-    keys: data && typeof data === 'object' && data.response && typeof data.response === 'object' ? Object.keys(data.response).sort() : undefined,
+    keys:
+      data && typeof data === 'object' && data.response && typeof data.response === 'object'
+        ? Object.keys(data.response).sort()
+        : undefined,
   });
 });
 
@@ -59,7 +64,12 @@ const results = {};
 
 /** Shows a result with long tokens shortened (window.spa.results keeps them whole). */
 function show(name, result) {
-  const short = JSON.stringify(result, (key, value) => (typeof value === 'string' && value.length > 60 ? `${value.slice(0, 24)}…${value.slice(-12)}` : value), 2);
+  const short = JSON.stringify(
+    result,
+    (key, value) =>
+      typeof value === 'string' && value.length > 60 ? `${value.slice(0, 24)}…${value.slice(-12)}` : value,
+    2,
+  );
   $('output').textContent = `${name}: ${short}`;
 }
 

@@ -89,7 +89,9 @@ export async function startSpa(options: SpaOptions): Promise<RunningSpa> {
     const path = new URL(request.url ?? '/', origin).pathname;
     const file = Object.hasOwn(files, path) ? files[path] : undefined;
     if (!file || (request.method !== 'GET' && request.method !== 'HEAD')) {
-      response.writeHead(file ? 405 : 404, { 'content-type': 'text/plain; charset=utf-8' }).end(file ? 'Method Not Allowed' : 'Not Found');
+      response
+        .writeHead(file ? 405 : 404, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(file ? 'Method Not Allowed' : 'Not Found');
       return;
     }
     const { type, body } = file();
@@ -124,7 +126,14 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     process.exit(1);
   }
   const domain = process.env.DOMAIN ?? 'http://localhost:3000';
-  const spa = await startSpa({ port, host: process.env.HOST, domain, clientId, audience: process.env.AUDIENCE || undefined, scope: process.env.SCOPE || undefined });
+  const spa = await startSpa({
+    port,
+    host: process.env.HOST,
+    domain,
+    clientId,
+    audience: process.env.AUDIENCE || undefined,
+    scope: process.env.SCOPE || undefined,
+  });
   console.log(`example SPA on ${spa.origin}/ (domain ${domain}, client ${clientId})`);
   const stop = () => void spa.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

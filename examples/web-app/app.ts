@@ -55,7 +55,10 @@ interface Session {
 }
 
 const escapeHtml = (value: unknown) =>
-  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  String(value).replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 
 function page(title: string, body: string): string {
   return `<!DOCTYPE html>
@@ -130,7 +133,12 @@ export function createWebApp(options: WebAppOptions): express.Express {
   app.get('/', (request, response) => {
     const user = sessionOf(request, response).user;
     if (!user) {
-      response.send(page('Example web app', '<h1>Example web app</h1><p>You are not signed in.</p><p><a href="/login">Log in</a></p>'));
+      response.send(
+        page(
+          'Example web app',
+          '<h1>Example web app</h1><p>You are not signed in.</p><p><a href="/login">Log in</a></p>',
+        ),
+      );
       return;
     }
     const who = user.userinfo.email ?? user.claims.email ?? user.claims.sub;
@@ -178,7 +186,14 @@ export function createWebApp(options: WebAppOptions): express.Express {
     const login = session.login;
     delete session.login;
     if (!login) {
-      response.status(400).send(page('Sign-in failed', '<h1>Sign-in failed</h1><p>No sign-in was in progress. <a href="/login">Log in</a></p>'));
+      response
+        .status(400)
+        .send(
+          page(
+            'Sign-in failed',
+            '<h1>Sign-in failed</h1><p>No sign-in was in progress. <a href="/login">Log in</a></p>',
+          ),
+        );
       return;
     }
     try {
@@ -203,11 +218,17 @@ export function createWebApp(options: WebAppOptions): express.Express {
       response.redirect('/');
     } catch (error) {
       // An error answer from Gatehouse (e.g. login_required after prompt=none) or a failed check.
-      const { error: code, error_description: description } = (error as { error?: string; error_description?: string }) ?? {};
+      const { error: code, error_description: description } =
+        (error as { error?: string; error_description?: string }) ?? {};
       const text = code ? `${code}: ${description ?? ''}` : error instanceof Error ? error.message : String(error);
       response
         .status(400)
-        .send(page('Sign-in failed', `<h1>Sign-in failed</h1><p id="sign-in-error">${escapeHtml(text)}</p><p><a href="/login">Try again</a></p>`));
+        .send(
+          page(
+            'Sign-in failed',
+            `<h1>Sign-in failed</h1><p id="sign-in-error">${escapeHtml(text)}</p><p><a href="/login">Try again</a></p>`,
+          ),
+        );
     }
   });
 
@@ -217,7 +238,12 @@ export function createWebApp(options: WebAppOptions): express.Express {
       response.status(401).json({ error: 'not signed in' });
       return;
     }
-    response.json({ id_token_claims: user.claims, userinfo: user.userinfo, scope: user.scope, expires_at: user.expiresAt });
+    response.json({
+      id_token_claims: user.claims,
+      userinfo: user.userinfo,
+      scope: user.scope,
+      expires_at: user.expiresAt,
+    });
   });
 
   app.get('/call-api', async (request, response) => {
@@ -227,7 +253,10 @@ export function createWebApp(options: WebAppOptions): express.Express {
       return;
     }
     const answer = await fetch(options.apiUrl, { headers: { authorization: `Bearer ${user.accessToken}` } });
-    response.status(answer.status).type(answer.headers.get('content-type') ?? 'text/plain').send(await answer.text());
+    response
+      .status(answer.status)
+      .type(answer.headers.get('content-type') ?? 'text/plain')
+      .send(await answer.text());
   });
 
   app.get('/logout', async (request, response) => {

@@ -29,14 +29,18 @@ async function keys(action: string | undefined, rest: string[]) {
       // A refusal is the operator's to fix, so it is one line, not a stack (revokeSigningKey checks again).
       const existing = (await store.signingKeys.list()).find((k) => k.kid === kid);
       if (existing?.status === 'current' || existing?.status === 'next') {
-        throw new ConfigError(`${kid} is the ${existing.status} ${existing.alg} key and cannot be revoked; only a previous key can (gatehouse keys rotate makes the current key previous)`);
+        throw new ConfigError(
+          `${kid} is the ${existing.status} ${existing.alg} key and cannot be revoked; only a previous key can (gatehouse keys rotate makes the current key previous)`,
+        );
       }
       const key = await revokeSigningKey(store, kid, Date.now);
       if (!key) throw new ConfigError(`No signing key ${kid}`);
       console.log(`Revoked ${kid}`);
     } else if (action === 'list' || action === undefined) {
       for (const key of await store.signingKeys.list()) {
-        console.log(`${key.kid}  ${key.alg.padEnd(6)} ${key.status.padEnd(9)} created ${new Date(key.created_at).toISOString()}`);
+        console.log(
+          `${key.kid}  ${key.alg.padEnd(6)} ${key.status.padEnd(9)} created ${new Date(key.created_at).toISOString()}`,
+        );
       }
     } else {
       throw new ConfigError(usage);
@@ -57,11 +61,16 @@ async function main(argv: string[]) {
 main(process.argv.slice(2)).catch((error: unknown) => {
   // Errors a user can fix are one clear line (with the stack below it at log level debug); anything else
   // keeps its stack for a bug report.
-  const expected = error instanceof ConfigError || error instanceof TenantFileError || error instanceof KeyDecryptionError ||
+  const expected =
+    error instanceof ConfigError ||
+    error instanceof TenantFileError ||
+    error instanceof KeyDecryptionError ||
     error instanceof DatabaseStartError;
-  const line = `gatehouse: ${expected ? (error as Error).message : (error as Error).stack ?? String(error)}\n`;
+  const line = `gatehouse: ${expected ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`;
   const debug = expected && wantsStacks(process.env, process.argv[2] === 'start' ? process.argv.slice(3) : []);
   const cause = (error as Error).cause;
-  process.stderr.write(debug ? `${line}${(cause instanceof Error ? cause.stack : undefined) ?? (error as Error).stack}\n` : line);
+  process.stderr.write(
+    debug ? `${line}${(cause instanceof Error ? cause.stack : undefined) ?? (error as Error).stack}\n` : line,
+  );
   process.exit(1);
 });

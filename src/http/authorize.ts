@@ -30,18 +30,34 @@ export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) 
 
   const sendAuthorizeError = (reply: FastifyReply, error: AuthorizeError) =>
     error.error.code === 'too_many_requests'
-      ? sendErrorPage(reply.headers(error.error.headers), deps, error.error.status, error.error.description, 'Too many sign-ins')
+      ? sendErrorPage(
+          reply.headers(error.error.headers),
+          deps,
+          error.error.status,
+          error.error.description,
+          'Too many sign-ins',
+        )
       : sendErrorPage(reply, deps, error.error.status, error.error.description, 'Invalid request');
 
   async function handle(request: FastifyRequest, reply: FastifyReply, raw: RawParams, afterPost: boolean) {
     const cookie = request.cookies[BROWSER_COOKIE];
     const browserId = isBrowserId(cookie) ? cookie : randomSecret();
     try {
-      const decision = await authorize(raw, await session(request), transactionOwners(request.ip, browserId), deps.interaction);
+      const decision = await authorize(
+        raw,
+        await session(request),
+        transactionOwners(request.ip, browserId),
+        deps.interaction,
+      );
       // A browser without the cookie gets it once a transaction counts against it. Lax: /authorize is a
       // top-level navigation; a client without cookies is counted by its network alone.
       if (browserId !== cookie && decision.kind !== 'respond') {
-        reply.setCookie(BROWSER_COOKIE, browserId, { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: '/authorize' });
+        reply.setCookie(BROWSER_COOKIE, browserId, {
+          httpOnly: true,
+          secure: deps.secureCookies,
+          sameSite: 'lax',
+          path: '/authorize',
+        });
       }
       return sendDecision(reply, decision, afterPost, raw.screen_hint);
     } catch (error) {
@@ -56,7 +72,8 @@ export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) 
   app.get('/authorize/resume', async (request: FastifyRequest<{ Querystring: { state?: string } }>, reply) => {
     const id = request.query.state;
     try {
-      if (typeof id !== 'string' || id.length > 100) throw new AuthorizeError(new OAuthError('invalid_request', 'Missing state'));
+      if (typeof id !== 'string' || id.length > 100)
+        throw new AuthorizeError(new OAuthError('invalid_request', 'Missing state'));
       return sendDecision(reply, await resumeAuthorization(id, await session(request), deps.interaction), false);
     } catch (error) {
       if (error instanceof AuthorizeError) return sendAuthorizeError(reply, error);

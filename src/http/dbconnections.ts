@@ -11,14 +11,24 @@ import { RETRY_AFTER_SECONDS, type StorageHealth } from './storage-health.js';
 
 type ErrorCode = SignupError['code'] | 'bad.client_id' | 'too_many_attempts' | 'temporarily_unavailable' | 'not_found';
 
-const errorNames: Record<number, string> = { 404: 'NotFoundError', 429: 'TooManyRequestsError', 503: 'ServiceUnavailableError' };
+const errorNames: Record<number, string> = {
+  404: 'NotFoundError',
+  429: 'TooManyRequestsError',
+  503: 'ServiceUnavailableError',
+};
 
-export function sendError(reply: FastifyReply, code: ErrorCode, description: string, extra: Record<string, unknown> = {}, status = 400) {
+export function sendError(
+  reply: FastifyReply,
+  code: ErrorCode,
+  description: string,
+  extra: Record<string, unknown> = {},
+  status = 400,
+) {
   return reply
     .code(status)
     .header('cache-control', 'no-store')
     .send({
-      name: code === 'invalid_password' ? 'PasswordStrengthError' : errorNames[status] ?? 'BadRequestError',
+      name: code === 'invalid_password' ? 'PasswordStrengthError' : (errorNames[status] ?? 'BadRequestError'),
       code,
       description,
       statusCode: status,
@@ -42,7 +52,9 @@ const bodySchema = {
   },
 } as const;
 
-type SignupBody = Partial<Record<'client_id' | 'email' | 'password' | 'connection' | (typeof profileFields)[number], string>> & {
+type SignupBody = Partial<
+  Record<'client_id' | 'email' | 'password' | 'connection' | (typeof profileFields)[number], string>
+> & {
   user_metadata?: Record<string, unknown>;
 };
 
@@ -54,16 +66,38 @@ export async function dbconnectionsRoutes(
   await app.register(formbody);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error.validation) return sendError(reply, 'bad.request', `Invalid parameter: ${error.validation[0].instancePath.slice(1) || 'body'}`);
+    if (error.validation)
+      return sendError(
+        reply,
+        'bad.request',
+        `Invalid parameter: ${error.validation[0].instancePath.slice(1) || 'body'}`,
+      );
     // docs/operations.md "Request bodies": a body over 64 KiB is refused with 413 before it is parsed.
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, 'bad.request', 'Request body is too large', {}, 413);
-    if (error.statusCode !== undefined && error.statusCode < 500) return sendError(reply, 'bad.request', 'The request body could not be read');
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      return sendError(reply, 'bad.request', 'Request body is too large', {}, 413);
+    if (error.statusCode !== undefined && error.statusCode < 500)
+      return sendError(reply, 'bad.request', 'The request body could not be read');
     if (deps.storage.report(error, request.log)) {
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-      return sendError(reply, 'temporarily_unavailable', 'The service is temporarily unavailable. Try again later.', {}, 503);
+      return sendError(
+        reply,
+        'temporarily_unavailable',
+        'The service is temporarily unavailable. Try again later.',
+        {},
+        503,
+      );
     }
     request.log.error({ err: error }, 'unexpected error');
-    return reply.code(500).send({ name: 'Error', code: 'server_error', description: 'An unexpected error occurred', statusCode: 500, error: 'server_error', error_description: 'An unexpected error occurred' });
+    return reply
+      .code(500)
+      .send({
+        name: 'Error',
+        code: 'server_error',
+        description: 'An unexpected error occurred',
+        statusCode: 500,
+        error: 'server_error',
+        error_description: 'An unexpected error occurred',
+      });
   });
 
   app.post<{ Body: SignupBody }>('/dbconnections/signup', { schema: { body: bodySchema } }, async (request, reply) => {
@@ -77,7 +111,13 @@ export async function dbconnectionsRoutes(
       return sendError(reply, 'too_many_attempts', THROTTLED_DESCRIPTION, {}, 429);
     }
     try {
-      const user = await signUp(client, { ...body, email: body.email!, password: body.password!, connection: body.connection! }, deps.store, deps.passwords, deps.now());
+      const user = await signUp(
+        client,
+        { ...body, email: body.email!, password: body.password!, connection: body.connection! },
+        deps.store,
+        deps.passwords,
+        deps.now(),
+      );
       const profile = Object.fromEntries(profileFields.filter((f) => user[f] !== null).map((f) => [f, user[f]]));
       return reply.header('cache-control', 'no-store').send({
         _id: user.user_id.slice('auth0|'.length),
@@ -88,8 +128,14 @@ export async function dbconnectionsRoutes(
       });
     } catch (error) {
       if (!(error instanceof SignupError)) throw error;
-      const connection = error.code === 'invalid_password' ? await deps.store.connections.getByName(body.connection!) : undefined;
-      return sendError(reply, error.code, error.description, connection ? { policy: describePolicy(connection.options) } : {});
+      const connection =
+        error.code === 'invalid_password' ? await deps.store.connections.getByName(body.connection!) : undefined;
+      return sendError(
+        reply,
+        error.code,
+        error.description,
+        connection ? { policy: describePolicy(connection.options) } : {},
+      );
     }
   });
 }

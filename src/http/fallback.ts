@@ -52,7 +52,12 @@ const plainPage = (kind: Kind) =>
   `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${reasons[kind]}</title></head>` +
   `<body><h1>${reasons[kind]}</h1><p>${descriptions[kind]}</p></body></html>`;
 
-async function answer(kind: Kind, request: FastifyRequest, reply: FastifyReply, pages: PageDeps): Promise<FastifyReply> {
+async function answer(
+  kind: Kind,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pages: PageDeps,
+): Promise<FastifyReply> {
   const status = statuses[kind];
   reply.header('cache-control', 'no-store');
   if (kind === 'unavailable') reply.header('retry-after', String(RETRY_AFTER_SECONDS));
@@ -60,10 +65,22 @@ async function answer(kind: Kind, request: FastifyRequest, reply: FastifyReply, 
     case 'oauth':
       return reply.code(status).send({ error: oauthCodes[kind], error_description: descriptions[kind] });
     case 'dbconnections':
-      return sendDbconnectionsError(reply, kind === 'unavailable' ? 'temporarily_unavailable' : kind === 'not_found' ? 'not_found' : 'bad.request', descriptions[kind], {}, status);
+      return sendDbconnectionsError(
+        reply,
+        kind === 'unavailable' ? 'temporarily_unavailable' : kind === 'not_found' ? 'not_found' : 'bad.request',
+        descriptions[kind],
+        {},
+        status,
+      );
     case 'management':
       // Auth0 Management API v2 errors: {statusCode, error, message} (the Management API "Errors" page).
-      return reply.code(status).send({ statusCode: status, error: reasons[kind], message: kind === 'not_found' ? 'Not Found' : descriptions[kind] });
+      return reply
+        .code(status)
+        .send({
+          statusCode: status,
+          error: reasons[kind],
+          message: kind === 'not_found' ? 'Not Found' : descriptions[kind],
+        });
     case 'browser':
       try {
         return await sendErrorPage(reply, pages, status, descriptions[kind], reasons[kind]);
@@ -83,7 +100,13 @@ export function fallbackHandlers(app: FastifyInstance, pages: PageDeps, storage:
   app.setErrorHandler((error: FastifyError, request, reply) => errorAnswer(error, request, reply, pages, storage));
 }
 
-export function errorAnswer(error: FastifyError, request: FastifyRequest, reply: FastifyReply, pages: PageDeps, storage: StorageHealth) {
+export function errorAnswer(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pages: PageDeps,
+  storage: StorageHealth,
+) {
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     request.log.info({ reason: error.code ?? error.message }, 'bad request');
     return answer('bad_request', request, reply, pages);

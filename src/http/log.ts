@@ -3,8 +3,21 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import { type Bindings, type ChildLoggerOptions, type Level, type Logger, levels } from 'pino';
 
 const sensitive = new Set([
-  'code', 'id_token_hint', 'login_hint', 'refresh_token', 'client_assertion', 'password', 'client_secret',
-  'access_token', 'id_token', 'otp', 'token', 'code_verifier', 'device_code', 'user_code', 'ticket',
+  'code',
+  'id_token_hint',
+  'login_hint',
+  'refresh_token',
+  'client_assertion',
+  'password',
+  'client_secret',
+  'access_token',
+  'id_token',
+  'otp',
+  'token',
+  'code_verifier',
+  'device_code',
+  'user_code',
+  'ticket',
 ]);
 
 export function redactUrl(url: string): string {
@@ -69,16 +82,32 @@ class RequestLogger {
     (this.child()[level] as (...a: LogArgs) => void)(...args);
   }
 
-  fatal(...args: LogArgs) { this.#write('fatal', args); }
-  error(...args: LogArgs) { this.#write('error', args); }
-  warn(...args: LogArgs) { this.#write('warn', args); }
-  info(...args: LogArgs) { this.#write('info', args); }
-  debug(...args: LogArgs) { this.#write('debug', args); }
-  trace(...args: LogArgs) { this.#write('trace', args); }
+  fatal(...args: LogArgs) {
+    this.#write('fatal', args);
+  }
+  error(...args: LogArgs) {
+    this.#write('error', args);
+  }
+  warn(...args: LogArgs) {
+    this.#write('warn', args);
+  }
+  info(...args: LogArgs) {
+    this.#write('info', args);
+  }
+  debug(...args: LogArgs) {
+    this.#write('debug', args);
+  }
+  trace(...args: LogArgs) {
+    this.#write('trace', args);
+  }
   silent() {}
 }
 
 /** Fastify's childLoggerFactory: request.log is a RequestLogger. */
-export function lazyChildLogger(logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+export function lazyChildLogger(
+  logger: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
   return new RequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
 }

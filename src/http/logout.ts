@@ -18,7 +18,8 @@ export interface LogoutDeps extends PageDeps {
 }
 
 type Params = Record<string, string | string[] | undefined>;
-const one = (params: Params, name: string) => (typeof params[name] === 'string' && params[name] !== '' ? (params[name] as string) : undefined);
+const one = (params: Params, name: string) =>
+  typeof params[name] === 'string' && params[name] !== '' ? (params[name] as string) : undefined;
 
 export function logoutRoutes(app: FastifyInstance, deps: LogoutDeps) {
   async function finish(request: FastifyRequest, reply: FastifyReply, location: string | undefined) {
@@ -31,11 +32,18 @@ export function logoutRoutes(app: FastifyInstance, deps: LogoutDeps) {
   app.get('/v2/logout', async (request: FastifyRequest<{ Querystring: Params }>, reply) => {
     const clientId = one(request.query, 'client_id');
     const client = clientId ? await deps.store.clients.get(clientId) : undefined;
-    if (clientId && !client) return sendErrorPage(reply, deps, 400, `Unknown client: ${clientId}`, 'Invalid logout request');
+    if (clientId && !client)
+      return sendErrorPage(reply, deps, 400, `Unknown client: ${clientId}`, 'Invalid logout request');
     const tenant = await deps.store.tenant.get();
     const destination = logoutDestination(client, tenant.allowed_logout_urls ?? [], one(request.query, 'returnTo'));
     if ('refused' in destination) {
-      return sendErrorPage(reply, deps, 400, 'The returnTo URL is not in the list of allowed logout URLs.', 'Invalid logout request');
+      return sendErrorPage(
+        reply,
+        deps,
+        400,
+        'The returnTo URL is not in the list of allowed logout URLs.',
+        'Invalid logout request',
+      );
     }
     return finish(request, reply, destination.location);
   });
@@ -43,19 +51,28 @@ export function logoutRoutes(app: FastifyInstance, deps: LogoutDeps) {
   const oidcLogout = async (request: FastifyRequest, reply: FastifyReply, params: Params) => {
     const hintText = one(params, 'id_token_hint');
     const hint = hintText ? await readIdTokenHint(hintText, deps.keyring, deps.issuer) : undefined;
-    if (hintText && !hint) return sendErrorPage(reply, deps, 400, 'The id_token_hint is not valid.', 'Invalid logout request');
+    if (hintText && !hint)
+      return sendErrorPage(reply, deps, 400, 'The id_token_hint is not valid.', 'Invalid logout request');
     const hintClient = hint?.aud[0];
     const clientId = one(params, 'client_id') ?? hintClient;
-    if (hintClient && clientId !== hintClient) return sendErrorPage(reply, deps, 400, 'client_id does not match the id_token_hint.', 'Invalid logout request');
+    if (hintClient && clientId !== hintClient)
+      return sendErrorPage(reply, deps, 400, 'client_id does not match the id_token_hint.', 'Invalid logout request');
     const client = clientId ? await deps.store.clients.get(clientId) : undefined;
-    if (clientId && !client) return sendErrorPage(reply, deps, 400, `Unknown client: ${clientId}`, 'Invalid logout request');
+    if (clientId && !client)
+      return sendErrorPage(reply, deps, 400, `Unknown client: ${clientId}`, 'Invalid logout request');
     const redirect = one(params, 'post_logout_redirect_uri');
     let location: string | undefined;
     if (redirect) {
       // RP-Initiated Logout §2: the URI must be registered for the client, so the client must be known.
       const destination = client ? logoutDestination(client, [], redirect) : { refused: true as const };
       if ('refused' in destination) {
-        return sendErrorPage(reply, deps, 400, 'The post_logout_redirect_uri is not in the list of allowed logout URLs.', 'Invalid logout request');
+        return sendErrorPage(
+          reply,
+          deps,
+          400,
+          'The post_logout_redirect_uri is not in the list of allowed logout URLs.',
+          'Invalid logout request',
+        );
       }
       const url = new URL(destination.location!);
       const state = one(params, 'state');

@@ -27,7 +27,10 @@ export class StorageHealth {
     const at = this.now();
     if (at - this.loggedAt >= this.logIntervalMs) {
       this.loggedAt = at;
-      log.error({ err: unavailable.cause }, 'database cannot be written (disk full or read-only); answering 503 until it can');
+      log.error(
+        { err: unavailable.cause },
+        'database cannot be written (disk full or read-only); answering 503 until it can',
+      );
     }
     return unavailable;
   }

@@ -22,7 +22,26 @@ export function discoveryDocument(issuer: string) {
     response_modes_supported: [...responseModeNames],
     code_challenge_methods_supported: ['S256'],
     scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'sid', 'at_hash', 'c_hash', 'name', 'given_name', 'family_name', 'nickname', 'picture', 'updated_at', 'email', 'email_verified'],
+    claims_supported: [
+      'sub',
+      'iss',
+      'aud',
+      'exp',
+      'iat',
+      'auth_time',
+      'nonce',
+      'sid',
+      'at_hash',
+      'c_hash',
+      'name',
+      'given_name',
+      'family_name',
+      'nickname',
+      'picture',
+      'updated_at',
+      'email',
+      'email_verified',
+    ],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...signingAlgs],
     authorization_response_iss_parameter_supported: true,
@@ -38,6 +57,7 @@ export function wellKnownRoutes(app: FastifyInstance, issuer: string, keyring: K
   const document = JSON.stringify(discoveryDocument(issuer));
   const cors = { 'access-control-allow-origin': '*', 'cache-control': 'public, max-age=300' };
   app.get('/.well-known/openid-configuration', async (_request, reply) =>
-    reply.headers(cors).type('application/json; charset=utf-8').send(document));
+    reply.headers(cors).type('application/json; charset=utf-8').send(document),
+  );
   app.get('/.well-known/jwks.json', async (_request, reply) => reply.headers(cors).send(await keyring.publicKeys()));
 }

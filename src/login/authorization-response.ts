@@ -55,7 +55,10 @@ const webMessagePage = liquid.parse(`<!DOCTYPE html>
 </script></body></html>`);
 
 function sendHtml(reply: FastifyReply, body: string, headers: Record<string, string>) {
-  return reply.code(200).headers({ 'content-type': 'text/html; charset=utf-8', ...headers }).send(body);
+  return reply
+    .code(200)
+    .headers({ 'content-type': 'text/html; charset=utf-8', ...headers })
+    .send(body);
 }
 
 export function sendAuthorizationResponse(reply: FastifyReply, response: AuthorizationResponse, afterPost: boolean) {
@@ -64,19 +67,27 @@ export function sendAuthorizationResponse(reply: FastifyReply, response: Authori
     case 'fragment':
       return reply.header('cache-control', 'no-store').redirect(response.location, afterPost ? 303 : 302);
     case 'form_post':
-      return sendHtml(reply, liquid.renderSync(formPostPage, { action: response.action, fields: Object.entries(response.fields) }), {
-        // The page's CSP allows exactly its auto-submit script, and posting to the client only.
-        'content-security-policy': `default-src 'none'; script-src 'sha256-${autoSubmitHash}'; form-action ${formActionSource(response.action)}; frame-ancestors 'none'; base-uri 'none'`,
-        'cache-control': 'no-store',
-      });
+      return sendHtml(
+        reply,
+        liquid.renderSync(formPostPage, { action: response.action, fields: Object.entries(response.fields) }),
+        {
+          // The page's CSP allows exactly its auto-submit script, and posting to the client only.
+          'content-security-policy': `default-src 'none'; script-src 'sha256-${autoSubmitHash}'; form-action ${formActionSource(response.action)}; frame-ancestors 'none'; base-uri 'none'`,
+          'cache-control': 'no-store',
+        },
+      );
     case 'web_message': {
       const nonce = randomBytes(16).toString('base64');
       const message = { type: 'authorization_response', response: response.fields };
-      return sendHtml(reply, liquid.renderSync(webMessagePage, { nonce, targetOrigin: new URL(response.action).origin, message }), {
-        'cache-control': 'no-cache, no-store',
-        pragma: 'no-cache',
-        'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; frame-ancestors ${response.webOrigins.join(' ') || "'none'"}; base-uri 'none'`,
-      });
+      return sendHtml(
+        reply,
+        liquid.renderSync(webMessagePage, { nonce, targetOrigin: new URL(response.action).origin, message }),
+        {
+          'cache-control': 'no-cache, no-store',
+          pragma: 'no-cache',
+          'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; frame-ancestors ${response.webOrigins.join(' ') || "'none'"}; base-uri 'none'`,
+        },
+      );
     }
   }
 }
@@ -85,5 +96,7 @@ export function sendAuthorizationResponse(reply: FastifyReply, response: Authori
 export function sendDecision(reply: FastifyReply, decision: Decision, afterPost: boolean, screenHint?: unknown) {
   if (decision.kind === 'respond') return sendAuthorizationResponse(reply, decision.response, afterPost);
   const page = decision.kind === 'consent' ? 'consent' : screenHint === 'signup' ? 'signup' : 'login';
-  return reply.header('cache-control', 'no-store').redirect(`/u/${page}?state=${encodeURIComponent(decision.transactionId)}`, afterPost ? 303 : 302);
+  return reply
+    .header('cache-control', 'no-store')
+    .redirect(`/u/${page}?state=${encodeURIComponent(decision.transactionId)}`, afterPost ? 303 : 302);
 }

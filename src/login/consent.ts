@@ -4,7 +4,12 @@ import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendAuthorizationResponse } from './authorization-response.js';
 import { consentableScopes } from '../protocol/authorize/consent.js';
-import { declineConsent, type InteractionDeps, type InteractionState, transactionUser } from '../protocol/authorize/interaction.js';
+import {
+  declineConsent,
+  type InteractionDeps,
+  type InteractionState,
+  transactionUser,
+} from '../protocol/authorize/interaction.js';
 import { AuthorizeError } from '../protocol/authorize/request.js';
 import { findSession } from '../protocol/session.js';
 import { formCsrfToken, formIsGenuine } from './csrf.js';
@@ -13,14 +18,22 @@ import { type LoginDeps, SESSION_COOKIE } from './routes.js';
 
 type ConsentRequest = FastifyRequest<{ Querystring: { state?: string }; Body: { action?: string; _csrf?: string } }>;
 
-export function consentRoutes(app: FastifyInstance, deps: Omit<LoginDeps, 'passwords'> & { interaction: InteractionDeps }) {
+export function consentRoutes(
+  app: FastifyInstance,
+  deps: Omit<LoginDeps, 'passwords'> & { interaction: InteractionDeps },
+) {
   const { store } = deps;
 
   /** The transaction, its signed-in user and client, or undefined when the page cannot go on. */
   async function load(request: ConsentRequest) {
     const id = request.query.state;
     if (typeof id !== 'string' || id.length > 100) return undefined;
-    const session = await findSession(store.sessions, request.cookies[SESSION_COOKIE], await store.tenant.get(), deps.now());
+    const session = await findSession(
+      store.sessions,
+      request.cookies[SESSION_COOKIE],
+      await store.tenant.get(),
+      deps.now(),
+    );
     try {
       const { state, user } = await transactionUser(id, session, deps.interaction);
       const client = user && (await store.clients.get(state.request.client_id));
@@ -34,7 +47,9 @@ export function consentRoutes(app: FastifyInstance, deps: Omit<LoginDeps, 'passw
   app.get('/u/consent', async (request: ConsentRequest, reply: FastifyReply) => {
     const tx = await load(request);
     if (!tx) return sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN);
-    const api = tx.state.request.audience ? await store.resourceServers.getByIdentifier(tx.state.request.audience) : undefined;
+    const api = tx.state.request.audience
+      ? await store.resourceServers.getByIdentifier(tx.state.request.audience)
+      : undefined;
     return sendPage(reply, deps, 200, {
       screen: 'consent',
       client: tx.client,
@@ -65,6 +80,8 @@ export function consentRoutes(app: FastifyInstance, deps: Omit<LoginDeps, 'passw
     await store.consents.grant(tx.user.user_id, tx.client.client_id, authorizeRequest.audience ?? '', scopes);
     const consented: InteractionState = { ...tx.state, consented: true };
     await store.loginTransactions.update(tx.id, consented);
-    return reply.header('cache-control', 'no-store').redirect(`/authorize/resume?state=${encodeURIComponent(tx.id)}`, 303);
+    return reply
+      .header('cache-control', 'no-store')
+      .redirect(`/authorize/resume?state=${encodeURIComponent(tx.id)}`, 303);
   });
 }

@@ -20,7 +20,12 @@ export type PageInput = Omit<PageContext, 'nonce' | 'tenant' | 'application'> & 
   redirectsTo?: string;
 };
 
-export async function sendPage(reply: FastifyReply, deps: PageDeps, status: number, input: PageInput): Promise<FastifyReply> {
+export async function sendPage(
+  reply: FastifyReply,
+  deps: PageDeps,
+  status: number,
+  input: PageInput,
+): Promise<FastifyReply> {
   const nonce = randomBytes(16).toString('base64');
   const { client, redirectsTo, ...context } = input;
   const formAction = ["'self'", ...(redirectsTo ? [formActionSource(redirectsTo)] : [])].join(' ');
@@ -29,7 +34,11 @@ export async function sendPage(reply: FastifyReply, deps: PageDeps, status: numb
     {
       ...context,
       nonce,
-      tenant: { friendly_name: tenant.friendly_name, support_email: tenant.support_email, support_url: tenant.support_url },
+      tenant: {
+        friendly_name: tenant.friendly_name,
+        support_email: tenant.support_email,
+        support_url: tenant.support_url,
+      },
       application: client ? { id: client.client_id, name: client.name, logo_url: client.logo_uri } : undefined,
       branding: tenant.picture_url ? { logo_url: tenant.picture_url } : undefined,
     },
@@ -50,9 +59,21 @@ export const EXPIRED_SIGN_IN = 'This sign-in link has expired. Return to the app
 
 /** A posted form whose CSRF token does not match this browser's cookie. */
 export function sendInvalidFormPage(reply: FastifyReply, deps: PageDeps) {
-  return sendErrorPage(reply, deps, 403, 'The form could not be verified (it may have expired). Go back and try again.', 'Invalid form');
+  return sendErrorPage(
+    reply,
+    deps,
+    403,
+    'The form could not be verified (it may have expired). Go back and try again.',
+    'Invalid form',
+  );
 }
 
-export function sendErrorPage(reply: FastifyReply, deps: PageDeps, status: number, description: string, title = 'Something went wrong') {
+export function sendErrorPage(
+  reply: FastifyReply,
+  deps: PageDeps,
+  status: number,
+  description: string,
+  title = 'Something went wrong',
+) {
   return sendPage(reply, deps, status, { screen: 'error', error: { title, description } });
 }

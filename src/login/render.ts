@@ -12,7 +12,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Liquid, Tag, type Context, type Emitter, type TagToken, type Template, type TopLevelToken } from 'liquidjs';
 
-export type Screen = 'login' | 'signup' | 'consent' | 'error' | 'logged-out' | 'passwordless-email' | 'passwordless-code';
+export type Screen =
+  | 'login'
+  | 'signup'
+  | 'consent'
+  | 'error'
+  | 'logged-out'
+  | 'passwordless-email'
+  | 'passwordless-code';
 
 export interface PageContext {
   screen: Screen;
@@ -48,8 +55,22 @@ export interface Renderer {
   render(context: PageContext, pageTemplate?: string): Promise<string>;
 }
 
-const SCREENS: readonly Screen[] = ['login', 'signup', 'consent', 'error', 'logged-out', 'passwordless-email', 'passwordless-code'];
-const FORM_SCREENS: ReadonlySet<Screen> = new Set(['login', 'signup', 'consent', 'passwordless-email', 'passwordless-code']);
+const SCREENS: readonly Screen[] = [
+  'login',
+  'signup',
+  'consent',
+  'error',
+  'logged-out',
+  'passwordless-email',
+  'passwordless-code',
+];
+const FORM_SCREENS: ReadonlySet<Screen> = new Set([
+  'login',
+  'signup',
+  'consent',
+  'passwordless-email',
+  'passwordless-code',
+]);
 
 // Auth0's prompt and screen names, so a customer template can branch on {{ prompt.screen.name }}. Auth0 shows
 // its error page outside the prompts; Gatehouse calls that one 'error'.
@@ -84,8 +105,10 @@ const HEAD_TEMPLATE = `<meta charset="utf-8">
     </style>`;
 
 // tsc does not copy templates to dist/: read them from the source tree, next to this file when run from src/.
-const TEMPLATES_DIR = [new URL('./templates/', import.meta.url), new URL('../../../src/login/templates/', import.meta.url)]
-  .find((dir) => existsSync(new URL('page.liquid', dir)));
+const TEMPLATES_DIR = [
+  new URL('./templates/', import.meta.url),
+  new URL('../../../src/login/templates/', import.meta.url),
+].find((dir) => existsSync(new URL('page.liquid', dir)));
 if (!TEMPLATES_DIR) throw new Error(`Universal Login templates not found from ${import.meta.url}`);
 const templatesDir = TEMPLATES_DIR;
 const readTemplate = (name: string) => readFileSync(new URL(name, templatesDir), 'utf8');
@@ -113,7 +136,10 @@ const REQUIRED_TAGS = [
 const UNSAFE_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:']);
 
 const SLOTS = Symbol('gatehouse.login.slots');
-interface Slots { head: string; widget: string }
+interface Slots {
+  head: string;
+  widget: string;
+}
 type PageScope = Record<string, unknown> & { [SLOTS]: Slots };
 
 /** {% auth0:head %} and {% auth0:widget %}: Liquid reads "auth0" as the tag name and ":head" as its arguments. */
@@ -123,7 +149,8 @@ class Auth0Tag extends Tag {
   constructor(token: TagToken, remainTokens: TopLevelToken[], liquid: Liquid) {
     super(token, remainTokens, liquid);
     const slot = /^:(head|widget)$/.exec(token.args.trim())?.[1];
-    if (slot !== 'head' && slot !== 'widget') throw new Error(`unknown tag "auth0${token.args}": use auth0:head or auth0:widget`);
+    if (slot !== 'head' && slot !== 'widget')
+      throw new Error(`unknown tag "auth0${token.args}": use auth0:head or auth0:widget`);
     this.slot = slot;
   }
 
@@ -168,7 +195,12 @@ export function validatePageTemplate(template: string): string | undefined {
 
 export function createRenderer(): Renderer {
   const pageLiquid = createPageLiquid();
-  const widgetLiquid = new Liquid({ outputEscape: 'escape', templates: WIDGET_SOURCES, cache: true, ownPropertyOnly: true });
+  const widgetLiquid = new Liquid({
+    outputEscape: 'escape',
+    templates: WIDGET_SOURCES,
+    cache: true,
+    ownPropertyOnly: true,
+  });
   const head = widgetLiquid.parse(HEAD_TEMPLATE);
   const widgets = new Map(SCREENS.map((screen) => [screen, widgetLiquid.parse(WIDGET_SOURCES[`widget-${screen}`])]));
   const defaultPage = pageLiquid.parse(defaultPageTemplate);
@@ -211,7 +243,8 @@ export function createRenderer(): Renderer {
 
 function viewOf(context: PageContext) {
   if (!SCREENS.includes(context.screen)) throw new Error(`Unknown screen: ${String(context.screen)}`);
-  if (typeof context.nonce !== 'string' || !NONCE.test(context.nonce)) throw new Error('A CSP nonce (base64) is required');
+  if (typeof context.nonce !== 'string' || !NONCE.test(context.nonce))
+    throw new Error('A CSP nonce (base64) is required');
   const { application, tenant, branding } = context;
   const appName = nonEmpty(application?.name);
   const tenantName = nonEmpty(tenant?.friendly_name);
@@ -299,7 +332,9 @@ function userName(user: PageContext['user']): string | undefined {
 }
 
 function extParams(params: Record<string, string> | undefined): Record<string, string> {
-  return Object.fromEntries(Object.entries(params ?? {}).filter(([name, value]) => EXT_PARAM.test(name) && typeof value === 'string'));
+  return Object.fromEntries(
+    Object.entries(params ?? {}).filter(([name, value]) => EXT_PARAM.test(name) && typeof value === 'string'),
+  );
 }
 
 function nonEmpty(value: unknown): string | undefined {
@@ -338,7 +373,10 @@ function themeOf(primary = DEFAULT_PRIMARY, pageBackground = DEFAULT_PAGE_BACKGR
     primary,
     // WCAG 2.1 AA: white button text when it reaches 4.5:1, else whichever of white or black contrasts more
     // (one of them always reaches 4.58:1).
-    onPrimary: contrast(primary, '#ffffff') >= 4.5 || contrast(primary, '#ffffff') >= contrast(primary, '#000000') ? '#ffffff' : '#000000',
+    onPrimary:
+      contrast(primary, '#ffffff') >= 4.5 || contrast(primary, '#ffffff') >= contrast(primary, '#000000')
+        ? '#ffffff'
+        : '#000000',
     // Links and focus rings sit on the white card: a light brand colour is darkened until it reaches 4.5:1.
     link: darkenFor(primary, '#ffffff', 4.5),
     pageBackground,
@@ -364,7 +402,13 @@ function contrast(a: string, b: string): number {
 
 function darkenFor(color: string, background: string, ratio: number): string {
   for (let step = 0; step <= 20; step++) {
-    const shade = `#${rgb(color).map((c) => Math.round(c * (1 - step / 20)).toString(16).padStart(2, '0')).join('')}`;
+    const shade = `#${rgb(color)
+      .map((c) =>
+        Math.round(c * (1 - step / 20))
+          .toString(16)
+          .padStart(2, '0'),
+      )
+      .join('')}`;
     if (contrast(shade, background) >= ratio) return shade;
   }
   return '#000000';

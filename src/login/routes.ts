@@ -23,7 +23,10 @@ export interface LoginDeps extends PageDeps {
   now: () => number;
 }
 
-type LoginRequest = FastifyRequest<{ Querystring: { state?: string }; Body: { email?: string; password?: string; _csrf?: string } }>;
+type LoginRequest = FastifyRequest<{
+  Querystring: { state?: string };
+  Body: { email?: string; password?: string; _csrf?: string };
+}>;
 
 export function sessionCookieOptions(secure: boolean) {
   // HttpOnly; on https Secure + SameSite=None (cross-site silent authentication), else Lax (Auth0 docs: "SameSite Cookie
@@ -46,10 +49,25 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     const client = await store.clients.get(transaction.client_id);
     const request_ = (transaction.request as InteractionState).request;
     const connection = client && (await store.connections.getByName(request_.connection));
-    return client && connection && { id: transaction.id, request: request_, client, signupAllowed: connection.options.disable_signup !== true };
+    return (
+      client &&
+      connection && {
+        id: transaction.id,
+        request: request_,
+        client,
+        signupAllowed: connection.options.disable_signup !== true,
+      }
+    );
   }
 
-  async function showForm(request: LoginRequest, reply: Reply, status: number, tx: Transaction, screen: 'login' | 'signup', extra: { email?: string; error?: string }) {
+  async function showForm(
+    request: LoginRequest,
+    reply: Reply,
+    status: number,
+    tx: Transaction,
+    screen: 'login' | 'signup',
+    extra: { email?: string; error?: string },
+  ) {
     const state = encodeURIComponent(tx.id);
     return sendPage(reply, deps, status, {
       screen,
@@ -74,7 +92,9 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     const { cookieValue } = await createSession(store.sessions, userId, await store.tenant.get(), deps.now());
     reply.setCookie(SESSION_COOKIE, cookieValue, sessionCookieOptions(deps.secureCookies));
     // RFC 9700 §4.12: after a form POST, 303 (never 307, which would re-post the password).
-    return reply.header('cache-control', 'no-store').redirect(`/authorize/resume?state=${encodeURIComponent(tx.id)}`, 303);
+    return reply
+      .header('cache-control', 'no-store')
+      .redirect(`/authorize/resume?state=${encodeURIComponent(tx.id)}`, 303);
   }
 
   /** The posted form's transaction, CSRF-checked; or the page that says why not. */
@@ -82,7 +102,8 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     const tx = await transactionOf(request);
     if (!tx) return { reply: await sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN) };
     const body = request.body ?? {};
-    if (!formIsGenuine(request, deps, `${screen} ${tx.id}`, body._csrf)) return { reply: await sendInvalidFormPage(reply, deps) };
+    if (!formIsGenuine(request, deps, `${screen} ${tx.id}`, body._csrf))
+      return { reply: await sendInvalidFormPage(reply, deps) };
     const email = typeof body.email === 'string' ? body.email.trim().slice(0, 320) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
     return { tx, email, password };
@@ -98,17 +119,22 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     const form = await postedForm(request, reply, 'login');
     if (!form.tx) return form.reply;
     const { tx, email, password } = form;
-    if (!email || !password) return showForm(request, reply, 400, tx, 'login', { email, error: 'Enter your email address and password' });
+    if (!email || !password)
+      return showForm(request, reply, 400, tx, 'login', { email, error: 'Enter your email address and password' });
     const result = await checkPasswordAttempt(
       { ipThrottles: store.ipThrottles, loginFailures: store.loginFailures, users: store.users, passwords },
       { connection: tx.request.connection, email, password, ip: request.ip, at: deps.now() },
     );
-    if (result.outcome === 'throttled') return showForm(request, reply, 429, tx, 'login', { email, error: THROTTLED_DESCRIPTION });
-    if (result.outcome === 'blocked') return showForm(request, reply, 429, tx, 'login', { email, error: BLOCKED_DESCRIPTION });
+    if (result.outcome === 'throttled')
+      return showForm(request, reply, 429, tx, 'login', { email, error: THROTTLED_DESCRIPTION });
+    if (result.outcome === 'blocked')
+      return showForm(request, reply, 429, tx, 'login', { email, error: BLOCKED_DESCRIPTION });
     // The same words whether the e-mail or the password was wrong.
-    if (result.outcome === 'wrong') return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
+    if (result.outcome === 'wrong')
+      return showForm(request, reply, 400, tx, 'login', { email, error: 'Wrong email or password' });
     const { user } = result;
-    if (user.blocked) return sendErrorPage(reply, deps, 401, 'This account is blocked. Contact support.', 'Account blocked');
+    if (user.blocked)
+      return sendErrorPage(reply, deps, 401, 'This account is blocked. Contact support.', 'Account blocked');
     return signIn(request, reply, tx, user.user_id);
   });
 
@@ -123,12 +149,19 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     const form = await postedForm(request, reply, 'signup');
     if (!form.tx) return form.reply;
     const { tx, email, password } = form;
-    if (!email || !password) return showForm(request, reply, 400, tx, 'signup', { email, error: 'Enter your email address and a password' });
+    if (!email || !password)
+      return showForm(request, reply, 400, tx, 'signup', { email, error: 'Enter your email address and a password' });
     if (!(await takeAttempt(store.ipThrottles, 'signup', request.ip, deps.now()))) {
       return showForm(request, reply, 429, tx, 'signup', { email, error: THROTTLED_DESCRIPTION });
     }
     try {
-      const user = await signUp(tx.client, { email, password, connection: tx.request.connection }, store, deps.passwords, deps.now());
+      const user = await signUp(
+        tx.client,
+        { email, password, connection: tx.request.connection },
+        store,
+        deps.passwords,
+        deps.now(),
+      );
       return signIn(request, reply, tx, user.user_id);
     } catch (error) {
       if (!(error instanceof SignupError)) throw error;

@@ -24,15 +24,23 @@ function label(file: TenantFile, kind: keyof TenantFile, index: number) {
 async function applyClient(tx: Stores, declared: DeclaredClient, where: string, box: SecretBox): Promise<void> {
   const { client_secret, refresh_token, jwt_configuration, ...fields } = declared;
   const existing = await tx.clients.get(declared.client_id);
-  const base = existing ?? newClient(declared.client_id, declared.app_type ?? 'regular_web', declared.token_endpoint_auth_method ?? defaultAuthMethod(declared.app_type ?? 'regular_web'));
+  const base =
+    existing ??
+    newClient(
+      declared.client_id,
+      declared.app_type ?? 'regular_web',
+      declared.token_endpoint_auth_method ?? defaultAuthMethod(declared.app_type ?? 'regular_web'),
+    );
   const wanted: Partial<Client> = { ...fields };
   if (refresh_token) {
     const merged = { ...(existing?.refresh_token ?? defaultRefreshToken(base.app_type)), ...refresh_token };
     // Auth0: an `expiring` token has a lifetime. Unless the file says otherwise, the infinite_* flags
     // follow expiration_type, not the app type's default (regular_web: non-expiring, infinite).
     if (refresh_token.expiration_type) {
-      merged.infinite_token_lifetime = refresh_token.infinite_token_lifetime ?? refresh_token.expiration_type === 'non-expiring';
-      merged.infinite_idle_token_lifetime = refresh_token.infinite_idle_token_lifetime ?? refresh_token.expiration_type === 'non-expiring';
+      merged.infinite_token_lifetime =
+        refresh_token.infinite_token_lifetime ?? refresh_token.expiration_type === 'non-expiring';
+      merged.infinite_idle_token_lifetime =
+        refresh_token.infinite_idle_token_lifetime ?? refresh_token.expiration_type === 'non-expiring';
     }
     wanted.refresh_token = merged;
   }
@@ -40,11 +48,15 @@ async function applyClient(tx: Stores, declared: DeclaredClient, where: string, 
   const method = wanted.token_endpoint_auth_method ?? base.token_endpoint_auth_method;
   const grantTypes = wanted.grant_types ?? base.grant_types;
   if (method === 'none' && grantTypes.includes('client_credentials')) {
-    throw new TenantFileError(`${where}: grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)`);
+    throw new TenantFileError(
+      `${where}: grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)`,
+    );
   }
   const methods = wanted.client_authentication_methods ?? base.client_authentication_methods;
   if (method === 'private_key_jwt' && !methods?.private_key_jwt?.credentials.length) {
-    throw new TenantFileError(`${where}: private_key_jwt needs client_authentication_methods.private_key_jwt.credentials`);
+    throw new TenantFileError(
+      `${where}: private_key_jwt needs client_authentication_methods.private_key_jwt.credentials`,
+    );
   }
   if (client_secret !== undefined) {
     const current = base.sealed_client_secret ? box.open(base.sealed_client_secret) : undefined;
@@ -70,40 +82,50 @@ async function knownClient(tx: Stores, file: TenantFile, clientId: string): Prom
 export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyDeps): Promise<void> {
   for (const [i, declared] of (file.resource_servers ?? []).entries()) {
     const where = label(file, 'resource_servers', i);
-    if (declared.identifier === deps.managementAudience) throw new TenantFileError(`${where}: the Management API is built in and cannot be declared`);
+    if (declared.identifier === deps.managementAudience)
+      throw new TenantFileError(`${where}: the Management API is built in and cannot be declared`);
     const existing = await tx.resourceServers.getByIdentifier(declared.identifier);
     if (!existing) {
-      await tx.resourceServers.insert({ ...newResourceServer(randomId('', 24).toLowerCase(), declared.identifier), ...declared });
+      await tx.resourceServers.insert({
+        ...newResourceServer(randomId('', 24).toLowerCase(), declared.identifier),
+        ...declared,
+      });
     } else {
       const patch = changedFields(existing, declared);
       if (Object.keys(patch).length) await tx.resourceServers.update(existing.id, patch);
     }
   }
 
-  for (const [i, declared] of (file.clients ?? []).entries()) await applyClient(tx, declared, label(file, 'clients', i), deps.box);
+  for (const [i, declared] of (file.clients ?? []).entries())
+    await applyClient(tx, declared, label(file, 'clients', i), deps.box);
 
   for (const [i, declared] of (file.client_grants ?? []).entries()) {
     const where = label(file, 'client_grants', i);
-    if (!(await knownClient(tx, file, declared.client_id))) throw new TenantFileError(`${where}: client_id "${declared.client_id}" is not a client`);
+    if (!(await knownClient(tx, file, declared.client_id)))
+      throw new TenantFileError(`${where}: client_id "${declared.client_id}" is not a client`);
     const api = await tx.resourceServers.getByIdentifier(declared.audience);
     if (!api) throw new TenantFileError(`${where}: audience "${declared.audience}" is not an API (resource server)`);
     const unknown = declared.scope.filter((s) => !api.scopes.some((x) => x.value === s));
-    if (unknown.length) throw new TenantFileError(`${where}: scope ${unknown.join(', ')} is not defined by ${declared.audience}`);
+    if (unknown.length)
+      throw new TenantFileError(`${where}: scope ${unknown.join(', ')} is not defined by ${declared.audience}`);
     const existing = await tx.clientGrants.find(declared.client_id, declared.audience);
     if (!existing) await tx.clientGrants.insert({ id: randomId('cgr_'), ...declared });
-    else if (Object.keys(changedFields(existing, { scope: declared.scope })).length) await tx.clientGrants.update(existing.id, { scope: declared.scope });
+    else if (Object.keys(changedFields(existing, { scope: declared.scope })).length)
+      await tx.clientGrants.update(existing.id, { scope: declared.scope });
   }
 
   for (const [i, declared] of (file.connections ?? []).entries()) {
     const where = label(file, 'connections', i);
     for (const clientId of declared.enabled_clients ?? []) {
-      if (!(await knownClient(tx, file, clientId))) throw new TenantFileError(`${where}: enabled_clients has "${clientId}", which is not a client`);
+      if (!(await knownClient(tx, file, clientId)))
+        throw new TenantFileError(`${where}: enabled_clients has "${clientId}", which is not a client`);
     }
     const existing = await tx.connections.getByName(declared.name);
     if (!existing) {
       await tx.connections.insert({ id: randomId('con_'), options: {}, enabled_clients: [], ...declared });
     } else {
-      if (existing.strategy !== declared.strategy) throw new TenantFileError(`${where}: strategy cannot change from ${existing.strategy}`);
+      if (existing.strategy !== declared.strategy)
+        throw new TenantFileError(`${where}: strategy cannot change from ${existing.strategy}`);
       const patch = changedFields(existing, declared);
       if (Object.keys(patch).length) await tx.connections.update(existing.id, patch);
     }
@@ -113,19 +135,31 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
     const where = label(file, 'users', i);
     const connection = await tx.connections.getByName(declared.connection);
     if (!connection) throw new TenantFileError(`${where}: connection "${declared.connection}" does not exist`);
-    if (connection.strategy !== 'auth0') throw new TenantFileError(`${where}: connection "${declared.connection}" is not a database connection`);
+    if (connection.strategy !== 'auth0')
+      throw new TenantFileError(`${where}: connection "${declared.connection}" is not a database connection`);
     const { password, password_hash, user_id, ...profile } = declared;
     const existing = await tx.users.findByEmail(declared.connection, declared.email);
     if (!existing) {
       const at = deps.now();
       const user: User = {
         user_id: `auth0|${user_id ?? randomId('', 24).toLowerCase()}`,
-        email_verified: false, username: null, phone_number: null, name: null, given_name: null, family_name: null,
-        nickname: null, picture: null, blocked: false, user_metadata: {}, app_metadata: {},
+        email_verified: false,
+        username: null,
+        phone_number: null,
+        name: null,
+        given_name: null,
+        family_name: null,
+        nickname: null,
+        picture: null,
+        blocked: false,
+        user_metadata: {},
+        app_metadata: {},
         ...profile,
         email: declared.email.toLowerCase(),
         // docs/tenant-file.md "The rules": a declared password is set only when the user is created.
-        password_hash: password_hash ?? (password === undefined ? null : deps.passwordHashes.get(userKey(declared.connection, declared.email))!),
+        password_hash:
+          password_hash ??
+          (password === undefined ? null : deps.passwordHashes.get(userKey(declared.connection, declared.email))!),
         created_at: at,
         updated_at: at,
       };
@@ -148,21 +182,38 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
     if (declared.permissions) {
       for (const p of declared.permissions) {
         const api = await tx.resourceServers.getByIdentifier(p.resource_server_identifier);
-        if (!api) throw new TenantFileError(`${where}: permissions names API "${p.resource_server_identifier}", which does not exist`);
+        if (!api)
+          throw new TenantFileError(
+            `${where}: permissions names API "${p.resource_server_identifier}", which does not exist`,
+          );
         if (!api.scopes.some((s) => s.value === p.permission_name)) {
-          throw new TenantFileError(`${where}: permission "${p.permission_name}" is not a scope of ${p.resource_server_identifier}`);
+          throw new TenantFileError(
+            `${where}: permission "${p.permission_name}" is not a scope of ${p.resource_server_identifier}`,
+          );
         }
       }
       const wanted = [...declared.permissions].sort((a, b) =>
-        `${a.resource_server_identifier} ${a.permission_name}`.localeCompare(`${b.resource_server_identifier} ${b.permission_name}`));
-      const unique = wanted.filter((p, j) => j === 0 || `${p.resource_server_identifier} ${p.permission_name}` !== `${wanted[j - 1].resource_server_identifier} ${wanted[j - 1].permission_name}`);
+        `${a.resource_server_identifier} ${a.permission_name}`.localeCompare(
+          `${b.resource_server_identifier} ${b.permission_name}`,
+        ),
+      );
+      const unique = wanted.filter(
+        (p, j) =>
+          j === 0 ||
+          `${p.resource_server_identifier} ${p.permission_name}` !==
+            `${wanted[j - 1].resource_server_identifier} ${wanted[j - 1].permission_name}`,
+      );
       const current = await tx.roles.permissions(role.id);
-      if (Object.keys(changedFields({ p: current }, { p: unique })).length) await tx.roles.setPermissions(role.id, unique);
+      if (Object.keys(changedFields({ p: current }, { p: unique })).length)
+        await tx.roles.setPermissions(role.id, unique);
     }
     if (declared.users) {
       const ids: string[] = [];
       for (const ref of declared.users) {
-        const user = ref.includes('@') && !ref.includes('|') ? await findUserByEmail(tx, file, ref, where) : await tx.users.get(ref);
+        const user =
+          ref.includes('@') && !ref.includes('|')
+            ? await findUserByEmail(tx, file, ref, where)
+            : await tx.users.get(ref);
         if (!user) throw new TenantFileError(`${where}: users has "${ref}", which is not a user`);
         if (!ids.includes(user.user_id)) ids.push(user.user_id);
       }
@@ -180,7 +231,8 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
     }
     if (default_directory) {
       const connection = await tx.connections.getByName(default_directory);
-      if (connection?.strategy !== 'auth0') throw new TenantFileError(`tenant: default_directory "${default_directory}" is not a database connection`);
+      if (connection?.strategy !== 'auth0')
+        throw new TenantFileError(`tenant: default_directory "${default_directory}" is not a database connection`);
     }
     if (Object.keys(changedFields(current, file.tenant)).length) await tx.tenant.put({ ...current, ...file.tenant });
   }
@@ -188,7 +240,10 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
 
 /** A role's `users` entry given as an e-mail: the one user with that address in a database connection. */
 async function findUserByEmail(tx: Stores, file: TenantFile, email: string, where: string): Promise<User | undefined> {
-  const connections = new Set([...(file.users ?? []).map((u) => u.connection), ...(file.connections ?? []).filter((c) => c.strategy === 'auth0').map((c) => c.name)]);
+  const connections = new Set([
+    ...(file.users ?? []).map((u) => u.connection),
+    ...(file.connections ?? []).filter((c) => c.strategy === 'auth0').map((c) => c.name),
+  ]);
   const defaultDirectory = file.tenant?.default_directory ?? (await tx.tenant.get()).default_directory;
   if (defaultDirectory) connections.add(defaultDirectory);
   const found: User[] = [];
@@ -196,6 +251,9 @@ async function findUserByEmail(tx: Stores, file: TenantFile, email: string, wher
     const user = await tx.users.findByEmail(connection, email);
     if (user) found.push(user);
   }
-  if (found.length > 1) throw new TenantFileError(`${where}: users has "${email}", which matches users in several connections; give the user_id instead`);
+  if (found.length > 1)
+    throw new TenantFileError(
+      `${where}: users has "${email}", which matches users in several connections; give the user_id instead`,
+    );
   return found[0];
 }

@@ -26,9 +26,17 @@ export const DEV_API = 'https://api.example.com';
 export async function ensureManagementApi(store: Store, audience: string): Promise<void> {
   await store.transaction('tenant', async (tx) => {
     const existing = await tx.resourceServers.getByIdentifier(audience);
-    const scopes = managementScopes.map((value) => ({ value, description: value.replace(':', ' ').replaceAll('_', ' ') }));
+    const scopes = managementScopes.map((value) => ({
+      value,
+      description: value.replace(':', ' ').replaceAll('_', ' '),
+    }));
     if (!existing) {
-      await tx.resourceServers.insert({ ...newResourceServer(randomId('', 24).toLowerCase(), audience), name: 'Gatehouse Management API', scopes, is_system: true });
+      await tx.resourceServers.insert({
+        ...newResourceServer(randomId('', 24).toLowerCase(), audience),
+        name: 'Gatehouse Management API',
+        scopes,
+        is_system: true,
+      });
     } else if (existing.scopes.length !== scopes.length) {
       await tx.resourceServers.update(existing.id, { scopes });
     }
@@ -36,7 +44,12 @@ export async function ensureManagementApi(store: Store, audience: string): Promi
 }
 
 export async function applyTenantFileAtStart(
-  store: Store, path: string, box: SecretBox, passwords: Pick<Passwords, 'hash'>, managementAudience: string, now: () => number,
+  store: Store,
+  path: string,
+  box: SecretBox,
+  passwords: Pick<Passwords, 'hash'>,
+  managementAudience: string,
+  now: () => number,
 ): Promise<void> {
   const file = await readTenantFile(path);
   // argon2id is slow on purpose: hash before the transaction, and only for users that do not exist yet.
@@ -51,7 +64,11 @@ export async function applyTenantFileAtStart(
     // whose hash we skipped cannot happen, because users are never deleted by a start.
     for (const user of file.users ?? []) {
       const key = userKey(user.connection, user.email);
-      if (user.password !== undefined && !passwordHashes.has(key) && !(await tx.users.findByEmail(user.connection, user.email))) {
+      if (
+        user.password !== undefined &&
+        !passwordHashes.has(key) &&
+        !(await tx.users.findByEmail(user.connection, user.email))
+      ) {
         passwordHashes.set(key, await passwords.hash(user.password));
       }
     }
@@ -62,7 +79,13 @@ export async function applyTenantFileAtStart(
 }
 
 /** GATEHOUSE_ADMIN_CLIENT_ID/_SECRET: the operator's client, granted every Management API scope. */
-export async function upsertAdminClient(store: Store, clientId: string, secret: string, box: SecretBox, managementAudience: string): Promise<void> {
+export async function upsertAdminClient(
+  store: Store,
+  clientId: string,
+  secret: string,
+  box: SecretBox,
+  managementAudience: string,
+): Promise<void> {
   await store.transaction('tenant', async (tx) => {
     const existing = await tx.clients.get(clientId);
     if (!existing) {
@@ -73,14 +96,18 @@ export async function upsertAdminClient(store: Store, clientId: string, secret: 
       });
     } else {
       const patch: Parameters<typeof tx.clients.update>[1] = {};
-      if (!existing.sealed_client_secret || box.open(existing.sealed_client_secret) !== secret) patch.sealed_client_secret = box.seal(secret);
-      if (!existing.grant_types.includes('client_credentials')) patch.grant_types = [...existing.grant_types, 'client_credentials'];
-      if (!['client_secret_post', 'client_secret_basic'].includes(existing.token_endpoint_auth_method)) patch.token_endpoint_auth_method = 'client_secret_post';
+      if (!existing.sealed_client_secret || box.open(existing.sealed_client_secret) !== secret)
+        patch.sealed_client_secret = box.seal(secret);
+      if (!existing.grant_types.includes('client_credentials'))
+        patch.grant_types = [...existing.grant_types, 'client_credentials'];
+      if (!['client_secret_post', 'client_secret_basic'].includes(existing.token_endpoint_auth_method))
+        patch.token_endpoint_auth_method = 'client_secret_post';
       if (Object.keys(patch).length) await tx.clients.update(clientId, patch);
     }
     const grant = await tx.clientGrants.find(clientId, managementAudience);
     const scope = [...managementScopes];
-    if (!grant) await tx.clientGrants.insert({ id: randomId('cgr_'), client_id: clientId, audience: managementAudience, scope });
+    if (!grant)
+      await tx.clientGrants.insert({ id: randomId('cgr_'), client_id: clientId, audience: managementAudience, scope });
     else if (grant.scope.join(' ') !== scope.join(' ')) await tx.clientGrants.update(grant.id, { scope });
   });
 }
@@ -111,7 +138,12 @@ export async function seedDevelopmentTenant(store: Store, box: SecretBox): Promi
       name: 'Development machine-to-machine client',
       sealed_client_secret: box.seal(client_secret),
     });
-    await tx.clientGrants.insert({ id: randomId('cgr_'), client_id, audience: DEV_API, scope: ['read:items', 'write:items'] });
+    await tx.clientGrants.insert({
+      id: randomId('cgr_'),
+      client_id,
+      audience: DEV_API,
+      scope: ['read:items', 'write:items'],
+    });
 
     const web = { client_id: randomId('', 32), client_secret: randomSecret(), callback: DEV_WEB_CALLBACK };
     await tx.clients.insert({
@@ -122,7 +154,13 @@ export async function seedDevelopmentTenant(store: Store, box: SecretBox): Promi
       callbacks: [DEV_WEB_CALLBACK],
       allowed_logout_urls: ['http://localhost:8080/'],
     });
-    await tx.connections.insert({ id: randomId('con_'), name: DEV_CONNECTION, strategy: 'auth0', options: {}, enabled_clients: [web.client_id] });
+    await tx.connections.insert({
+      id: randomId('con_'),
+      name: DEV_CONNECTION,
+      strategy: 'auth0',
+      options: {},
+      enabled_clients: [web.client_id],
+    });
     await tx.tenant.put({ ...(await tx.tenant.get()), default_directory: DEV_CONNECTION });
     return { client_id, client_secret, audience: DEV_API, web };
   });

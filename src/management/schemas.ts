@@ -144,7 +144,8 @@ export const userSchema = {
     password_hash: {
       type: 'string',
       // bcrypt ($2a$/$2b$/$2y$) or argon2id PHC strings, as Auth0's bulk import takes them.
-      pattern: '^(\\$2[aby]\\$\\d{2}\\$[./A-Za-z0-9]{53}|\\$argon2id\\$v=19\\$m=\\d+,t=\\d+,p=\\d+\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+)$',
+      pattern:
+        '^(\\$2[aby]\\$\\d{2}\\$[./A-Za-z0-9]{53}|\\$argon2id\\$v=19\\$m=\\d+,t=\\d+,p=\\d+\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+)$',
     },
     username: string(1, 128),
     phone_number: { type: 'string', pattern: '^\\+[1-9]\\d{1,14}$' },

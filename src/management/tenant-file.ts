@@ -6,13 +6,19 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { clientGrantTypeNames } from '../protocol/grants/index.js';
 import type {
-  AppType, Client, PublicKeyCredential, ResourceServer, TenantSettings, TokenEndpointAuthMethod,
+  AppType,
+  Client,
+  PublicKeyCredential,
+  ResourceServer,
+  TenantSettings,
+  TokenEndpointAuthMethod,
 } from '../store/types.js';
 import { tenantFileSchema } from './schemas.js';
 
 export class TenantFileError extends Error {}
 
-export interface DeclaredClient extends Partial<Omit<Client, 'sealed_client_secret' | 'refresh_token' | 'jwt_configuration'>> {
+export interface DeclaredClient
+  extends Partial<Omit<Client, 'sealed_client_secret' | 'refresh_token' | 'jwt_configuration'>> {
   client_id: string;
   client_secret?: string;
   app_type?: AppType;
@@ -21,8 +27,17 @@ export interface DeclaredClient extends Partial<Omit<Client, 'sealed_client_secr
   jwt_configuration?: Partial<Client['jwt_configuration']>;
 }
 export type DeclaredResourceServer = Partial<Omit<ResourceServer, 'id' | 'is_system'>> & { identifier: string };
-export interface DeclaredClientGrant { client_id: string; audience: string; scope: string[] }
-export interface DeclaredConnection { name: string; strategy: string; options?: Record<string, unknown>; enabled_clients?: string[] }
+export interface DeclaredClientGrant {
+  client_id: string;
+  audience: string;
+  scope: string[];
+}
+export interface DeclaredConnection {
+  name: string;
+  strategy: string;
+  options?: Record<string, unknown>;
+  enabled_clients?: string[];
+}
 export interface DeclaredUser {
   user_id?: string;
   connection: string;
@@ -67,21 +82,32 @@ const validate = new Ajv({ allErrors: false, strict: true, verbose: true }).comp
 export function objectLabel(file: Record<string, unknown>, kind: string, index: number): string {
   const item = (file[kind] as Record<string, unknown>[] | undefined)?.[index] ?? {};
   const name =
-    kind === 'client_grants' ? (typeof item.client_id === 'string' && typeof item.audience === 'string' ? `${item.client_id} → ${item.audience}` : item.client_id)
-    : kind === 'users' ? item.email
-    : item.client_id ?? item.identifier ?? item.name;
+    kind === 'client_grants'
+      ? typeof item.client_id === 'string' && typeof item.audience === 'string'
+        ? `${item.client_id} → ${item.audience}`
+        : item.client_id
+      : kind === 'users'
+        ? item.email
+        : (item.client_id ?? item.identifier ?? item.name);
   return `${kind}[${index}]${typeof name === 'string' ? ` (${name})` : ''}`;
 }
 
 function describe(file: Record<string, unknown>, error: ErrorObject): string {
   const [kind, index, ...path] = error.instancePath.split('/').slice(1);
-  const where = kind === undefined ? 'tenant file' : index === undefined || kind === 'tenant' ? kind : objectLabel(file, kind, Number(index));
+  const where =
+    kind === undefined
+      ? 'tenant file'
+      : index === undefined || kind === 'tenant'
+        ? kind
+        : objectLabel(file, kind, Number(index));
   const rest = kind === 'tenant' ? [index, ...path].filter((p) => p !== undefined) : path;
   const params = error.params as Record<string, unknown>;
-  if (error.keyword === 'additionalProperties') return `${where}: unknown field "${[...rest, params.additionalProperty].join('.')}"`;
+  if (error.keyword === 'additionalProperties')
+    return `${where}: unknown field "${[...rest, params.additionalProperty].join('.')}"`;
   if (error.keyword === 'required') return `${where}: ${[...rest, params.missingProperty].join('.')} is required`;
   const field = rest.join('.') || 'value';
-  if (error.keyword === 'enum') return `${where}: ${field} must be one of ${(params.allowedValues as unknown[]).join(', ')}, not ${JSON.stringify(error.data)}`;
+  if (error.keyword === 'enum')
+    return `${where}: ${field} must be one of ${(params.allowedValues as unknown[]).join(', ')}, not ${JSON.stringify(error.data)}`;
   return `${where}: ${field} ${error.message}`;
 }
 
@@ -110,7 +136,9 @@ export function parseTenantFile(text: string, path = 'tenant file'): TenantFile 
     data = yaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     // One line: the yaml package appends a code frame, which would echo the file (and its secrets).
-    const why = yaml ? (error as Error).message.split('\n')[0].replace(/:$/, '') : jsonErrorMessage(error as Error, text);
+    const why = yaml
+      ? (error as Error).message.split('\n')[0].replace(/:$/, '')
+      : jsonErrorMessage(error as Error, text);
     throw new TenantFileError(`${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${why}`);
   }
   if (!validate(data)) throw new TenantFileError(describe(data as Record<string, unknown>, validate.errors![0]));
@@ -127,7 +155,8 @@ function checkUrl(where: string, field: string, value: string, originOnly = fals
     throw new TenantFileError(`${where}: ${field} "${value}" is not an absolute URL`);
   }
   if (url.hash) throw new TenantFileError(`${where}: ${field} "${value}" must not have a fragment`);
-  if (originOnly && url.origin !== value) throw new TenantFileError(`${where}: ${field} "${value}" must be an origin (scheme://host[:port])`);
+  if (originOnly && url.origin !== value)
+    throw new TenantFileError(`${where}: ${field} "${value}" must be an origin (scheme://host[:port])`);
 }
 
 const keyTypes: Record<PublicKeyCredential['alg'], string> = { RS256: 'rsa', RS384: 'rsa', PS256: 'rsa', ES256: 'ec' };
@@ -140,29 +169,47 @@ function checkShapes(file: TenantFile) {
       const k = key(item as never);
       const earlier = first.get(k);
       if (earlier !== undefined) {
-        throw new TenantFileError(`${objectLabel(file as Record<string, unknown>, kind, i)}: ${field} is already declared by ${kind}[${earlier}]`);
+        throw new TenantFileError(
+          `${objectLabel(file as Record<string, unknown>, kind, i)}: ${field} is already declared by ${kind}[${earlier}]`,
+        );
       }
       first.set(k, i);
     });
   };
   seen('clients', 'client_id', (c: DeclaredClient) => c.client_id, file.clients);
   seen('resource_servers', 'identifier', (r: DeclaredResourceServer) => r.identifier, file.resource_servers);
-  seen('client_grants', 'client_id and audience', (g: DeclaredClientGrant) => `${g.client_id} ${g.audience}`, file.client_grants);
+  seen(
+    'client_grants',
+    'client_id and audience',
+    (g: DeclaredClientGrant) => `${g.client_id} ${g.audience}`,
+    file.client_grants,
+  );
   seen('connections', 'name', (c: DeclaredConnection) => c.name, file.connections);
-  seen('users', 'email (in this connection)', (u: DeclaredUser) => `${u.connection} ${u.email.toLowerCase()}`, file.users);
+  seen(
+    'users',
+    'email (in this connection)',
+    (u: DeclaredUser) => `${u.connection} ${u.email.toLowerCase()}`,
+    file.users,
+  );
   seen('roles', 'name', (r: DeclaredRole) => r.name, file.roles);
 
   file.clients?.forEach((client, i) => {
     const where = objectLabel(file as Record<string, unknown>, 'clients', i);
-    for (const field of ['callbacks', 'allowed_logout_urls'] as const) client[field]?.forEach((u) => checkUrl(where, field, u));
-    for (const field of ['web_origins', 'allowed_origins'] as const) client[field]?.forEach((u) => checkUrl(where, field, u, true));
+    for (const field of ['callbacks', 'allowed_logout_urls'] as const)
+      client[field]?.forEach((u) => checkUrl(where, field, u));
+    for (const field of ['web_origins', 'allowed_origins'] as const)
+      client[field]?.forEach((u) => checkUrl(where, field, u, true));
     for (const grant of client.grant_types ?? []) {
-      if (!clientGrantTypeNames.includes(grant)) throw new TenantFileError(`${where}: grant_types has unknown grant "${grant}"`);
+      if (!clientGrantTypeNames.includes(grant))
+        throw new TenantFileError(`${where}: grant_types has unknown grant "${grant}"`);
     }
     if (client.token_endpoint_auth_method === 'none') {
-      if (client.client_secret) throw new TenantFileError(`${where}: client_secret is not allowed with token_endpoint_auth_method none`);
+      if (client.client_secret)
+        throw new TenantFileError(`${where}: client_secret is not allowed with token_endpoint_auth_method none`);
       if (client.grant_types?.includes('client_credentials')) {
-        throw new TenantFileError(`${where}: grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)`);
+        throw new TenantFileError(
+          `${where}: grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)`,
+        );
       }
     }
     client.client_authentication_methods?.private_key_jwt?.credentials.forEach((credential, j) => {
@@ -170,17 +217,23 @@ function checkShapes(file: TenantFile) {
       try {
         type = createPublicKey(credential.pem).asymmetricKeyType;
       } catch {
-        throw new TenantFileError(`${where}: client_authentication_methods.private_key_jwt.credentials[${j}].pem is not a PEM public key`);
+        throw new TenantFileError(
+          `${where}: client_authentication_methods.private_key_jwt.credentials[${j}].pem is not a PEM public key`,
+        );
       }
       if (type !== keyTypes[credential.alg]) {
-        throw new TenantFileError(`${where}: client_authentication_methods.private_key_jwt.credentials[${j}] is a ${type} key, not usable with ${credential.alg}`);
+        throw new TenantFileError(
+          `${where}: client_authentication_methods.private_key_jwt.credentials[${j}] is a ${type} key, not usable with ${credential.alg}`,
+        );
       }
     });
   });
   file.tenant?.allowed_logout_urls?.forEach((u) => checkUrl('tenant', 'allowed_logout_urls', u));
   file.users?.forEach((user, i) => {
     if (user.password !== undefined && user.password_hash !== undefined) {
-      throw new TenantFileError(`${objectLabel(file as Record<string, unknown>, 'users', i)}: give password or password_hash, not both`);
+      throw new TenantFileError(
+        `${objectLabel(file as Record<string, unknown>, 'users', i)}: give password or password_hash, not both`,
+      );
     }
   });
 }

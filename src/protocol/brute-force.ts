@@ -17,7 +17,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const bruteForce = { max: 10, forgetMs: 30 * DAY_MS } as const satisfies LockPolicy;
 
 /** Auth0's words for a blocked identifier (429 `too_many_attempts`). */
-export const BLOCKED_DESCRIPTION = 'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.';
+export const BLOCKED_DESCRIPTION =
+  'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.';
 
 /** RFC 5321 §4.5.3.1: a local part is at most 64 octets and a domain 255; longer input is no one's e-mail. */
 const MAX_IDENTIFIER = 320;
@@ -53,7 +54,10 @@ function identifierOf(email: string): string {
 }
 
 /** Checks a password for an e-mail of a database connection, counting the attempt against both limits. */
-export async function checkPasswordAttempt(deps: PasswordAttemptDeps, attempt: PasswordAttempt): Promise<PasswordAttemptResult> {
+export async function checkPasswordAttempt(
+  deps: PasswordAttemptDeps,
+  attempt: PasswordAttempt,
+): Promise<PasswordAttemptResult> {
   const { connection, password, ip, at } = attempt;
   if (!(await takeAttempt(deps.ipThrottles, 'login', ip, at))) return { outcome: 'throttled' };
   const identifier = identifierOf(attempt.email);

@@ -2,7 +2,13 @@
 // client_secret_basic, client_secret_post, private_key_jwt, or none for public clients.
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { CredentialCache } from './credential-cache.js';
-import { type Client, type ClientAssertionStore, type ClientStore, credentialAlgs, type TokenEndpointAuthMethod } from '../store/types.js';
+import {
+  type Client,
+  type ClientAssertionStore,
+  type ClientStore,
+  credentialAlgs,
+  type TokenEndpointAuthMethod,
+} from '../store/types.js';
 import { missingParameter, OAuthError } from './errors.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -28,7 +34,12 @@ export interface ClientAuthDeps {
 }
 
 /** The body parameters client authentication reads (RFC 6749 §2.3.1, RFC 7523 §2.2). */
-export const clientAuthParameters = ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type'] as const;
+export const clientAuthParameters = [
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+] as const;
 
 export type ClientAuthParams = Partial<Record<(typeof clientAuthParameters)[number], string>>;
 
@@ -63,7 +74,9 @@ function parseBasic(header: string): { clientId: string; secret: string } {
 }
 
 function presentedCredentials(authorization: string | undefined, params: ClientAuthParams): Presented {
-  const used = Number(authorization !== undefined) + Number(params.client_secret !== undefined) +
+  const used =
+    Number(authorization !== undefined) +
+    Number(params.client_secret !== undefined) +
     Number(params.client_assertion !== undefined || params.client_assertion_type !== undefined);
   // RFC 6749 §2.3: a client must not use more than one authentication method in a request.
   if (used > 1) {
@@ -89,7 +102,9 @@ function presentedCredentials(authorization: string | undefined, params: ClientA
       throw new OAuthError('invalid_request', 'client_assertion is not a valid JWT');
     }
     if (typeof sub !== 'string' || !sub) {
-      throw new OAuthError('invalid_client', 'Client authentication failed', { cause: 'client assertion has no sub claim' });
+      throw new OAuthError('invalid_client', 'Client authentication failed', {
+        cause: 'client assertion has no sub claim',
+      });
     }
     if (params.client_id !== undefined && params.client_id !== sub) {
       throw new OAuthError('invalid_request', 'client_id does not match the client assertion');
@@ -97,11 +112,17 @@ function presentedCredentials(authorization: string | undefined, params: ClientA
     return { method: 'private_key_jwt', clientId: sub, assertion: params.client_assertion };
   }
   if (!params.client_id) throw missingParameter('client_id');
-  if (params.client_secret !== undefined) return { method: 'client_secret_post', clientId: params.client_id, secret: params.client_secret };
+  if (params.client_secret !== undefined)
+    return { method: 'client_secret_post', clientId: params.client_id, secret: params.client_secret };
   return { method: 'none', clientId: params.client_id };
 }
 
-async function verifyAssertion(client: Client, assertion: string, deps: ClientAuthDeps, fail: (why: string) => OAuthError) {
+async function verifyAssertion(
+  client: Client,
+  assertion: string,
+  deps: ClientAuthDeps,
+  fail: (why: string) => OAuthError,
+) {
   let header;
   try {
     header = decodeProtectedHeader(assertion);
@@ -130,19 +151,26 @@ async function verifyAssertion(client: Client, assertion: string, deps: ClientAu
       }
       const nowS = Math.floor(deps.now() / 1000);
       // An iat in the future would stretch the 5-minute bound below to any lifetime the client likes.
-      if (payload.iat !== undefined && payload.iat > nowS + CLOCK_TOLERANCE_S) throw fail('Client assertion iat is in the future');
+      if (payload.iat !== undefined && payload.iat > nowS + CLOCK_TOLERANCE_S)
+        throw fail('Client assertion iat is in the future');
       const issuedAt = payload.iat ?? nowS;
       if (payload.exp! - issuedAt > MAX_ASSERTION_LIFETIME_S) {
         throw fail('Client assertion lifetime exceeds 5 minutes');
       }
-      if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 256) throw fail('Client assertion jti is invalid');
-      const fresh = await deps.clientAssertions.remember(client.client_id, payload.jti, payload.exp! * 1000 + CLOCK_TOLERANCE_S * 1000);
+      if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 256)
+        throw fail('Client assertion jti is invalid');
+      const fresh = await deps.clientAssertions.remember(
+        client.client_id,
+        payload.jti,
+        payload.exp! * 1000 + CLOCK_TOLERANCE_S * 1000,
+      );
       if (!fresh) throw fail('Client assertion jti has already been used');
       return;
     } catch (error) {
       if (error instanceof OAuthError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw fail('Client assertion has expired');
-      if (error instanceof joseErrors.JWTClaimValidationFailed) throw fail(`Client assertion ${error.claim} claim is invalid`);
+      if (error instanceof joseErrors.JWTClaimValidationFailed)
+        throw fail(`Client assertion ${error.claim} claim is invalid`);
       // A signature that does not verify with this credential: try the next one.
     }
   }
@@ -156,22 +184,31 @@ export async function authenticateClient(
 ): Promise<AuthenticatedClient> {
   const presented = presentedCredentials(authorization, params);
   // RFC 6749 §5.2: a client that tried Basic gets a WWW-Authenticate challenge back.
-  const headers = presented.method === 'client_secret_basic' ? { 'WWW-Authenticate': 'Basic realm="Gatehouse", charset="UTF-8"' } : undefined;
-  const fail = (why: string) => new OAuthError('invalid_client', 'Client authentication failed', { cause: why, headers });
+  const headers =
+    presented.method === 'client_secret_basic'
+      ? { 'WWW-Authenticate': 'Basic realm="Gatehouse", charset="UTF-8"' }
+      : undefined;
+  const fail = (why: string) =>
+    new OAuthError('invalid_client', 'Client authentication failed', { cause: why, headers });
 
   const client = await deps.clients.get(presented.clientId);
   if (!client) throw fail('unknown client');
   const registered = client.token_endpoint_auth_method;
   const acceptable =
     registered === presented.method ||
-    (client.client_id === deps.adminClientId && secretMethods.includes(registered) && secretMethods.includes(presented.method));
+    (client.client_id === deps.adminClientId &&
+      secretMethods.includes(registered) &&
+      secretMethods.includes(presented.method));
   if (!acceptable) throw fail(`client uses ${registered}, request used ${presented.method}`);
 
   if (presented.method === 'private_key_jwt') {
     // RFC 6749 §5.2: every failure is the same invalid_client; the reason goes to the log only (docs/operations.md "Logs").
     await verifyAssertion(client, presented.assertion!, deps, fail);
   } else if (presented.method !== 'none') {
-    if (!client.sealed_client_secret || !deps.credentials.secretMatches(client.sealed_client_secret, presented.secret!)) {
+    if (
+      !client.sealed_client_secret ||
+      !deps.credentials.secretMatches(client.sealed_client_secret, presented.secret!)
+    ) {
       throw fail('wrong client secret');
     }
   }

@@ -46,7 +46,11 @@ export class OAuthError extends Error {
   /** Extra response headers the error needs (WWW-Authenticate when Basic was used). */
   readonly headers: Record<string, string>;
 
-  constructor(code: OAuthErrorCode, description: string, options: { cause?: unknown; headers?: Record<string, string> } = {}) {
+  constructor(
+    code: OAuthErrorCode,
+    description: string,
+    options: { cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
     super(`${code}: ${description}`, { cause: options.cause });
     this.name = 'OAuthError';
     this.code = code;
@@ -63,4 +67,5 @@ export class OAuthError extends Error {
   }
 }
 
-export const missingParameter = (name: string) => new OAuthError('invalid_request', `Missing required parameter: ${name}`);
+export const missingParameter = (name: string) =>
+  new OAuthError('invalid_request', `Missing required parameter: ${name}`);

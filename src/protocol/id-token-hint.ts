@@ -12,13 +12,26 @@ export interface IdTokenHint {
 }
 
 /** The claims of an ID token we signed, expired or not; undefined when it is malformed or its signature or issuer is not ours. */
-export async function readIdTokenHint(hint: string, keyring: Pick<Keyring, 'publicKeys'>, issuer: string): Promise<IdTokenHint | undefined> {
+export async function readIdTokenHint(
+  hint: string,
+  keyring: Pick<Keyring, 'publicKeys'>,
+  issuer: string,
+): Promise<IdTokenHint | undefined> {
   try {
     // Our ID tokens are always RS256; jose refuses alg none and any key that is not in the set.
-    const { payload } = await compactVerify(hint, createLocalJWKSet(await keyring.publicKeys()), { algorithms: ['RS256'] });
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as { iss?: unknown; aud?: unknown; sid?: unknown; sub?: unknown };
+    const { payload } = await compactVerify(hint, createLocalJWKSet(await keyring.publicKeys()), {
+      algorithms: ['RS256'],
+    });
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as {
+      iss?: unknown;
+      aud?: unknown;
+      sid?: unknown;
+      sub?: unknown;
+    };
     if (claims.iss !== issuer) return undefined;
-    const aud = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter((a): a is string => typeof a === 'string');
+    const aud = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter(
+      (a): a is string => typeof a === 'string',
+    );
     return {
       aud,
       sub: typeof claims.sub === 'string' ? claims.sub : undefined,

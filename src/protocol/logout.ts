@@ -18,7 +18,11 @@ export function isAllowedLogoutUrl(allowed: readonly string[], url: string): boo
   return wanted !== undefined && allowed.some((candidate) => comparable(candidate) === wanted);
 }
 
-export function logoutDestination(client: Client | undefined, tenantAllowed: readonly string[], returnTo: string | undefined) {
+export function logoutDestination(
+  client: Client | undefined,
+  tenantAllowed: readonly string[],
+  returnTo: string | undefined,
+) {
   const allowed = client ? client.allowed_logout_urls : tenantAllowed;
   if (returnTo === undefined) return { location: client?.allowed_logout_urls[0] };
   return isAllowedLogoutUrl(allowed, returnTo) ? { location: returnTo } : { refused: true as const };

@@ -27,7 +27,9 @@ export function describePolicy(options: PolicyOptions): string {
   const rules = [`at least ${minLength} characters`];
   if (policy === 'fair') rules.push('lower case letters (a-z), upper case letters (A-Z) and numbers (0-9)');
   if (policy === 'good' || policy === 'excellent') {
-    rules.push('at least 3 of: lower case letters (a-z), upper case letters (A-Z), numbers (0-9), special characters (e.g. !@#$%^&*)');
+    rules.push(
+      'at least 3 of: lower case letters (a-z), upper case letters (A-Z), numbers (0-9), special characters (e.g. !@#$%^&*)',
+    );
   }
   if (policy === 'excellent') rules.push('no more than 2 identical characters in a row');
   return `The password must have ${rules.join('; ')}.`;

@@ -5,7 +5,12 @@ import type { Passwords } from '../crypto/passwords.js';
 import type { Client, Stores, User } from '../store/types.js';
 import { describePolicy, meetsPolicy } from './password-policy.js';
 
-export type SignupErrorCode = 'user_exists' | 'invalid_password' | 'operation_not_allowed' | 'bad.connection' | 'bad.request';
+export type SignupErrorCode =
+  | 'user_exists'
+  | 'invalid_password'
+  | 'operation_not_allowed'
+  | 'bad.connection'
+  | 'bad.request';
 
 export class SignupError extends Error {
   constructor(
@@ -32,19 +37,28 @@ export interface SignupInput {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export async function signUp(
-  client: Client, input: SignupInput, stores: Pick<Stores, 'connections' | 'users'>, passwords: Pick<Passwords, 'hash'>, now: number,
+  client: Client,
+  input: SignupInput,
+  stores: Pick<Stores, 'connections' | 'users'>,
+  passwords: Pick<Passwords, 'hash'>,
+  now: number,
 ): Promise<User> {
   const connection = await stores.connections.getByName(input.connection);
   if (!connection || connection.strategy !== 'auth0' || !connection.enabled_clients.includes(client.client_id)) {
-    throw new SignupError('bad.connection', `The connection "${input.connection}" is not a database connection enabled for this application`);
+    throw new SignupError(
+      'bad.connection',
+      `The connection "${input.connection}" is not a database connection enabled for this application`,
+    );
   }
-  if (connection.options.disable_signup === true) throw new SignupError('operation_not_allowed', 'Public signup is disabled');
+  if (connection.options.disable_signup === true)
+    throw new SignupError('operation_not_allowed', 'Public signup is disabled');
   const email = input.email.trim().toLowerCase();
   if (!EMAIL.test(email) || email.length > 320) throw new SignupError('bad.request', 'The email address is not valid');
   if (!meetsPolicy(input.password, connection.options)) {
     throw new SignupError('invalid_password', `Password is too weak. ${describePolicy(connection.options)}`);
   }
-  if (await stores.users.findByEmail(connection.name, email)) throw new SignupError('user_exists', 'The user already exists.');
+  if (await stores.users.findByEmail(connection.name, email))
+    throw new SignupError('user_exists', 'The user already exists.');
 
   const user: User = {
     user_id: `auth0|${randomBytes(12).toString('hex')}`,
@@ -69,7 +83,8 @@ export async function signUp(
     await stores.users.insert(user);
   } catch (error) {
     // Two sign-ups racing for one address: the unique (connection, email) index lets one through.
-    if (await stores.users.findByEmail(connection.name, email)) throw new SignupError('user_exists', 'The user already exists.');
+    if (await stores.users.findByEmail(connection.name, email))
+      throw new SignupError('user_exists', 'The user already exists.');
     throw error;
   }
   return user;

@@ -26,6 +26,7 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps)
     throw new OAuthError('unauthorized_client', `Grant type '${grantType}' not allowed for the client.`);
   }
   const grant = grants.get(grantType);
-  if (!grant) throw new OAuthError('unsupported_grant_type', `Grant type '${grantType}' is not available on this server yet`);
+  if (!grant)
+    throw new OAuthError('unsupported_grant_type', `Grant type '${grantType}' is not available on this server yet`);
   return grant.handle({ params, client }, deps);
 }

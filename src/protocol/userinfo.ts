@@ -14,13 +14,17 @@ export interface UserinfoDeps {
 }
 
 const invalid = (description: string) =>
-  new OAuthError('invalid_token', description, { headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"` } });
+  new OAuthError('invalid_token', description, {
+    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${description}"` },
+  });
 
 /** RFC 6750 §2.1: `Authorization: Bearer <token>`. */
 export function bearerToken(authorization: string | undefined): string {
   const match = authorization && /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
   if (!match) {
-    throw new OAuthError('invalid_token', 'Missing or malformed bearer token', { headers: { 'WWW-Authenticate': 'Bearer realm="Gatehouse"' } });
+    throw new OAuthError('invalid_token', 'Missing or malformed bearer token', {
+      headers: { 'WWW-Authenticate': 'Bearer realm="Gatehouse"' },
+    });
   }
   return match[1];
 }

@@ -22,7 +22,10 @@ export interface CacheOptions {
   broadcast?: () => Promise<void>;
 }
 
-export function createCachedStore(store: Store, { now = Date.now, refreshMs = 1000, broadcast }: CacheOptions = {}): CachedStore {
+export function createCachedStore(
+  store: Store,
+  { now = Date.now, refreshMs = 1000, broadcast }: CacheOptions = {},
+): CachedStore {
   let version: string | undefined;
   let checkedAt = -Infinity;
   let checking: Promise<void> | undefined;
@@ -48,7 +51,11 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
   }
 
   /** A value loaded once per generation; a load that started before an invalidation is not kept. */
-  async function memo<T>(get: () => Promise<T> | undefined, set: (p: Promise<T> | undefined) => void, load: () => Promise<T>): Promise<T> {
+  async function memo<T>(
+    get: () => Promise<T> | undefined,
+    set: (p: Promise<T> | undefined) => void,
+    load: () => Promise<T>,
+  ): Promise<T> {
     await fresh();
     let pending = get();
     if (!pending) {
@@ -90,7 +97,11 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
     return lookUp(map, key, load);
   }
 
-  async function lookUp<T>(map: Map<string, T>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  async function lookUp<T>(
+    map: Map<string, T>,
+    key: string,
+    load: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     await fresh();
     const hit = map.get(key);
     if (hit !== undefined) return hit;
@@ -113,20 +124,39 @@ export function createCachedStore(store: Store, { now = Date.now, refreshMs = 10
     },
     resourceServers: {
       ...store.resourceServers,
-      getByIdentifier: (identifier) => cached(resourceServers, identifier, () => store.resourceServers.getByIdentifier(identifier)),
+      getByIdentifier: (identifier) =>
+        cached(resourceServers, identifier, () => store.resourceServers.getByIdentifier(identifier)),
     },
     clientGrants: {
       ...store.clientGrants,
-      find: (clientId, audience) => cached(clientGrants, `${clientId}\n${audience}`, () => store.clientGrants.find(clientId, audience)),
+      find: (clientId, audience) =>
+        cached(clientGrants, `${clientId}\n${audience}`, () => store.clientGrants.find(clientId, audience)),
     },
     connections: {
       ...store.connections,
-      list: () => memo(() => connectionList, (p) => (connectionList = p), () => store.connections.list()),
-      getByName: async (name) => (await memo(() => connectionList, (p) => (connectionList = p), () => store.connections.list())).find((c) => c.name === name),
+      list: () =>
+        memo(
+          () => connectionList,
+          (p) => (connectionList = p),
+          () => store.connections.list(),
+        ),
+      getByName: async (name) =>
+        (
+          await memo(
+            () => connectionList,
+            (p) => (connectionList = p),
+            () => store.connections.list(),
+          )
+        ).find((c) => c.name === name),
     },
     branding: {
       ...store.branding,
-      getTemplate: () => memo(() => template, (p) => (template = p), () => store.branding.getTemplate()),
+      getTemplate: () =>
+        memo(
+          () => template,
+          (p) => (template = p),
+          () => store.branding.getTemplate(),
+        ),
     },
     tenant: {
       ...store.tenant,

@@ -5,12 +5,22 @@ import type { JWK } from 'jose';
 // schemas and discovery all read these lists.
 export const appTypes = ['regular_web', 'spa', 'native', 'non_interactive'] as const;
 export type AppType = (typeof appTypes)[number];
-export const tokenEndpointAuthMethods = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'] as const;
+export const tokenEndpointAuthMethods = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+  'none',
+] as const;
 export type TokenEndpointAuthMethod = (typeof tokenEndpointAuthMethods)[number];
 /** What Gatehouse signs tokens with. */
 export const signingAlgs = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type SigningAlg = (typeof signingAlgs)[number];
-export const tokenDialects = ['access_token', 'access_token_authz', 'rfc9068_profile', 'rfc9068_profile_authz'] as const;
+export const tokenDialects = [
+  'access_token',
+  'access_token_authz',
+  'rfc9068_profile',
+  'rfc9068_profile_authz',
+] as const;
 export type TokenDialect = (typeof tokenDialects)[number];
 /** What a private_key_jwt client may sign its assertions with. */
 export const credentialAlgs = ['RS256', 'RS384', 'PS256', 'ES256'] as const;
@@ -307,7 +317,11 @@ export interface LoginTransactionStore {
    * and inserted while holding the owners' lock rows, so parallel requests cannot overdraw a cap. Then
    * deletes a bounded batch of expired transactions.
    */
-  create(transaction: LoginTransaction, owners: TransactionOwners, limits: PendingLoginLimits): Promise<CreateTransactionResult>;
+  create(
+    transaction: LoginTransaction,
+    owners: TransactionOwners,
+    limits: PendingLoginLimits,
+  ): Promise<CreateTransactionResult>;
   get(id: string): Promise<LoginTransaction | undefined>;
   /** Removes and returns the transaction: one atomic statement, so it can be resumed once. */
   consume(id: string): Promise<LoginTransaction | undefined>;
@@ -321,7 +335,11 @@ export interface AuthorizationCodeStore {
    * Marks the code consumed, recording the ids of the access token and refresh token family about to be
    * issued (so a replay can revoke them), and returns it; nothing when it is unknown or was consumed before.
    */
-  consume(codeHash: string, at: number, issued: { jti: string; expiresAt: number; familyId: string }): Promise<AuthorizationCode | undefined>;
+  consume(
+    codeHash: string,
+    at: number,
+    issued: { jti: string; expiresAt: number; familyId: string },
+  ): Promise<AuthorizationCode | undefined>;
   /** Marks a consumed code replayed and returns it (with what its redemption issued); nothing when it is unknown. */
   markReplayed(codeHash: string, at: number): Promise<AuthorizationCode | undefined>;
   /** Whether a second redemption of the code was attempted. */

@@ -25,7 +25,11 @@ export class StorageUnavailableError extends Error {
  * failed migration or a Kysely error wraps the driver's error.
  */
 export function storageUnavailable(error: unknown): StorageUnavailableError | undefined {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = error, depth = 0;
+    e && typeof e === 'object' && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     if (e instanceof StorageUnavailableError) return e;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && meansNoWrites(code)) return new StorageUnavailableError(e);

@@ -33,20 +33,36 @@ export class Browser {
     this.jar.delete(name);
   }
 
-  async request(target: string | URL, init: { method?: string; form?: Form; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async request(
+    target: string | URL,
+    init: { method?: string; form?: Form; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const url = new URL(target, this.server.issuer);
     const headers = new Headers(init.headers);
-    const cookies = [...this.jar].filter(([, c]) => url.pathname.startsWith(c.path)).map(([name, c]) => `${name}=${c.value}`);
+    const cookies = [...this.jar]
+      .filter(([, c]) => url.pathname.startsWith(c.path))
+      .map(([name, c]) => `${name}=${c.value}`);
     if (cookies.length && !headers.has('cookie')) headers.set('cookie', cookies.join('; '));
     let body: string | undefined;
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers.set('content-type', 'application/x-www-form-urlencoded');
     }
-    const response = await fetch(url, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await fetch(url, {
+      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     const setCookies = response.headers.getSetCookie();
     for (const line of setCookies) this.remember(line);
-    return { status: response.status, headers: response.headers, location: response.headers.get('location') ?? undefined, setCookies, text: await response.text() };
+    return {
+      status: response.status,
+      headers: response.headers,
+      location: response.headers.get('location') ?? undefined,
+      setCookies,
+      text: await response.text(),
+    };
   }
 
   get(target: string | URL, headers?: Record<string, string>) {
@@ -76,7 +92,11 @@ export class Browser {
     const attr = (key: string) => attributes.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1);
     const expires = attr('expires');
     const maxAge = attr('max-age');
-    if ((maxAge !== undefined && Number(maxAge) <= 0) || (expires !== undefined && Date.parse(expires) <= Date.now()) || value === '') {
+    if (
+      (maxAge !== undefined && Number(maxAge) <= 0) ||
+      (expires !== undefined && Date.parse(expires) <= Date.now()) ||
+      value === ''
+    ) {
       this.jar.delete(name);
       return;
     }
@@ -124,7 +144,12 @@ export async function openLogin(browser: Browser, params: Form | URL) {
 }
 
 /** Posts the login form. */
-export function submitLogin(browser: Browser, form: { action: string; csrf: string }, email: string, password = PASSWORD) {
+export function submitLogin(
+  browser: Browser,
+  form: { action: string; csrf: string },
+  email: string,
+  password = PASSWORD,
+) {
   return browser.post(form.action, { _csrf: form.csrf, email, password });
 }
 
@@ -143,7 +168,11 @@ export async function silentCode(browser: Browser, params: Form | URL): Promise<
   const answer = await browser.get(params instanceof URL ? params : authorizeUrl(browser.server, params));
   assert.equal(answer.status, 302, answer.text);
   const location = new URL(answer.location!, browser.server.issuer);
-  assert.notEqual(location.origin, new URL(browser.server.issuer).origin, `expected the callback, got ${answer.location}`);
+  assert.notEqual(
+    location.origin,
+    new URL(browser.server.issuer).origin,
+    `expected the callback, got ${answer.location}`,
+  );
   return location;
 }
 
@@ -164,17 +193,34 @@ export interface JsonAnswer {
   body: Record<string, unknown>;
 }
 
-export async function postToken(server: RunningGatehouse, params: Record<string, string>, headers: Record<string, string> = {}): Promise<JsonAnswer> {
+export async function postToken(
+  server: RunningGatehouse,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer> {
   const response = await fetch(server.url('/oauth/token'), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(params).toString(),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
-export async function getUserinfo(server: RunningGatehouse, authorization?: string, method = 'GET'): Promise<JsonAnswer & { text: string }> {
+export async function getUserinfo(
+  server: RunningGatehouse,
+  authorization?: string,
+  method = 'GET',
+): Promise<JsonAnswer & { text: string }> {
   const response = await fetch(server.url('/userinfo'), { method, headers: authorization ? { authorization } : {} });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: JSON.parse(text) as Record<string, unknown>, text };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: JSON.parse(text) as Record<string, unknown>,
+    text,
+  };
 }

@@ -13,13 +13,17 @@ import { alertText, type Answer, authorizeUrl, Browser, loginForm, openLogin, su
 import { CALLBACK, PASSWORD, signInTenant, users } from './tenant.js';
 
 const webParams = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-bf' };
-const BLOCKED = 'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.';
+const BLOCKED =
+  'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.';
 const WRONG = 'Wrong email or password';
 const DAY = 24 * 60 * 60_000;
 
 /** The page without what differs per response or per e-mail typed. */
 function normalise(answer: Answer, email: string): string {
-  return answer.text.replaceAll(email, 'EMAIL').replace(/nonce-[^'"]+|nonce="[^"]+"/g, 'NONCE').replace(/name="_csrf" value="[^"]*"/g, 'CSRF');
+  return answer.text
+    .replaceAll(email, 'EMAIL')
+    .replace(/nonce-[^'"]+|nonce="[^"]+"/g, 'NONCE')
+    .replace(/name="_csrf" value="[^"]*"/g, 'CSRF');
 }
 
 forEachDatabase('brute-force protection', (db) => {
@@ -41,7 +45,9 @@ forEachDatabase('brute-force protection', (db) => {
     const browser = new Browser(server);
     const { form } = await openLogin(browser, webParams);
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => submitLogin(browser, form, users.alice.email, i === 39 ? PASSWORD : `wrong-${i}`)),
+      Array.from({ length: 40 }, (_, i) =>
+        submitLogin(browser, form, users.alice.email, i === 39 ? PASSWORD : `wrong-${i}`),
+      ),
     );
     const statuses = answers.map((a) => a.status);
     assert.equal(statuses.filter((s) => s === 400).length, 10, statuses.join(' '));
@@ -66,7 +72,11 @@ forEachDatabase('brute-force protection', (db) => {
       assert.equal(normalise(a, users.bob.email), normalise(b, typed), `attempt ${attempt}`);
       form = loginForm(b);
     }
-    assert.equal((await submitLogin(browser, form, users.bob.email, PASSWORD)).status, 429, 'the right password is refused too');
+    assert.equal(
+      (await submitLogin(browser, form, users.bob.email, PASSWORD)).status,
+      429,
+      'the right password is refused too',
+    );
   });
 
   test('a block lasts 30 days from the 10th failure, then the right password signs in', async () => {
@@ -99,17 +109,26 @@ forEachDatabase('brute-force protection across the upgrade that keys it by ident
     try {
       const browser = new Browser(first);
       let { form } = await openLogin(browser, webParams);
-      for (let attempt = 1; attempt <= 10; attempt++) form = loginForm(await submitLogin(browser, form, users.dave.email, `wrong-${attempt}`));
+      for (let attempt = 1; attempt <= 10; attempt++)
+        form = loginForm(await submitLogin(browser, form, users.dave.email, `wrong-${attempt}`));
     } finally {
       await first.close();
     }
     // Back to the schema before: counts by user id and IP.
     const connection = openDatabase(db().url);
     try {
-      const { error } = await new Migrator({ db: connection.db, provider: migrationProvider }).migrateTo('0005-ip-throttles');
+      const { error } = await new Migrator({ db: connection.db, provider: migrationProvider }).migrateTo(
+        '0005-ip-throttles',
+      );
       assert.ifError(error);
-      const rows = await sql<{ user_id: string; failures: number }>`SELECT user_id, failures FROM login_failures`.execute(connection.db);
-      assert.deepEqual(rows.rows.map((r) => [r.user_id, Number(r.failures)]), [[users.dave.user_id, 10]]);
+      const rows = await sql<{
+        user_id: string;
+        failures: number;
+      }>`SELECT user_id, failures FROM login_failures`.execute(connection.db);
+      assert.deepEqual(
+        rows.rows.map((r) => [r.user_id, Number(r.failures)]),
+        [[users.dave.user_id, 10]],
+      );
     } finally {
       await connection.db.destroy();
     }
@@ -121,7 +140,11 @@ forEachDatabase('brute-force protection across the upgrade that keys it by ident
       const blocked = await submitLogin(browser, form, users.dave.email, PASSWORD);
       assert.equal(blocked.status, 429, blocked.text);
       assert.equal(alertText(blocked), BLOCKED);
-      assert.equal((await submitLogin(browser, loginForm(blocked), users.erin.email, PASSWORD)).status, 303, 'another account is not blocked');
+      assert.equal(
+        (await submitLogin(browser, loginForm(blocked), users.erin.email, PASSWORD)).status,
+        303,
+        'another account is not blocked',
+      );
     } finally {
       await upgraded.close();
     }

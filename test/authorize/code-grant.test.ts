@@ -9,9 +9,30 @@ import * as oidc from 'openid-client';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 import {
-  basicAuth, Browser, getUserinfo, type JsonAnswer, openLogin, pkcePair, postToken, signIn, silentCode, submitLogin, alertText,
+  basicAuth,
+  Browser,
+  getUserinfo,
+  type JsonAnswer,
+  openLogin,
+  pkcePair,
+  postToken,
+  signIn,
+  silentCode,
+  submitLogin,
+  alertText,
 } from './browser.js';
-import { API, CALLBACK, DB, OPEN_API, OTHER_SECRET, PASSWORD, signInTenant, SPA_CALLBACK, users, WEB_SECRET } from './tenant.js';
+import {
+  API,
+  CALLBACK,
+  DB,
+  OPEN_API,
+  OTHER_SECRET,
+  PASSWORD,
+  signInTenant,
+  SPA_CALLBACK,
+  users,
+  WEB_SECRET,
+} from './tenant.js';
 
 type ClientName = 'web' | 'other-web' | 'spa';
 
@@ -48,7 +69,11 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     server = await startGatehouse({ databaseUrl: db().url, tenant: signInTenant(), now: () => Date.now() + offset });
     jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
     alice = new Browser(server);
-    await signIn(alice, { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' }, users.alice.email);
+    await signIn(
+      alice,
+      { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' },
+      users.alice.email,
+    );
   });
   after(() => server.close());
 
@@ -91,9 +116,19 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   }
 
   function redeem(as: ClientName, params: Record<string, string> | [string, string][]): Promise<JsonAnswer> {
-    const pairs: [string, string][] = [['grant_type', 'authorization_code'], ...(Array.isArray(params) ? params : Object.entries(params))];
-    if (as === 'web') return postToken(server, Object.fromEntries(pairs), { authorization: basicAuth('web', WEB_SECRET) }) as Promise<JsonAnswer>;
-    if (as === 'other-web') return postToken(server, Object.fromEntries([...pairs, ['client_id', 'other-web'], ['client_secret', OTHER_SECRET]]));
+    const pairs: [string, string][] = [
+      ['grant_type', 'authorization_code'],
+      ...(Array.isArray(params) ? params : Object.entries(params)),
+    ];
+    if (as === 'web')
+      return postToken(server, Object.fromEntries(pairs), {
+        authorization: basicAuth('web', WEB_SECRET),
+      }) as Promise<JsonAnswer>;
+    if (as === 'other-web')
+      return postToken(
+        server,
+        Object.fromEntries([...pairs, ['client_id', 'other-web'], ['client_secret', OTHER_SECRET]]),
+      );
     return postToken(server, Object.fromEntries([...pairs, ['client_id', 'spa']]));
   }
 
@@ -104,10 +139,18 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth('web', WEB_SECRET) },
       body: new URLSearchParams([['grant_type', 'authorization_code'], ...pairs]).toString(),
     });
-    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (await response.json()) as Record<string, unknown>,
+    };
   }
 
-  const full = (issued: Issued) => ({ code: issued.code, redirect_uri: issued.redirectUri, ...(issued.verifier ? { code_verifier: issued.verifier } : {}) });
+  const full = (issued: Issued) => ({
+    code: issued.code,
+    redirect_uri: issued.redirectUri,
+    ...(issued.verifier ? { code_verifier: issued.verifier } : {}),
+  });
   let firstAccessToken: string | undefined;
 
   test('discovery advertises the sign-in endpoints, S256 only and the iss response parameter', async () => {
@@ -146,7 +189,12 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     assert.equal(callback.searchParams.get('state'), state);
     // openid-client checks state, iss (RFC 9207: discovery advertises it, so it is required), the PKCE
     // verifier, and the ID token's iss, aud, exp, iat and nonce.
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state, idTokenExpected: true });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedNonce: nonce,
+      expectedState: state,
+      idTokenExpected: true,
+    });
     assert.equal(tokens.token_type.toLowerCase(), 'bearer');
     const claims = tokens.claims()!;
     assert.equal(claims.iss, server.issuer);
@@ -165,7 +213,9 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   });
 
   test('a public client (token_endpoint_auth_method none) with openid-client', async () => {
-    const config = await oidc.discovery(new URL(server.issuer), 'spa', undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+    const config = await oidc.discovery(new URL(server.issuer), 'spa', undefined, oidc.None(), {
+      execute: [oidc.allowInsecureRequests],
+    });
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const url = oidc.buildAuthorizationUrl(config, {
@@ -175,19 +225,32 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
       code_challenge_method: 'S256',
       state,
     });
-    const tokens = await oidc.authorizationCodeGrant(config, await silentCode(alice, url), { pkceCodeVerifier: verifier, expectedState: state });
+    const tokens = await oidc.authorizationCodeGrant(config, await silentCode(alice, url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
     assert.equal(tokens.claims()!.sub, users.alice.user_id);
     assert.equal(tokens.claims()!.aud, 'spa');
   });
 
   test('a code delivered by form_post is redeemed like any other', async () => {
     const pair = pkcePair();
-    const answer = await alice.get(`${server.url('/authorize')}?${new URLSearchParams({
-      client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 's1', response_mode: 'form_post',
-      code_challenge: pair.challenge, code_challenge_method: 'S256',
-    })}`);
+    const answer = await alice.get(
+      `${server.url('/authorize')}?${new URLSearchParams({
+        client_id: 'web',
+        redirect_uri: CALLBACK,
+        response_type: 'code',
+        scope: 'openid',
+        state: 's1',
+        response_mode: 'form_post',
+        code_challenge: pair.challenge,
+        code_challenge_method: 'S256',
+      })}`,
+    );
     assert.equal(answer.status, 200);
-    const fields = Object.fromEntries([...answer.text.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const fields = Object.fromEntries(
+      [...answer.text.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+    );
     assert.deepEqual(Object.keys(fields).sort(), ['code', 'iss', 'state']);
     assert.equal(fields.state, 's1');
     const redeemed = await redeem('web', { code: fields.code, redirect_uri: CALLBACK, code_verifier: pair.verifier });
@@ -235,12 +298,16 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
       issue: { client: 'web', pkce: false },
       redeem: (c) => ({ as: 'web', params: { ...full(c), code_verifier: pkcePair().verifier } }),
       status: 403,
-      body: { error: 'invalid_grant', error_description: 'code_verifier sent for a code issued without code_challenge' },
+      body: {
+        error: 'invalid_grant',
+        error_description: 'code_verifier sent for a code issued without code_challenge',
+      },
     },
     {
       name: 'the right verifier after a wrong one: the first attempt spent the code',
       issue: { client: 'web', pkce: true },
-      between: async (c) => assert.equal((await redeem('web', { ...full(c), code_verifier: pkcePair().verifier })).status, 403),
+      between: async (c) =>
+        assert.equal((await redeem('web', { ...full(c), code_verifier: pkcePair().verifier })).status, 403),
       redeem: (c) => ({ as: 'web', params: full(c) }),
       status: 403,
       body: invalidCode,
@@ -327,7 +394,14 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     {
       name: 'code sent twice',
       issue: { client: 'web', pkce: false },
-      redeem: (c) => ({ as: 'web', params: [['code', c.code], ['code', c.code], ['redirect_uri', c.redirectUri]] }),
+      redeem: (c) => ({
+        as: 'web',
+        params: [
+          ['code', c.code],
+          ['code', c.code],
+          ['redirect_uri', c.redirectUri],
+        ],
+      }),
       status: 400,
       body: { error: 'invalid_request', error_description: 'Parameter sent more than once: code' },
     },
@@ -352,7 +426,12 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
 
   test('token endpoint: a wrong client secret is refused before the code is looked at', async () => {
     const issued = await issue('other-web', false);
-    const answer = await postToken(server, { grant_type: 'authorization_code', ...full(issued), client_id: 'other-web', client_secret: `${OTHER_SECRET}x` });
+    const answer = await postToken(server, {
+      grant_type: 'authorization_code',
+      ...full(issued),
+      client_id: 'other-web',
+      client_secret: `${OTHER_SECRET}x`,
+    });
     assert.equal(answer.status, 401);
     assert.deepEqual(answer.body, { error: 'invalid_client', error_description: 'Client authentication failed' });
     // The code was not spent by the failed attempt.
@@ -373,7 +452,13 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   test('token endpoint: a confidential client may omit PKCE', async () => {
     const answer = await redeem('web', full(await issue('web', false)));
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    assert.deepEqual(Object.keys(answer.body).sort(), ['access_token', 'expires_in', 'id_token', 'scope', 'token_type']);
+    assert.deepEqual(Object.keys(answer.body).sort(), [
+      'access_token',
+      'expires_in',
+      'id_token',
+      'scope',
+      'token_type',
+    ]);
     assert.equal(answer.body.token_type, 'Bearer');
     assert.equal(answer.body.scope, 'openid profile');
   });
@@ -395,12 +480,17 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   // hold are dropped, not refused.
   const accessToken = async (answer: JsonAnswer) => {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    const { payload, protectedHeader } = await jwtVerify(answer.body.access_token as string, jwks, { issuer: server.issuer });
+    const { payload, protectedHeader } = await jwtVerify(answer.body.access_token as string, jwks, {
+      issuer: server.issuer,
+    });
     return { payload, protectedHeader };
   };
 
   test('RBAC: an API with enforce_policies keeps only the scopes the user holds; permissions are listed', async () => {
-    const issued = await issue('web', true, { audience: API, scope: 'openid profile read:items write:items delete:items' });
+    const issued = await issue('web', true, {
+      audience: API,
+      scope: 'openid profile read:items write:items delete:items',
+    });
     const answer = await redeem('web', full(issued));
     const { payload, protectedHeader } = await accessToken(answer);
     assert.equal(answer.body.scope, 'openid profile read:items');
@@ -414,16 +504,28 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     assert.equal(typeof payload.jti, 'string');
     assert.equal(payload.gty, undefined);
     // With openid granted the same token is good for /userinfo.
-    assert.deepEqual((await getUserinfo(server, `Bearer ${answer.body.access_token as string}`)).body.sub, users.alice.user_id);
+    assert.deepEqual(
+      (await getUserinfo(server, `Bearer ${answer.body.access_token as string}`)).body.sub,
+      users.alice.user_id,
+    );
   });
 
   test('RBAC: a user without roles gets no API scope and an empty permissions list', async () => {
     const bob = new Browser(server);
     const pair = pkcePair();
-    const callback = await signIn(bob, {
-      client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid read:items write:items', audience: API,
-      code_challenge: pair.challenge, code_challenge_method: 'S256',
-    }, users.bob.email);
+    const callback = await signIn(
+      bob,
+      {
+        client_id: 'web',
+        redirect_uri: CALLBACK,
+        response_type: 'code',
+        scope: 'openid read:items write:items',
+        audience: API,
+        code_challenge: pair.challenge,
+        code_challenge_method: 'S256',
+      },
+      users.bob.email,
+    );
     const answer = await redeem('web', { code: code(callback), redirect_uri: CALLBACK, code_verifier: pair.verifier });
     const { payload } = await accessToken(answer);
     assert.equal(answer.body.scope, 'openid');
@@ -468,15 +570,27 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     }
     const emailOnly = await redeem('web', full(await issue('web', true, { scope: 'openid email' })));
     assert.deepEqual((await getUserinfo(server, `Bearer ${emailOnly.body.access_token as string}`)).body, {
-      sub: users.alice.user_id, email: users.alice.email, email_verified: true,
+      sub: users.alice.user_id,
+      email: users.alice.email,
+      email_verified: true,
     });
     const profileOnly = await redeem('web', full(await issue('web', true, { scope: 'openid profile' })));
     const { email: _email, email_verified: _verified, ...profile } = expected;
     assert.deepEqual((await getUserinfo(server, `Bearer ${profileOnly.body.access_token as string}`)).body, profile);
   });
 
-  const badTokens: { name: string; authorization: () => Promise<string | undefined>; description: string; challenge: RegExp }[] = [
-    { name: 'not a JWT', authorization: async () => 'Bearer abc.def.ghi', description: 'The access token is invalid or expired', challenge: /^Bearer error="invalid_token"/ },
+  const badTokens: {
+    name: string;
+    authorization: () => Promise<string | undefined>;
+    description: string;
+    challenge: RegExp;
+  }[] = [
+    {
+      name: 'not a JWT',
+      authorization: async () => 'Bearer abc.def.ghi',
+      description: 'The access token is invalid or expired',
+      challenge: /^Bearer error="invalid_token"/,
+    },
     {
       name: 'signed by a key that is not ours',
       authorization: async () => {
@@ -484,7 +598,11 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
         const { kid } = (await server.gatehouse.keyring.publicKeys()).keys[0] as { kid: string };
         const token = await new SignJWT({ scope: 'openid' })
           .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-          .setIssuer(server.issuer).setSubject(users.alice.user_id).setAudience(`${server.issuer}userinfo`).setIssuedAt().setExpirationTime('1h')
+          .setIssuer(server.issuer)
+          .setSubject(users.alice.user_id)
+          .setAudience(`${server.issuer}userinfo`)
+          .setIssuedAt()
+          .setExpirationTime('1h')
           .sign(privateKey);
         return `Bearer ${token}`;
       },
@@ -494,7 +612,15 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     {
       name: 'unsigned (alg none)',
       authorization: async () => {
-        const body = Buffer.from(JSON.stringify({ iss: server.issuer, sub: users.alice.user_id, aud: `${server.issuer}userinfo`, exp: 2e9, scope: 'openid' })).toString('base64url');
+        const body = Buffer.from(
+          JSON.stringify({
+            iss: server.issuer,
+            sub: users.alice.user_id,
+            aud: `${server.issuer}userinfo`,
+            exp: 2e9,
+            scope: 'openid',
+          }),
+        ).toString('base64url');
         return `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${body}.`;
       },
       description: 'The access token is invalid or expired',
@@ -502,20 +628,23 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     },
     {
       name: 'an ID token instead of an access token',
-      authorization: async () => `Bearer ${(await redeem('web', full(await issue('web', true)))).body.id_token as string}`,
+      authorization: async () =>
+        `Bearer ${(await redeem('web', full(await issue('web', true)))).body.id_token as string}`,
       description: 'The access token is invalid or expired',
       challenge: /^Bearer error="invalid_token"/,
     },
     {
       name: 'an access token for an API only',
-      authorization: async () => `Bearer ${(await redeem('web', full(await issue('web', true, { audience: OPEN_API, scope: 'read:items' })))).body.access_token as string}`,
+      authorization: async () =>
+        `Bearer ${(await redeem('web', full(await issue('web', true, { audience: OPEN_API, scope: 'read:items' })))).body.access_token as string}`,
       description: 'The access token is invalid or expired',
       challenge: /^Bearer error="invalid_token"/,
     },
     {
       name: 'an expired access token',
       authorization: async () => {
-        const token = (await redeem('web', full(await issue('web', true, { scope: 'openid' })))).body.access_token as string;
+        const token = (await redeem('web', full(await issue('web', true, { scope: 'openid' })))).body
+          .access_token as string;
         offset += ((decodeJwt(token).exp as number) - Math.floor(Date.now() / 1000) + 1) * 1000;
         return `Bearer ${token}`;
       },
@@ -523,8 +652,18 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
       challenge: /^Bearer error="invalid_token"/,
     },
     // RFC 6750 §3.1: without credentials the challenge carries no error code.
-    { name: 'no Authorization header', authorization: async () => undefined, description: 'Missing or malformed bearer token', challenge: /^Bearer realm="Gatehouse"$/ },
-    { name: 'Basic credentials', authorization: async () => basicAuth('web', WEB_SECRET), description: 'Missing or malformed bearer token', challenge: /^Bearer realm="Gatehouse"$/ },
+    {
+      name: 'no Authorization header',
+      authorization: async () => undefined,
+      description: 'Missing or malformed bearer token',
+      challenge: /^Bearer realm="Gatehouse"$/,
+    },
+    {
+      name: 'Basic credentials',
+      authorization: async () => basicAuth('web', WEB_SECRET),
+      description: 'Missing or malformed bearer token',
+      challenge: /^Bearer realm="Gatehouse"$/,
+    },
   ];
 
   for (const row of badTokens) {

@@ -26,7 +26,10 @@ function tenant() {
       {
         identifier: API,
         name: 'Acme API',
-        scopes: [{ value: 'read:items', description: 'Read your items' }, { value: 'write:items', description: 'Change your items' }],
+        scopes: [
+          { value: 'read:items', description: 'Read your items' },
+          { value: 'write:items', description: 'Change your items' },
+        ],
       },
     ],
     clients: [
@@ -70,7 +73,12 @@ forEachDatabase('consent at /authorize', (db) => {
   const accepted = async (email: string) => server.gatehouse.store.consents.scopes(await userId(email), 'partner', API);
 
   /** Signs in on the login page; the browser is then sent to the consent page, which is returned. */
-  async function signInToConsent(browser: Browser, email: string, extra: Record<string, string> = {}, password = PASSWORD) {
+  async function signInToConsent(
+    browser: Browser,
+    email: string,
+    extra: Record<string, string> = {},
+    password = PASSWORD,
+  ) {
     const posted = await logIn(browser, params(extra), email, password);
     const resumed = await browser.get(posted.location!);
     return openPage(browser, resumed, '/u/consent');
@@ -93,7 +101,12 @@ forEachDatabase('consent at /authorize', (db) => {
   }
 
   function assertConsentRequired(url: URL, state: string) {
-    assert.deepEqual(paramsOf(url), { error: 'consent_required', error_description: 'Consent required', state, iss: server.issuer });
+    assert.deepEqual(paramsOf(url), {
+      error: 'consent_required',
+      error_description: 'Consent required',
+      state,
+      iss: server.issuer,
+    });
   }
 
   function assertRefused(answer: Answer) {
@@ -117,7 +130,8 @@ forEachDatabase('consent at /authorize', (db) => {
 
     test('after Accept, prompt=none answers with a code, and the tokens carry the accepted scopes', async () => {
       const { page, form } = await consentAgain(alice());
-      for (const text of ['Confirm your identity', 'Read your items', 'read:items', 'Accept', 'Decline']) assert.ok(page.text.includes(text), text);
+      for (const text of ['Confirm your identity', 'Read your items', 'read:items', 'Accept', 'Decline'])
+        assert.ok(page.text.includes(text), text);
       const posted = await alice().post(form.action, { _csrf: form.csrf, action: 'accept' });
       assert.equal(posted.status, 303, posted.text);
       const callback = await callbackOf(alice(), posted);
@@ -140,9 +154,16 @@ forEachDatabase('consent at /authorize', (db) => {
     });
 
     test('a subset of the accepted scopes needs no consent; a new scope gives consent_required again', async () => {
-      const subset = await alice().get(authorizeUrl(server, params({ prompt: 'none', scope: 'openid read:items', state: 'st-sub' })));
+      const subset = await alice().get(
+        authorizeUrl(server, params({ prompt: 'none', scope: 'openid read:items', state: 'st-sub' })),
+      );
       assert.ok(new URL(subset.location!).searchParams.get('code'), subset.location);
-      const wider = await alice().get(authorizeUrl(server, params({ prompt: 'none', scope: 'openid profile read:items write:items', state: 'st-new' })));
+      const wider = await alice().get(
+        authorizeUrl(
+          server,
+          params({ prompt: 'none', scope: 'openid profile read:items write:items', state: 'st-new' }),
+        ),
+      );
       assertConsentRequired(new URL(wider.location!), 'st-new');
     });
 
@@ -156,12 +177,18 @@ forEachDatabase('consent at /authorize', (db) => {
     interface Row {
       name: string;
       /** The cookies and token that go with Alice's consent form, given Bob's (a second browser). */
-      forge(alice: { browser: Browser; csrf: string }, bob: { browser: Browser; csrf: string }): { csrfCookie?: string; token: string };
+      forge(
+        alice: { browser: Browser; csrf: string },
+        bob: { browser: Browser; csrf: string },
+      ): { csrfCookie?: string; token: string };
     }
     const csrfCookie = (browser: Browser) => browser.cookie('gatehouse_csrf');
     const rows: Row[] = [
       { name: 'without the CSRF cookie', forge: (a) => ({ csrfCookie: undefined, token: a.csrf }) },
-      { name: "with another browser's CSRF cookie", forge: (a, b) => ({ csrfCookie: csrfCookie(b.browser), token: a.csrf }) },
+      {
+        name: "with another browser's CSRF cookie",
+        forge: (a, b) => ({ csrfCookie: csrfCookie(b.browser), token: a.csrf }),
+      },
       { name: "with another browser's token", forge: (a, b) => ({ csrfCookie: csrfCookie(a.browser), token: b.csrf }) },
       { name: 'without a token', forge: (a) => ({ csrfCookie: csrfCookie(a.browser), token: '' }) },
     ];
@@ -193,8 +220,16 @@ forEachDatabase('consent at /authorize', (db) => {
         if (forged.csrfCookie) victim.setCookie('gatehouse_csrf', forged.csrfCookie, '/u');
         assertRefused(await victim.post(aConsent.form.action, { _csrf: forged.token, action: 'accept' }));
         assertRefused(await victim.post(aConsent.form.action, { _csrf: forged.token, action: 'decline' }));
-        assert.deepEqual(await server.gatehouse.store.consents.scopes(await userId(users[0]), 'partner', API), [], 'no consent stored');
-        assert.deepEqual(await transactions.get(transactionId), before, 'the transaction is unchanged (neither consented nor ended)');
+        assert.deepEqual(
+          await server.gatehouse.store.consents.scopes(await userId(users[0]), 'partner', API),
+          [],
+          'no consent stored',
+        );
+        assert.deepEqual(
+          await transactions.get(transactionId),
+          before,
+          'the transaction is unchanged (neither consented nor ended)',
+        );
 
         // The real browser's form still works afterwards.
         const posted = await a.post(aConsent.form.action, { _csrf: aConsent.form.csrf, action: 'accept' });

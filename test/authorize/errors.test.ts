@@ -28,7 +28,8 @@ interface PageRow {
   description: string;
 }
 
-const notRegistered = (uri: string) => `The redirect_uri "${uri}" is not in the list of allowed callback URLs of the application`;
+const notRegistered = (uri: string) =>
+  `The redirect_uri "${uri}" is not in the list of allowed callback URLs of the application`;
 const nearMiss = (name: string, uri: string, client = 'web'): PageRow => ({
   name: `redirect_uri near-miss: ${name}`,
   params: req({ client_id: client, redirect_uri: uri }),
@@ -37,14 +38,44 @@ const nearMiss = (name: string, uri: string, client = 'web'): PageRow => ({
 
 const pageRows: PageRow[] = [
   { name: 'unknown client', params: req({ client_id: 'nobody' }), description: 'Unknown client: nobody' },
-  { name: 'missing client_id', params: req({ client_id: undefined }), description: 'Missing required parameter: client_id' },
+  {
+    name: 'missing client_id',
+    params: req({ client_id: undefined }),
+    description: 'Missing required parameter: client_id',
+  },
   { name: 'empty client_id', params: req({ client_id: '' }), description: 'Missing required parameter: client_id' },
-  { name: 'client_id sent twice', params: req({}, [['client_id', 'web']]), description: 'Parameter sent more than once: client_id' },
-  { name: 'missing redirect_uri', params: req({ redirect_uri: undefined }), description: 'Missing required parameter: redirect_uri' },
-  { name: 'empty redirect_uri', params: req({ redirect_uri: '' }), description: 'Missing required parameter: redirect_uri' },
-  { name: 'redirect_uri sent twice', params: req({}, [['redirect_uri', CALLBACK]]), description: 'Parameter sent more than once: redirect_uri' },
-  { name: 'unknown client by POST', method: 'POST', params: req({ client_id: 'nobody' }), description: 'Unknown client: nobody' },
-  { name: 'an unregistered redirect_uri by POST', method: 'POST', params: req({ redirect_uri: 'https://evil.test/cb' }), description: notRegistered('https://evil.test/cb') },
+  {
+    name: 'client_id sent twice',
+    params: req({}, [['client_id', 'web']]),
+    description: 'Parameter sent more than once: client_id',
+  },
+  {
+    name: 'missing redirect_uri',
+    params: req({ redirect_uri: undefined }),
+    description: 'Missing required parameter: redirect_uri',
+  },
+  {
+    name: 'empty redirect_uri',
+    params: req({ redirect_uri: '' }),
+    description: 'Missing required parameter: redirect_uri',
+  },
+  {
+    name: 'redirect_uri sent twice',
+    params: req({}, [['redirect_uri', CALLBACK]]),
+    description: 'Parameter sent more than once: redirect_uri',
+  },
+  {
+    name: 'unknown client by POST',
+    method: 'POST',
+    params: req({ client_id: 'nobody' }),
+    description: 'Unknown client: nobody',
+  },
+  {
+    name: 'an unregistered redirect_uri by POST',
+    method: 'POST',
+    params: req({ redirect_uri: 'https://evil.test/cb' }),
+    description: notRegistered('https://evil.test/cb'),
+  },
   // Exact match (RFC 6749 §3.1.2.3, OAuth 2.0 Security BCP §4.1.3): no normalisation, no prefix, no case folding.
   nearMiss('prefix of the registered one', 'http://localhost:8080/call'),
   nearMiss('registered one plus a path segment', 'http://localhost:8080/callback/evil'),
@@ -95,8 +126,17 @@ interface RedirectRow {
 const invalid = (description: string) => ({ error: 'invalid_request', description });
 
 const redirectRows: RedirectRow[] = [
-  { name: 'missing response_type', params: req({ response_type: undefined }), ...invalid('Missing required parameter: response_type') },
-  { name: 'unsupported response_type', params: req({ response_type: 'magic' }), error: 'unsupported_response_type', description: 'Unsupported response type: magic' },
+  {
+    name: 'missing response_type',
+    params: req({ response_type: undefined }),
+    ...invalid('Missing required parameter: response_type'),
+  },
+  {
+    name: 'unsupported response_type',
+    params: req({ response_type: 'magic' }),
+    error: 'unsupported_response_type',
+    description: 'Unsupported response type: magic',
+  },
   {
     name: 'response_type token for a client without the implicit grant answers in the fragment',
     params: req({ response_type: 'token' }),
@@ -104,9 +144,22 @@ const redirectRows: RedirectRow[] = [
     description: "Grant type 'implicit' not allowed for the client.",
     mode: 'fragment',
   },
-  { name: 'unsupported response_mode', params: req({ response_mode: 'bogus' }), ...invalid('Unsupported response_mode: bogus'), formPost: false },
-  { name: 'response parameter sent twice', params: req({}, [['scope', 'email']]), ...invalid('Parameter sent more than once: scope') },
-  { name: 'response_type sent twice', params: req({}, [['response_type', 'code']]), ...invalid('Parameter sent more than once: response_type') },
+  {
+    name: 'unsupported response_mode',
+    params: req({ response_mode: 'bogus' }),
+    ...invalid('Unsupported response_mode: bogus'),
+    formPost: false,
+  },
+  {
+    name: 'response parameter sent twice',
+    params: req({}, [['scope', 'email']]),
+    ...invalid('Parameter sent more than once: scope'),
+  },
+  {
+    name: 'response_type sent twice',
+    params: req({}, [['response_type', 'code']]),
+    ...invalid('Parameter sent more than once: response_type'),
+  },
   {
     name: 'a client whose grant_types lack authorization_code',
     params: req({ client_id: 'no-code', redirect_uri: 'http://localhost:9000/callback' }),
@@ -115,10 +168,26 @@ const redirectRows: RedirectRow[] = [
     description: "Grant type 'authorization_code' not allowed for the client.",
   },
   // PKCE (RFC 7636, OAuth 2.0 Security BCP §2.1.1): S256 only, required of public clients.
-  { name: 'code_challenge_method=plain', params: req({ code_challenge: challenge, code_challenge_method: 'plain' }), ...invalid('code_challenge_method must be S256 (plain is not allowed)') },
-  { name: 'code_challenge without a method (plain by default)', params: req({ code_challenge: challenge }), ...invalid('code_challenge_method must be S256 (plain is not allowed)') },
-  { name: 'unknown code_challenge_method', params: req({ code_challenge: challenge, code_challenge_method: 'S512' }), ...invalid('Unsupported code_challenge_method: S512') },
-  { name: 'code_challenge_method without a code_challenge', params: req({ code_challenge_method: 'S256' }), ...invalid('Missing required parameter: code_challenge') },
+  {
+    name: 'code_challenge_method=plain',
+    params: req({ code_challenge: challenge, code_challenge_method: 'plain' }),
+    ...invalid('code_challenge_method must be S256 (plain is not allowed)'),
+  },
+  {
+    name: 'code_challenge without a method (plain by default)',
+    params: req({ code_challenge: challenge }),
+    ...invalid('code_challenge_method must be S256 (plain is not allowed)'),
+  },
+  {
+    name: 'unknown code_challenge_method',
+    params: req({ code_challenge: challenge, code_challenge_method: 'S512' }),
+    ...invalid('Unsupported code_challenge_method: S512'),
+  },
+  {
+    name: 'code_challenge_method without a code_challenge',
+    params: req({ code_challenge_method: 'S256' }),
+    ...invalid('Missing required parameter: code_challenge'),
+  },
   {
     name: 'public client without code_challenge',
     params: req({ client_id: 'spa', redirect_uri: SPA_CALLBACK }),
@@ -131,44 +200,131 @@ const redirectRows: RedirectRow[] = [
     redirectUri: 'http://127.0.0.1:51000/callback',
     ...invalid('Missing required parameter: code_challenge (PKCE is required for public clients)'),
   },
-  { name: 'code_challenge too short', params: req({ code_challenge: challenge.slice(1), code_challenge_method: 'S256' }), ...invalid('code_challenge must be a base64url SHA-256 hash (43 characters)') },
-  { name: 'code_challenge in base64 (not base64url)', params: req({ code_challenge: `${challenge.slice(0, 42)}+`, code_challenge_method: 'S256' }), ...invalid('code_challenge must be a base64url SHA-256 hash (43 characters)') },
+  {
+    name: 'code_challenge too short',
+    params: req({ code_challenge: challenge.slice(1), code_challenge_method: 'S256' }),
+    ...invalid('code_challenge must be a base64url SHA-256 hash (43 characters)'),
+  },
+  {
+    name: 'code_challenge in base64 (not base64url)',
+    params: req({ code_challenge: `${challenge.slice(0, 42)}+`, code_challenge_method: 'S256' }),
+    ...invalid('code_challenge must be a base64url SHA-256 hash (43 characters)'),
+  },
   // prompt and max_age (OIDC Core §3.1.2.1).
-  { name: 'prompt=none with no session', params: req({ prompt: 'none' }), error: 'login_required', description: 'Login required' },
-  { name: 'prompt=none with an unknown session cookie', params: req({ prompt: 'none' }), headers: { cookie: 'gatehouse_session=forged-session-value' }, error: 'login_required', description: 'Login required' },
-  { name: 'prompt=none by POST', method: 'POST', params: req({ prompt: 'none' }), error: 'login_required', description: 'Login required' },
+  {
+    name: 'prompt=none with no session',
+    params: req({ prompt: 'none' }),
+    error: 'login_required',
+    description: 'Login required',
+  },
+  {
+    name: 'prompt=none with an unknown session cookie',
+    params: req({ prompt: 'none' }),
+    headers: { cookie: 'gatehouse_session=forged-session-value' },
+    error: 'login_required',
+    description: 'Login required',
+  },
+  {
+    name: 'prompt=none by POST',
+    method: 'POST',
+    params: req({ prompt: 'none' }),
+    error: 'login_required',
+    description: 'Login required',
+  },
   { name: 'unknown prompt', params: req({ prompt: 'bogus' }), ...invalid('Unsupported prompt value: bogus') },
-  { name: 'prompt=none with login', params: req({ prompt: 'none login' }), ...invalid('prompt=none cannot be combined with other values') },
-  { name: 'max_age not a number', params: req({ max_age: 'soon' }), ...invalid('max_age must be a non-negative integer') },
+  {
+    name: 'prompt=none with login',
+    params: req({ prompt: 'none login' }),
+    ...invalid('prompt=none cannot be combined with other values'),
+  },
+  {
+    name: 'max_age not a number',
+    params: req({ max_age: 'soon' }),
+    ...invalid('max_age must be a non-negative integer'),
+  },
   { name: 'negative max_age', params: req({ max_age: '-1' }), ...invalid('max_age must be a non-negative integer') },
   { name: 'fractional max_age', params: req({ max_age: '1.5' }), ...invalid('max_age must be a non-negative integer') },
   // Audience and connection: Auth0's answers for an unknown API and for a connection the client may not use.
-  { name: 'unknown audience', params: req({ audience: 'https://nowhere.acme.test' }), error: 'access_denied', description: 'Service not found: https://nowhere.acme.test' },
-  { name: 'connection not enabled for the client', params: req({ connection: 'Partners' }), ...invalid('The connection "Partners" is not enabled for this application') },
-  { name: 'unknown connection', params: req({ connection: 'Nowhere' }), ...invalid('The connection "Nowhere" is not enabled for this application') },
+  {
+    name: 'unknown audience',
+    params: req({ audience: 'https://nowhere.acme.test' }),
+    error: 'access_denied',
+    description: 'Service not found: https://nowhere.acme.test',
+  },
+  {
+    name: 'connection not enabled for the client',
+    params: req({ connection: 'Partners' }),
+    ...invalid('The connection "Partners" is not enabled for this application'),
+  },
+  {
+    name: 'unknown connection',
+    params: req({ connection: 'Nowhere' }),
+    ...invalid('The connection "Nowhere" is not enabled for this application'),
+  },
   // ext-* parameters (Auth0 docs: "Customize Universal Login Page Templates").
-  { name: 'ext-* value with a forbidden character', params: req({ 'ext-theme': 'dark<script>' }), ...invalid('error parsing ext params: invalid value for ext-theme') },
-  { name: 'ext-* value over 255 characters', params: req({ 'ext-theme': 'a'.repeat(256) }), ...invalid('error parsing ext params: invalid value for ext-theme') },
-  { name: 'ext-* name over 28 characters', params: req({ [`ext-${'n'.repeat(29)}`]: 'x' }), ...invalid(`error parsing ext params: invalid name ext-${'n'.repeat(29)}`) },
-  { name: 'ext-* name with a forbidden character', params: req({ 'ext-a.b': 'x' }), ...invalid('error parsing ext params: invalid name ext-a.b') },
+  {
+    name: 'ext-* value with a forbidden character',
+    params: req({ 'ext-theme': 'dark<script>' }),
+    ...invalid('error parsing ext params: invalid value for ext-theme'),
+  },
+  {
+    name: 'ext-* value over 255 characters',
+    params: req({ 'ext-theme': 'a'.repeat(256) }),
+    ...invalid('error parsing ext params: invalid value for ext-theme'),
+  },
+  {
+    name: 'ext-* name over 28 characters',
+    params: req({ [`ext-${'n'.repeat(29)}`]: 'x' }),
+    ...invalid(`error parsing ext params: invalid name ext-${'n'.repeat(29)}`),
+  },
+  {
+    name: 'ext-* name with a forbidden character',
+    params: req({ 'ext-a.b': 'x' }),
+    ...invalid('error parsing ext params: invalid name ext-a.b'),
+  },
   {
     name: 'more than 10 ext-* parameters',
     params: req(Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`ext-p${i}`, 'x']))),
     ...invalid('error parsing ext params: more than 10 ext-* parameters'),
   },
   // No state sent: none echoed, iss still there.
-  { name: 'an error without state carries no state', params: req({ state: undefined, prompt: 'none' }), error: 'login_required', description: 'Login required' },
+  {
+    name: 'an error without state carries no state',
+    params: req({ state: undefined, prompt: 'none' }),
+    error: 'login_required',
+    description: 'Login required',
+  },
 ];
 
 /** Accepted redirect URIs: prompt=none with no session answers login_required at exactly that URI. */
 const acceptedRows: { name: string; clientId: string; redirectUri: string }[] = [
   { name: 'exact match', clientId: 'web', redirectUri: CALLBACK },
-  { name: 'exact match with the registered query kept', clientId: 'web', redirectUri: 'https://app.acme.test/cb?tenant=acme' },
+  {
+    name: 'exact match with the registered query kept',
+    clientId: 'web',
+    redirectUri: 'https://app.acme.test/cb?tenant=acme',
+  },
   { name: 'exact match with a trailing slash', clientId: 'web', redirectUri: 'https://app.acme.test/done/' },
-  { name: 'regular web app loopback callback on its registered port', clientId: 'web', redirectUri: 'http://127.0.0.1:7000/callback' },
-  { name: 'native loopback callback on its registered (default) port', clientId: 'native', redirectUri: NATIVE_LOOPBACK },
-  { name: 'native loopback IPv4 callback on another port (RFC 8252 §7.3)', clientId: 'native', redirectUri: 'http://127.0.0.1:53123/callback' },
-  { name: 'native loopback IPv6 callback on another port (RFC 8252 §7.3)', clientId: 'native', redirectUri: 'http://[::1]:4000/callback' },
+  {
+    name: 'regular web app loopback callback on its registered port',
+    clientId: 'web',
+    redirectUri: 'http://127.0.0.1:7000/callback',
+  },
+  {
+    name: 'native loopback callback on its registered (default) port',
+    clientId: 'native',
+    redirectUri: NATIVE_LOOPBACK,
+  },
+  {
+    name: 'native loopback IPv4 callback on another port (RFC 8252 §7.3)',
+    clientId: 'native',
+    redirectUri: 'http://127.0.0.1:53123/callback',
+  },
+  {
+    name: 'native loopback IPv6 callback on another port (RFC 8252 §7.3)',
+    clientId: 'native',
+    redirectUri: 'http://[::1]:4000/callback',
+  },
   { name: 'native custom scheme callback', clientId: 'native', redirectUri: 'com.acme.app:/callback' },
 ];
 
@@ -176,7 +332,12 @@ const OUR_PARAMS = ['error', 'error_description', 'state', 'iss', 'code'];
 
 function expectedParams(row: RedirectRow, issuer: string): Record<string, string> {
   const state = new URLSearchParams(row.params).getAll('state');
-  return { error: row.error, error_description: row.description, ...(state.length === 1 ? { state: state[0] } : {}), iss: issuer };
+  return {
+    error: row.error,
+    error_description: row.description,
+    ...(state.length === 1 ? { state: state[0] } : {}),
+    iss: issuer,
+  };
 }
 
 /** The hidden fields of a form_post page. */
@@ -197,7 +358,12 @@ function assertFormPostPage(answer: Answer, redirectUri: string, fields: Record<
   assert.equal(answer.headers.get('cache-control'), 'no-store');
   assert.equal(answer.location, undefined);
   const csp = answer.headers.get('content-security-policy') ?? '';
-  const directives = Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  const directives = Object.fromEntries(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values]),
+  );
   assert.deepEqual(directives['default-src'], ["'none'"]);
   assert.deepEqual(directives['frame-ancestors'], ["'none'"]);
   assert.ok(!csp.includes('unsafe-inline') && !csp.includes('unsafe-eval'), csp);
@@ -265,7 +431,10 @@ forEachDatabase('/authorize errors', (db) => {
       assert.equal(answer.status, row.method === 'POST' ? 303 : 302, answer.text);
       assert.equal(answer.headers.get('cache-control'), 'no-store');
       assert.deepEqual(answer.setCookies, []);
-      assert.deepEqual(redirectParams(answer.location!, redirectUri, row.mode ?? 'query'), expectedParams(row, server.issuer));
+      assert.deepEqual(
+        redirectParams(answer.location!, redirectUri, row.mode ?? 'query'),
+        expectedParams(row, server.issuer),
+      );
     });
     if (row.formPost === false) continue;
     test(`error to the client as form_post: ${row.name}: ${row.error}`, async () => {
@@ -277,7 +446,13 @@ forEachDatabase('/authorize errors', (db) => {
 
   for (const row of acceptedRows) {
     test(`redirect_uri accepted: ${row.name}`, async () => {
-      const params = req({ client_id: row.clientId, redirect_uri: row.redirectUri, prompt: 'none', code_challenge: challenge, code_challenge_method: 'S256' });
+      const params = req({
+        client_id: row.clientId,
+        redirect_uri: row.redirectUri,
+        prompt: 'none',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
       const answer = await send(params);
       assert.equal(answer.status, 302, answer.text);
       assert.deepEqual(redirectParams(answer.location!, row.redirectUri, 'query'), {
@@ -296,7 +471,9 @@ forEachDatabase('/authorize errors', (db) => {
   });
 
   test('unknown parameters such as auth0Client are ignored', async () => {
-    const answer = await send(req({ auth0Client: 'eyJuYW1lIjoiYXV0aDAtc3BhLWpzIn0=', foo: 'bar', prompt: 'none' }, [['foo', 'baz']]));
+    const answer = await send(
+      req({ auth0Client: 'eyJuYW1lIjoiYXV0aDAtc3BhLWpzIn0=', foo: 'bar', prompt: 'none' }, [['foo', 'baz']]),
+    );
     assert.equal(answer.status, 302);
     assert.deepEqual(redirectParams(answer.location!, CALLBACK, 'query'), {
       error: 'login_required',

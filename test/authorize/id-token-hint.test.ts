@@ -15,7 +15,13 @@ import { CALLBACK, OTHER_CALLBACK, OTHER_SECRET, signInTenant, users, WEB_SECRET
 const ID_TOKEN_SECONDS = 60;
 const STATE = 'hint state /+&=';
 const webParams = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: STATE };
-const otherParams = { client_id: 'other-web', redirect_uri: OTHER_CALLBACK, response_type: 'code', scope: 'openid', state: STATE };
+const otherParams = {
+  client_id: 'other-web',
+  redirect_uri: OTHER_CALLBACK,
+  response_type: 'code',
+  scope: 'openid',
+  state: STATE,
+};
 
 function tenant() {
   const base = signInTenant();
@@ -37,9 +43,20 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
   async function idTokenOf(callback: URL, as: 'web' | 'other-web' = 'web'): Promise<string> {
     const code = callback.searchParams.get('code');
     assert.ok(code, `no code in ${callback}`);
-    const answer = as === 'web'
-      ? await postToken(server, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK }, { authorization: basicAuth('web', WEB_SECRET) })
-      : await postToken(server, { grant_type: 'authorization_code', code, redirect_uri: OTHER_CALLBACK, client_id: 'other-web', client_secret: OTHER_SECRET });
+    const answer =
+      as === 'web'
+        ? await postToken(
+            server,
+            { grant_type: 'authorization_code', code, redirect_uri: CALLBACK },
+            { authorization: basicAuth('web', WEB_SECRET) },
+          )
+        : await postToken(server, {
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: OTHER_CALLBACK,
+            client_id: 'other-web',
+            client_secret: OTHER_SECRET,
+          });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     return answer.body.id_token as string;
   }
@@ -56,13 +73,21 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
     const answer = await browser.get(authorizeUrl(server, params));
     assert.equal(answer.status, 302, answer.text);
     const location = new URL(answer.location!, server.issuer);
-    assert.equal(`${location.origin}${location.pathname}`, params.redirect_uri, `expected the callback, got ${answer.location}`);
+    assert.equal(
+      `${location.origin}${location.pathname}`,
+      params.redirect_uri,
+      `expected the callback, got ${answer.location}`,
+    );
     return location;
   }
 
   function assertError(callback: URL, error: string, description: string) {
     assert.deepEqual(
-      { error: callback.searchParams.get('error'), error_description: callback.searchParams.get('error_description'), state: callback.searchParams.get('state') },
+      {
+        error: callback.searchParams.get('error'),
+        error_description: callback.searchParams.get('error_description'),
+        state: callback.searchParams.get('state'),
+      },
       { error, error_description: description, state: STATE },
     );
     assert.equal(callback.searchParams.get('iss'), server.issuer);
@@ -103,7 +128,11 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
         name: "an unsigned (alg none) token with Bob's sub",
         hint: async (bobs) => {
           const claims = decodeJwt(bobs);
-          return new UnsecuredJWT({ sub: claims.sub, aud: 'web' }).setIssuer(server.issuer).setIssuedAt().setExpirationTime('1h').encode();
+          return new UnsecuredJWT({ sub: claims.sub, aud: 'web' })
+            .setIssuer(server.issuer)
+            .setIssuedAt()
+            .setExpirationTime('1h')
+            .encode();
         },
         description: notOurs,
       },
@@ -111,7 +140,9 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
         name: "Bob's claims signed by a foreign key under our kid",
         hint: async (bobs) => {
           const { privateKey } = await generateKeyPair('RS256');
-          return new SignJWT(decodeJwt(bobs)).setProtectedHeader({ alg: 'RS256', kid: decodeProtectedHeader(bobs).kid }).sign(privateKey);
+          return new SignJWT(decodeJwt(bobs))
+            .setProtectedHeader({ alg: 'RS256', kid: decodeProtectedHeader(bobs).kid })
+            .sign(privateKey);
         },
         description: notOurs,
       },
@@ -126,9 +157,13 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
         hint: async () => {
           // Signed by our key with our issuer and Bob's sub, but its audience is /userinfo.
           const callback = await signIn(new Browser(server), webParams, users.bob.email);
-          const answer = await postToken(server, { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK }, {
-            authorization: basicAuth('web', WEB_SECRET),
-          });
+          const answer = await postToken(
+            server,
+            { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK },
+            {
+              authorization: basicAuth('web', WEB_SECRET),
+            },
+          );
           assert.equal(answer.status, 200, JSON.stringify(answer.body));
           return answer.body.access_token as string;
         },
@@ -145,7 +180,11 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
         const { idToken: bobs } = await signedIn(users.bob.email);
         const { browser: alice } = await signedIn(users.alice.email);
         const hint = await row.hint(bobs);
-        assertError(await callbackOf(alice, { ...webParams, prompt: 'none', id_token_hint: hint }), 'invalid_request', row.description);
+        assertError(
+          await callbackOf(alice, { ...webParams, prompt: 'none', id_token_hint: hint }),
+          'invalid_request',
+          row.description,
+        );
         assertError(await callbackOf(alice, { ...webParams, id_token_hint: hint }), 'invalid_request', row.description);
       });
     }
@@ -153,7 +192,9 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
 
   test('id_token_hint sent twice is invalid_request', async () => {
     const { browser: alice, idToken } = await signedIn(users.alice.email);
-    const answer = await alice.get(`${authorizeUrl(server, { ...webParams, id_token_hint: idToken })}&id_token_hint=${idToken}`);
+    const answer = await alice.get(
+      `${authorizeUrl(server, { ...webParams, id_token_hint: idToken })}&id_token_hint=${idToken}`,
+    );
     assert.equal(answer.status, 302, answer.text);
     assertError(new URL(answer.location!), 'invalid_request', 'Parameter sent more than once: id_token_hint');
   });

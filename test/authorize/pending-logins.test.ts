@@ -32,7 +32,11 @@ function getFrom(server: RunningGatehouse, localAddress: string, target: string,
       res.on('end', () =>
         resolve({
           status: res.statusCode!,
-          headers: new Headers(Object.entries(res.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v] as [string, string]] : []))),
+          headers: new Headers(
+            Object.entries(res.headers).flatMap(([k, v]) =>
+              typeof v === 'string' ? [[k, v] as [string, string]] : [],
+            ),
+          ),
           location: res.headers.location,
           setCookies: res.headers['set-cookie'] ?? [],
           text,
@@ -44,10 +48,16 @@ function getFrom(server: RunningGatehouse, localAddress: string, target: string,
   });
 }
 
-async function countRows(databaseUrl: string, table: 'login_transactions' | 'login_transaction_owners'): Promise<number> {
+async function countRows(
+  databaseUrl: string,
+  table: 'login_transactions' | 'login_transaction_owners',
+): Promise<number> {
   const { db } = openDatabase(databaseUrl);
   try {
-    const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   } finally {
     await db.destroy();
@@ -72,7 +82,10 @@ forEachDatabase('pending sign-ins', (db) => {
       databaseUrl: db().url,
       tenant: signInTenant(),
       now: () => clock,
-      env: { GATEHOUSE_MAX_PENDING_LOGINS_PER_IP: String(PER_IP), GATEHOUSE_MAX_PENDING_LOGINS_PER_BROWSER: String(PER_BROWSER) },
+      env: {
+        GATEHOUSE_MAX_PENDING_LOGINS_PER_IP: String(PER_IP),
+        GATEHOUSE_MAX_PENDING_LOGINS_PER_BROWSER: String(PER_BROWSER),
+      },
     });
   });
   after(() => server?.close());
@@ -113,7 +126,9 @@ forEachDatabase('pending sign-ins', (db) => {
   });
 
   test('40 requests at once from one network without cookies: exactly 6 start a sign-in, 34 get 429', async () => {
-    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => getFrom(server, '127.0.0.3', url(`burst-${i}`))));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => getFrom(server, '127.0.0.3', url(`burst-${i}`))),
+    );
     const statuses = answers.map((a) => a.status);
     assert.equal(statuses.filter((s) => s === 302).length, PER_IP, statuses.join(' '));
     assert.equal(statuses.filter((s) => s === 429).length, 40 - PER_IP, statuses.join(' '));
@@ -142,7 +157,10 @@ forEachDatabase('pending sign-ins', (db) => {
     const answer = await new Browser(server).get(url('after-expiry'));
     assert.equal(answer.status, 302, answer.text);
     assert.equal(await rows(), 1, 'the expired transactions were deleted by the next one');
-    assert.ok((await countRows(db().url, 'login_transaction_owners')) <= 2, 'and the lock rows of networks and browsers with none pending');
+    assert.ok(
+      (await countRows(db().url, 'login_transaction_owners')) <= 2,
+      'and the lock rows of networks and browsers with none pending',
+    );
     assert.equal((await b1.get(url('b1-later'))).status, 302);
     assert.equal((await getFrom(server, '127.0.0.3', url('burst-later'))).status, 302);
   });
@@ -150,7 +168,10 @@ forEachDatabase('pending sign-ins', (db) => {
   test('a malformed browser cookie is not stored: the browser gets a fresh one', async () => {
     const answer = await getFrom(server, '127.0.0.5', url('odd-cookie'), `gatehouse_browser=${'x'.repeat(4000)}`);
     assert.equal(answer.status, 302, answer.text);
-    assert.ok(answer.setCookies.some((line) => /^gatehouse_browser=[\w-]{43};/.test(line)), answer.setCookies.join('\n'));
+    assert.ok(
+      answer.setCookies.some((line) => /^gatehouse_browser=[\w-]{43};/.test(line)),
+      answer.setCookies.join('\n'),
+    );
   });
 });
 
@@ -198,7 +219,12 @@ forEachDatabase('parameter sizes at /authorize', (db) => {
   }
 
   test('state, nonce and login_hint at their limits start a sign-in', async () => {
-    const params = { ...base, state: 's'.repeat(2048), nonce: 'n'.repeat(512), login_hint: `${'h'.repeat(309)}@acme.test` };
+    const params = {
+      ...base,
+      state: 's'.repeat(2048),
+      nonce: 'n'.repeat(512),
+      login_hint: `${'h'.repeat(309)}@acme.test`,
+    };
     const answer = await getFrom(server, '127.0.0.4', authorizeUrl(server, params));
     assert.equal(answer.status, 302, answer.text);
     assert.match(answer.location ?? '', /^\/u\/login\?state=/);
@@ -208,10 +234,21 @@ forEachDatabase('parameter sizes at /authorize', (db) => {
 
 test('a cap of 0 (variable or flag) stops `gatehouse start` with one clear line', async () => {
   after(killAllStartedChildren);
-  const byVariable = spawnCli(['start'], { GATEHOUSE_DATABASE_URL: 'sqlite:./data/never-opened.db', GATEHOUSE_MAX_PENDING_LOGINS_PER_IP: '0' });
+  const byVariable = spawnCli(['start'], {
+    GATEHOUSE_DATABASE_URL: 'sqlite:./data/never-opened.db',
+    GATEHOUSE_MAX_PENDING_LOGINS_PER_IP: '0',
+  });
   assert.equal((await byVariable.exited).code, 1);
-  assert.equal(byVariable.stderr(), 'gatehouse: GATEHOUSE_MAX_PENDING_LOGINS_PER_IP must be a whole number from 1 to 1000000, got "0"\n');
-  const byFlag = spawnCli(['start', '--max-pending-logins-per-browser=0'], { GATEHOUSE_DATABASE_URL: 'sqlite:./data/never-opened.db' });
+  assert.equal(
+    byVariable.stderr(),
+    'gatehouse: GATEHOUSE_MAX_PENDING_LOGINS_PER_IP must be a whole number from 1 to 1000000, got "0"\n',
+  );
+  const byFlag = spawnCli(['start', '--max-pending-logins-per-browser=0'], {
+    GATEHOUSE_DATABASE_URL: 'sqlite:./data/never-opened.db',
+  });
   assert.equal((await byFlag.exited).code, 1);
-  assert.equal(byFlag.stderr(), 'gatehouse: GATEHOUSE_MAX_PENDING_LOGINS_PER_BROWSER must be a whole number from 1 to 1000000, got "0"\n');
+  assert.equal(
+    byFlag.stderr(),
+    'gatehouse: GATEHOUSE_MAX_PENDING_LOGINS_PER_BROWSER must be a whole number from 1 to 1000000, got "0"\n',
+  );
 });

@@ -24,7 +24,14 @@ const SPA_ORIGIN = 'http://localhost:3002';
 /** A registered callback of the SPA whose origin is not one of its web_origins. */
 const NOT_A_WEB_ORIGIN = 'http://localhost:3003/';
 
-const responseTypes = ['token', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
+const responseTypes = [
+  'token',
+  'id_token',
+  'id_token token',
+  'code id_token',
+  'code token',
+  'code id_token token',
+] as const;
 const withIdToken = responseTypes.filter((type) => type.split(' ').includes('id_token'));
 
 function tenant() {
@@ -56,14 +63,16 @@ function tenant() {
 }
 
 /** OIDC Core §3.3.2.11: base64url of the left half of the SHA-256 of the ASCII value. */
-const halfHash = (value: string) => createHash('sha256').update(value, 'ascii').digest().subarray(0, 16).toString('base64url');
+const halfHash = (value: string) =>
+  createHash('sha256').update(value, 'ascii').digest().subarray(0, 16).toString('base64url');
 
 /** The fields of a form_post page. */
 function formFields(page: Answer): { action: string; fields: Record<string, string> } {
   const action = /<form method="post" action="([^"]*)"/.exec(page.text)?.[1];
   assert.ok(action, `no form in:\n${page.text}`);
   const fields: Record<string, string> = {};
-  for (const [, name, value] of page.text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[decodeHtml(name)] = decodeHtml(value);
+  for (const [, name, value] of page.text.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+    fields[decodeHtml(name)] = decodeHtml(value);
   return { action: decodeHtml(action), fields };
 }
 
@@ -72,7 +81,10 @@ function postedMessages(page: Answer): { message: unknown; targetOrigin: string 
   const script = /<script nonce="[^"]+">([\s\S]*?)<\/script>/.exec(page.text)?.[1];
   assert.ok(script, `no script in:\n${page.text}`);
   const posted: { message: unknown; targetOrigin: string }[] = [];
-  const parent = { postMessage: (message: unknown, targetOrigin: string) => posted.push({ message: JSON.parse(JSON.stringify(message)), targetOrigin }) };
+  const parent = {
+    postMessage: (message: unknown, targetOrigin: string) =>
+      posted.push({ message: JSON.parse(JSON.stringify(message)), targetOrigin }),
+  };
   runInNewContext(script, { window: { opener: null, parent } });
   return posted;
 }
@@ -87,7 +99,11 @@ forEachDatabase('every response type of /authorize', (db) => {
     server = await startGatehouse({ databaseUrl: db().url, tenant: tenant() });
     jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
     alice = new Browser(server);
-    await signIn(alice, { client_id: CLIENT, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' }, users.alice.email);
+    await signIn(
+      alice,
+      { client_id: CLIENT, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' },
+      users.alice.email,
+    );
   });
   after(() => server.close());
 
@@ -105,7 +121,9 @@ forEachDatabase('every response type of /authorize', (db) => {
 
   /** The authorization response's parameters, from the fragment or the form_post page. */
   async function answer(responseType: string, mode: 'fragment' | 'form_post', extra: Record<string, string> = {}) {
-    const response = await alice.get(request(responseType, mode === 'form_post' ? { response_mode: 'form_post', ...extra } : extra));
+    const response = await alice.get(
+      request(responseType, mode === 'form_post' ? { response_mode: 'form_post', ...extra } : extra),
+    );
     if (mode === 'fragment') {
       assert.equal(response.status, 302, response.text);
       const location = new URL(response.location!);
@@ -145,7 +163,10 @@ forEachDatabase('every response type of /authorize', (db) => {
           assert.equal(params.scope, 'openid profile read:items');
         }
         if (idToken) {
-          const { payload, protectedHeader } = await jwtVerify(params.id_token, jwks, { issuer: server.issuer, audience: CLIENT });
+          const { payload, protectedHeader } = await jwtVerify(params.id_token, jwks, {
+            issuer: server.issuer,
+            audience: CLIENT,
+          });
           assert.equal(protectedHeader.alg, 'RS256');
           assert.equal(payload.nonce, 'n-0S6_WzA2Mj');
           assert.equal(payload.sub, users.alice.user_id);
@@ -154,14 +175,21 @@ forEachDatabase('every response type of /authorize', (db) => {
           assert.equal(payload.c_hash, code ? halfHash(params.code) : undefined);
         }
         if (code) {
-          const redeemed = await postToken(server, { grant_type: 'authorization_code', code: params.code, redirect_uri: CALLBACK }, { authorization: basicAuth(CLIENT, SECRET) });
+          const redeemed = await postToken(
+            server,
+            { grant_type: 'authorization_code', code: params.code, redirect_uri: CALLBACK },
+            { authorization: basicAuth(CLIENT, SECRET) },
+          );
           assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
-          const claims = (await jwtVerify(redeemed.body.id_token as string, jwks, { issuer: server.issuer, audience: CLIENT })).payload;
+          const claims = (
+            await jwtVerify(redeemed.body.id_token as string, jwks, { issuer: server.issuer, audience: CLIENT })
+          ).payload;
           assert.equal(claims.nonce, 'n-0S6_WzA2Mj');
           assert.equal(claims.at_hash, undefined);
           assert.equal(claims.c_hash, undefined);
           assert.equal(decodeJwt(redeemed.body.access_token as string).aud instanceof Array, true);
-          if (token) assert.notEqual(redeemed.body.access_token, params.access_token, 'the token endpoint issues its own');
+          if (token)
+            assert.notEqual(redeemed.body.access_token, params.access_token, 'the token endpoint issues its own');
         }
       });
     }
@@ -202,20 +230,32 @@ forEachDatabase('every response type of /authorize', (db) => {
   });
 
   const discover = (clientAuth: oidc.ClientAuth, use: (config: oidc.Configuration) => void) =>
-    oidc.discovery(new URL(server.issuer), CLIENT, undefined, clientAuth, { execute: [oidc.allowInsecureRequests, use] });
+    oidc.discovery(new URL(server.issuer), CLIENT, undefined, clientAuth, {
+      execute: [oidc.allowInsecureRequests, use],
+    });
 
   test('openid-client implicitAuthentication (useIdTokenResponseType), in the fragment and as form_post', async () => {
     const config = await discover(oidc.None(), oidc.useIdTokenResponseType);
     for (const mode of ['fragment', 'form_post'] as const) {
       const nonce = oidc.randomNonce();
       const state = oidc.randomState();
-      const url = oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid email', nonce, state, ...(mode === 'form_post' ? { response_mode: 'form_post' } : {}) });
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: CALLBACK,
+        scope: 'openid email',
+        nonce,
+        state,
+        ...(mode === 'form_post' ? { response_mode: 'form_post' } : {}),
+      });
       assert.equal(url.searchParams.get('response_type'), 'id_token');
       const response = await alice.get(url);
       const current =
         mode === 'fragment'
           ? new URL(response.location!)
-          : new Request(CALLBACK, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(formFields(response).fields) });
+          : new Request(CALLBACK, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams(formFields(response).fields),
+            });
       const claims = await oidc.implicitAuthentication(config, current, nonce, { expectedState: state });
       assert.equal(claims.sub, users.alice.user_id);
       assert.equal(claims.email, users.alice.email);
@@ -243,9 +283,17 @@ forEachDatabase('every response type of /authorize', (db) => {
       const current =
         mode === 'fragment'
           ? new URL(response.location!)
-          : new Request(CALLBACK, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(formFields(response).fields) });
+          : new Request(CALLBACK, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams(formFields(response).fields),
+            });
       // openid-client checks the front-channel ID token (signature, nonce, c_hash, state, iss), then redeems the code.
-      const tokens = await oidc.authorizationCodeGrant(config, current, { expectedNonce: nonce, expectedState: state, pkceCodeVerifier: verifier });
+      const tokens = await oidc.authorizationCodeGrant(config, current, {
+        expectedNonce: nonce,
+        expectedState: state,
+        pkceCodeVerifier: verifier,
+      });
       assert.equal(tokens.claims()?.sub, users.alice.user_id);
       assert.equal(tokens.claims()?.nonce, nonce);
       assert.ok(tokens.access_token);
@@ -296,7 +344,13 @@ forEachDatabase('every response type of /authorize', (db) => {
     assert.deepEqual(Object.keys(message.response).sort(), ['code', 'iss', 'state']);
     assert.equal(message.response.state, 'wm-state');
     assert.equal(message.response.iss, server.issuer);
-    const redeemed = await postToken(server, { grant_type: 'authorization_code', client_id: SPA, code: message.response.code, code_verifier: verifier, redirect_uri: `${SPA_ORIGIN}/` });
+    const redeemed = await postToken(server, {
+      grant_type: 'authorization_code',
+      client_id: SPA,
+      code: message.response.code,
+      code_verifier: verifier,
+      redirect_uri: `${SPA_ORIGIN}/`,
+    });
     assert.equal(redeemed.status, 200, JSON.stringify(redeemed.body));
     assert.equal(decodeJwt(redeemed.body.id_token as string).nonce, 'wm-nonce');
   });
@@ -324,7 +378,15 @@ forEachDatabase('every response type of /authorize', (db) => {
 
   test('web_message: implicit types carry their tokens the same way', async () => {
     const message = assertWebMessagePage(await alice.get(webMessageUrl({ response_type: 'id_token token' }).url));
-    assert.deepEqual(Object.keys(message.response).sort(), ['access_token', 'expires_in', 'id_token', 'iss', 'scope', 'state', 'token_type']);
+    assert.deepEqual(Object.keys(message.response).sort(), [
+      'access_token',
+      'expires_in',
+      'id_token',
+      'iss',
+      'scope',
+      'state',
+      'token_type',
+    ]);
     const { payload } = await jwtVerify(message.response.id_token, jwks, { issuer: server.issuer, audience: SPA });
     assert.equal(payload.at_hash, halfHash(message.response.access_token));
     assert.equal(payload.nonce, 'wm-nonce');

@@ -10,13 +10,37 @@ import { serializers } from '../../src/http/log.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, type RunningGatehouse, startGatehouse, testConfig } from '../helpers/server.js';
 import {
-  alertText, type Answer, authorizeUrl, basicAuth, Browser, loginForm, openLogin, pkcePair, postToken, signIn, silentCode, submitLogin,
+  alertText,
+  type Answer,
+  authorizeUrl,
+  basicAuth,
+  Browser,
+  loginForm,
+  openLogin,
+  pkcePair,
+  postToken,
+  signIn,
+  silentCode,
+  submitLogin,
 } from './browser.js';
 import { CALLBACK, OTHER_CALLBACK, OTHER_SECRET, PASSWORD, signInTenant, users, WEB_SECRET } from './tenant.js';
 
-const webParams = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid profile', state: 'st-1' };
-const otherParams = { client_id: 'other-web', redirect_uri: OTHER_CALLBACK, response_type: 'code', scope: 'openid', state: 'st-2' };
-const BLOCKED = 'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.';
+const webParams = {
+  client_id: 'web',
+  redirect_uri: CALLBACK,
+  response_type: 'code',
+  scope: 'openid profile',
+  state: 'st-1',
+};
+const otherParams = {
+  client_id: 'other-web',
+  redirect_uri: OTHER_CALLBACK,
+  response_type: 'code',
+  scope: 'openid',
+  state: 'st-2',
+};
+const BLOCKED =
+  'Your account has been blocked after multiple consecutive login attempts. Reset your password or contact support.';
 const CSRF_REFUSED = 'The form could not be verified (it may have expired). Go back and try again.';
 
 function assertNoFraming(answer: Answer, what: string) {
@@ -31,7 +55,10 @@ function setCookieLine(answer: Answer, name: string): string | undefined {
 }
 
 function attributes(line: string): string[] {
-  return line.split(';').slice(1).map((a) => a.trim().toLowerCase());
+  return line
+    .split(';')
+    .slice(1)
+    .map((a) => a.trim().toLowerCase());
 }
 
 const IDLE_HOURS = 1;
@@ -46,7 +73,10 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     const tenant = signInTenant();
     server = await startGatehouse({
       databaseUrl: db().url,
-      tenant: { ...tenant, tenant: { ...tenant.tenant, idle_session_lifetime: IDLE_HOURS, session_lifetime: ABSOLUTE_HOURS } },
+      tenant: {
+        ...tenant,
+        tenant: { ...tenant.tenant, idle_session_lifetime: IDLE_HOURS, session_lifetime: ABSOLUTE_HOURS },
+      },
       now: () => Date.now() + offset,
     });
   });
@@ -61,10 +91,15 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   }
 
   async function redeem(callback: URL, as: 'web' | 'other-web', redirectUri: string) {
-    const params = { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: redirectUri };
-    const answer = as === 'web'
-      ? await postToken(server, params, { authorization: basicAuth('web', WEB_SECRET) })
-      : await postToken(server, { ...params, client_id: 'other-web', client_secret: OTHER_SECRET });
+    const params = {
+      grant_type: 'authorization_code',
+      code: callback.searchParams.get('code')!,
+      redirect_uri: redirectUri,
+    };
+    const answer =
+      as === 'web'
+        ? await postToken(server, params, { authorization: basicAuth('web', WEB_SECRET) })
+        : await postToken(server, { ...params, client_id: 'other-web', client_secret: OTHER_SECRET });
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     return decodeJwt(answer.body.id_token as string);
   }
@@ -73,7 +108,10 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     interface CsrfRow {
       name: string;
       /** Builds the POST: which cookie header and which token go with browser A's form. */
-      post(a: { browser: Browser; form: { action: string; csrf: string } }): Promise<{ cookie?: string; csrf?: string }>;
+      post(a: {
+        browser: Browser;
+        form: { action: string; csrf: string };
+      }): Promise<{ cookie?: string; csrf?: string }>;
       refused: boolean;
     }
     const rows: CsrfRow[] = [
@@ -96,8 +134,19 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
         },
         refused: true,
       },
-      { name: 'with a wrong token', post: async (a) => ({ cookie: `gatehouse_csrf=${a.browser.cookie('gatehouse_csrf')}`, csrf: `${a.form.csrf.slice(0, -2)}AA` }), refused: true },
-      { name: 'with no token', post: async (a) => ({ cookie: `gatehouse_csrf=${a.browser.cookie('gatehouse_csrf')}` }), refused: true },
+      {
+        name: 'with a wrong token',
+        post: async (a) => ({
+          cookie: `gatehouse_csrf=${a.browser.cookie('gatehouse_csrf')}`,
+          csrf: `${a.form.csrf.slice(0, -2)}AA`,
+        }),
+        refused: true,
+      },
+      {
+        name: 'with no token',
+        post: async (a) => ({ cookie: `gatehouse_csrf=${a.browser.cookie('gatehouse_csrf')}` }),
+        refused: true,
+      },
       {
         name: "with the token of the same browser's other sign-in",
         post: async (a) => {
@@ -106,7 +155,11 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
         },
         refused: true,
       },
-      { name: 'with its own cookie and token (control)', post: async (a) => ({ cookie: `gatehouse_csrf=${a.browser.cookie('gatehouse_csrf')}`, csrf: a.form.csrf }), refused: false },
+      {
+        name: 'with its own cookie and token (control)',
+        post: async (a) => ({ cookie: `gatehouse_csrf=${a.browser.cookie('gatehouse_csrf')}`, csrf: a.form.csrf }),
+        refused: false,
+      },
     ];
     for (const row of rows) {
       test(`login POST ${row.name}: ${row.refused ? '403, not signed in' : '303'}`, async () => {
@@ -114,7 +167,11 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
         const { form } = await openLogin(a, webParams);
         const { cookie, csrf } = await row.post({ browser: a, form });
         const poster = new Browser(server);
-        const answer = await poster.post(form.action, { ...(csrf === undefined ? {} : { _csrf: csrf }), email: users.alice.email, password: PASSWORD }, cookie ? { cookie } : {});
+        const answer = await poster.post(
+          form.action,
+          { ...(csrf === undefined ? {} : { _csrf: csrf }), email: users.alice.email, password: PASSWORD },
+          cookie ? { cookie } : {},
+        );
         if (!row.refused) {
           assert.equal(answer.status, 303, answer.text);
           assert.ok(setCookieLine(answer, 'gatehouse_session'));
@@ -126,7 +183,9 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
         assert.equal(answer.location, undefined);
         assert.equal(setCookieLine(answer, 'gatehouse_session'), undefined);
         // Nobody was signed in: the transaction cannot be resumed and prompt=none still needs a login.
-        const resumed = await poster.get(`/authorize/resume?state=${new URL(form.action, server.issuer).searchParams.get('state')}`);
+        const resumed = await poster.get(
+          `/authorize/resume?state=${new URL(form.action, server.issuer).searchParams.get('state')}`,
+        );
         assert.equal(resumed.status, 302);
         assert.equal(new URL(resumed.location!).searchParams.get('error'), 'access_denied');
         assert.equal((await silent(poster)).error, 'login_required');
@@ -139,11 +198,27 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     const pages: { name: string; status: number; open(browser: Browser): Promise<Answer> }[] = [
       { name: '/u/login', status: 200, open: async (b) => (await openLogin(b, webParams)).page },
       { name: '/u/login with an unknown transaction', status: 400, open: (b) => b.get('/u/login?state=nope') },
-      { name: '/authorize error page (unknown client)', status: 400, open: (b) => b.get(authorizeUrl(server, { ...webParams, client_id: 'nobody' })) },
-      { name: '/authorize error page (unregistered redirect_uri)', status: 400, open: (b) => b.get(authorizeUrl(server, { ...webParams, redirect_uri: 'https://evil.test/' })) },
-      { name: '/authorize/resume with an unknown transaction', status: 400, open: (b) => b.get('/authorize/resume?state=nope') },
+      {
+        name: '/authorize error page (unknown client)',
+        status: 400,
+        open: (b) => b.get(authorizeUrl(server, { ...webParams, client_id: 'nobody' })),
+      },
+      {
+        name: '/authorize error page (unregistered redirect_uri)',
+        status: 400,
+        open: (b) => b.get(authorizeUrl(server, { ...webParams, redirect_uri: 'https://evil.test/' })),
+      },
+      {
+        name: '/authorize/resume with an unknown transaction',
+        status: 400,
+        open: (b) => b.get('/authorize/resume?state=nope'),
+      },
       { name: 'the logged-out page', status: 200, open: (b) => b.get('/v2/logout') },
-      { name: 'the logout error page', status: 400, open: (b) => b.get('/v2/logout?returnTo=https%3A%2F%2Fevil.test%2F') },
+      {
+        name: 'the logout error page',
+        status: 400,
+        open: (b) => b.get('/v2/logout?returnTo=https%3A%2F%2Fevil.test%2F'),
+      },
     ];
     for (const page of pages) {
       test(`${page.name}: X-Frame-Options DENY and frame-ancestors 'none'`, async () => {
@@ -185,7 +260,8 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     assert.equal(alertText(unknown), 'Wrong email or password');
     assert.equal(alertText(wrong), 'Wrong email or password');
     // The pages differ only by what the user typed and per-response values.
-    const normalise = (a: Answer, email: string) => a.text.replaceAll(email, 'EMAIL').replace(/nonce-[^'"]+|nonce="[^"]+"/g, 'NONCE');
+    const normalise = (a: Answer, email: string) =>
+      a.text.replaceAll(email, 'EMAIL').replace(/nonce-[^'"]+|nonce="[^"]+"/g, 'NONCE');
     assert.equal(normalise(unknown, 'nobody@acme.test'), normalise(wrong, users.bob.email));
     assert.equal(setCookieLine(wrong, 'gatehouse_session'), undefined);
   });
@@ -240,8 +316,15 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     assert.ok((await silentCode(browser, { ...webParams, max_age: '3600' })).searchParams.get('code'));
     // Signing in again after prompt=login moves auth_time on, in the same browser.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const again = await redeem(await signIn(browser, { ...webParams, prompt: 'login' }, users.alice.email), 'web', CALLBACK);
-    assert.ok((again.auth_time as number) > (first.auth_time as number), `${String(again.auth_time)} after ${String(first.auth_time)}`);
+    const again = await redeem(
+      await signIn(browser, { ...webParams, prompt: 'login' }, users.alice.email),
+      'web',
+      CALLBACK,
+    );
+    assert.ok(
+      (again.auth_time as number) > (first.auth_time as number),
+      `${String(again.auth_time)} after ${String(first.auth_time)}`,
+    );
   });
 
   test('SSO: a session from another connection does not sign in silently', async () => {
@@ -259,7 +342,10 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     assert.equal(answer.status, 302);
     const location = new URL(answer.location!);
     assert.equal(location.searchParams.get('error'), 'login_required');
-    assert.equal(location.searchParams.get('error_description'), 'Login required: the session does not satisfy the request');
+    assert.equal(
+      location.searchParams.get('error_description'),
+      'Login required: the session does not satisfy the request',
+    );
     assert.equal(location.searchParams.get('state'), 'st-1');
   });
 
@@ -272,7 +358,10 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     assert.equal(resumed.status, 302);
     const location = new URL(resumed.location!);
     assert.deepEqual(Object.fromEntries(location.searchParams), {
-      error: 'access_denied', error_description: 'The sign-in was not completed', state: 'st-1', iss: server.issuer,
+      error: 'access_denied',
+      error_description: 'The sign-in was not completed',
+      state: 'st-1',
+      iss: server.issuer,
     });
   });
 
@@ -318,23 +407,20 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     }
   });
 
-  test(
-    `an SSO session in use outlives idle_session_lifetime (${IDLE_HOURS} h), not session_lifetime (${ABSOLUTE_HOURS} h)`,
-    async () => {
-      const browser = new Browser(server);
-      await signIn(browser, webParams, users.alice.email);
-      try {
-        for (let step = 1; step <= 2; step++) {
-          offset += 50 * MINUTE;
-          assert.ok((await silent(browser)).code, `${step * 50} minutes after the sign-in, 50 after the last use`);
-        }
-        offset += 25 * MINUTE;
-        assert.equal((await silent(browser)).error, 'login_required', 'past the absolute lifetime');
-      } finally {
-        offset = 0;
+  test(`an SSO session in use outlives idle_session_lifetime (${IDLE_HOURS} h), not session_lifetime (${ABSOLUTE_HOURS} h)`, async () => {
+    const browser = new Browser(server);
+    await signIn(browser, webParams, users.alice.email);
+    try {
+      for (let step = 1; step <= 2; step++) {
+        offset += 50 * MINUTE;
+        assert.ok((await silent(browser)).code, `${step * 50} minutes after the sign-in, 50 after the last use`);
       }
-    },
-  );
+      offset += 25 * MINUTE;
+      assert.equal((await silent(browser)).error, 'login_required', 'past the absolute lifetime');
+    } finally {
+      offset = 0;
+    }
+  });
 
   test('login_hint fills in the e-mail', async () => {
     const { page } = await openLogin(new Browser(server), { ...webParams, login_hint: 'hinted@acme.test' });
@@ -347,32 +433,79 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     const statuses: [string, number][] = [];
     statuses.push(['POST /u/login', (await submitLogin(browser, form, users.alice.email)).status]);
     statuses.push(['POST /authorize (signed in)', (await browser.post('/authorize', webParams)).status]);
-    statuses.push(['POST /authorize (error)', (await browser.post('/authorize', { ...webParams, prompt: 'bogus' })).status]);
+    statuses.push([
+      'POST /authorize (error)',
+      (await browser.post('/authorize', { ...webParams, prompt: 'bogus' })).status,
+    ]);
     statuses.push(['POST /authorize (login page)', (await new Browser(server).post('/authorize', webParams)).status]);
-    statuses.push(['POST /oidc/logout', (await browser.post('/oidc/logout', { client_id: 'web', post_logout_redirect_uri: 'http://localhost:8080/' })).status]);
+    statuses.push([
+      'POST /oidc/logout',
+      (await browser.post('/oidc/logout', { client_id: 'web', post_logout_redirect_uri: 'http://localhost:8080/' }))
+        .status,
+    ]);
     for (const [what, status] of statuses) assert.ok(status === 302 || status === 303, `${what}: ${status}`);
   });
 
   describe('/v2/logout', () => {
     const rows: { name: string; query: Record<string, string>; status: number; location?: string }[] = [
-      { name: 'allowed returnTo', query: { client_id: 'web', returnTo: 'http://localhost:8080/' }, status: 302, location: 'http://localhost:8080/' },
-      { name: 'scheme and host in upper case', query: { client_id: 'web', returnTo: 'HTTP://LOCALHOST:8080/' }, status: 302, location: 'HTTP://LOCALHOST:8080/' },
+      {
+        name: 'allowed returnTo',
+        query: { client_id: 'web', returnTo: 'http://localhost:8080/' },
+        status: 302,
+        location: 'http://localhost:8080/',
+      },
+      {
+        name: 'scheme and host in upper case',
+        query: { client_id: 'web', returnTo: 'HTTP://LOCALHOST:8080/' },
+        status: 302,
+        location: 'HTTP://LOCALHOST:8080/',
+      },
       {
         name: 'host in another case than registered',
         query: { client_id: 'web', returnTo: 'https://app.acme.test/Signed-Out?from=gatehouse' },
         status: 302,
         location: 'https://app.acme.test/Signed-Out?from=gatehouse',
       },
-      { name: 'path in another case', query: { client_id: 'web', returnTo: 'https://app.acme.test/signed-out?from=gatehouse' }, status: 400 },
-      { name: 'query changed', query: { client_id: 'web', returnTo: 'https://App.Acme.test/Signed-Out?from=evil' }, status: 400 },
+      {
+        name: 'path in another case',
+        query: { client_id: 'web', returnTo: 'https://app.acme.test/signed-out?from=gatehouse' },
+        status: 400,
+      },
+      {
+        name: 'query changed',
+        query: { client_id: 'web', returnTo: 'https://App.Acme.test/Signed-Out?from=evil' },
+        status: 400,
+      },
       { name: 'fragment added', query: { client_id: 'web', returnTo: 'http://localhost:8080/#evil' }, status: 400 },
       { name: 'another path', query: { client_id: 'web', returnTo: 'http://localhost:8080/other' }, status: 400 },
-      { name: "another client's logout URL", query: { client_id: 'web', returnTo: 'http://localhost:8081/' }, status: 400 },
-      { name: 'userinfo before another host', query: { client_id: 'web', returnTo: 'http://localhost:8080@evil.test/' }, status: 400 },
+      {
+        name: "another client's logout URL",
+        query: { client_id: 'web', returnTo: 'http://localhost:8081/' },
+        status: 400,
+      },
+      {
+        name: 'userinfo before another host',
+        query: { client_id: 'web', returnTo: 'http://localhost:8080@evil.test/' },
+        status: 400,
+      },
       { name: 'not a URL', query: { client_id: 'web', returnTo: 'javascript:alert(1)' }, status: 400 },
-      { name: 'client_id and no returnTo: the first allowed logout URL', query: { client_id: 'web' }, status: 302, location: 'http://localhost:8080/' },
-      { name: "no client_id: the tenant's allowed logout URL", query: { returnTo: 'http://localhost:8080/tenant-logout' }, status: 302, location: 'http://localhost:8080/tenant-logout' },
-      { name: "no client_id: a client's logout URL is not the tenant's", query: { returnTo: 'http://localhost:8080/' }, status: 400 },
+      {
+        name: 'client_id and no returnTo: the first allowed logout URL',
+        query: { client_id: 'web' },
+        status: 302,
+        location: 'http://localhost:8080/',
+      },
+      {
+        name: "no client_id: the tenant's allowed logout URL",
+        query: { returnTo: 'http://localhost:8080/tenant-logout' },
+        status: 302,
+        location: 'http://localhost:8080/tenant-logout',
+      },
+      {
+        name: "no client_id: a client's logout URL is not the tenant's",
+        query: { returnTo: 'http://localhost:8080/' },
+        status: 400,
+      },
       { name: 'no client_id and no returnTo: the logged-out page', query: {}, status: 200 },
       { name: 'unknown client', query: { client_id: 'nobody', returnTo: 'http://localhost:8080/' }, status: 400 },
     ];
@@ -425,7 +558,13 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
       return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: header.kid, typ: 'JWT' }).sign(privateKey);
     }
 
-    const rows: { name: string; params(idToken: string): Promise<Record<string, string>>; status: number; location?: string; method?: 'POST' }[] = [
+    const rows: {
+      name: string;
+      params(idToken: string): Promise<Record<string, string>>;
+      status: number;
+      location?: string;
+      method?: 'POST';
+    }[] = [
       {
         name: 'id_token_hint, post_logout_redirect_uri and state',
         params: async (t) => ({ id_token_hint: t, post_logout_redirect_uri: 'http://localhost:8080/', state: 'bye 1' }),
@@ -439,20 +578,56 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
         status: 302,
         location: 'http://localhost:8080/?state=bye-2',
       },
-      { name: 'client_id and post_logout_redirect_uri', params: async () => ({ client_id: 'web', post_logout_redirect_uri: 'http://localhost:8080/' }), status: 302, location: 'http://localhost:8080/' },
+      {
+        name: 'client_id and post_logout_redirect_uri',
+        params: async () => ({ client_id: 'web', post_logout_redirect_uri: 'http://localhost:8080/' }),
+        status: 302,
+        location: 'http://localhost:8080/',
+      },
       { name: 'id_token_hint alone: the logged-out page', params: async (t) => ({ id_token_hint: t }), status: 200 },
-      { name: 'a disallowed post_logout_redirect_uri', params: async (t) => ({ id_token_hint: t, post_logout_redirect_uri: 'https://evil.test/', state: 'x' }), status: 400 },
-      { name: "another client's post_logout_redirect_uri", params: async (t) => ({ id_token_hint: t, post_logout_redirect_uri: 'http://localhost:8081/' }), status: 400 },
-      { name: 'post_logout_redirect_uri without id_token_hint or client_id', params: async () => ({ post_logout_redirect_uri: 'http://localhost:8080/' }), status: 400 },
-      { name: 'a forged id_token_hint', params: async (t) => ({ id_token_hint: await forged(t), post_logout_redirect_uri: 'http://localhost:8080/' }), status: 400 },
-      { name: 'a malformed id_token_hint', params: async () => ({ id_token_hint: 'not.a.jwt', post_logout_redirect_uri: 'http://localhost:8080/' }), status: 400 },
-      { name: 'client_id that does not match the id_token_hint', params: async (t) => ({ id_token_hint: t, client_id: 'other-web', post_logout_redirect_uri: 'http://localhost:8081/' }), status: 400 },
+      {
+        name: 'a disallowed post_logout_redirect_uri',
+        params: async (t) => ({ id_token_hint: t, post_logout_redirect_uri: 'https://evil.test/', state: 'x' }),
+        status: 400,
+      },
+      {
+        name: "another client's post_logout_redirect_uri",
+        params: async (t) => ({ id_token_hint: t, post_logout_redirect_uri: 'http://localhost:8081/' }),
+        status: 400,
+      },
+      {
+        name: 'post_logout_redirect_uri without id_token_hint or client_id',
+        params: async () => ({ post_logout_redirect_uri: 'http://localhost:8080/' }),
+        status: 400,
+      },
+      {
+        name: 'a forged id_token_hint',
+        params: async (t) => ({ id_token_hint: await forged(t), post_logout_redirect_uri: 'http://localhost:8080/' }),
+        status: 400,
+      },
+      {
+        name: 'a malformed id_token_hint',
+        params: async () => ({ id_token_hint: 'not.a.jwt', post_logout_redirect_uri: 'http://localhost:8080/' }),
+        status: 400,
+      },
+      {
+        name: 'client_id that does not match the id_token_hint',
+        params: async (t) => ({
+          id_token_hint: t,
+          client_id: 'other-web',
+          post_logout_redirect_uri: 'http://localhost:8081/',
+        }),
+        status: 400,
+      },
     ];
     for (const row of rows) {
       test(`${row.name}: ${row.status}`, async () => {
         const { browser, idToken } = await signedIn();
         const params = await row.params(idToken);
-        const answer = row.method === 'POST' ? await browser.post('/oidc/logout', params) : await browser.get(`/oidc/logout?${new URLSearchParams(params)}`);
+        const answer =
+          row.method === 'POST'
+            ? await browser.post('/oidc/logout', params)
+            : await browser.get(`/oidc/logout?${new URLSearchParams(params)}`);
         assert.equal(answer.status, row.status, answer.text);
         assert.equal(answer.location, row.location);
         if (row.status === 400) {
@@ -491,7 +666,11 @@ forEachDatabase('request logs during sign-in', (db) => {
     const browser = new Browser(server);
     const hint = 'hint-value-7f3a@acme.test';
     const pair = pkcePair();
-    const callback = await signIn(browser, { ...webParams, login_hint: hint, code_challenge: pair.challenge, code_challenge_method: 'S256' }, users.alice.email);
+    const callback = await signIn(
+      browser,
+      { ...webParams, login_hint: hint, code_challenge: pair.challenge, code_challenge_method: 'S256' },
+      users.alice.email,
+    );
     const code = callback.searchParams.get('code')!;
     const token = await postToken(
       server,
@@ -501,12 +680,21 @@ forEachDatabase('request logs during sign-in', (db) => {
     const idToken = token.body.id_token as string;
     // Values a careless client might put in a URL.
     await browser.get(`/authorize?${new URLSearchParams({ ...webParams, code, login_hint: hint })}`);
-    await browser.get(`/oidc/logout?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: 'http://localhost:8080/' })}`);
+    await browser.get(
+      `/oidc/logout?${new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: 'http://localhost:8080/' })}`,
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const log = lines.join('');
     assert.match(log, /"url":"\/authorize\?/, 'the requests were logged');
     assert.match(log, /login_hint=%5Bredacted%5D/);
-    for (const [what, value] of [['code', code], ['login_hint', hint], ['login_hint (encoded)', encodeURIComponent(hint)], ['id_token_hint', idToken], ['password', PASSWORD], ['verifier', pair.verifier]]) {
+    for (const [what, value] of [
+      ['code', code],
+      ['login_hint', hint],
+      ['login_hint (encoded)', encodeURIComponent(hint)],
+      ['id_token_hint', idToken],
+      ['password', PASSWORD],
+      ['verifier', pair.verifier],
+    ]) {
       assert.ok(!log.includes(value), `${what} found in the request log`);
     }
   });

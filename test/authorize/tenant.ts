@@ -24,7 +24,11 @@ export const users = {
 
 export function signInTenant() {
   return {
-    tenant: { friendly_name: 'Acme', default_directory: DB, allowed_logout_urls: ['http://localhost:8080/tenant-logout'] },
+    tenant: {
+      friendly_name: 'Acme',
+      default_directory: DB,
+      allowed_logout_urls: ['http://localhost:8080/tenant-logout'],
+    },
     resource_servers: [
       {
         identifier: API,
@@ -43,7 +47,12 @@ export function signInTenant() {
         app_type: 'regular_web',
         token_endpoint_auth_method: 'client_secret_basic',
         grant_types: ['authorization_code', 'refresh_token'],
-        callbacks: [CALLBACK, 'https://app.acme.test/cb?tenant=acme', 'https://app.acme.test/done/', 'http://127.0.0.1:7000/callback'],
+        callbacks: [
+          CALLBACK,
+          'https://app.acme.test/cb?tenant=acme',
+          'https://app.acme.test/done/',
+          'http://127.0.0.1:7000/callback',
+        ],
         allowed_logout_urls: ['http://localhost:8080/', 'https://App.Acme.test/Signed-Out?from=gatehouse'],
       },
       {
@@ -88,17 +97,34 @@ export function signInTenant() {
     ],
     users: [
       {
-        connection: DB, user_id: 'alice', email: users.alice.email, email_verified: true, password: PASSWORD,
-        name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell', picture: 'https://img.acme.test/alice.png',
+        connection: DB,
+        user_id: 'alice',
+        email: users.alice.email,
+        email_verified: true,
+        password: PASSWORD,
+        name: 'Alice Liddell',
+        given_name: 'Alice',
+        family_name: 'Liddell',
+        picture: 'https://img.acme.test/alice.png',
       },
       { connection: DB, user_id: 'bob', email: users.bob.email, password: PASSWORD },
       // Auth0's bulk import: an existing bcrypt hash, replaced by argon2id at the next login.
-      { connection: DB, user_id: 'carol', email: users.carol.email, email_verified: true, password_hash: bcrypt.hashSync(PASSWORD, 4) },
+      {
+        connection: DB,
+        user_id: 'carol',
+        email: users.carol.email,
+        email_verified: true,
+        password_hash: bcrypt.hashSync(PASSWORD, 4),
+      },
       { connection: DB, user_id: 'dave', email: users.dave.email, password: PASSWORD },
       { connection: DB, user_id: 'erin', email: users.erin.email, password: PASSWORD },
     ],
     roles: [
-      { name: 'reader', permissions: [{ resource_server_identifier: API, permission_name: 'read:items' }], users: [users.alice.email] },
+      {
+        name: 'reader',
+        permissions: [{ resource_server_identifier: API, permission_name: 'read:items' }],
+        users: [users.alice.email],
+      },
     ],
   };
 }

@@ -43,7 +43,13 @@ interface Bases {
 }
 
 function tenant(b: Bases) {
-  const client = (client_id: string, name: string, client_secret: string, callbacks: string[], firstParty: boolean) => ({
+  const client = (
+    client_id: string,
+    name: string,
+    client_secret: string,
+    callbacks: string[],
+    firstParty: boolean,
+  ) => ({
     client_id,
     client_secret,
     name,
@@ -60,7 +66,10 @@ function tenant(b: Bases) {
       {
         identifier: API,
         name: 'Acme API',
-        scopes: [{ value: 'read:items', description: 'Read your items' }, { value: 'write:items', description: 'Change your items' }],
+        scopes: [
+          { value: 'read:items', description: 'Read your items' },
+          { value: 'write:items', description: 'Change your items' },
+        ],
         token_dialect: 'access_token_authz',
         skip_consent_for_verifiable_first_party_clients: true,
       },
@@ -73,7 +82,13 @@ function tenant(b: Bases) {
     ],
     clients: [
       client('acme-web', 'Acme Web', WEB_SECRET, [`${b.web}/callback`, `${b.hint}/callback`], true),
-      client('partner', 'Partner Planner', PARTNER_SECRET, [`${b.partner}/callback`, `${b.partnerMore}/callback`], false),
+      client(
+        'partner',
+        'Partner Planner',
+        PARTNER_SECRET,
+        [`${b.partner}/callback`, `${b.partnerMore}/callback`],
+        false,
+      ),
       client('acme-reports', 'Acme Reports', REPORTS_SECRET, [`${b.reports}/callback`], true),
     ],
     connections: [{ name: DB, strategy: 'auth0', enabled_clients: ['acme-web', 'partner', 'acme-reports'] }],
@@ -100,18 +115,34 @@ describeInBrowser('sign-up and consent in Chromium', () => {
       gatehouse = await startGatehouse({ databaseUrl: db().url, tenant: tenant(bases) });
       const issuer = gatehouse.issuer;
       const app = (clientId: string, clientSecret: string, base: string, audience: string, scope: string) =>
-        createWebApp({ issuer, clientId, clientSecret, redirectUri: `${base}/callback`, postLogoutRedirectUri: `${base}/`, audience, scope });
+        createWebApp({
+          issuer,
+          clientId,
+          clientSecret,
+          redirectUri: `${base}/callback`,
+          postLogoutRedirectUri: `${base}/`,
+          audience,
+          scope,
+        });
       const callbackServer = createServer((request, response) => {
         const url = new URL(request.url ?? '/', bases.hint);
         if (url.pathname === '/callback') hintCallbacks.push(url);
-        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><title>Callback</title><p id="callback">Callback received</p>');
+        response
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end('<!DOCTYPE html><title>Callback</title><p id="callback">Callback received</p>');
       });
       servers.push(
         await listenOn(app('acme-web', WEB_SECRET, web, API, 'openid profile email read:items'), ports[0]),
         await listenOn(callbackServer, ports[1]),
         await listenOn(app('partner', PARTNER_SECRET, partner, API, 'openid profile read:items'), ports[2]),
-        await listenOn(app('partner', PARTNER_SECRET, partnerMore, API, 'openid profile read:items write:items'), ports[3]),
-        await listenOn(app('acme-reports', REPORTS_SECRET, reports, STRICT_API, 'openid profile read:reports'), ports[4]),
+        await listenOn(
+          app('partner', PARTNER_SECRET, partnerMore, API, 'openid profile read:items write:items'),
+          ports[3],
+        ),
+        await listenOn(
+          app('acme-reports', REPORTS_SECRET, reports, STRICT_API, 'openid profile read:reports'),
+          ports[4],
+        ),
       );
       browser = await launchBrowser();
     });
@@ -135,7 +166,8 @@ describeInBrowser('sign-up and consent in Chromium', () => {
     }
 
     const escape = (s: string) => s.replace(/[.?]/g, '\\$&');
-    const pageOf = (path: 'login' | 'signup' | 'consent') => new RegExp(`^${escape(gatehouse!.issuer)}u/${path}\\?state=`);
+    const pageOf = (path: 'login' | 'signup' | 'consent') =>
+      new RegExp(`^${escape(gatehouse!.issuer)}u/${path}\\?state=`);
 
     async function fillAndContinue(page: Page, email: string, password: string) {
       await page.getByLabel('Email address').fill(email);
@@ -152,7 +184,11 @@ describeInBrowser('sign-up and consent in Chromium', () => {
     async function profile(page: Page, base: string) {
       const response = await page.goto(`${base}/profile`);
       assert.equal(response!.status(), 200);
-      return (await response!.json()) as { id_token_claims: Record<string, unknown>; userinfo: Record<string, unknown>; scope: string };
+      return (await response!.json()) as {
+        id_token_claims: Record<string, unknown>;
+        userinfo: Record<string, unknown>;
+        scope: string;
+      };
     }
 
     /** Submits a form and waits for the answer to its POST (the page stays on Gatehouse when it failed). */
@@ -249,7 +285,11 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         }).toString();
         await page.goto(url.href);
         await page.waitForURL(pageOf('signup'));
-        assert.deepEqual(requested.filter((u) => u.includes('/u/login')), [], 'the login page was not shown');
+        assert.deepEqual(
+          requested.filter((u) => u.includes('/u/login')),
+          [],
+          'the login page was not shown',
+        );
         assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Create your account');
 
         hintCallbacks.length = 0;
@@ -263,7 +303,12 @@ describeInBrowser('sign-up and consent in Chromium', () => {
 
         const tokens = await postToken(
           gatehouse!,
-          { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: `${bases.hint}/callback`, code_verifier: pkce.verifier },
+          {
+            grant_type: 'authorization_code',
+            code: callback.searchParams.get('code')!,
+            redirect_uri: `${bases.hint}/callback`,
+            code_verifier: pkce.verifier,
+          },
           { authorization: basicAuth('acme-web', WEB_SECRET) },
         );
         assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
@@ -295,12 +340,21 @@ describeInBrowser('sign-up and consent in Chromium', () => {
 
       /** The scopes listed on the consent page: [description, value]. */
       async function listedScopes(): Promise<[string, string][]> {
-        return page.locator('.gh-scope').evaluateAll((items) =>
-          items.map((li) => [li.querySelector('.gh-scope-description')?.textContent?.trim() ?? '', li.querySelector('.gh-scope-value')?.textContent?.trim() ?? ''] as [string, string]),
-        );
+        return page
+          .locator('.gh-scope')
+          .evaluateAll((items) =>
+            items.map(
+              (li) =>
+                [
+                  li.querySelector('.gh-scope-description')?.textContent?.trim() ?? '',
+                  li.querySelector('.gh-scope-value')?.textContent?.trim() ?? '',
+                ] as [string, string],
+            ),
+          );
       }
 
-      const pagesShown = () => requested.filter((u) => /\/u\/(login|consent)\?/.test(u)).map((u) => new URL(u).pathname);
+      const pagesShown = () =>
+        requested.filter((u) => /\/u\/(login|consent)\?/.test(u)).map((u) => new URL(u).pathname);
 
       async function accept(base: string) {
         await page.getByRole('button', { name: 'Accept' }).click();
@@ -340,7 +394,10 @@ describeInBrowser('sign-up and consent in Chromium', () => {
           iss: gatehouse!.issuer,
         });
         await page.waitForURL((u) => u.href.startsWith(`${bases.partner}/callback`));
-        assert.equal(await page.locator('#sign-in-error').textContent(), 'access_denied: User did not authorize the request');
+        assert.equal(
+          await page.locator('#sign-in-error').textContent(),
+          'access_denied: User did not authorize the request',
+        );
       });
 
       test('the Decline was not remembered: the next login asks again; Accept lands signed in with the scopes', async () => {
@@ -366,7 +423,10 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         requested.length = 0;
         await page.goto(`${bases.partnerMore}/login`);
         await page.waitForURL(pageOf('consent'));
-        assert.deepEqual((await listedScopes()).map(([, value]) => value), ['openid', 'profile', 'read:items', 'write:items']);
+        assert.deepEqual(
+          (await listedScopes()).map(([, value]) => value),
+          ['openid', 'profile', 'read:items', 'write:items'],
+        );
         assert.deepEqual((await listedScopes())[3], ['Change your items', 'write:items']);
         await accept(bases.partnerMore);
         assert.equal((await profile(page, bases.partnerMore)).scope, 'openid profile read:items write:items');
@@ -403,7 +463,10 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         await page.goto(`${bases.reports}/login`);
         await page.waitForURL(pageOf('consent'));
         assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Authorize Acme Reports');
-        assert.match(await page.locator('main').innerText(), /Acme Reports is requesting access to Acme Reports API\. It would be able to:/);
+        assert.match(
+          await page.locator('main').innerText(),
+          /Acme Reports is requesting access to Acme Reports API\. It would be able to:/,
+        );
         assert.deepEqual((await listedScopes()).at(-1), ['Read your reports', 'read:reports']);
         await accept(bases.reports);
         requested.length = 0;

@@ -60,7 +60,9 @@ interface TokenCall {
 function tenant(app: string, other: string) {
   return {
     tenant: { friendly_name: 'Acme' },
-    resource_servers: [{ identifier: API, name: 'Acme API', scopes: [{ value: 'read:items' }], allow_offline_access: true }],
+    resource_servers: [
+      { identifier: API, name: 'Acme API', scopes: [{ value: 'read:items' }], allow_offline_access: true },
+    ],
     clients: [
       {
         client_id: CLIENT_ID,
@@ -73,11 +75,25 @@ function tenant(app: string, other: string) {
         allowed_logout_urls: [`${app}/`],
         web_origins: [app],
         is_first_party: true,
-        refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring', token_lifetime: 86400, idle_token_lifetime: 3600, leeway: 0 },
+        refresh_token: {
+          rotation_type: 'rotating',
+          expiration_type: 'expiring',
+          token_lifetime: 86400,
+          idle_token_lifetime: 3600,
+          leeway: 0,
+        },
       },
     ],
     connections: [{ name: 'Username-Password-Authentication', strategy: 'auth0', enabled_clients: [CLIENT_ID] }],
-    users: [{ connection: 'Username-Password-Authentication', email: EMAIL, password: PASSWORD, email_verified: true, name: 'Alice' }],
+    users: [
+      {
+        connection: 'Username-Password-Authentication',
+        email: EMAIL,
+        password: PASSWORD,
+        email_verified: true,
+        name: 'Alice',
+      },
+    ],
   };
 }
 
@@ -109,7 +125,13 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
       });
       // auth0-spa-js turns a bare domain into https://: the scheme tells it that this issuer is http.
       spa = await startSpa({ port: spaPort, domain: issuerOrigin, clientId: CLIENT_ID, audience: API });
-      other = await startSpa({ port: otherPort, domain: issuerOrigin, clientId: CLIENT_ID, audience: API, authorizeTimeoutInSeconds: 3 });
+      other = await startSpa({
+        port: otherPort,
+        domain: issuerOrigin,
+        clientId: CLIENT_ID,
+        audience: API,
+        authorizeTimeoutInSeconds: 3,
+      });
 
       browser = await launchBrowser();
       context = await browser.newContext({ viewport: { width: 1024, height: 720 }, locale: 'en-US' });
@@ -119,12 +141,19 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
         const request = response.request();
         if (request.method() !== 'POST' || response.url() !== gatehouse!.url('/oauth/token')) return;
         const raw = request.postData() ?? '';
-        const form = raw.startsWith('{') ? new URLSearchParams(JSON.parse(raw) as Record<string, string>) : new URLSearchParams(raw);
+        const form = raw.startsWith('{')
+          ? new URLSearchParams(JSON.parse(raw) as Record<string, string>)
+          : new URLSearchParams(raw);
         tokenCalls.push(
           response
             .json()
             .catch(() => ({}))
-            .then((body) => ({ grant_type: form.get('grant_type'), refresh_token: form.get('refresh_token'), status: response.status(), body: body as Record<string, unknown> })),
+            .then((body) => ({
+              grant_type: form.get('grant_type'),
+              refresh_token: form.get('refresh_token'),
+              status: response.status(),
+              body: body as Record<string, unknown>,
+            })),
         );
       });
       page = await context.newPage();
@@ -175,7 +204,11 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
           const response = await fetch(url, {
             method: 'POST',
             headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ grant_type: 'refresh_token', client_id: clientId, refresh_token: refreshToken }),
+            body: new URLSearchParams({
+              grant_type: 'refresh_token',
+              client_id: clientId,
+              refresh_token: refreshToken,
+            }),
           });
           return { status: response.status, body: (await response.json()) as Record<string, unknown> };
         },
@@ -246,7 +279,11 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
         assert.equal(url.searchParams.get('response_mode'), 'web_message');
         assert.equal(url.searchParams.get('prompt'), 'none');
       }
-      assert.deepEqual(requested.filter((url) => url.includes('/u/login')), [], 'no login page');
+      assert.deepEqual(
+        requested.filter((url) => url.includes('/u/login')),
+        [],
+        'no login page',
+      );
       const messages = await authorizationResponses();
       assert.equal(messages.length, 2);
       for (const message of messages) {
@@ -254,7 +291,13 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
         assert.deepEqual(message.keys, ['code', 'iss', 'state']);
       }
       const calls = await takeTokenCalls();
-      assert.deepEqual(calls.map((call) => [call.grant_type, call.status]), [['authorization_code', 200], ['authorization_code', 200]]);
+      assert.deepEqual(
+        calls.map((call) => [call.grant_type, call.status]),
+        [
+          ['authorization_code', 200],
+          ['authorization_code', 200],
+        ],
+      );
     });
 
     test('getTokenSilently with useRefreshTokens: rotation, a new id_token on every refresh, and reuse revokes the family', async () => {
@@ -295,14 +338,24 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
       // newest token included.
       const [spent, , newest] = seen;
       assert.deepEqual(await refreshFromPage(spent), { status: 403, body: INVALID_REFRESH });
-      assert.deepEqual(await refreshFromPage(newest), { status: 403, body: INVALID_REFRESH }, 'the newest token was revoked too');
+      assert.deepEqual(
+        await refreshFromPage(newest),
+        { status: 403, body: INVALID_REFRESH },
+        'the newest token was revoked too',
+      );
       await takeTokenCalls();
 
       // The app's next renewal: Gatehouse refuses its (revoked) token with "invalid refresh token", the text
       // auth0-spa-js looks for to fall back to the iframe, which starts a new family.
       const recovered = ok(await tokenWithRefreshToken(), 'getTokenSilently after the family was revoked');
       const calls = await takeTokenCalls();
-      assert.deepEqual(calls.map((call) => [call.grant_type, call.status]), [['refresh_token', 403], ['authorization_code', 200]]);
+      assert.deepEqual(
+        calls.map((call) => [call.grant_type, call.status]),
+        [
+          ['refresh_token', 403],
+          ['authorization_code', 200],
+        ],
+      );
       assert.deepEqual(calls[0].body, INVALID_REFRESH);
       const fresh = await storedRefreshToken();
       assert.ok(fresh && !seen.includes(fresh));
@@ -362,13 +415,18 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
         // Its own registered callback: refused before anything is issued.
         assert.equal(await frame(stranger, silentUrl(`${other!.origin}/`)), 400);
         assert.deepEqual(await authorizationResponses(stranger), []);
-        assert.deepEqual((await stranger.evaluate(() => window.spa.messages)).filter((m) => m.origin === issuerOrigin), []);
+        assert.deepEqual(
+          (await stranger.evaluate(() => window.spa.messages)).filter((m) => m.origin === issuerOrigin),
+          [],
+        );
 
         // The control: the same framed request from the app's own origin is answered.
         const before = (await authorizationResponses()).length;
         assert.equal(await frame(page, silentUrl(`${spa!.origin}/`)), 200);
         const messages = (await authorizationResponses()).slice(before);
-        assert.deepEqual(messages, [{ origin: issuerOrigin, type: 'authorization_response', keys: ['code', 'iss', 'state'] }]);
+        assert.deepEqual(messages, [
+          { origin: issuerOrigin, type: 'authorization_response', keys: ['code', 'iss', 'state'] },
+        ]);
       } finally {
         await stranger.close();
       }
@@ -385,16 +443,26 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
       assert.equal(logout.searchParams.get('client_id'), CLIENT_ID);
       assert.equal(logout.searchParams.get('returnTo'), `${spa!.origin}/`);
       assert.equal(await page.locator('#status').textContent(), 'Not signed in');
-      assert.equal((await context.cookies(`${issuerOrigin}/`)).find((cookie) => cookie.name === 'gatehouse_session'), undefined);
+      assert.equal(
+        (await context.cookies(`${issuerOrigin}/`)).find((cookie) => cookie.name === 'gatehouse_session'),
+        undefined,
+      );
 
       const before = (await authorizationResponses()).length;
       const silent = failed(await tokenSilently(), 'getTokenSilently after logout');
       assert.equal(silent.error, 'login_required');
       const [message] = (await authorizationResponses()).slice(before);
-      assert.deepEqual(message, { origin: issuerOrigin, type: 'authorization_response', keys: ['error', 'error_description', 'iss', 'state'] });
+      assert.deepEqual(message, {
+        origin: issuerOrigin,
+        type: 'authorization_response',
+        keys: ['error', 'error_description', 'iss', 'state'],
+      });
       // The refresh-token client forgot its tokens at logout; its iframe fallback hears login_required too.
       assert.equal(await storedRefreshToken(), undefined);
-      assert.equal(failed(await tokenWithRefreshToken(), 'getTokenSilently (refresh tokens) after logout').error, 'login_required');
+      assert.equal(
+        failed(await tokenWithRefreshToken(), 'getTokenSilently (refresh tokens) after logout').error,
+        'login_required',
+      );
       await takeTokenCalls();
     }
 
@@ -415,7 +483,11 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
       ok(await page.evaluate(() => window.spa.results.popup), 'loginWithPopup');
       await closed; // the SDK closes the popup once the answer arrived
       const [message] = (await authorizationResponses()).slice(-1);
-      assert.deepEqual(message, { origin: issuerOrigin, type: 'authorization_response', keys: ['code', 'iss', 'state'] });
+      assert.deepEqual(message, {
+        origin: issuerOrigin,
+        type: 'authorization_response',
+        keys: ['code', 'iss', 'state'],
+      });
 
       const user = ok(await page.evaluate(() => window.spa.user()), 'getUser');
       assert.equal(user?.email, EMAIL);

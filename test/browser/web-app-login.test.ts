@@ -38,15 +38,41 @@ function tenant(appA: string, appB: string) {
       {
         identifier: API,
         name: 'Acme API',
-        scopes: [{ value: 'read:items', description: 'Read items' }, { value: 'write:items', description: 'Write items' }],
+        scopes: [
+          { value: 'read:items', description: 'Read items' },
+          { value: 'write:items', description: 'Write items' },
+        ],
         enforce_policies: true,
         token_dialect: 'access_token_authz',
       },
     ],
-    clients: [webClient('acme-dashboard', 'Acme Dashboard', SECRET_A, appA), webClient('acme-billing', 'Acme Billing', SECRET_B, appB)],
-    connections: [{ name: 'Username-Password-Authentication', strategy: 'auth0', enabled_clients: ['acme-dashboard', 'acme-billing'] }],
-    users: [{ connection: 'Username-Password-Authentication', email: EMAIL, password: PASSWORD, email_verified: true, name: 'Alice' }],
-    roles: [{ name: 'reader', permissions: [{ resource_server_identifier: API, permission_name: 'read:items' }], users: [EMAIL] }],
+    clients: [
+      webClient('acme-dashboard', 'Acme Dashboard', SECRET_A, appA),
+      webClient('acme-billing', 'Acme Billing', SECRET_B, appB),
+    ],
+    connections: [
+      {
+        name: 'Username-Password-Authentication',
+        strategy: 'auth0',
+        enabled_clients: ['acme-dashboard', 'acme-billing'],
+      },
+    ],
+    users: [
+      {
+        connection: 'Username-Password-Authentication',
+        email: EMAIL,
+        password: PASSWORD,
+        email_verified: true,
+        name: 'Alice',
+      },
+    ],
+    roles: [
+      {
+        name: 'reader',
+        permissions: [{ resource_server_identifier: API, permission_name: 'read:items' }],
+        users: [EMAIL],
+      },
+    ],
   };
 }
 
@@ -78,14 +104,33 @@ describeInBrowser('signing in to a web app in Chromium', () => {
       servers.push(apiServer);
       const apiUrl = `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}/items`;
 
-      const common = { issuer: gatehouse.issuer, audience: API, scope: 'openid profile email read:items write:items', apiUrl };
+      const common = {
+        issuer: gatehouse.issuer,
+        audience: API,
+        scope: 'openid profile email read:items write:items',
+        apiUrl,
+      };
       servers.push(
         await listenOn(
-          createWebApp({ ...common, clientId: 'acme-dashboard', clientSecret: SECRET_A, redirectUri: `${appA}/callback`, postLogoutRedirectUri: `${appA}/`, cookieName: 'dashboard_session' }),
+          createWebApp({
+            ...common,
+            clientId: 'acme-dashboard',
+            clientSecret: SECRET_A,
+            redirectUri: `${appA}/callback`,
+            postLogoutRedirectUri: `${appA}/`,
+            cookieName: 'dashboard_session',
+          }),
           portA,
         ),
         await listenOn(
-          createWebApp({ ...common, clientId: 'acme-billing', clientSecret: SECRET_B, redirectUri: `${appB}/callback`, postLogoutRedirectUri: `${appB}/`, cookieName: 'billing_session' }),
+          createWebApp({
+            ...common,
+            clientId: 'acme-billing',
+            clientSecret: SECRET_B,
+            redirectUri: `${appB}/callback`,
+            postLogoutRedirectUri: `${appB}/`,
+            cookieName: 'billing_session',
+          }),
           portB,
         ),
       );
@@ -107,7 +152,11 @@ describeInBrowser('signing in to a web app in Chromium', () => {
     const profile = async (base: string) => {
       const response = await page.goto(`${base}/profile`);
       assert.equal(response!.status(), 200);
-      return (await response!.json()) as { id_token_claims: Record<string, unknown>; userinfo: Record<string, unknown>; scope: string };
+      return (await response!.json()) as {
+        id_token_claims: Record<string, unknown>;
+        userinfo: Record<string, unknown>;
+        scope: string;
+      };
     };
     async function submitLogin(email: string, password: string) {
       await page.getByLabel('Email address').fill(email);
@@ -145,7 +194,8 @@ describeInBrowser('signing in to a web app in Chromium', () => {
       assert.equal(claims.email, EMAIL);
       assert.equal(claims.email_verified, true);
       assert.equal(claims.name, 'Alice');
-      for (const claim of ['nonce', 'sid', 'auth_time', 'iat', 'exp']) assert.ok(claims[claim] !== undefined, `ID token has ${claim}`);
+      for (const claim of ['nonce', 'sid', 'auth_time', 'iat', 'exp'])
+        assert.ok(claims[claim] !== undefined, `ID token has ${claim}`);
       assert.equal(userinfo.sub, claims.sub);
       assert.equal(userinfo.email, EMAIL);
       assert.equal(userinfo.email_verified, true);
@@ -168,7 +218,10 @@ describeInBrowser('signing in to a web app in Chromium', () => {
       requested = [];
       await page.goto(`${appB}/login`);
       await expectSignedInAt(appB);
-      assert.deepEqual(requested.filter((url) => url.includes('/u/login')), []);
+      assert.deepEqual(
+        requested.filter((url) => url.includes('/u/login')),
+        [],
+      );
       const second = (await profile(appB)).id_token_claims;
       assert.equal(second.aud, 'acme-billing');
       assert.equal(second.sub, first.sub);
@@ -191,7 +244,10 @@ describeInBrowser('signing in to a web app in Chromium', () => {
       requested = [];
       await page.goto(`${appA}/login?max_age=3600`);
       await expectSignedInAt(appA);
-      assert.deepEqual(requested.filter((url) => url.includes('/u/login')), []);
+      assert.deepEqual(
+        requested.filter((url) => url.includes('/u/login')),
+        [],
+      );
 
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await page.goto(`${appA}/login?max_age=1`);
@@ -204,7 +260,9 @@ describeInBrowser('signing in to a web app in Chromium', () => {
     test('a wrong password, or an unknown e-mail, shows "Wrong email or password" and lets the person try again', async () => {
       await page.goto(`${appA}/login?prompt=login`);
       await page.waitForURL(loginPage());
-      const posted = page.waitForResponse((response) => response.request().method() === 'POST' && response.url().includes('/u/login'));
+      const posted = page.waitForResponse(
+        (response) => response.request().method() === 'POST' && response.url().includes('/u/login'),
+      );
       await submitLogin(EMAIL, 'not the password');
       assert.equal((await posted).status(), 400);
       assert.match(page.url(), loginPage());
@@ -221,7 +279,8 @@ describeInBrowser('signing in to a web app in Chromium', () => {
     });
 
     /** The gatehouse_session cookie the browser holds now (undefined when none). */
-    const ssoCookie = async () => (await context.cookies(gatehouse!.issuer)).find((cookie) => cookie.name === 'gatehouse_session');
+    const ssoCookie = async () =>
+      (await context.cookies(gatehouse!.issuer)).find((cookie) => cookie.name === 'gatehouse_session');
 
     /** After a logout: no cookie left, and the old cookie, put back as a thief would, no longer signs anyone in. */
     async function expectSessionEnded(oldCookie: NonNullable<Awaited<ReturnType<typeof ssoCookie>>>, next: string) {
@@ -244,7 +303,11 @@ describeInBrowser('signing in to a web app in Chromium', () => {
       assert.equal(page.url(), `${appA}/`);
       await page.getByRole('link', { name: 'Log in' }).waitFor();
       const logout = new URL(requested.find((url) => url.startsWith(gatehouse!.url('/oidc/logout')))!);
-      assert.deepEqual([...logout.searchParams.keys()].sort(), ['client_id', 'id_token_hint', 'post_logout_redirect_uri']);
+      assert.deepEqual([...logout.searchParams.keys()].sort(), [
+        'client_id',
+        'id_token_hint',
+        'post_logout_redirect_uri',
+      ]);
       assert.equal(logout.searchParams.get('post_logout_redirect_uri'), `${appA}/`);
 
       // The other app's next sign-in needs the password: the session is gone, not just this app's.

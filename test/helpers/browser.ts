@@ -59,7 +59,10 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
 }
 
 /** Starts an example app (an Express app, or a node:http server) on 127.0.0.1; port 0 picks a free one. */
-export async function listenOn(app: { listen(port: number, host: string): Server } | Server, port = 0): Promise<Server> {
+export async function listenOn(
+  app: { listen(port: number, host: string): Server } | Server,
+  port = 0,
+): Promise<Server> {
   const server = app instanceof Server ? app.listen(port, '127.0.0.1') : app.listen(port, '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   return server;

@@ -60,10 +60,17 @@ export function spawnCli(args: readonly string[], env: Record<string, string>, o
   const cli = [...(options.prefix ?? []), process.execPath, cliPath, ...args];
   // With a file limit, a shell sets it and then becomes the command (exec), so the pid is still the CLI's.
   const [command, ...commandArgs] =
-    options.fileLimit === undefined ? cli : ['/bin/sh', '-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, ...cli];
+    options.fileLimit === undefined
+      ? cli
+      : ['/bin/sh', '-c', `ulimit -n ${options.fileLimit} && exec "$0" "$@"`, ...cli];
   // detached: its own process group, so that a failed test can kill the workers too.
   const child = spawn(command, commandArgs, {
-    cwd: repoRoot, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true, uid: options.uid, gid: options.gid,
+    cwd: repoRoot,
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    uid: options.uid,
+    gid: options.gid,
   });
   running.add(child);
   let out = '';
@@ -99,12 +106,19 @@ export function spawnCli(args: readonly string[], env: Record<string, string>, o
     exited,
     waitForStdout(pattern, timeoutMs = 90_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} on stdout:\n${out}\nstderr:\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () => done(new Error(`timed out waiting for ${pattern} on stdout:\n${out}\nstderr:\n${err}`)),
+          timeoutMs,
+        );
         const check = () => {
           const match = out.match(pattern);
           if (match) return done(undefined, match);
           if (closed) {
-            done(new Error(`exited (${child.exitCode ?? child.signalCode}) before ${pattern} appeared; stdout:\n${out}\nstderr:\n${err}`));
+            done(
+              new Error(
+                `exited (${child.exitCode ?? child.signalCode}) before ${pattern} appeared; stdout:\n${out}\nstderr:\n${err}`,
+              ),
+            );
           }
         };
         const done = (error?: Error, match?: RegExpMatchArray) => {
@@ -130,7 +144,12 @@ export interface CliResult extends Exit {
 }
 
 /** Runs a CLI command to completion (e.g. `keys rotate`). */
-export async function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 60_000, options: SpawnOptions = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+  options: SpawnOptions = {},
+): Promise<CliResult> {
   const cli = spawnCli(args, env, options);
   const timer = setTimeout(() => killGroup(cli.child), timeoutMs);
   const exit = await cli.exited;

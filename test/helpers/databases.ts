@@ -27,7 +27,10 @@ const sqlite: DatabaseKind = {
   skip: false,
   async create() {
     const dir = mkdtempSync(join(tmpdir(), 'gatehouse-test-'));
-    return { url: `sqlite:${join(dir, 'gatehouse.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      url: `sqlite:${join(dir, 'gatehouse.db')}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   },
 };
 

@@ -63,7 +63,9 @@ export function testConfig(options: StartOptions, port: number): Config {
     GATEHOUSE_DATABASE_URL: options.databaseUrl,
     GATEHOUSE_SECRET: TEST_SECRET,
     GATEHOUSE_LOG_LEVEL: process.env.GATEHOUSE_TEST_LOG_LEVEL ?? 'silent',
-    ...(options.tenant !== undefined ? { GATEHOUSE_BOOTSTRAP: writeTenantFile(options.tenant, options.tenantFileName) } : {}),
+    ...(options.tenant !== undefined
+      ? { GATEHOUSE_BOOTSTRAP: writeTenantFile(options.tenant, options.tenantFileName) }
+      : {}),
     ...options.env,
   };
   return loadConfig(env);
@@ -73,7 +75,10 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     const config = testConfig(options, port);
-    const gatehouse = await buildApp(config, { logger: options.logger ?? pino({ level: config.logLevel, serializers }), now: options.now });
+    const gatehouse = await buildApp(config, {
+      logger: options.logger ?? pino({ level: config.logLevel, serializers }),
+      now: options.now,
+    });
     try {
       await gatehouse.app.listen({ port, host: '127.0.0.1' });
       return running(config, gatehouse);
@@ -81,7 +86,8 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
       // Close what was built (its database pool would keep the test process alive), and with a port of our
       // own choosing, try another: one taken between freePort() and listen() is no failure of the server.
       await gatehouse.close();
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port !== undefined || attempt >= 5) throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port !== undefined || attempt >= 5)
+        throw error;
     }
   }
 }

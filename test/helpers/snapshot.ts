@@ -19,8 +19,13 @@ export async function snapshotDatabase(databaseUrl: string, only?: readonly stri
     const out: Snapshot = {};
     for (const table of tables) {
       const version = dialect === 'sqlite' ? sql`rowid` : sql`xmin::text`;
-      const { rows } = await sql<Record<string, unknown>>`select ${version} as row_version, * from ${sql.table(table)}`.execute(db);
-      out[table] = rows.map((row) => JSON.stringify(row)).sort().map((row) => JSON.parse(row) as Record<string, unknown>);
+      const { rows } = await sql<
+        Record<string, unknown>
+      >`select ${version} as row_version, * from ${sql.table(table)}`.execute(db);
+      out[table] = rows
+        .map((row) => JSON.stringify(row))
+        .sort()
+        .map((row) => JSON.parse(row) as Record<string, unknown>);
     }
     return out;
   } finally {

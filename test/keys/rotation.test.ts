@@ -38,7 +38,9 @@ forEachDatabase('signing key rotation', (db) => {
   async function token(alg: string): Promise<string> {
     const response = await fetch(server.url('/oauth/token'), {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`m2m-basic:${encodeURIComponent(SECRET_BASIC)}`).toString('base64')}` },
+      headers: {
+        authorization: `Basic ${Buffer.from(`m2m-basic:${encodeURIComponent(SECRET_BASIC)}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', audience: audienceOf[alg] }),
     });
     const body = await response.json();
@@ -47,13 +49,18 @@ forEachDatabase('signing key rotation', (db) => {
   }
   async function verify(accessToken: string, set: JSONWebKeySet) {
     const alg = decodeProtectedHeader(accessToken).alg!;
-    return jwtVerify(accessToken, createLocalJWKSet(set), { issuer: server.issuer, audience: audienceOf[alg], algorithms: [alg] });
+    return jwtVerify(accessToken, createLocalJWKSet(set), {
+      issuer: server.issuer,
+      audience: audienceOf[alg],
+      algorithms: [alg],
+    });
   }
   /** kid by alg and status, read from the database. */
   async function keysByStatus(): Promise<Record<string, Record<string, string[]>>> {
     const { signing_keys } = await snapshotDatabase(db().url, ['signing_keys']);
     const out: Record<string, Record<string, string[]>> = {};
-    for (const key of signing_keys) ((out[key.alg as string] ??= {})[key.status as string] ??= []).push(key.kid as string);
+    for (const key of signing_keys)
+      ((out[key.alg as string] ??= {})[key.status as string] ??= []).push(key.kid as string);
     return out;
   }
 
@@ -73,7 +80,8 @@ forEachDatabase('signing key rotation', (db) => {
       assert.equal(typeof key.kid, 'string');
       assert.equal(key.use, 'sig');
       assert.ok(signingAlgs.includes(key.alg as never), key.alg);
-      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi']) assert.equal(key[secret as keyof typeof key], undefined, `no private ${secret}`);
+      for (const secret of ['d', 'p', 'q', 'dp', 'dq', 'qi'])
+        assert.equal(key[secret as keyof typeof key], undefined, `no private ${secret}`);
     }
     assert.equal(new Set(keys.map((k) => k.kid)).size, keys.length, 'kids are unique');
   });
@@ -81,7 +89,10 @@ forEachDatabase('signing key rotation', (db) => {
   test('discovery lists exactly the algorithms of the JWKS in id_token_signing_alg_values_supported', async () => {
     const discovery = await (await fetch(server.url('/.well-known/openid-configuration'))).json();
     const { keys } = await jwks();
-    assert.deepEqual([...discovery.id_token_signing_alg_values_supported].sort(), [...new Set(keys.map((k) => k.alg!))].sort());
+    assert.deepEqual(
+      [...discovery.id_token_signing_alg_values_supported].sort(),
+      [...new Set(keys.map((k) => k.alg!))].sort(),
+    );
     assert.deepEqual([...discovery.id_token_signing_alg_values_supported].sort(), [...signingAlgs].sort());
   });
 
@@ -102,7 +113,10 @@ forEachDatabase('signing key rotation', (db) => {
     assert.equal(lines.length, 2 * signingAlgs.length);
     for (const alg of signingAlgs) {
       for (const status of ['current', 'next']) {
-        assert.ok(lines.some((l) => l.startsWith(initial[alg][status][0]) && new RegExp(`\\s${alg}\\s+${status}\\s`).test(l)), `${alg} ${status}:\n${result.stdout}`);
+        assert.ok(
+          lines.some((l) => l.startsWith(initial[alg][status][0]) && new RegExp(`\\s${alg}\\s+${status}\\s`).test(l)),
+          `${alg} ${status}:\n${result.stdout}`,
+        );
       }
     }
   });
@@ -117,7 +131,10 @@ forEachDatabase('signing key rotation', (db) => {
     // The running server reads the key table again at most a second after it last did.
     for (const alg of signingAlgs) {
       let kid: string | undefined;
-      while ((kid = decodeProtectedHeader(await token(alg)).kid) !== initial[alg].next[0] && Date.now() - rotatedAt < 2000) {
+      while (
+        (kid = decodeProtectedHeader(await token(alg)).kid) !== initial[alg].next[0] &&
+        Date.now() - rotatedAt < 2000
+      ) {
         await new Promise((r) => setTimeout(r, 50));
       }
       assert.equal(kid, initial[alg].next[0], `${alg} still signs with ${kid} 2 s after the rotation`);
@@ -133,7 +150,13 @@ forEachDatabase('signing key rotation', (db) => {
       assert.equal(rotated[alg].next.length, 1);
       const newNext = rotated[alg].next[0];
       assert.ok(![...initial[alg].current, ...initial[alg].next].includes(newNext), 'a fresh next key');
-      assert.deepEqual(set.keys.filter((k) => k.alg === alg).map((k) => k.kid).sort(), [initial[alg].current[0], initial[alg].next[0], newNext].sort());
+      assert.deepEqual(
+        set.keys
+          .filter((k) => k.alg === alg)
+          .map((k) => k.kid)
+          .sort(),
+        [initial[alg].current[0], initial[alg].next[0], newNext].sort(),
+      );
       // Tokens signed before the rotation and after it both verify against the published keys.
       const { protectedHeader } = await verify(tokensBefore.get(alg)!, set);
       assert.equal(protectedHeader.kid, initial[alg].current[0]);
@@ -164,8 +187,14 @@ forEachDatabase('signing key rotation', (db) => {
     const keys = await keysByStatus();
     const jwksBefore = await jwks();
     const cases = [
-      [keys.ES256.current[0], `gatehouse: ${keys.ES256.current[0]} is the current ES256 key and cannot be revoked; only a previous key can (gatehouse keys rotate makes the current key previous)\n`],
-      [keys.RS256.next[0], `gatehouse: ${keys.RS256.next[0]} is the next RS256 key and cannot be revoked; only a previous key can (gatehouse keys rotate makes the current key previous)\n`],
+      [
+        keys.ES256.current[0],
+        `gatehouse: ${keys.ES256.current[0]} is the current ES256 key and cannot be revoked; only a previous key can (gatehouse keys rotate makes the current key previous)\n`,
+      ],
+      [
+        keys.RS256.next[0],
+        `gatehouse: ${keys.RS256.next[0]} is the next RS256 key and cannot be revoked; only a previous key can (gatehouse keys rotate makes the current key previous)\n`,
+      ],
       ['no-such-kid', 'gatehouse: No signing key no-such-kid\n'],
     ];
     for (const [kid, message] of cases) {

@@ -16,7 +16,12 @@ test('a hash verifies its password and no other; an unreadable hash is false, no
   const [a, b] = await Promise.all([passwords.hash('correct horse'), passwords.hash('battery staple')]);
   assert.match(a, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
   assert.deepEqual(
-    await Promise.all([passwords.verify(a, 'correct horse'), passwords.verify(a, 'battery staple'), passwords.verify(b, 'battery staple'), passwords.verify('not a hash', 'x')]),
+    await Promise.all([
+      passwords.verify(a, 'correct horse'),
+      passwords.verify(a, 'battery staple'),
+      passwords.verify(b, 'battery staple'),
+      passwords.verify('not a hash', 'x'),
+    ]),
     [true, false, true, false],
   );
 });

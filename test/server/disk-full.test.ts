@@ -29,10 +29,19 @@ interface Breakage {
 }
 
 function logLines(server: CliProcess): Record<string, unknown>[] {
-  return server.stdout().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return server
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-function storageSuite(title: string, databaseUrl: () => string, breakage: Breakage, prefix: () => string[] | undefined) {
+function storageSuite(
+  title: string,
+  databaseUrl: () => string,
+  breakage: Breakage,
+  prefix: () => string[] | undefined,
+) {
   describe(title, () => {
     let server: CliProcess;
     let base: string;
@@ -43,7 +52,12 @@ function storageSuite(title: string, databaseUrl: () => string, breakage: Breaka
       fetch(`${base}/dbconnections/signup`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ client_id: clientId, email: `user${++n}@example.com`, password: 'correct horse battery staple 1', connection: DEV_CONNECTION }),
+        body: JSON.stringify({
+          client_id: clientId,
+          email: `user${++n}@example.com`,
+          password: 'correct horse battery staple 1',
+          connection: DEV_CONNECTION,
+        }),
       });
 
     before(async () => {
@@ -52,8 +66,12 @@ function storageSuite(title: string, databaseUrl: () => string, breakage: Breaka
       server = spawnCli(
         ['start'],
         {
-          GATEHOUSE_PORT: String(port), GATEHOUSE_ISSUER: `${base}/`, GATEHOUSE_DATABASE_URL: databaseUrl(), GATEHOUSE_SECRET: TEST_SECRET,
-          GATEHOUSE_WORKERS: '1', GATEHOUSE_LOG_LEVEL: 'info',
+          GATEHOUSE_PORT: String(port),
+          GATEHOUSE_ISSUER: `${base}/`,
+          GATEHOUSE_DATABASE_URL: databaseUrl(),
+          GATEHOUSE_SECRET: TEST_SECRET,
+          GATEHOUSE_WORKERS: '1',
+          GATEHOUSE_LOG_LEVEL: 'info',
         },
         { prefix: prefix() },
       );
@@ -63,7 +81,7 @@ function storageSuite(title: string, databaseUrl: () => string, breakage: Breaka
     });
     after(() => server?.stop());
 
-    test('writes answer 503 in each surface\'s shape, /healthz 503, the cause logged once; then it recovers', async () => {
+    test("writes answer 503 in each surface's shape, /healthz 503, the cause logged once; then it recovers", async () => {
       assert.equal((await signUp()).status, 200, 'a sign-up works before');
       assert.equal((await fetch(`${base}/healthz`)).status, 200);
       await breakage.breakWrites(server);
@@ -121,7 +139,8 @@ function storageSuite(title: string, databaseUrl: () => string, breakage: Breaka
       async breakWrites(server) {
         // Empty the WAL first (it would otherwise be reused in place), then fill the file system. SQLite
         // resolves /proc/<pid>/root as a symbolic link, so the checkpoint runs inside the server's namespace.
-        const checkpoint = `const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(file)});` +
+        const checkpoint =
+          `const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(file)});` +
           `const [r] = db.pragma('wal_checkpoint(TRUNCATE)'); if (r.busy || r.log !== 0) throw new Error(JSON.stringify(r));`;
         execFileSync('nsenter', ['-t', String(server.child.pid), '-m', process.execPath, '-e', checkpoint]);
         const fd = openSync(inServer(server, filler), 'w');
@@ -139,7 +158,13 @@ function storageSuite(title: string, databaseUrl: () => string, breakage: Breaka
       },
     },
     () => [
-      'unshare', ...(process.getuid?.() === 0 ? ['-m'] : ['-r', '-m']), '--', 'sh', '-c', 'mount -t tmpfs -o size=16m gatehouse-test "$0" && exec "$@"', mount,
+      'unshare',
+      ...(process.getuid?.() === 0 ? ['-m'] : ['-r', '-m']),
+      '--',
+      'sh',
+      '-c',
+      'mount -t tmpfs -o size=16m gatehouse-test "$0" && exec "$@"',
+      mount,
     ],
   );
 }
@@ -161,14 +186,22 @@ describe('a read-only PostgreSQL database', { skip: postgres.skip }, () => {
       // This session must write even while the database's default is read-only.
       await admin.query('set default_transaction_read_only = off');
       const name = new URL(url).pathname.slice(1);
-      await admin.query(`alter database ${name} ${on ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`);
+      await admin.query(
+        `alter database ${name} ${on ? 'set default_transaction_read_only = on' : 'reset default_transaction_read_only'}`,
+      );
       const others = 'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()';
       await admin.query(`select pg_terminate_backend(pid) from (${others}) s`, [name]);
-      for (let i = 0; i < 200 && (await admin.query(others, [name])).rowCount! > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 200 && (await admin.query(others, [name])).rowCount! > 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
     } finally {
       await admin.end();
     }
   }
 
-  storageSuite('read-only', () => url, { breakWrites: () => setReadOnly(true), restoreWrites: () => setReadOnly(false) }, () => undefined);
+  storageSuite(
+    'read-only',
+    () => url,
+    { breakWrites: () => setReadOnly(true), restoreWrites: () => setReadOnly(false) },
+    () => undefined,
+  );
 });

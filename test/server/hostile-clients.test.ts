@@ -23,7 +23,8 @@ function childrenOf(pid: number): number[] {
   const pids = new Set<number>();
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/)) if (child) pids.add(Number(child));
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/))
+        if (child) pids.add(Number(child));
     } catch {
       // The thread ended while we listed them.
     }
@@ -40,7 +41,11 @@ function logLines(cli: CliProcess): Array<Record<string, unknown>> {
 }
 
 /** Polls `check` every 100 ms until it returns a value other than undefined/false. */
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -53,7 +58,10 @@ async function waitFor<T>(what: string, check: () => T | undefined | false | Pro
 /** GET /healthz on a new connection; the status, or undefined when there is no answer within 2 s. */
 async function health(port: number): Promise<number | undefined> {
   try {
-    const response = await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { connection: 'close' }, signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      headers: { connection: 'close' },
+      signal: AbortSignal.timeout(2000),
+    });
     await response.arrayBuffer();
     return response.status;
   } catch {
@@ -109,14 +117,22 @@ forEachDatabase('gatehouse start under `ulimit -n 1024`, flooded by one client w
 
   test('connections past the cap are refused with 503 and logged; /healthz answers again once the flood is gone', async () => {
     // Timeouts long enough that only the cap closes connections during the test.
-    const { port, cli } = await startServer({ GATEHOUSE_WORKERS: '1', GATEHOUSE_HEADERS_TIMEOUT: '600', GATEHOUSE_REQUEST_TIMEOUT: '600' });
+    const { port, cli } = await startServer({
+      GATEHOUSE_WORKERS: '1',
+      GATEHOUSE_HEADERS_TIMEOUT: '600',
+      GATEHOUSE_REQUEST_TIMEOUT: '600',
+    });
     const flood = await halfSentRequests(port, FLOOD);
     try {
       // The default cap keeps the worker below its file limit: the connections past it are turned away (a
       // 503 first, unless the close resets the connection before the client reads it).
       await waitFor('the connections past the cap to be closed', () => flood.closed >= FLOOD - FILE_LIMIT, 30_000);
       assert.ok(flood.refused > 0, 'some refused connections read the 503');
-      const line = await waitFor('a log line about refused connections', () => logLines(cli).find((l) => l.msg === 'connections refused: too many open connections'), 15_000);
+      const line = await waitFor(
+        'a log line about refused connections',
+        () => logLines(cli).find((l) => l.msg === 'connections refused: too many open connections'),
+        15_000,
+      );
       assert.equal(line.level, 40);
       assert.equal(typeof line.maxConnections, 'number');
       assert.ok((line.maxConnections as number) < FILE_LIMIT, JSON.stringify(line));
@@ -132,16 +148,31 @@ forEachDatabase('gatehouse start under `ulimit -n 1024`, flooded by one client w
 
   test('a worker that lost a passed connection at its file limit stops answering heartbeats, is replaced, and /healthz answers again', async () => {
     // A cap above the file limit lets the flood reach it: what the heartbeat is there to catch.
-    const { port, cli } = await startServer({ GATEHOUSE_WORKERS: '1', GATEHOUSE_MAX_CONNECTIONS: '5000', GATEHOUSE_HEARTBEAT_TIMEOUT: '2' });
+    const { port, cli } = await startServer({
+      GATEHOUSE_WORKERS: '1',
+      GATEHOUSE_MAX_CONNECTIONS: '5000',
+      GATEHOUSE_HEARTBEAT_TIMEOUT: '2',
+    });
     const primary = cli.child.pid!;
     const [worker] = childrenOf(primary);
     const flood = await halfSentRequests(port, FLOOD);
     try {
-      await waitFor('the worker to report the lost connection', () => logLines(cli).some((l) => l.pid === worker && /connection passed by the primary was lost/.test(String(l.msg))), 30_000);
+      await waitFor(
+        'the worker to report the lost connection',
+        () =>
+          logLines(cli).some(
+            (l) => l.pid === worker && /connection passed by the primary was lost/.test(String(l.msg)),
+          ),
+        30_000,
+      );
     } finally {
       flood.end();
     }
-    const replaced = await waitFor('the primary to replace the worker', () => logLines(cli).find((l) => l.msg === 'worker stopped answering heartbeats; replacing it'), 30_000);
+    const replaced = await waitFor(
+      'the primary to replace the worker',
+      () => logLines(cli).find((l) => l.msg === 'worker stopped answering heartbeats; replacing it'),
+      30_000,
+    );
     assert.equal(replaced.worker, worker);
     assert.equal(replaced.level, 50);
     await waitFor('/healthz to answer 200 from the new worker', async () => (await health(port)) === 200, 30_000);
@@ -155,15 +186,26 @@ forEachDatabase('gatehouse start under `ulimit -n 1024`, flooded by one client w
     const [stopped, survivor] = childrenOf(primary);
     process.kill(stopped, 'SIGSTOP');
     try {
-      const line = await waitFor('the primary to replace the stopped worker', () => logLines(cli).find((l) => l.msg === 'worker stopped answering heartbeats; replacing it'), 30_000);
+      const line = await waitFor(
+        'the primary to replace the stopped worker',
+        () => logLines(cli).find((l) => l.msg === 'worker stopped answering heartbeats; replacing it'),
+        30_000,
+      );
       assert.equal(line.worker, stopped);
       assert.ok((line.silentMs as number) >= 2000, JSON.stringify(line));
-      const workers = await waitFor('a new worker', () => {
-        const now = childrenOf(primary);
-        return now.length === 2 && !now.includes(stopped) && now.includes(survivor) && now;
-      }, 30_000);
+      const workers = await waitFor(
+        'a new worker',
+        () => {
+          const now = childrenOf(primary);
+          return now.length === 2 && !now.includes(stopped) && now.includes(survivor) && now;
+        },
+        30_000,
+      );
       assert.equal(workers.length, 2);
-      assert.ok(!logLines(cli).some((l) => l.msg === 'worker died; starting a new one'), 'a replacement is not reported as a crash');
+      assert.ok(
+        !logLines(cli).some((l) => l.msg === 'worker died; starting a new one'),
+        'a replacement is not reported as a crash',
+      );
       for (let i = 0; i < 6; i++) assert.equal(await waitFor('a 200', () => health(port), 10_000), 200);
     } finally {
       try {

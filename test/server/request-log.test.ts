@@ -11,7 +11,8 @@ function capture() {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -21,7 +22,12 @@ function capture() {
 test('request.log: lines carry the request id; below the level nothing is written; a route logLevel wins', async () => {
   const { lines, logger } = capture();
   let ids = 0;
-  const app = Fastify({ loggerInstance: logger, childLoggerFactory: lazyChildLogger, genReqId: () => `req-${++ids}`, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: logger,
+    childLoggerFactory: lazyChildLogger,
+    genReqId: () => `req-${++ids}`,
+    disableRequestLogging: true,
+  });
   const seen: Record<string, unknown> = {};
   app.get('/quiet', async (request) => {
     request.log.info('not written');

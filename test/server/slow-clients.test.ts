@@ -36,7 +36,8 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): 
   }
 }
 
-const healthz = (port: number, connection = 'keep-alive') => `GET /healthz HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: ${connection}\r\n\r\n`;
+const healthz = (port: number, connection = 'keep-alive') =>
+  `GET /healthz HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: ${connection}\r\n\r\n`;
 
 forEachDatabase('slow clients: headers, request and keep-alive timeouts', (db) => {
   let server: RunningGatehouse;
@@ -55,16 +56,23 @@ forEachDatabase('slow clients: headers, request and keep-alive timeouts', (db) =
   });
 
   test('half-sent headers and bodies get 408 and are closed; silent and idle keep-alive connections are closed; others are served meanwhile', async () => {
-    const partialHeaders = await Promise.all(Array.from({ length: 10 }, () => open(port, `GET /healthz HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n`)));
+    const partialHeaders = await Promise.all(
+      Array.from({ length: 10 }, () => open(port, `GET /healthz HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\n`)),
+    );
     const partialBodies = await Promise.all(
       Array.from({ length: 10 }, () =>
-        open(port, `POST /oauth/token HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\ngrant_type=`),
+        open(
+          port,
+          `POST /oauth/token HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\ngrant_type=`,
+        ),
       ),
     );
     const silent = await Promise.all(Array.from({ length: 10 }, () => open(port)));
     const keptAlive = await Promise.all(Array.from({ length: 5 }, () => open(port, healthz(port))));
     clients.push(...partialHeaders, ...partialBodies, ...silent, ...keptAlive);
-    await waitFor('the keep-alive answers', () => keptAlive.every((client) => /^HTTP\/1\.1 200 /.test(client.received())));
+    await waitFor('the keep-alive answers', () =>
+      keptAlive.every((client) => /^HTTP\/1\.1 200 /.test(client.received())),
+    );
 
     // Served while the slow ones are open.
     const response = await fetch(server.url('/healthz'));
@@ -84,7 +92,10 @@ forEachDatabase('GATEHOUSE_MAX_CONNECTIONS', (db) => {
   let port: number;
   const clients: Client[] = [];
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, env: { GATEHOUSE_MAX_CONNECTIONS: String(MAX), GATEHOUSE_KEEP_ALIVE_TIMEOUT: '600' } });
+    server = await startGatehouse({
+      databaseUrl: db().url,
+      env: { GATEHOUSE_MAX_CONNECTIONS: String(MAX), GATEHOUSE_KEEP_ALIVE_TIMEOUT: '600' },
+    });
     port = server.config.port;
   });
   after(async () => {
@@ -101,12 +112,17 @@ forEachDatabase('GATEHOUSE_MAX_CONNECTIONS', (db) => {
     clients.push(...refused);
     await waitFor('the refused connections to be closed', () => refused.every((client) => client.isClosed()));
     for (const client of refused) assert.doesNotMatch(client.received(), /^HTTP\/1\.1 200 /);
-    assert.ok(refused.some((client) => /^HTTP\/1\.1 503 /.test(client.received())), refused.map((client) => client.received()).join('|'));
+    assert.ok(
+      refused.some((client) => /^HTTP\/1\.1 503 /.test(client.received())),
+      refused.map((client) => client.received()).join('|'),
+    );
 
     // A held connection asks again on the same socket and is answered.
     const before = held[0].received().length;
     held[0].socket.write(healthz(port));
-    await waitFor('the second answer on a held connection', () => /HTTP\/1\.1 200 /.test(held[0].received().slice(before)));
+    await waitFor('the second answer on a held connection', () =>
+      /HTTP\/1\.1 200 /.test(held[0].received().slice(before)),
+    );
 
     // Once some close, new connections are served again.
     for (const client of held.slice(0, 3)) client.socket.destroy();

@@ -23,13 +23,27 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** A real, migrated database with its keys: what `gatehouse keys list` leaves behind. */
 async function realDatabase(name: string): Promise<string> {
   const file = join(dir, name, 'gatehouse.db');
-  const made = await runCli(['keys', 'list'], { GATEHOUSE_DATABASE_URL: `sqlite:${file}`, GATEHOUSE_SECRET: TEST_SECRET });
+  const made = await runCli(['keys', 'list'], {
+    GATEHOUSE_DATABASE_URL: `sqlite:${file}`,
+    GATEHOUSE_SECRET: TEST_SECRET,
+  });
   assert.equal(made.code, 0, made.stderr);
   return file;
 }
 
 async function start(databaseUrl: string, env: Record<string, string> = {}, options: SpawnOptions = {}) {
-  return runCli(['start'], { GATEHOUSE_DATABASE_URL: databaseUrl, GATEHOUSE_SECRET: TEST_SECRET, GATEHOUSE_PORT: '1', GATEHOUSE_WORKERS: '1', ...env }, 120_000, options);
+  return runCli(
+    ['start'],
+    {
+      GATEHOUSE_DATABASE_URL: databaseUrl,
+      GATEHOUSE_SECRET: TEST_SECRET,
+      GATEHOUSE_PORT: '1',
+      GATEHOUSE_WORKERS: '1',
+      ...env,
+    },
+    120_000,
+    options,
+  );
 }
 
 function assertOneSentence(result: { code: number | null; stderr: string }, names: string, says: RegExp) {
@@ -57,7 +71,11 @@ describe('gatehouse start on a SQLite database it cannot use', () => {
       assert.ok(statSync(path).mode & 0o005, `${path} must be readable by others for this test`);
     }
     const asNobody = process.getuid?.() === 0 ? { uid: NOBODY, gid: NOBODY } : {};
-    assertOneSentence(await start(`sqlite:${file}`, {}, asNobody), file, /cannot be written .*give the user running Gatehouse write access/);
+    assertOneSentence(
+      await start(`sqlite:${file}`, {}, asNobody),
+      file,
+      /cannot be written .*give the user running Gatehouse write access/,
+    );
   });
 
   test('a file of random bytes', async () => {
@@ -79,7 +97,11 @@ describe('gatehouse start on a SQLite database it cannot use', () => {
     holder.exec('begin exclusive');
     try {
       const result = await start(`sqlite:${file}`, { GATEHOUSE_DATABASE_LOCK_TIMEOUT: '1' });
-      assertOneSentence(result, file, /is locked by another process and stayed locked for 1 s: stop the process holding it/);
+      assertOneSentence(
+        result,
+        file,
+        /is locked by another process and stayed locked for 1 s: stop the process holding it/,
+      );
     } finally {
       holder.exec('rollback');
       holder.close();
@@ -96,16 +118,30 @@ describe('gatehouse start on a SQLite database it cannot use', () => {
 });
 
 const adminUrl = process.env.GATEHOUSE_TEST_PG_URL;
-describe('gatehouse start on a PostgreSQL database it cannot use', { skip: adminUrl ? false : 'GATEHOUSE_TEST_PG_URL is not set' }, () => {
+describe('gatehouse start on a PostgreSQL database it cannot use', {
+  skip: adminUrl ? false : 'GATEHOUSE_TEST_PG_URL is not set',
+}, () => {
   const variant = (change: (url: URL) => void) => {
     const url = new URL(adminUrl!);
     change(url);
     return url;
   };
   const rows = [
-    { name: 'the server is not running', url: variant((u) => ((u.port = '1'), (u.password = 'unused-password-xyz'))), says: /^gatehouse: Cannot reach PostgreSQL at 127\.0\.0\.1:1 \(database "\w+"\) \(ECONNREFUSED\): check that the server runs/ },
-    { name: 'a wrong password', url: variant((u) => (u.password = 'not-the-password-xyz')), says: /^gatehouse: PostgreSQL at 127\.0\.0\.1:\d+ \(database "\w+"\) refused the login of user "\w+": check the user name and password/ },
-    { name: 'a missing database', url: variant((u) => (u.pathname = '/gatehouse_missing_db')), says: /^gatehouse: PostgreSQL at 127\.0\.0\.1:\d+ \(database "gatehouse_missing_db"\) does not exist: create it/ },
+    {
+      name: 'the server is not running',
+      url: variant((u) => ((u.port = '1'), (u.password = 'unused-password-xyz'))),
+      says: /^gatehouse: Cannot reach PostgreSQL at 127\.0\.0\.1:1 \(database "\w+"\) \(ECONNREFUSED\): check that the server runs/,
+    },
+    {
+      name: 'a wrong password',
+      url: variant((u) => (u.password = 'not-the-password-xyz')),
+      says: /^gatehouse: PostgreSQL at 127\.0\.0\.1:\d+ \(database "\w+"\) refused the login of user "\w+": check the user name and password/,
+    },
+    {
+      name: 'a missing database',
+      url: variant((u) => (u.pathname = '/gatehouse_missing_db')),
+      says: /^gatehouse: PostgreSQL at 127\.0\.0\.1:\d+ \(database "gatehouse_missing_db"\) does not exist: create it/,
+    },
   ];
   for (const row of rows) {
     test(row.name, async () => {
@@ -114,7 +150,10 @@ describe('gatehouse start on a PostgreSQL database it cannot use', { skip: admin
       assert.equal(result.stderr.split('\n').filter(Boolean).length, 1, result.stderr);
       assert.match(result.stderr, row.says);
       // The password is never printed (the CI role's password is also its name, so look for it as in the URL).
-      assert.ok(!result.stderr.includes(`:${row.url.password}@`) && !result.stderr.includes('password-xyz'), result.stderr);
+      assert.ok(
+        !result.stderr.includes(`:${row.url.password}@`) && !result.stderr.includes('password-xyz'),
+        result.stderr,
+      );
     });
   }
 });

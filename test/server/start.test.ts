@@ -65,7 +65,9 @@ describe('gatehouse start on an empty SQLite database, with no GATEHOUSE_SECRET'
   test('prints the issuer and a development client with a curl line that works as printed', async () => {
     const issuer = `http://localhost:${port}/`;
     assert.match(banner, new RegExp(`\\n  issuer: +${issuer.replaceAll('.', '\\.')}\\n`));
-    const curl = /^ {2}(curl -s -u '([^:']+):([^']+)' -d grant_type=client_credentials -d audience=(\S+) (\S+))$/m.exec(banner);
+    const curl = /^ {2}(curl -s -u '([^:']+):([^']+)' -d grant_type=client_credentials -d audience=(\S+) (\S+))$/m.exec(
+      banner,
+    );
     assert.ok(curl, banner);
     const [, line, clientId, secret, audience, tokenUrl] = curl;
     [devClientId, devSecret] = [clientId, secret];
@@ -76,7 +78,12 @@ describe('gatehouse start on an empty SQLite database, with no GATEHOUSE_SECRET'
 
     // Exactly what a user would paste: run the printed line through a shell when curl is installed.
     let body: Record<string, unknown>;
-    if (await run('curl', ['--version']).then(() => true, () => false)) {
+    if (
+      await run('curl', ['--version']).then(
+        () => true,
+        () => false,
+      )
+    ) {
       const { stdout } = await run('sh', ['-c', line]);
       body = JSON.parse(stdout);
     } else {
@@ -108,7 +115,10 @@ describe('gatehouse start on an empty SQLite database, with no GATEHOUSE_SECRET'
     const secret = readFileSync(secretFile, 'utf8').trim();
     assert.ok(secret.length >= 32);
     // The start warns where it is (a log line), and never prints the secret itself.
-    const warning = first.stdout().split('\n').find((l) => l.includes('"level":40'));
+    const warning = first
+      .stdout()
+      .split('\n')
+      .find((l) => l.includes('"level":40'));
     assert.ok(warning?.includes(secretFile), first.stdout());
     assert.ok(!first.stdout().includes(secret));
     assert.ok(!first.stderr().includes(secret));
@@ -141,7 +151,10 @@ describe('gatehouse start on an empty SQLite database, with no GATEHOUSE_SECRET'
     const keysBefore = await snapshotDatabase(databaseUrl, ['signing_keys']);
     assert.equal(keysBefore.signing_keys.length, 2 * signingAlgs.length);
     const secretBefore = readFileSync(secretFile, 'utf8');
-    const result = await runCli(['start'], { ...env(), GATEHOUSE_SECRET: 'a-different-secret-0123456789-abcdefghijkl' });
+    const result = await runCli(['start'], {
+      ...env(),
+      GATEHOUSE_SECRET: 'a-different-secret-0123456789-abcdefghijkl',
+    });
     assert.equal(result.code, 1);
     assert.equal(
       result.stderr,
@@ -177,13 +190,47 @@ describe('request logs never hold a secret, code or hint (GATEHOUSE_LOG_LEVEL=in
     });
     await server.waitForStdout(/discovery: .*\n\n/);
     const base = `http://127.0.0.1:${port}`;
-    const token = (body: BodyInit, headers: Record<string, string> = {}) => fetch(`${base}/oauth/token`, { method: 'POST', body, headers });
-    const issued = await token(new URLSearchParams({ grant_type: 'client_credentials', client_id: 'acme-worker', client_secret: WORKER_SECRET, audience: 'https://api.acme.test' }));
+    const token = (body: BodyInit, headers: Record<string, string> = {}) =>
+      fetch(`${base}/oauth/token`, { method: 'POST', body, headers });
+    const issued = await token(
+      new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'acme-worker',
+        client_secret: WORKER_SECRET,
+        audience: 'https://api.acme.test',
+      }),
+    );
     assert.equal(issued.status, 200);
     accessToken = (await issued.json()).access_token;
-    assert.equal((await token(new URLSearchParams({ grant_type: 'client_credentials', client_id: 'acme-worker', client_secret: WRONG_SECRET }))).status, 401);
-    assert.equal((await token(JSON.stringify({ grant_type: 'client_credentials', client_id: 'acme-worker', client_secret: WRONG_SECRET }), { 'content-type': 'application/json' })).status, 401);
-    assert.equal((await token(new URLSearchParams({ grant_type: 'client_credentials' }), { authorization: `Basic ${Buffer.from(`acme-worker:${WRONG_SECRET}`).toString('base64')}` })).status, 401);
+    assert.equal(
+      (
+        await token(
+          new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: 'acme-worker',
+            client_secret: WRONG_SECRET,
+          }),
+        )
+      ).status,
+      401,
+    );
+    assert.equal(
+      (
+        await token(
+          JSON.stringify({ grant_type: 'client_credentials', client_id: 'acme-worker', client_secret: WRONG_SECRET }),
+          { 'content-type': 'application/json' },
+        )
+      ).status,
+      401,
+    );
+    assert.equal(
+      (
+        await token(new URLSearchParams({ grant_type: 'client_credentials' }), {
+          authorization: `Basic ${Buffer.from(`acme-worker:${WRONG_SECRET}`).toString('base64')}`,
+        })
+      ).status,
+      401,
+    );
     assert.equal((await fetch(`${base}/.well-known/openid-configuration?code=${CODE}&login_hint=${HINT}`)).status, 200);
     await fetch(`${base}/authorize?client_id=acme-web&code=${CODE}&login_hint=${HINT}`);
     await fetch(`${base}/oauth/token?code=${CODE}&login_hint=${HINT}`);
@@ -201,9 +248,17 @@ describe('request logs never hold a secret, code or hint (GATEHOUSE_LOG_LEVEL=in
     assert.equal(requests.length, 8, log);
     // Each line names its request: a request id, different for every request.
     const ids = requests.map((line) => (JSON.parse(line) as { reqId?: unknown }).reqId);
-    assert.ok(ids.every((id) => typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)), log);
+    assert.ok(
+      ids.every((id) => typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)),
+      log,
+    );
     assert.equal(new Set(ids).size, ids.length, log);
-    assert.ok(requests.some((line) => line.includes('/.well-known/openid-configuration?code=%5Bredacted%5D&login_hint=%5Bredacted%5D')), log);
+    assert.ok(
+      requests.some((line) =>
+        line.includes('/.well-known/openid-configuration?code=%5Bredacted%5D&login_hint=%5Bredacted%5D'),
+      ),
+      log,
+    );
   });
 
   const secrets: [string, () => string][] = [
@@ -231,10 +286,14 @@ forEachDatabase('GATEHOUSE_ADMIN_CLIENT_ID / _SECRET', (db) => {
   /** Each start listens on a fresh port (no keep-alive socket to the last one), under the same issuer. */
   async function start(secret: string): Promise<RunningGatehouse> {
     await server?.close();
-    server = await startGatehouse({ databaseUrl: db().url, env: { GATEHOUSE_ISSUER: issuer, GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: secret } });
+    server = await startGatehouse({
+      databaseUrl: db().url,
+      env: { GATEHOUSE_ISSUER: issuer, GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: secret },
+    });
     return server;
   }
-  const tokenUrl = () => `http://127.0.0.1:${(server!.gatehouse.app.server.address() as { port: number }).port}/oauth/token`;
+  const tokenUrl = () =>
+    `http://127.0.0.1:${(server!.gatehouse.app.server.address() as { port: number }).port}/oauth/token`;
   before(async () => {
     issuer = `http://127.0.0.1:${await freePort()}/`;
     await start(ADMIN_SECRET);
@@ -243,15 +302,26 @@ forEachDatabase('GATEHOUSE_ADMIN_CLIENT_ID / _SECRET', (db) => {
 
   const audience = () => `${issuer}api/v2/`;
   const requests: [string, (secret: string) => RequestInit][] = [
-    ['client_secret_basic', (secret) => ({
-      method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${ADMIN_ID}:${secret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'client_credentials', audience: audience() }),
-    })],
-    ['client_secret_post', (secret) => ({
-      method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: ADMIN_ID, client_secret: secret, audience: audience() }),
-    })],
+    [
+      'client_secret_basic',
+      (secret) => ({
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${ADMIN_ID}:${secret}`).toString('base64')}` },
+        body: new URLSearchParams({ grant_type: 'client_credentials', audience: audience() }),
+      }),
+    ],
+    [
+      'client_secret_post',
+      (secret) => ({
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: ADMIN_ID,
+          client_secret: secret,
+          audience: audience(),
+        }),
+      }),
+    ],
   ];
   for (const [method, request] of requests) {
     test(`the admin client gets a Management API token with every scope (${method})`, async () => {
@@ -294,7 +364,9 @@ forEachDatabase('two instances starting at once on one fresh database', (db, kin
     let dev: { client_id: string; client_secret: string; audience: string; web_client_id: string };
     if (kind.name === 'PostgreSQL') {
       // Two apps in this process, built at once over their own connection pools.
-      const started = await Promise.allSettled([0, 1].map(() => startGatehouse({ databaseUrl: db().url, env: { GATEHOUSE_ISSUER: issuer } })));
+      const started = await Promise.allSettled(
+        [0, 1].map(() => startGatehouse({ databaseUrl: db().url, env: { GATEHOUSE_ISSUER: issuer } })),
+      );
       servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       for (const s of started) if (s.status === 'rejected') throw s.reason;
       bases = servers.map((s) => `http://127.0.0.1:${(s.gatehouse.app.server.address() as { port: number }).port}`);
@@ -307,26 +379,46 @@ forEachDatabase('two instances starting at once on one fresh database', (db, kin
       // loop on the file lock. Instances sharing a SQLite file are processes, so start two processes.
       const ports = [await freePort(), await freePort()];
       children = ports.map((port) =>
-        spawnCli(['start'], { GATEHOUSE_PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_DATABASE_URL: db().url, GATEHOUSE_SECRET: TEST_SECRET, GATEHOUSE_WORKERS: '1' }),
+        spawnCli(['start'], {
+          GATEHOUSE_PORT: String(port),
+          GATEHOUSE_ISSUER: issuer,
+          GATEHOUSE_DATABASE_URL: db().url,
+          GATEHOUSE_SECRET: TEST_SECRET,
+          GATEHOUSE_WORKERS: '1',
+        }),
       );
       await Promise.all(children.map((c) => c.waitForStdout(/discovery: .*\n\n/)));
       bases = ports.map((port) => `http://127.0.0.1:${port}`);
       const banners = children.map((c) => c.stdout()).filter((out) => out.includes('client_secret:'));
       assert.equal(banners.length, 1, 'exactly one instance created (and printed) the development client');
       const field = (name: string) => new RegExp(`^  ${name}: +(\\S+)`, 'm').exec(banners[0])![1];
-      dev = { client_id: field('client_id'), client_secret: field('client_secret'), audience: field('audience'), web_client_id: field('web app client_id') };
+      dev = {
+        client_id: field('client_id'),
+        client_secret: field('client_secret'),
+        audience: field('audience'),
+        web_client_id: field('web app client_id'),
+      };
     }
     for (const base of bases) assert.equal((await fetch(`${base}/healthz`)).status, 200);
 
     const rows = await snapshotDatabase(db().url, ['kysely_migration', 'signing_keys', 'clients', 'resource_servers']);
-    assert.deepEqual(rows.kysely_migration.map((m) => m.name), Object.keys(await migrationProvider.getMigrations()));
+    assert.deepEqual(
+      rows.kysely_migration.map((m) => m.name),
+      Object.keys(await migrationProvider.getMigrations()),
+    );
     for (const alg of signingAlgs) {
-      const statuses = rows.signing_keys.filter((k) => k.alg === alg).map((k) => k.status).sort();
+      const statuses = rows.signing_keys
+        .filter((k) => k.alg === alg)
+        .map((k) => k.status)
+        .sort();
       assert.deepEqual(statuses, ['current', 'next'], alg);
     }
     assert.equal(rows.signing_keys.length, 2 * signingAlgs.length);
     // One Management API, and one set of development clients.
-    assert.deepEqual(rows.resource_servers.map((r) => r.identifier).sort(), [`${issuer}api/v2/`, 'https://api.example.com'].sort());
+    assert.deepEqual(
+      rows.resource_servers.map((r) => r.identifier).sort(),
+      [`${issuer}api/v2/`, 'https://api.example.com'].sort(),
+    );
     assert.deepEqual(rows.clients.map((c) => c.client_id).sort(), [dev.client_id, dev.web_client_id].sort());
 
     // Both serve the same keys and the same tenant.

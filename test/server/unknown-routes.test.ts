@@ -18,22 +18,63 @@ const MARK = 'zq7probe';
 const oauthNotFound = { error: 'not_found', error_description: 'Not found' };
 const managementNotFound = { statusCode: 404, error: 'Not Found', message: 'Not Found' };
 const dbconnectionsNotFound = {
-  name: 'NotFoundError', code: 'not_found', description: 'Not found', statusCode: 404, error: 'not_found', error_description: 'Not found',
+  name: 'NotFoundError',
+  code: 'not_found',
+  description: 'Not found',
+  statusCode: 404,
+  error: 'not_found',
+  error_description: 'Not found',
 };
 
 const rows: { name: string; method: string; path: string; status: number; json?: object; page?: RegExp }[] = [
   { name: 'unknown /oauth path', method: 'GET', path: `/oauth/${MARK}?${MARK}=1`, status: 404, json: oauthNotFound },
-  { name: 'wrong method on /userinfo', method: 'DELETE', path: `/userinfo?${MARK}=1`, status: 404, json: oauthNotFound },
+  {
+    name: 'wrong method on /userinfo',
+    method: 'DELETE',
+    path: `/userinfo?${MARK}=1`,
+    status: 404,
+    json: oauthNotFound,
+  },
   { name: 'unknown /.well-known path', method: 'GET', path: `/.well-known/${MARK}`, status: 404, json: oauthNotFound },
   { name: 'wrong method on /healthz', method: 'POST', path: `/healthz?${MARK}=1`, status: 404, json: oauthNotFound },
-  { name: '/api/v2 (no routes yet)', method: 'GET', path: `/api/v2/users?q=${MARK}`, status: 404, json: managementNotFound },
-  { name: 'wrong method on /api/v2', method: 'PATCH', path: `/api/v2/clients/${MARK}`, status: 404, json: managementNotFound },
-  { name: 'unknown /dbconnections path', method: 'GET', path: `/dbconnections/${MARK}`, status: 404, json: dbconnectionsNotFound },
-  { name: 'wrong method on /dbconnections/signup', method: 'GET', path: `/dbconnections/signup?${MARK}=1`, status: 404, json: dbconnectionsNotFound },
+  {
+    name: '/api/v2 (no routes yet)',
+    method: 'GET',
+    path: `/api/v2/users?q=${MARK}`,
+    status: 404,
+    json: managementNotFound,
+  },
+  {
+    name: 'wrong method on /api/v2',
+    method: 'PATCH',
+    path: `/api/v2/clients/${MARK}`,
+    status: 404,
+    json: managementNotFound,
+  },
+  {
+    name: 'unknown /dbconnections path',
+    method: 'GET',
+    path: `/dbconnections/${MARK}`,
+    status: 404,
+    json: dbconnectionsNotFound,
+  },
+  {
+    name: 'wrong method on /dbconnections/signup',
+    method: 'GET',
+    path: `/dbconnections/signup?${MARK}=1`,
+    status: 404,
+    json: dbconnectionsNotFound,
+  },
   { name: 'unknown page', method: 'GET', path: `/${MARK}?${MARK}=<b>x</b>`, status: 404, page: /Not found/ },
   { name: 'wrong method on /u/login', method: 'PUT', path: `/u/login?${MARK}=1`, status: 404, page: /Not found/ },
   { name: 'a URL the router cannot read', method: 'GET', path: `/${MARK}%`, status: 400, page: /could not be read/ },
-  { name: 'a bad URL under /oauth', method: 'GET', path: `/oauth/${MARK}%`, status: 400, json: { error: 'invalid_request', error_description: 'The request could not be read' } },
+  {
+    name: 'a bad URL under /oauth',
+    method: 'GET',
+    path: `/oauth/${MARK}%`,
+    status: 400,
+    json: { error: 'invalid_request', error_description: 'The request could not be read' },
+  },
 ];
 
 function assertNothingLeaks(text: string) {
@@ -69,7 +110,8 @@ function capture() {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });

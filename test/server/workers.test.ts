@@ -37,7 +37,10 @@ const started = new Set<ChildProcess>();
 /** `node dist/src/cli/index.js …` with only the GATEHOUSE_* variables given here. */
 function spawnCli(args: readonly string[], env: Record<string, string>): CliProcess {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GATEHOUSE_')));
-  const child = spawn(process.execPath, [cliPath, ...args], { env: { ...clean, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { ...clean, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   started.add(child);
   let out = '';
   let err = '';
@@ -113,7 +116,9 @@ function logLines(cli: CliProcess): Array<Record<string, unknown>> {
 }
 
 function requestLines(cli: CliProcess) {
-  return logLines(cli).filter((line) => line.msg === 'request' && (line.req as { url?: string } | undefined)?.url === '/oauth/token');
+  return logLines(cli).filter(
+    (line) => line.msg === 'request' && (line.req as { url?: string } | undefined)?.url === '/oauth/token',
+  );
 }
 
 /** The primary's children (its workers), from /proc: every thread's `children` file. */
@@ -121,7 +126,8 @@ function childrenOf(pid: number): number[] {
   const pids = new Set<number>();
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     try {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/)) if (child) pids.add(Number(child));
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/))
+        if (child) pids.add(Number(child));
     } catch {
       // The thread ended while we listed them.
     }
@@ -140,7 +146,11 @@ function alive(pid: number): boolean {
 }
 
 /** Polls `check` every 50 ms until it returns a value other than undefined/false. */
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -181,10 +191,15 @@ forEachDatabase('GATEHOUSE_WORKERS=2', (db) => {
       GATEHOUSE_LOG_LEVEL: 'info',
     };
     cli = spawnCli(['start'], env);
-    await waitFor('the start banner', () => {
-      if (cli.child.exitCode !== null) throw new Error(`gatehouse start exited ${cli.child.exitCode}:\n${cli.stderr()}`);
-      return /Gatehouse is listening on 127\.0\.0\.1:\d+ \(2 workers\)/.test(cli.stdout());
-    }, 30_000);
+    await waitFor(
+      'the start banner',
+      () => {
+        if (cli.child.exitCode !== null)
+          throw new Error(`gatehouse start exited ${cli.child.exitCode}:\n${cli.stderr()}`);
+        return /Gatehouse is listening on 127\.0\.0\.1:\d+ \(2 workers\)/.test(cli.stdout());
+      },
+      30_000,
+    );
     primary = cli.child.pid!;
     workers = childrenOf(primary);
   });
@@ -203,7 +218,10 @@ forEachDatabase('GATEHOUSE_WORKERS=2', (db) => {
     const pids = new Set(lines.map((line) => line.pid as number));
     assert.equal(pids.size, 2, `pids in request logs: ${[...pids].join(', ')}`);
     assert.ok(!pids.has(primary), 'the primary must not serve requests');
-    assert.deepEqual([...pids].sort((x, y) => x - y), workers);
+    assert.deepEqual(
+      [...pids].sort((x, y) => x - y),
+      workers,
+    );
     for (const line of lines) assert.equal(line.status, 200);
   });
 
@@ -230,11 +248,17 @@ forEachDatabase('GATEHOUSE_WORKERS=2', (db) => {
 
     // The JWKS is answered by either worker: fetch it a few times, each on a connection of its own.
     for (let i = 0; i < 4; i++) {
-      const response = await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`, { headers: { connection: 'close' } });
+      const response = await fetch(`http://127.0.0.1:${port}/.well-known/jwks.json`, {
+        headers: { connection: 'close' },
+      });
       assert.equal(response.status, 200);
       const jwks = createLocalJWKSet((await response.json()) as JSONWebKeySet);
       for (const token of tokens) {
-        const { payload } = await jwtVerify(token, jwks, { issuer: env.GATEHOUSE_ISSUER, audience: API, algorithms: ['RS256'] });
+        const { payload } = await jwtVerify(token, jwks, {
+          issuer: env.GATEHOUSE_ISSUER,
+          audience: API,
+          algorithms: ['RS256'],
+        });
         assert.equal(payload.sub, 'm2m-basic@clients');
       }
     }
@@ -252,7 +276,9 @@ forEachDatabase('GATEHOUSE_WORKERS=2', (db) => {
     const newcomer = replaced.find((pid) => pid !== survivor)!;
     assert.ok(alive(newcomer));
     await waitFor('the primary to log the death', () =>
-      logLines(cli).some((line) => line.msg === 'worker died; starting a new one' && line.worker === victim && line.pid === primary),
+      logLines(cli).some(
+        (line) => line.msg === 'worker died; starting a new one' && line.worker === victim && line.pid === primary,
+      ),
     );
 
     // The newcomer takes its share of connections once it listens; until then the survivor serves all.
@@ -260,7 +286,9 @@ forEachDatabase('GATEHOUSE_WORKERS=2', (db) => {
     await waitFor('a request served by the new worker', async () => {
       const answer = await tokenRequest(port);
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      return requestLines(cli).slice(seen).some((line) => line.pid === newcomer);
+      return requestLines(cli)
+        .slice(seen)
+        .some((line) => line.pid === newcomer);
     });
     for (let i = 0; i < 10; i++) assert.equal((await tokenRequest(port)).status, 200);
     assert.deepEqual(childrenOf(primary), replaced);
@@ -306,7 +334,11 @@ forEachDatabase('GATEHOUSE_WORKERS=2', (db) => {
     await closed;
 
     const exit = await cli.exited;
-    assert.deepEqual(exit, { code: 0, signal: null }, `stderr:\n${cli.stderr()}\nlog:\n${cli.stdout().split('\n').slice(-6).join('\n')}`);
+    assert.deepEqual(
+      exit,
+      { code: 0, signal: null },
+      `stderr:\n${cli.stderr()}\nlog:\n${cli.stdout().split('\n').slice(-6).join('\n')}`,
+    );
     for (const pid of workers) assert.equal(alive(pid), false, `worker ${pid} is still running`);
     assert.ok(logLines(cli).some((line) => line.msg === 'draining in-flight requests' && line.pid === primary));
   });
@@ -324,7 +356,10 @@ forEachDatabase('GATEHOUSE_WORKERS=2', (db) => {
       assert.match(failing.stderr(), /^gatehouse: a worker failed to start/m);
       assert.match(failing.stderr(), /EADDRINUSE/);
       assert.doesNotMatch(failing.stdout(), /Gatehouse is listening/);
-      assert.ok(!logLines(failing).some((line) => line.msg === 'worker died; starting a new one'), 'no worker was replaced');
+      assert.ok(
+        !logLines(failing).some((line) => line.msg === 'worker died; starting a new one'),
+        'no worker was replaced',
+      );
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }

@@ -9,7 +9,17 @@ import { decodeJwt } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 import {
-  alertText, authorizeUrl, basicAuth, callbackOf, Browser, type JsonAnswer, logIn, openPage, pkcePair, postSignup, postToken,
+  alertText,
+  authorizeUrl,
+  basicAuth,
+  callbackOf,
+  Browser,
+  type JsonAnswer,
+  logIn,
+  openPage,
+  pkcePair,
+  postSignup,
+  postToken,
 } from './http.js';
 
 const DB = 'Username-Password-Authentication';
@@ -25,7 +35,13 @@ const GOOD_RULES =
 
 /** One connection per Auth0 password_policy level, each with a password it refuses and one it takes. */
 const policies = [
-  { policy: 'none', options: { password_policy: 'none' }, rules: 'The password must have at least 1 characters.', weak: [], strong: 'a' },
+  {
+    policy: 'none',
+    options: { password_policy: 'none' },
+    rules: 'The password must have at least 1 characters.',
+    weak: [],
+    strong: 'a',
+  },
   {
     policy: 'none, min_length 4',
     options: { password_policy: 'none', password_complexity_options: { min_length: 4 } },
@@ -33,11 +49,18 @@ const policies = [
     weak: ['abc'],
     strong: 'abcd',
   },
-  { policy: 'low', options: { password_policy: 'low' }, rules: 'The password must have at least 6 characters.', weak: ['12345'], strong: '123456' },
+  {
+    policy: 'low',
+    options: { password_policy: 'low' },
+    rules: 'The password must have at least 6 characters.',
+    weak: ['12345'],
+    strong: '123456',
+  },
   {
     policy: 'fair',
     options: { password_policy: 'fair' },
-    rules: 'The password must have at least 8 characters; lower case letters (a-z), upper case letters (A-Z) and numbers (0-9).',
+    rules:
+      'The password must have at least 8 characters; lower case letters (a-z), upper case letters (A-Z) and numbers (0-9).',
     // 7 characters; no upper case letter; no number.
     weak: ['Abcdef1', 'abcdefg1!', 'Abcdefgh!'],
     strong: 'Abcdefg1',
@@ -69,7 +92,10 @@ function tenant() {
       {
         identifier: API,
         name: 'Acme API',
-        scopes: [{ value: 'read:items', description: 'Read items' }, { value: 'write:items', description: 'Write items' }],
+        scopes: [
+          { value: 'read:items', description: 'Read items' },
+          { value: 'write:items', description: 'Write items' },
+        ],
         enforce_policies: true,
         token_dialect: 'access_token_authz',
       },
@@ -99,7 +125,12 @@ function tenant() {
       { name: 'Invite-Only', strategy: 'auth0', options: { disable_signup: true }, enabled_clients: ['web'] },
       { name: 'Elsewhere-Users', strategy: 'auth0', enabled_clients: ['elsewhere'] },
       { name: 'email', strategy: 'email', enabled_clients: ['web'] },
-      ...policies.map((p) => ({ name: connectionOf(p.policy), strategy: 'auth0', options: p.options, enabled_clients: ['web'] })),
+      ...policies.map((p) => ({
+        name: connectionOf(p.policy),
+        strategy: 'auth0',
+        options: p.options,
+        enabled_clients: ['web'],
+      })),
     ],
     users: [{ connection: DB, email: TAKEN, password: STRONG, email_verified: true }],
     roles: [{ name: 'reader', permissions: [{ resource_server_identifier: API, permission_name: 'read:items' }] }],
@@ -133,7 +164,8 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
   });
   after(() => server?.close());
 
-  const signup = (fields: Record<string, unknown>) => postSignup(server, { client_id: 'web', connection: DB, ...fields });
+  const signup = (fields: Record<string, unknown>) =>
+    postSignup(server, { client_id: 'web', connection: DB, ...fields });
 
   /** Code + PKCE through /authorize and /u/login (or the live session), redeemed at /oauth/token. */
   async function tokensFor(browser: Browser, login?: { email: string; password: string }) {
@@ -162,7 +194,11 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
       { authorization: basicAuth('web', WEB_SECRET) },
     );
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    return { idToken: decodeJwt(answer.body.id_token as string), accessToken: decodeJwt(answer.body.access_token as string), scope: answer.body.scope };
+    return {
+      idToken: decodeJwt(answer.body.id_token as string),
+      accessToken: decodeJwt(answer.body.access_token as string),
+      scope: answer.body.scope,
+    };
   }
 
   describe('success', () => {
@@ -246,13 +282,21 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('a user who signed up with a form body signs in too', async () => {
-      const { idToken, accessToken } = await tokensFor(new Browser(server), { email: 'FORM.person@acme.test', password: STRONG });
+      const { idToken, accessToken } = await tokensFor(new Browser(server), {
+        email: 'FORM.person@acme.test',
+        password: STRONG,
+      });
       assert.equal(idToken.email, 'form.person@acme.test');
       assert.deepEqual(accessToken.permissions, []);
     });
 
     test('the same address may sign up to another database connection', async () => {
-      const answer = await postSignup(server, { client_id: 'web', connection: connectionOf('low'), email: TAKEN, password: '123456' });
+      const answer = await postSignup(server, {
+        client_id: 'web',
+        connection: connectionOf('low'),
+        email: TAKEN,
+        password: '123456',
+      });
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       assert.deepEqual(answer.body, { _id: answer.body._id, email: TAKEN, email_verified: false });
     });
@@ -266,7 +310,11 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
         for (const password of weak) {
           const answer = await postSignup(server, { client_id: 'web', connection, email, password });
           const description = `Password is too weak. ${rules}`;
-          assertError(answer, auth0Error('invalid_password', description, { policy: rules }), `${policy}: ${JSON.stringify(password)}`);
+          assertError(
+            answer,
+            auth0Error('invalid_password', description, { policy: rules }),
+            `${policy}: ${JSON.stringify(password)}`,
+          );
         }
         // Nothing was created by the refusals: the same address now signs up.
         const answer = await postSignup(server, { client_id: 'web', connection, email, password: strong });
@@ -276,23 +324,42 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     }
 
     test('password_policy none still needs a password (an empty one is a missing parameter)', async () => {
-      const answer = await postSignup(server, { client_id: 'web', connection: connectionOf('none'), email: 'empty@acme.test', password: '' });
+      const answer = await postSignup(server, {
+        client_id: 'web',
+        connection: connectionOf('none'),
+        email: 'empty@acme.test',
+        password: '',
+      });
       assertError(answer, auth0Error('bad.request', 'Missing required parameter: password'), 'empty password');
     });
 
     test('a connection without password_policy uses Auth0\'s default for new connections ("good")', async () => {
       const answer = await signup({ email: 'default-policy@acme.test', password: 'abcdefg1' });
       const rules = `The password must have at least 8 characters; ${GOOD_RULES}.`;
-      assertError(answer, auth0Error('invalid_password', `Password is too weak. ${rules}`, { policy: rules }), 'default policy');
+      assertError(
+        answer,
+        auth0Error('invalid_password', `Password is too weak. ${rules}`, { policy: rules }),
+        'default policy',
+      );
     });
   });
 
   describe('error shapes', () => {
     const missing = (name: string) => auth0Error('bad.request', `Missing required parameter: ${name}`);
     const complete = { client_id: 'web', connection: DB, email: 'someone@acme.test', password: STRONG };
-    const without = (name: keyof typeof complete) => Object.fromEntries(Object.entries(complete).filter(([key]) => key !== name));
-    const rows: { name: string; body: Record<string, unknown> | URLSearchParams | string; contentType?: string; expected: Record<string, unknown> }[] = [
-      { name: 'an e-mail that has an account', body: { ...complete, email: TAKEN }, expected: auth0Error('user_exists', 'The user already exists.') },
+    const without = (name: keyof typeof complete) =>
+      Object.fromEntries(Object.entries(complete).filter(([key]) => key !== name));
+    const rows: {
+      name: string;
+      body: Record<string, unknown> | URLSearchParams | string;
+      contentType?: string;
+      expected: Record<string, unknown>;
+    }[] = [
+      {
+        name: 'an e-mail that has an account',
+        body: { ...complete, email: TAKEN },
+        expected: auth0Error('user_exists', 'The user already exists.'),
+      },
       {
         name: 'an e-mail that has an account, in other case',
         body: { ...complete, email: 'Taken@ACME.test' },
@@ -303,39 +370,76 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
         body: { ...complete, connection: 'Invite-Only' },
         expected: auth0Error('operation_not_allowed', 'Public signup is disabled'),
       },
-      { name: 'an unknown client', body: { ...complete, client_id: 'nope' }, expected: auth0Error('bad.client_id', 'Unknown client: nope') },
+      {
+        name: 'an unknown client',
+        body: { ...complete, client_id: 'nope' },
+        expected: auth0Error('bad.client_id', 'Unknown client: nope'),
+      },
       {
         name: 'a database connection not enabled for the client',
         body: { ...complete, connection: 'Elsewhere-Users' },
-        expected: auth0Error('bad.connection', 'The connection "Elsewhere-Users" is not a database connection enabled for this application'),
+        expected: auth0Error(
+          'bad.connection',
+          'The connection "Elsewhere-Users" is not a database connection enabled for this application',
+        ),
       },
       {
         name: 'a connection that is not a database connection (passwordless)',
         body: { ...complete, connection: 'email' },
-        expected: auth0Error('bad.connection', 'The connection "email" is not a database connection enabled for this application'),
+        expected: auth0Error(
+          'bad.connection',
+          'The connection "email" is not a database connection enabled for this application',
+        ),
       },
       {
         name: 'an unknown connection',
         body: { ...complete, connection: 'Nope' },
-        expected: auth0Error('bad.connection', 'The connection "Nope" is not a database connection enabled for this application'),
+        expected: auth0Error(
+          'bad.connection',
+          'The connection "Nope" is not a database connection enabled for this application',
+        ),
       },
       { name: 'no email', body: without('email'), expected: missing('email') },
       { name: 'no password', body: without('password'), expected: missing('password') },
       { name: 'no connection', body: without('connection'), expected: missing('connection') },
       { name: 'no client_id', body: without('client_id'), expected: missing('client_id') },
       { name: 'an empty JSON object', body: {}, expected: missing('client_id') },
-      { name: 'malformed JSON', body: '{"client_id": "web", "email": ', expected: auth0Error('bad.request', 'The request body could not be read') },
+      {
+        name: 'malformed JSON',
+        body: '{"client_id": "web", "email": ',
+        expected: auth0Error('bad.request', 'The request body could not be read'),
+      },
       {
         name: 'a body that is neither JSON nor a form',
         body: 'client_id=web',
         contentType: 'text/plain',
         expected: auth0Error('bad.request', 'The request body could not be read'),
       },
-      { name: 'an e-mail without @', body: { ...complete, email: 'someone.acme.test' }, expected: auth0Error('bad.request', 'The email address is not valid') },
-      { name: 'an e-mail without a domain', body: { ...complete, email: 'someone@' }, expected: auth0Error('bad.request', 'The email address is not valid') },
-      { name: 'an e-mail with a space', body: { ...complete, email: 'some one@acme.test' }, expected: auth0Error('bad.request', 'The email address is not valid') },
-      { name: 'an e-mail that is a number', body: { ...complete, email: 42 }, expected: auth0Error('bad.request', 'Invalid parameter: email') },
-      { name: 'user_metadata that is not an object', body: { ...complete, user_metadata: 'x' }, expected: auth0Error('bad.request', 'Invalid parameter: user_metadata') },
+      {
+        name: 'an e-mail without @',
+        body: { ...complete, email: 'someone.acme.test' },
+        expected: auth0Error('bad.request', 'The email address is not valid'),
+      },
+      {
+        name: 'an e-mail without a domain',
+        body: { ...complete, email: 'someone@' },
+        expected: auth0Error('bad.request', 'The email address is not valid'),
+      },
+      {
+        name: 'an e-mail with a space',
+        body: { ...complete, email: 'some one@acme.test' },
+        expected: auth0Error('bad.request', 'The email address is not valid'),
+      },
+      {
+        name: 'an e-mail that is a number',
+        body: { ...complete, email: 42 },
+        expected: auth0Error('bad.request', 'Invalid parameter: email'),
+      },
+      {
+        name: 'user_metadata that is not an object',
+        body: { ...complete, user_metadata: 'x' },
+        expected: auth0Error('bad.request', 'Invalid parameter: user_metadata'),
+      },
       {
         name: 'email sent twice in a form',
         body: new URLSearchParams([...Object.entries(complete), ['email', 'other@acme.test']]),
@@ -409,7 +513,11 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
       assert.equal(page.text.includes('Sign up'), false);
 
       // The login form's token does not open the sign-up form either.
-      const posted = await browser.post(form.action.replace('/u/login', '/u/signup'), { _csrf: form.csrf, email: 'sneaky@acme.test', password: STRONG });
+      const posted = await browser.post(form.action.replace('/u/login', '/u/signup'), {
+        _csrf: form.csrf,
+        email: 'sneaky@acme.test',
+        password: STRONG,
+      });
       assert.equal(posted.status, 403, posted.text);
       assert.equal(await server.gatehouse.store.users.findByEmail('Invite-Only', 'sneaky@acme.test'), undefined);
 
@@ -421,15 +529,27 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
 
     test('the policy message and "The user already exists." are shown above the form', async () => {
       const browser = new Browser(server);
-      const { form } = await openPage(browser, await browser.get(authorizeUrl(server, pageParams({ connection: connectionOf('excellent') }))), '/u/signup');
-      const weak = await browser.post(form.action, { _csrf: form.csrf, email: 'page-weak@acme.test', password: 'Abcdefgh1' });
+      const { form } = await openPage(
+        browser,
+        await browser.get(authorizeUrl(server, pageParams({ connection: connectionOf('excellent') }))),
+        '/u/signup',
+      );
+      const weak = await browser.post(form.action, {
+        _csrf: form.csrf,
+        email: 'page-weak@acme.test',
+        password: 'Abcdefgh1',
+      });
       assert.equal(weak.status, 400);
       const rules = policies.find((p) => p.policy === 'excellent')!.rules;
       assert.equal(alertText(weak), `Password is too weak. ${rules}`);
       assert.equal(weak.text.includes('Abcdefgh1'), false, 'the password is not sent back');
 
       const taken = await openPage(browser, await browser.get(authorizeUrl(server, pageParams({}))), '/u/signup');
-      const exists = await browser.post(taken.form.action, { _csrf: taken.form.csrf, email: 'TAKEN@acme.test', password: STRONG });
+      const exists = await browser.post(taken.form.action, {
+        _csrf: taken.form.csrf,
+        email: 'TAKEN@acme.test',
+        password: STRONG,
+      });
       assert.equal(exists.status, 400);
       assert.equal(alertText(exists), 'The user already exists.');
     });
@@ -447,7 +567,10 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
       assert.equal(won.length, 1, `round ${round}: ${JSON.stringify(answers.map((a) => a.body))}`);
       assert.deepEqual(won[0].body, { _id: won[0].body._id, email, email_verified: false });
       assertError(lost[0], auth0Error('user_exists', 'The user already exists.'), `round ${round}`);
-      assert.equal((await server.gatehouse.store.users.findByEmail(DB, email))?.user_id, `auth0|${String(won[0].body._id)}`);
+      assert.equal(
+        (await server.gatehouse.store.users.findByEmail(DB, email))?.user_id,
+        `auth0|${String(won[0].body._id)}`,
+      );
     }
   });
 });

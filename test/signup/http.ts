@@ -7,7 +7,15 @@ import type { RunningGatehouse } from '../helpers/server.js';
 
 // The same as the /authorize tests use: one implementation of each.
 export {
-  alertText, type Answer, authorizeUrl, basicAuth, Browser, decodeHtml, type JsonAnswer, pkcePair, postToken,
+  alertText,
+  type Answer,
+  authorizeUrl,
+  basicAuth,
+  Browser,
+  decodeHtml,
+  type JsonAnswer,
+  pkcePair,
+  postToken,
 } from '../authorize/browser.js';
 
 /** The form of a hosted page (login, sign-up, consent): where it posts and its CSRF token. */
@@ -20,7 +28,10 @@ export function pageForm(page: Answer): { action: string; csrf: string } {
 
 /** GET a hosted page that /authorize (or a form) redirected to, expecting it with status 200. */
 export async function openPage(browser: Browser, redirect: Answer, path: '/u/login' | '/u/signup' | '/u/consent') {
-  assert.ok(redirect.status === 302 || redirect.status === 303, `expected a redirect to ${path}, got ${redirect.status}: ${redirect.text}`);
+  assert.ok(
+    redirect.status === 302 || redirect.status === 303,
+    `expected a redirect to ${path}, got ${redirect.status}: ${redirect.text}`,
+  );
   assert.match(redirect.location ?? '', new RegExp(`^${path.replace(/\//g, '\\/')}\\?state=`));
   const page = await browser.get(redirect.location!);
   assert.equal(page.status, 200, page.text);
@@ -28,7 +39,12 @@ export async function openPage(browser: Browser, redirect: Answer, path: '/u/log
 }
 
 /** Signs in on the login page that /authorize sent the browser to; returns the answer to the form POST. */
-export async function logIn(browser: Browser, params: Record<string, string>, email: string, password: string): Promise<Answer> {
+export async function logIn(
+  browser: Browser,
+  params: Record<string, string>,
+  email: string,
+  password: string,
+): Promise<Answer> {
   const { form } = await openPage(browser, await browser.get(authorizeUrl(browser.server, params)), '/u/login');
   const posted = await browser.post(form.action, { _csrf: form.csrf, email, password });
   assert.equal(posted.status, 303, posted.text);
@@ -38,9 +54,16 @@ export async function logIn(browser: Browser, params: Record<string, string>, em
 /** The client's callback URL that an answer redirects to (after following Gatehouse's own redirects). */
 export async function callbackOf(browser: Browser, answer: Answer): Promise<URL> {
   const last = await browser.follow(answer);
-  assert.ok(last.status === 302 || last.status === 303, `expected a redirect to the client, got ${last.status}: ${last.text}`);
+  assert.ok(
+    last.status === 302 || last.status === 303,
+    `expected a redirect to the client, got ${last.status}: ${last.text}`,
+  );
   const url = new URL(last.location!, browser.server.issuer);
-  assert.notEqual(url.origin, new URL(browser.server.issuer).origin, `expected the client's callback, got ${last.location}`);
+  assert.notEqual(
+    url.origin,
+    new URL(browser.server.issuer).origin,
+    `expected the client's callback, got ${last.location}`,
+  );
   return url;
 }
 

@@ -13,21 +13,24 @@ import { alertText, authorizeUrl, Browser, openPage, postSignup } from './http.j
 const DB = 'Username-Password-Authentication';
 const CALLBACK = 'http://localhost:8080/callback';
 const STRONG = 'Sunny-Meadow-42';
-const THROTTLED = 'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
+const THROTTLED =
+  'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
 const MINUTE = 60_000;
 
 function tenant() {
   return {
     tenant: { friendly_name: 'Acme', default_directory: DB },
-    clients: [{
-      client_id: 'web',
-      client_secret: 'web-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
-      name: 'Acme Web',
-      app_type: 'regular_web',
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code'],
-      callbacks: [CALLBACK],
-    }],
+    clients: [
+      {
+        client_id: 'web',
+        client_secret: 'web-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
+        name: 'Acme Web',
+        app_type: 'regular_web',
+        token_endpoint_auth_method: 'client_secret_basic',
+        grant_types: ['authorization_code'],
+        callbacks: [CALLBACK],
+      },
+    ],
     connections: [{ name: DB, strategy: 'auth0', enabled_clients: ['web'] }],
     users: [{ connection: DB, email: 'ada@acme.test', password: STRONG, email_verified: true }],
   };
@@ -36,10 +39,14 @@ function tenant() {
 /** POST /dbconnections/signup from another loopback address. */
 function signupFrom(server: RunningGatehouse, localAddress: string, body: object): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(server.url('/dbconnections/signup'), { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode!));
-    });
+    const req = httpRequest(
+      server.url('/dbconnections/signup'),
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode!));
+      },
+    );
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
@@ -53,13 +60,22 @@ forEachDatabase('suspicious IP throttling', (db) => {
   });
   after(() => server?.close());
 
-  const signup = (email: string, password: string) => postSignup(server, { client_id: 'web', connection: DB, email, password });
-  const throttledBody = { name: 'TooManyRequestsError', code: 'too_many_attempts', description: THROTTLED, statusCode: 429, error: 'too_many_attempts', error_description: THROTTLED };
+  const signup = (email: string, password: string) =>
+    postSignup(server, { client_id: 'web', connection: DB, email, password });
+  const throttledBody = {
+    name: 'TooManyRequestsError',
+    code: 'too_many_attempts',
+    description: THROTTLED,
+    statusCode: 429,
+    error: 'too_many_attempts',
+    error_description: THROTTLED,
+  };
 
   test('the 51st sign-up attempt from one IP in a day is refused with 429, failed attempts included; one comes back every 28.8 minutes', async () => {
     // 48 refused (a weak password) and 2 accepted: every attempt counts, as in Auth0's pre-user-registration stage.
     for (let i = 0; i < 48; i++) assert.equal((await signup(`weak-${i}@acme.test`, 'weak')).status, 400);
-    for (const email of ['first@acme.test', 'second@acme.test']) assert.equal((await signup(email, STRONG)).status, 200);
+    for (const email of ['first@acme.test', 'second@acme.test'])
+      assert.equal((await signup(email, STRONG)).status, 200);
 
     const refused = await signup('third@acme.test', STRONG);
     assert.equal(refused.status, 429);
@@ -75,13 +91,28 @@ forEachDatabase('suspicious IP throttling', (db) => {
   });
 
   test('another IP has its own allowance', async () => {
-    assert.equal(await signupFrom(server, '127.0.0.2', { client_id: 'web', connection: DB, email: 'elsewhere@acme.test', password: STRONG }), 200);
+    assert.equal(
+      await signupFrom(server, '127.0.0.2', {
+        client_id: 'web',
+        connection: DB,
+        email: 'elsewhere@acme.test',
+        password: STRONG,
+      }),
+      200,
+    );
     assert.ok(await server.gatehouse.store.users.findByEmail(DB, 'elsewhere@acme.test'));
   });
 
   test('the hosted sign-up page shares the allowance: 429 with the message on the page, no user created', async () => {
     const browser = new Browser(server);
-    const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st', screen_hint: 'signup' };
+    const params = {
+      client_id: 'web',
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'st',
+      screen_hint: 'signup',
+    };
     const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/signup');
     const posted = await browser.post(form.action, { _csrf: form.csrf, email: 'page@acme.test', password: STRONG });
     assert.equal(posted.status, 429, posted.text);
@@ -91,13 +122,23 @@ forEachDatabase('suspicious IP throttling', (db) => {
 
   test('after 100 failed logins from one IP even the right password is refused with 429; one attempt is back after 14.4 minutes', async () => {
     const browser = new Browser(server);
-    const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-login' };
+    const params = {
+      client_id: 'web',
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'st-login',
+    };
     const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/login');
     const login = (email: string, password: string) => browser.post(form.action, { _csrf: form.csrf, email, password });
 
     // Unknown e-mails, so that no account reaches the per-account brute-force limit of 10 first.
     for (let i = 0; i < 99; i++) assert.equal((await login(`nobody-${i}@acme.test`, 'wrong-password')).status, 400);
-    assert.equal((await login('ada@acme.test', 'wrong-password')).status, 400, 'a wrong password for a real account counts too');
+    assert.equal(
+      (await login('ada@acme.test', 'wrong-password')).status,
+      400,
+      'a wrong password for a real account counts too',
+    );
 
     const blocked = await login('ada@acme.test', STRONG);
     assert.equal(blocked.status, 429, blocked.text);
@@ -113,13 +154,26 @@ forEachDatabase('suspicious IP throttling', (db) => {
 
   test('a successful login gives its attempt back: the IP that just got one attempt back can sign in again', async () => {
     const browser = new Browser(server);
-    const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-again' };
+    const params = {
+      client_id: 'web',
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'st-again',
+    };
     const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/login');
     const again = await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: STRONG });
     assert.equal(again.status, 303, again.text);
-    const wrong = await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: 'wrong-password' });
+    const wrong = await browser.post(form.action, {
+      _csrf: form.csrf,
+      email: 'ada@acme.test',
+      password: 'wrong-password',
+    });
     assert.equal(wrong.status, 400, 'the last attempt left is spent by a failure');
-    assert.equal((await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: STRONG })).status, 429);
+    assert.equal(
+      (await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: STRONG })).status,
+      429,
+    );
   });
 });
 
@@ -132,7 +186,9 @@ forEachDatabase('suspicious IP throttling under a burst', (db) => {
 
   test('120 sign-up attempts at once from one IP: exactly 50 are tried, the other 70 get 429', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 120 }, (_, i) => postSignup(server, { client_id: 'web', connection: DB, email: `burst-${i}@acme.test`, password: 'weak' })),
+      Array.from({ length: 120 }, (_, i) =>
+        postSignup(server, { client_id: 'web', connection: DB, email: `burst-${i}@acme.test`, password: 'weak' }),
+      ),
     );
     const statuses = answers.map((a) => a.status);
     assert.equal(statuses.filter((s) => s === 400).length, 50, statuses.join(' '));
@@ -141,10 +197,18 @@ forEachDatabase('suspicious IP throttling under a burst', (db) => {
 
   test('130 failed logins at once from one IP: exactly 100 are checked, the other 30 get 429', async () => {
     const browser = new Browser(server);
-    const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-burst' };
+    const params = {
+      client_id: 'web',
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'st-burst',
+    };
     const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/login');
     const answers = await Promise.all(
-      Array.from({ length: 130 }, (_, i) => browser.post(form.action, { _csrf: form.csrf, email: `nobody-${i}@acme.test`, password: 'wrong-password' })),
+      Array.from({ length: 130 }, (_, i) =>
+        browser.post(form.action, { _csrf: form.csrf, email: `nobody-${i}@acme.test`, password: 'wrong-password' }),
+      ),
     );
     const statuses = answers.map((a) => a.status);
     assert.equal(statuses.filter((s) => s === 400).length, 100, statuses.join(' '));

@@ -62,18 +62,35 @@ forEachStore('sign-in stores', (opened) => {
   test('authorization codes: consume returns the code marked consumed with the issued token; the second gets nothing', async () => {
     const code = fx.authorizationCode();
     await store().codes.insert(code);
-    const consumed = { ...code, consumed_at: T0 + 1000, issued_jti: 'jti-1', issued_expires_at: T0 + 3_600_000, issued_family_id: 'family-1' };
+    const consumed = {
+      ...code,
+      consumed_at: T0 + 1000,
+      issued_jti: 'jti-1',
+      issued_expires_at: T0 + 3_600_000,
+      issued_family_id: 'family-1',
+    };
     assert.deepEqual(
-      await store().codes.consume(code.code_hash, T0 + 1000, { jti: 'jti-1', expiresAt: T0 + 3_600_000, familyId: 'family-1' }),
+      await store().codes.consume(code.code_hash, T0 + 1000, {
+        jti: 'jti-1',
+        expiresAt: T0 + 3_600_000,
+        familyId: 'family-1',
+      }),
       consumed,
     );
     assert.equal(
-      await store().codes.consume(code.code_hash, T0 + 2000, { jti: 'jti-2', expiresAt: T0 + 3_600_000, familyId: 'family-1' }),
+      await store().codes.consume(code.code_hash, T0 + 2000, {
+        jti: 'jti-2',
+        expiresAt: T0 + 3_600_000,
+        familyId: 'family-1',
+      }),
       undefined,
     );
     // A replay finds the first token's id, to revoke it.
     assert.deepEqual(await store().codes.get(code.code_hash), consumed);
-    assert.equal(await store().codes.consume('no-such-code', T0, { jti: 'x', expiresAt: T0, familyId: 'family-1' }), undefined);
+    assert.equal(
+      await store().codes.consume('no-such-code', T0, { jti: 'x', expiresAt: T0, familyId: 'family-1' }),
+      undefined,
+    );
   });
 
   test('revoked tokens: unknown jti is not revoked; revoke marks it, twice is the same', async () => {

@@ -38,7 +38,10 @@ after(() => {
 });
 
 test('docs/examples/tenant.yaml declares exactly what docs/examples/tenant.json does', () => {
-  assert.deepEqual(parseTenantFile(readFileSync(exampleYaml, 'utf8'), exampleYaml), parseTenantFile(readFileSync(exampleJson, 'utf8'), exampleJson));
+  assert.deepEqual(
+    parseTenantFile(readFileSync(exampleYaml, 'utf8'), exampleYaml),
+    parseTenantFile(readFileSync(exampleJson, 'utf8'), exampleJson),
+  );
 });
 
 forEachDatabase('tenant file', (db) => {
@@ -74,11 +77,20 @@ forEachDatabase('tenant file', (db) => {
     assert.deepEqual(web.allowed_logout_urls, ['http://localhost:8080/']);
     assert.deepEqual(web.web_origins, ['http://localhost:8080']);
     assert.equal(gatehouse.box.open(web.sealed_client_secret!), 'acme-web-secret-change-me-0123456789abcdef');
-    assert.notEqual(web.sealed_client_secret, 'acme-web-secret-change-me-0123456789abcdef', 'secrets are sealed at rest');
+    assert.notEqual(
+      web.sealed_client_secret,
+      'acme-web-secret-change-me-0123456789abcdef',
+      'secrets are sealed at rest',
+    );
     // An expiring refresh token has a lifetime: the regular_web default (infinite) must not survive.
     assert.deepEqual(web.refresh_token, {
-      rotation_type: 'rotating', expiration_type: 'expiring', token_lifetime: 2592000, idle_token_lifetime: 1296000,
-      infinite_token_lifetime: false, infinite_idle_token_lifetime: false, leeway: 0,
+      rotation_type: 'rotating',
+      expiration_type: 'expiring',
+      token_lifetime: 2592000,
+      idle_token_lifetime: 1296000,
+      infinite_token_lifetime: false,
+      infinite_idle_token_lifetime: false,
+      leeway: 0,
     });
     assert.equal(web.jwt_configuration.lifetime_in_seconds, 36000);
 
@@ -92,11 +104,17 @@ forEachDatabase('tenant file', (db) => {
     const api = await store.resourceServers.getByIdentifier(API);
     assert.ok(api);
     assert.equal(api.name, 'Acme API');
-    assert.deepEqual(api.scopes.map((s) => s.value), ['read:items', 'write:items']);
+    assert.deepEqual(
+      api.scopes.map((s) => s.value),
+      ['read:items', 'write:items'],
+    );
     assert.equal(api.allow_offline_access, true);
     assert.equal(api.token_lifetime_for_web, 7200, 'an undeclared field takes its default');
     assert.deepEqual((await store.clientGrants.find('acme-worker', API))?.scope, ['read:items']);
-    assert.deepEqual((await store.connections.getByName('Username-Password-Authentication'))?.enabled_clients, ['acme-web', 'acme-spa']);
+    assert.deepEqual((await store.connections.getByName('Username-Password-Authentication'))?.enabled_clients, [
+      'acme-web',
+      'acme-spa',
+    ]);
     assert.equal((await store.connections.getByName('email'))?.strategy, 'email');
     const tenant = await store.tenant.get();
     assert.equal(tenant.friendly_name, 'Acme');
@@ -106,12 +124,20 @@ forEachDatabase('tenant file', (db) => {
     // The declared client can use what was declared for it.
     const response = await fetch(url('/oauth/token'), {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'acme-worker', client_secret: WORKER_SECRET, audience: API }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: 'acme-worker',
+        client_secret: WORKER_SECRET,
+        audience: API,
+      }),
     });
     const body = await response.json();
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.equal(body.scope, 'read:items');
-    const { payload } = await jwtVerify(body.access_token, createRemoteJWKSet(new URL(url('/.well-known/jwks.json'))), { issuer, audience: API });
+    const { payload } = await jwtVerify(body.access_token, createRemoteJWKSet(new URL(url('/.well-known/jwks.json'))), {
+      issuer,
+      audience: API,
+    });
     assert.equal(payload.sub, 'acme-worker@clients');
   });
 
@@ -131,7 +157,7 @@ forEachDatabase('tenant file', (db) => {
     assert.deepEqual(bob?.app_metadata, { plan: 'pro' });
   });
 
-  test("roles get their permissions and users (users named by e-mail)", async () => {
+  test('roles get their permissions and users (users named by e-mail)', async () => {
     const { store } = server!.gatehouse;
     const alice = await store.users.findByEmail('Username-Password-Authentication', 'alice@acme.test');
     const bob = await store.users.findByEmail('Username-Password-Authentication', 'bob@acme.test');
@@ -140,7 +166,9 @@ forEachDatabase('tenant file', (db) => {
     assert.ok(reader && writer && alice && bob);
     assert.equal(reader.description, 'Reads items');
     assert.equal(writer.description, '');
-    assert.deepEqual(await store.roles.permissions(reader.id), [{ resource_server_identifier: API, permission_name: 'read:items' }]);
+    assert.deepEqual(await store.roles.permissions(reader.id), [
+      { resource_server_identifier: API, permission_name: 'read:items' },
+    ]);
     assert.deepEqual(await store.roles.permissions(writer.id), [
       { resource_server_identifier: API, permission_name: 'read:items' },
       { resource_server_identifier: API, permission_name: 'write:items' },
@@ -152,7 +180,10 @@ forEachDatabase('tenant file', (db) => {
   test('starting again with the same file, in JSON and then in YAML, writes nothing', async () => {
     await stop();
     const first = await snapshotDatabase(db().url);
-    assert.ok(first.clients.length >= 4 && first.users.length === 2 && first.user_roles.length === 3, 'the snapshot sees the tenant');
+    assert.ok(
+      first.clients.length >= 4 && first.users.length === 2 && first.user_roles.length === 3,
+      'the snapshot sees the tenant',
+    );
     await start(exampleJson);
     await stop();
     assert.deepEqual(changedRows(first, await snapshotDatabase(db().url)), []);
@@ -186,16 +217,39 @@ forEachDatabase('tenant file', (db) => {
     // acme-web, the email connection, bob, alice's password and the writer role are untouched.
     const diff = changedRows(before, await snapshotDatabase(db().url));
     const tables = diff.map((line) => line.split(':')[0]);
-    assert.deepEqual(tables, ['+ clients', '+ resource_servers', '+ user_roles', '- clients', '- resource_servers', '- user_roles', '- user_roles'], diff.join('\n'));
-    assert.match(diff.find((l) => l.startsWith('+ clients'))!, /"client_id":"acme-worker".*"name":"Acme Worker \(renamed\)"/);
-    assert.match(diff.find((l) => l.startsWith('+ user_roles'))!, new RegExp(`"user_id":"${alice!.user_id.replace('|', '\\|')}"`));
+    assert.deepEqual(
+      tables,
+      [
+        '+ clients',
+        '+ resource_servers',
+        '+ user_roles',
+        '- clients',
+        '- resource_servers',
+        '- user_roles',
+        '- user_roles',
+      ],
+      diff.join('\n'),
+    );
+    assert.match(
+      diff.find((l) => l.startsWith('+ clients'))!,
+      /"client_id":"acme-worker".*"name":"Acme Worker \(renamed\)"/,
+    );
+    assert.match(
+      diff.find((l) => l.startsWith('+ user_roles'))!,
+      new RegExp(`"user_id":"${alice!.user_id.replace('|', '\\|')}"`),
+    );
   });
 
   // Each bad file is the example plus one valid new client (acme-new), then one error later in the file.
   // The start must fail with exactly this message and leave the database as it was: one transaction.
   const withNewClient = (mutate: (t: Tenant) => void): Tenant => {
     const t = example();
-    t.clients.push({ client_id: 'acme-new', client_secret: 'acme-new-secret-0123456789abcdefghijkl', app_type: 'non_interactive', grant_types: ['client_credentials'] });
+    t.clients.push({
+      client_id: 'acme-new',
+      client_secret: 'acme-new-secret-0123456789abcdefghijkl',
+      app_type: 'non_interactive',
+      grant_types: ['client_credentials'],
+    });
     mutate(t);
     return t;
   };
@@ -219,21 +273,28 @@ forEachDatabase('tenant file', (db) => {
     {
       name: 'bad enum value',
       file: json((t) => (t.clients[1].app_type = 'server')),
-      message: () => 'clients[1] (acme-worker): app_type must be one of regular_web, spa, native, non_interactive, not "server"',
+      message: () =>
+        'clients[1] (acme-worker): app_type must be one of regular_web, spa, native, non_interactive, not "server"',
     },
     {
       name: 'client grant to an unknown API',
       file: json((t) => t.client_grants.push({ client_id: 'acme-new', audience: 'https://nope.acme.test', scope: [] })),
-      message: () => 'client_grants[2] (acme-new → https://nope.acme.test): audience "https://nope.acme.test" is not an API (resource server)',
+      message: () =>
+        'client_grants[2] (acme-new → https://nope.acme.test): audience "https://nope.acme.test" is not an API (resource server)',
     },
     {
       name: 'client grant scope the API does not define',
-      file: json((t) => t.client_grants.push({ client_id: 'acme-new', audience: API, scope: ['read:items', 'delete:items'] })),
-      message: () => 'client_grants[2] (acme-new → https://api.acme.test): scope delete:items is not defined by https://api.acme.test',
+      file: json((t) =>
+        t.client_grants.push({ client_id: 'acme-new', audience: API, scope: ['read:items', 'delete:items'] }),
+      ),
+      message: () =>
+        'client_grants[2] (acme-new → https://api.acme.test): scope delete:items is not defined by https://api.acme.test',
     },
     {
       name: 'user in a connection that does not exist',
-      file: json((t) => t.users.push({ connection: 'Corporate', email: 'carol@acme.test', password: 'carol password' })),
+      file: json((t) =>
+        t.users.push({ connection: 'Corporate', email: 'carol@acme.test', password: 'carol password' }),
+      ),
       message: () => 'users[2] (carol@acme.test): connection "Corporate" does not exist',
     },
     {
@@ -248,7 +309,14 @@ forEachDatabase('tenant file', (db) => {
     },
     {
       name: 'invalid JSON (a trailing comma)',
-      file: () => writeFile(JSON.stringify(withNewClient(() => {}), null, 2).replace(/\n}$/, ',\n}')),
+      file: () =>
+        writeFile(
+          JSON.stringify(
+            withNewClient(() => {}),
+            null,
+            2,
+          ).replace(/\n}$/, ',\n}'),
+        ),
       message: (path) => {
         const text = readFileSync(path, 'utf8');
         return `${path} is not valid JSON: Expected double-quoted property name in JSON at position ${text.length - 1} (line ${text.split('\n').length}, column 1)`;
@@ -257,7 +325,8 @@ forEachDatabase('tenant file', (db) => {
     {
       name: 'invalid YAML (a key given twice)',
       file: () => writeFile(`${toYaml(withNewClient(() => {}))}clients: []\n`, 'yaml'),
-      message: (path) => `${path} is not valid YAML: Map keys must be unique at line ${readFileSync(path, 'utf8').split('\n').length - 1}, column 1`,
+      message: (path) =>
+        `${path} is not valid YAML: Map keys must be unique at line ${readFileSync(path, 'utf8').split('\n').length - 1}, column 1`,
     },
     {
       name: 'callback that is not an absolute URL',
@@ -272,25 +341,33 @@ forEachDatabase('tenant file', (db) => {
     {
       name: 'web origin with a path',
       file: json((t) => (t.clients[0].web_origins = ['http://localhost:8080/app'])),
-      message: () => 'clients[0] (acme-web): web_origins "http://localhost:8080/app" must be an origin (scheme://host[:port])',
+      message: () =>
+        'clients[0] (acme-web): web_origins "http://localhost:8080/app" must be an origin (scheme://host[:port])',
     },
     {
       name: 'public client with client_credentials',
       file: json((t) => (t.clients[2].grant_types as string[]).push('client_credentials')),
-      message: () => 'clients[2] (acme-spa): grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)',
+      message: () =>
+        'clients[2] (acme-spa): grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)',
     },
     {
       name: 'public client by default (native) with client_credentials',
-      file: json((t) => t.clients.push({ client_id: 'acme-mobile', app_type: 'native', grant_types: ['client_credentials'] })),
-      message: () => 'clients[5] (acme-mobile): grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)',
+      file: json((t) =>
+        t.clients.push({ client_id: 'acme-mobile', app_type: 'native', grant_types: ['client_credentials'] }),
+      ),
+      message: () =>
+        'clients[5] (acme-mobile): grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)',
     },
     {
       name: 'private_key_jwt credential that is not a PEM key',
       file: json((t) => {
-        const methods = t.clients[3].client_authentication_methods as { private_key_jwt: { credentials: { pem: string }[] } };
+        const methods = t.clients[3].client_authentication_methods as {
+          private_key_jwt: { credentials: { pem: string }[] };
+        };
         methods.private_key_jwt.credentials[0].pem = 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE';
       }),
-      message: () => 'clients[3] (acme-jobs): client_authentication_methods.private_key_jwt.credentials[0].pem is not a PEM public key',
+      message: () =>
+        'clients[3] (acme-jobs): client_authentication_methods.private_key_jwt.credentials[0].pem is not a PEM public key',
     },
     {
       name: 'both password and password_hash',
@@ -333,7 +410,10 @@ test('the CLI stops on a bad tenant file with exit code 1 and one line, "gatehou
     GATEHOUSE_BOOTSTRAP: path,
   });
   assert.equal(result.code, 1, `${cliPath}: ${result.stderr}`);
-  assert.equal(result.stderr, 'gatehouse: clients[1] (acme-worker): client_secret must NOT have fewer than 32 characters\n');
+  assert.equal(
+    result.stderr,
+    'gatehouse: clients[1] (acme-worker): client_secret must NOT have fewer than 32 characters\n',
+  );
   assert.doesNotMatch(result.stdout + result.stderr, /\n\s+at /);
   assert.doesNotMatch(result.stdout, /listening/);
 });

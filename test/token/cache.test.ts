@@ -26,11 +26,18 @@ after(() => {
 });
 
 /** `node dist/src/cli/index.js …` to completion, with only the GATEHOUSE_* variables given here. */
-function runCli(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runCli(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GATEHOUSE_')));
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, [cliPath, ...args], { env: { ...clean, ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
+    const child = execFile(
+      process.execPath,
+      [cliPath, ...args],
+      { env: { ...clean, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
     );
     started.add(child);
   });
@@ -88,7 +95,8 @@ async function within<T>(what: string, check: () => Promise<T | false>): Promise
       return false as const;
     });
     if (value !== false) return value;
-    if (Date.now() + 100 > deadline) throw new Error(`${what}: not seen within ${WITHIN_MS} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() + 100 > deadline)
+      throw new Error(`${what}: not seen within ${WITHIN_MS} ms${last ? `: ${String(last)}` : ''}`);
     await sleep(100);
   }
 }
@@ -133,7 +141,9 @@ forEachDatabase('config caches across instances', (db) => {
     await ok(b, old);
     assert.equal((await token(a, renewed)).status, 401);
 
-    await b.gatehouse.store.transaction('tenant', (tx) => tx.clients.update('m2m-post', { sealed_client_secret: b.gatehouse.box.seal(NEW_SECRET) }));
+    await b.gatehouse.store.transaction('tenant', (tx) =>
+      tx.clients.update('m2m-post', { sealed_client_secret: b.gatehouse.box.seal(NEW_SECRET) }),
+    );
     const oldOnB = await token(b, old);
     assert.equal(oldOnB.status, 401);
     assert.equal(oldOnB.body.error, 'invalid_client');
@@ -173,7 +183,8 @@ forEachDatabase('config caches across instances', (db) => {
       ['ES256', 'https://es256.acme.test'],
     ];
     const currentKid = async (alg: SigningAlg) =>
-      (await b.gatehouse.store.signingKeys.listPublished()).find((key) => key.alg === alg && key.status === 'current')!.kid;
+      (await b.gatehouse.store.signingKeys.listPublished()).find((key) => key.alg === alg && key.status === 'current')!
+        .kid;
     const kidOf = (body: Record<string, unknown>) => decodeProtectedHeader(body.access_token as string).kid;
 
     const earlier: Array<{ alg: SigningAlg; audience: string; token: string; issuer: string }> = [];
@@ -186,7 +197,10 @@ forEachDatabase('config caches across instances', (db) => {
       }
     }
 
-    const rotated = await runCli(['keys', 'rotate'], { GATEHOUSE_DATABASE_URL: db().url, GATEHOUSE_SECRET: TEST_SECRET });
+    const rotated = await runCli(['keys', 'rotate'], {
+      GATEHOUSE_DATABASE_URL: db().url,
+      GATEHOUSE_SECRET: TEST_SECRET,
+    });
     assert.equal(rotated.code, 0, rotated.stderr);
     assert.match(rotated.stdout, /^Rotated\. Now signing with: /m);
 
@@ -195,7 +209,10 @@ forEachDatabase('config caches across instances', (db) => {
       assert.ok(!earlier.some((t) => decodeProtectedHeader(t.token).kid === kid), `${alg}: a new current key`);
       assert.ok(rotated.stdout.includes(kid));
       for (const server of [a, b]) {
-        await within(`the new ${alg} key on ${server === a ? 'A' : 'B'}`, async () => kidOf(await ok(server, { ...basic, audience })) === kid);
+        await within(
+          `the new ${alg} key on ${server === a ? 'A' : 'B'}`,
+          async () => kidOf(await ok(server, { ...basic, audience })) === kid,
+        );
       }
     }
 
@@ -203,28 +220,47 @@ forEachDatabase('config caches across instances', (db) => {
     for (const server of [a, b]) {
       const keys = createLocalJWKSet(await jwks(server));
       for (const old of earlier) {
-        const { payload, protectedHeader } = await jwtVerify(old.token, keys, { issuer: old.issuer, audience: old.audience });
+        const { payload, protectedHeader } = await jwtVerify(old.token, keys, {
+          issuer: old.issuer,
+          audience: old.audience,
+        });
         assert.equal(protectedHeader.alg, old.alg);
         assert.equal(payload.sub, 'm2m-basic@clients');
       }
       for (const [alg, audience] of audiences) {
         const fresh = await ok(server, { ...basic, audience });
-        const { protectedHeader } = await jwtVerify(fresh.access_token as string, keys, { issuer: server.issuer, audience });
+        const { protectedHeader } = await jwtVerify(fresh.access_token as string, keys, {
+          issuer: server.issuer,
+          audience,
+        });
         assert.equal(protectedHeader.alg, alg);
       }
     }
   });
 
   test('an unknown client_id is not cached: a client created afterwards through B is accepted on A within 2 s', async () => {
-    const late = { clientId: 'late-m2m', secret: 'late-secret-0123456789-abcdefghijklmnopqr', audience: API, post: true };
+    const late = {
+      clientId: 'late-m2m',
+      secret: 'late-secret-0123456789-abcdefghijklmnopqr',
+      audience: API,
+      post: true,
+    };
     const unknown = await token(a, late);
     assert.equal(unknown.status, 401);
     assert.equal(unknown.body.error, 'invalid_client');
     assert.equal((await token(b, late)).status, 401);
 
     await b.gatehouse.store.transaction('tenant', async (tx) => {
-      await tx.clients.insert({ ...newClient(late.clientId, 'non_interactive', 'client_secret_post'), sealed_client_secret: b.gatehouse.box.seal(late.secret) });
-      await tx.clientGrants.insert({ id: randomId('cgr_'), client_id: late.clientId, audience: API, scope: ['read:items'] });
+      await tx.clients.insert({
+        ...newClient(late.clientId, 'non_interactive', 'client_secret_post'),
+        sealed_client_secret: b.gatehouse.box.seal(late.secret),
+      });
+      await tx.clientGrants.insert({
+        id: randomId('cgr_'),
+        client_id: late.clientId,
+        audience: API,
+        scope: ['read:items'],
+      });
     });
     assert.equal((await ok(b, late)).scope, 'read:items');
     const body = await within('the new client on instance A', async () => {
@@ -246,7 +282,10 @@ forEachDatabase('config caches across instances', (db) => {
     before(async () => {
       const port = await freePort();
       const build = (now: () => number) =>
-        buildApp(testConfig({ databaseUrl: db().url, tenant: acmeTenant() }, port), { logger: pino({ level: 'silent' }), now });
+        buildApp(testConfig({ databaseUrl: db().url, tenant: acmeTenant() }, port), {
+          logger: pino({ level: 'silent' }),
+          now,
+        });
       reader = await build(() => readerTime);
       writer = await build(() => writerTime);
     });
@@ -286,13 +325,26 @@ forEachDatabase('config caches across instances', (db) => {
     });
 
     test('a client the reader looked up in vain is found as soon as it exists (misses are not cached)', async () => {
-      const ghost = { clientId: 'ghost-m2m', secret: 'ghost-secret-0123456789-abcdefghijklmnopq', audience: API, post: true };
+      const ghost = {
+        clientId: 'ghost-m2m',
+        secret: 'ghost-secret-0123456789-abcdefghijklmnopq',
+        audience: API,
+        post: true,
+      };
       // Warm the reader's version check so that, with its clock stopped, it will not re-check below.
       await ok(reader, { ...basic, audience: API });
       assert.equal((await token(reader, ghost)).status, 401);
       await writer.store.transaction('tenant', async (tx) => {
-        await tx.clients.insert({ ...newClient(ghost.clientId, 'non_interactive', 'client_secret_post'), sealed_client_secret: writer.box.seal(ghost.secret) });
-        await tx.clientGrants.insert({ id: randomId('cgr_'), client_id: ghost.clientId, audience: API, scope: ['read:items'] });
+        await tx.clients.insert({
+          ...newClient(ghost.clientId, 'non_interactive', 'client_secret_post'),
+          sealed_client_secret: writer.box.seal(ghost.secret),
+        });
+        await tx.clientGrants.insert({
+          id: randomId('cgr_'),
+          client_id: ghost.clientId,
+          audience: API,
+          scope: ['read:items'],
+        });
       });
       assert.equal((await ok(reader, ghost)).scope, 'read:items');
     });

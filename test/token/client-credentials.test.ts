@@ -22,7 +22,9 @@ forEachDatabase('client credentials', (db) => {
   after(() => server.close());
 
   async function discover(clientId: string, auth: client.ClientAuth) {
-    return client.discovery(new URL(server.issuer), clientId, undefined, auth, { execute: [client.allowInsecureRequests] });
+    return client.discovery(new URL(server.issuer), clientId, undefined, auth, {
+      execute: [client.allowInsecureRequests],
+    });
   }
 
   test('openid-client with client_secret_basic gets an Auth0-profile JWT for the API', async () => {
@@ -34,7 +36,10 @@ forEachDatabase('client credentials', (db) => {
     assert.equal(tokens.id_token, undefined);
     assert.equal(tokens.refresh_token, undefined);
 
-    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, { issuer: server.issuer, audience: API });
+    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, jwks, {
+      issuer: server.issuer,
+      audience: API,
+    });
     assert.equal(protectedHeader.alg, 'RS256');
     assert.equal(protectedHeader.typ, 'JWT');
     assert.ok(protectedHeader.kid);
@@ -70,7 +75,12 @@ forEachDatabase('client credentials', (db) => {
     const response = await fetch(server.url('/oauth/token'), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ grant_type: 'client_credentials', client_id: 'm2m-post', client_secret: SECRET_POST, audience: API }),
+      body: JSON.stringify({
+        grant_type: 'client_credentials',
+        client_id: 'm2m-post',
+        client_secret: SECRET_POST,
+        audience: API,
+      }),
     });
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('cache-control'), 'no-store');
@@ -112,7 +122,11 @@ forEachDatabase('client credentials', (db) => {
       const config = await discover('m2m-basic', client.ClientSecretBasic(SECRET_BASIC));
       const tokens = await client.clientCredentialsGrant(config, { audience });
       assert.equal(decodeProtectedHeader(tokens.access_token).alg, alg);
-      const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: server.issuer, audience, algorithms: [alg] });
+      const { payload } = await jwtVerify(tokens.access_token, jwks, {
+        issuer: server.issuer,
+        audience,
+        algorithms: [alg],
+      });
       assert.equal(payload.sub, 'm2m-basic@clients');
     });
   }
@@ -121,14 +135,19 @@ forEachDatabase('client credentials', (db) => {
     const config = await discover('m2m-basic', client.ClientSecretBasic(SECRET_BASIC));
     const response = await fetch(server.url('/oauth/token'), {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`m2m-basic:${encodeURIComponent(SECRET_BASIC)}`).toString('base64')}` },
+      headers: {
+        authorization: `Basic ${Buffer.from(`m2m-basic:${encodeURIComponent(SECRET_BASIC)}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', audience: 'https://short.acme.test' }),
     });
     const body = await response.json();
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.equal(body.expires_in, 60);
     assert.equal(body.scope, '');
-    const { payload } = await jwtVerify(body.access_token, jwks, { issuer: server.issuer, audience: 'https://short.acme.test' });
+    const { payload } = await jwtVerify(body.access_token, jwks, {
+      issuer: server.issuer,
+      audience: 'https://short.acme.test',
+    });
     assert.equal(payload.exp! - payload.iat!, 60);
     assert.equal(payload.scope, undefined);
     assert.ok(config);
@@ -153,7 +172,9 @@ forEachDatabase('client credentials', (db) => {
       assert.deepEqual(await ok.json(), { items: ['a'] });
       const forbidden = await fetch(`${base}/admin`, { headers: { authorization: `Bearer ${access_token}` } });
       assert.equal(forbidden.status, 403);
-      const tampered = await fetch(`${base}/items`, { headers: { authorization: `Bearer ${access_token.slice(0, -4)}AAAA` } });
+      const tampered = await fetch(`${base}/items`, {
+        headers: { authorization: `Bearer ${access_token.slice(0, -4)}AAAA` },
+      });
       assert.equal(tampered.status, 401);
     } finally {
       await new Promise((resolve) => listener.close(resolve));

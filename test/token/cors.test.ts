@@ -13,7 +13,15 @@ forEachDatabase('CORS on the OAuth endpoints', (db) => {
       databaseUrl: db().url,
       tenant: acmeTenant({
         clients: [
-          { client_id: 'spa-cors', name: 'SPA', app_type: 'spa', token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], web_origins: ['http://localhost:3001'], allowed_origins: ['https://app.acme.test'] },
+          {
+            client_id: 'spa-cors',
+            name: 'SPA',
+            app_type: 'spa',
+            token_endpoint_auth_method: 'none',
+            grant_types: ['authorization_code'],
+            web_origins: ['http://localhost:3001'],
+            allowed_origins: ['https://app.acme.test'],
+          },
         ],
       }),
     });
@@ -23,10 +31,18 @@ forEachDatabase('CORS on the OAuth endpoints', (db) => {
   const preflight = (path: string, origin: string) =>
     fetch(server.url(path), {
       method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,auth0-client' },
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,auth0-client',
+      },
     });
 
-  for (const [path, methods] of [['/oauth/token', 'POST'], ['/oauth/revoke', 'POST'], ['/userinfo', 'GET, POST']]) {
+  for (const [path, methods] of [
+    ['/oauth/token', 'POST'],
+    ['/oauth/revoke', 'POST'],
+    ['/userinfo', 'GET, POST'],
+  ]) {
     for (const origin of ['http://localhost:3001', 'https://app.acme.test']) {
       test(`preflight for ${path} from ${origin} is allowed`, async () => {
         const response = await preflight(path, origin);
@@ -45,15 +61,36 @@ forEachDatabase('CORS on the OAuth endpoints', (db) => {
   }
 
   test('the token answer carries the allowed origin, and not for others', async () => {
-    const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: 'm2m-post', client_secret: SECRET_POST, audience: API });
-    const allowed = await fetch(server.url('/oauth/token'), { method: 'POST', headers: { origin: 'http://localhost:3001' }, body });
+    const body = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'm2m-post',
+      client_secret: SECRET_POST,
+      audience: API,
+    });
+    const allowed = await fetch(server.url('/oauth/token'), {
+      method: 'POST',
+      headers: { origin: 'http://localhost:3001' },
+      body,
+    });
     assert.equal(allowed.status, 200);
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'http://localhost:3001');
-    const other = await fetch(server.url('/oauth/token'), { method: 'POST', headers: { origin: 'https://evil.test' }, body });
+    const other = await fetch(server.url('/oauth/token'), {
+      method: 'POST',
+      headers: { origin: 'https://evil.test' },
+      body,
+    });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
-    const error = await fetch(server.url('/oauth/token'), { method: 'POST', headers: { origin: 'http://localhost:3001' }, body: 'grant_type=nope' });
+    const error = await fetch(server.url('/oauth/token'), {
+      method: 'POST',
+      headers: { origin: 'http://localhost:3001' },
+      body: 'grant_type=nope',
+    });
     assert.equal(error.status, 400);
-    assert.equal(error.headers.get('access-control-allow-origin'), 'http://localhost:3001', 'errors must be readable by the app too');
+    assert.equal(
+      error.headers.get('access-control-allow-origin'),
+      'http://localhost:3001',
+      'errors must be readable by the app too',
+    );
   });
 
   test('discovery and JWKS answer any origin', async () => {

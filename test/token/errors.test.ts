@@ -31,7 +31,10 @@ interface Answer {
 }
 
 const AUTH_FAILED = { error: 'invalid_client', error_description: 'Client authentication failed' };
-const TWO_METHODS = { error: 'invalid_request', error_description: 'Only one client authentication method may be used per request' };
+const TWO_METHODS = {
+  error: 'invalid_request',
+  error_description: 'Only one client authentication method may be used per request',
+};
 const MALFORMED_BASIC = { error: 'invalid_request', error_description: 'Malformed Authorization header' };
 const BAD_CONTENT_TYPE = {
   error: 'invalid_request',
@@ -39,7 +42,10 @@ const BAD_CONTENT_TYPE = {
 };
 const UNPARSABLE = { error: 'invalid_request', error_description: 'The request body could not be parsed' };
 const NOT_AN_OBJECT = { error: 'invalid_request', error_description: 'The request body must be an object' };
-const notAllowed = (grant: string) => ({ error: 'unauthorized_client', error_description: `Grant type '${grant}' not allowed for the client.` });
+const notAllowed = (grant: string) => ({
+  error: 'unauthorized_client',
+  error_description: `Grant type '${grant}' not allowed for the client.`,
+});
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -65,14 +71,49 @@ const post = { ...cc, client_id: 'm2m-post', client_secret: SECRET_POST };
 
 const rows: Row[] = [
   // Client authentication (RFC 6749 §2.3, §5.2).
-  { name: 'wrong secret with client_secret_basic', request: form(cc, { authorization: basic('m2m-basic', `${SECRET_BASIC}x`) }), status: 401, body: AUTH_FAILED },
-  { name: 'wrong secret with client_secret_post', request: form({ ...post, client_secret: `${SECRET_POST}x` }), status: 401, body: AUTH_FAILED },
+  {
+    name: 'wrong secret with client_secret_basic',
+    request: form(cc, { authorization: basic('m2m-basic', `${SECRET_BASIC}x`) }),
+    status: 401,
+    body: AUTH_FAILED,
+  },
+  {
+    name: 'wrong secret with client_secret_post',
+    request: form({ ...post, client_secret: `${SECRET_POST}x` }),
+    status: 401,
+    body: AUTH_FAILED,
+  },
   { name: 'empty client_secret', request: form({ ...post, client_secret: '' }), status: 401, body: AUTH_FAILED },
-  { name: 'unknown client with Basic', request: form(cc, { authorization: basic('nobody', SECRET_BASIC) }), status: 401, body: AUTH_FAILED },
-  { name: 'unknown client with client_secret_post', request: form({ ...post, client_id: 'nobody' }), status: 401, body: AUTH_FAILED },
-  { name: 'confidential client sending no secret', request: form({ ...cc, client_id: 'm2m-post' }), status: 401, body: AUTH_FAILED },
-  { name: 'client_secret_basic client sending its secret in the body', request: form({ ...cc, client_id: 'm2m-basic', client_secret: SECRET_BASIC }), status: 401, body: AUTH_FAILED },
-  { name: 'client_secret_post client sending its secret with Basic', request: form(cc, { authorization: basic('m2m-post', SECRET_POST) }), status: 401, body: AUTH_FAILED },
+  {
+    name: 'unknown client with Basic',
+    request: form(cc, { authorization: basic('nobody', SECRET_BASIC) }),
+    status: 401,
+    body: AUTH_FAILED,
+  },
+  {
+    name: 'unknown client with client_secret_post',
+    request: form({ ...post, client_id: 'nobody' }),
+    status: 401,
+    body: AUTH_FAILED,
+  },
+  {
+    name: 'confidential client sending no secret',
+    request: form({ ...cc, client_id: 'm2m-post' }),
+    status: 401,
+    body: AUTH_FAILED,
+  },
+  {
+    name: 'client_secret_basic client sending its secret in the body',
+    request: form({ ...cc, client_id: 'm2m-basic', client_secret: SECRET_BASIC }),
+    status: 401,
+    body: AUTH_FAILED,
+  },
+  {
+    name: 'client_secret_post client sending its secret with Basic',
+    request: form(cc, { authorization: basic('m2m-post', SECRET_POST) }),
+    status: 401,
+    body: AUTH_FAILED,
+  },
   {
     // RFC 6749 §2.3.1: the password is form-urlencoded, so an unencoded '+' decodes to a space.
     name: "Basic secret containing '+' sent without form-urlencoding",
@@ -80,20 +121,46 @@ const rows: Row[] = [
     status: 401,
     body: AUTH_FAILED,
   },
-  { name: 'public client sending a client_secret', request: form({ ...cc, client_id: 'spa', client_secret: SECRET_POST }), status: 401, body: AUTH_FAILED },
-  { name: 'no client authentication and no client_id', request: form(cc), status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter: client_id' } },
+  {
+    name: 'public client sending a client_secret',
+    request: form({ ...cc, client_id: 'spa', client_secret: SECRET_POST }),
+    status: 401,
+    body: AUTH_FAILED,
+  },
+  {
+    name: 'no client authentication and no client_id',
+    request: form(cc),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Missing required parameter: client_id' },
+  },
 
   // More than one authentication method (RFC 6749 §2.3).
-  { name: 'Basic and client_secret together', request: form({ ...post, client_id: 'm2m-basic' }, { authorization: basic('m2m-basic', SECRET_BASIC) }), status: 400, body: TWO_METHODS },
+  {
+    name: 'Basic and client_secret together',
+    request: form({ ...post, client_id: 'm2m-basic' }, { authorization: basic('m2m-basic', SECRET_BASIC) }),
+    status: 400,
+    body: TWO_METHODS,
+  },
   {
     name: 'client_secret and client_assertion together',
-    request: form({ ...post, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' }),
+    request: form({
+      ...post,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: 'a.b.c',
+    }),
     status: 400,
     body: TWO_METHODS,
   },
   {
     name: 'Basic and client_assertion together',
-    request: form({ ...cc, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: 'a.b.c' }, { authorization: basic('m2m-basic', SECRET_BASIC) }),
+    request: form(
+      {
+        ...cc,
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: 'a.b.c',
+      },
+      { authorization: basic('m2m-basic', SECRET_BASIC) },
+    ),
     status: 400,
     body: TWO_METHODS,
   },
@@ -105,55 +172,140 @@ const rows: Row[] = [
   },
 
   // Malformed Basic credentials.
-  { name: 'Basic credentials that are not base64', request: form(cc, { authorization: 'Basic %%%not-base64%%%' }), status: 400, body: MALFORMED_BASIC },
-  { name: 'Basic credentials without a colon', request: form(cc, { authorization: rawBasic('m2m-basic') }), status: 400, body: MALFORMED_BASIC },
-  { name: 'Basic credentials with an empty client id', request: form(cc, { authorization: rawBasic(`:${SECRET_BASIC}`) }), status: 400, body: MALFORMED_BASIC },
-  { name: 'Basic credentials with bad percent-encoding', request: form(cc, { authorization: rawBasic('m2m-basic:%zz%') }), status: 400, body: MALFORMED_BASIC },
-  { name: 'Basic scheme without credentials', request: form(cc, { authorization: 'Basic' }), status: 400, body: MALFORMED_BASIC },
-  { name: 'a Bearer token instead of Basic', request: form(cc, { authorization: 'Bearer abc.def.ghi' }), status: 400, body: MALFORMED_BASIC },
+  {
+    name: 'Basic credentials that are not base64',
+    request: form(cc, { authorization: 'Basic %%%not-base64%%%' }),
+    status: 400,
+    body: MALFORMED_BASIC,
+  },
+  {
+    name: 'Basic credentials without a colon',
+    request: form(cc, { authorization: rawBasic('m2m-basic') }),
+    status: 400,
+    body: MALFORMED_BASIC,
+  },
+  {
+    name: 'Basic credentials with an empty client id',
+    request: form(cc, { authorization: rawBasic(`:${SECRET_BASIC}`) }),
+    status: 400,
+    body: MALFORMED_BASIC,
+  },
+  {
+    name: 'Basic credentials with bad percent-encoding',
+    request: form(cc, { authorization: rawBasic('m2m-basic:%zz%') }),
+    status: 400,
+    body: MALFORMED_BASIC,
+  },
+  {
+    name: 'Basic scheme without credentials',
+    request: form(cc, { authorization: 'Basic' }),
+    status: 400,
+    body: MALFORMED_BASIC,
+  },
+  {
+    name: 'a Bearer token instead of Basic',
+    request: form(cc, { authorization: 'Bearer abc.def.ghi' }),
+    status: 400,
+    body: MALFORMED_BASIC,
+  },
 
   // grant_type: known names first (RFC 6749 §5.2 unsupported_grant_type), then the client's grant_types (unauthorized_client).
-  { name: 'missing grant_type', request: form({ audience: API, client_id: 'm2m-post', client_secret: SECRET_POST }), status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' } },
-  { name: 'empty grant_type', request: form({ ...post, grant_type: '' }), status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' } },
-  { name: 'unknown grant_type', request: form({ ...post, grant_type: 'magic' }), status: 400, body: { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: magic' } },
+  {
+    name: 'missing grant_type',
+    request: form({ audience: API, client_id: 'm2m-post', client_secret: SECRET_POST }),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' },
+  },
+  {
+    name: 'empty grant_type',
+    request: form({ ...post, grant_type: '' }),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' },
+  },
+  {
+    name: 'unknown grant_type',
+    request: form({ ...post, grant_type: 'magic' }),
+    status: 400,
+    body: { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: magic' },
+  },
   {
     name: 'unknown grant_type is reported before a wrong secret',
     request: form({ ...post, grant_type: 'magic', client_secret: 'wrong' }),
     status: 400,
     body: { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: magic' },
   },
-  { name: 'implicit is a client grant type, not a token grant', request: form({ ...post, grant_type: 'implicit' }), status: 400, body: { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: implicit' } },
-  { name: 'client_credentials not enabled for the client', request: form({ ...post, client_id: 'web-no-cc' }), status: 403, body: notAllowed('client_credentials') },
-  { name: 'password: a known grant the client does not list', request: form({ ...post, grant_type: 'password', username: 'a@acme.test', password: 'x' }), status: 403, body: notAllowed('password') },
+  {
+    name: 'implicit is a client grant type, not a token grant',
+    request: form({ ...post, grant_type: 'implicit' }),
+    status: 400,
+    body: { error: 'unsupported_grant_type', error_description: 'Unsupported grant type: implicit' },
+  },
+  {
+    name: 'client_credentials not enabled for the client',
+    request: form({ ...post, client_id: 'web-no-cc' }),
+    status: 403,
+    body: notAllowed('client_credentials'),
+  },
+  {
+    name: 'password: a known grant the client does not list',
+    request: form({ ...post, grant_type: 'password', username: 'a@acme.test', password: 'x' }),
+    status: 403,
+    body: notAllowed('password'),
+  },
   {
     name: 'device_code: a known grant the client does not list',
     request: form({ ...post, grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: 'x' }),
     status: 403,
     body: notAllowed('urn:ietf:params:oauth:grant-type:device_code'),
   },
-  { name: 'public client asking for client_credentials', request: form({ ...cc, client_id: 'spa' }), status: 403, body: notAllowed('client_credentials') },
+  {
+    name: 'public client asking for client_credentials',
+    request: form({ ...cc, client_id: 'spa' }),
+    status: 403,
+    body: notAllowed('client_credentials'),
+  },
 
   // Audience, client grant and scope: Auth0's access_denied answers.
-  { name: 'unknown audience', request: form({ ...post, audience: 'https://nowhere.acme.test' }), status: 403, body: { error: 'access_denied', error_description: 'Service not found: https://nowhere.acme.test' } },
+  {
+    name: 'unknown audience',
+    request: form({ ...post, audience: 'https://nowhere.acme.test' }),
+    status: 403,
+    body: { error: 'access_denied', error_description: 'Service not found: https://nowhere.acme.test' },
+  },
   ...[
-    ['no audience and no default_audience', { grant_type: 'client_credentials', client_id: 'm2m-post', client_secret: SECRET_POST }],
+    [
+      'no audience and no default_audience',
+      { grant_type: 'client_credentials', client_id: 'm2m-post', client_secret: SECRET_POST },
+    ],
     ['empty audience and no default_audience', { ...post, audience: '' }],
   ].map(([name, params]) => ({
     name: name as string,
     request: form(params as Record<string, string>),
     status: 403,
-    body: { error: 'access_denied', error_description: 'No audience parameter was provided, and no default audience has been configured' },
+    body: {
+      error: 'access_denied',
+      error_description: 'No audience parameter was provided, and no default audience has been configured',
+    },
   })),
   {
     name: 'no client grant for the audience',
-    request: form({ ...cc, audience: 'https://ungranted.acme.test' }, { authorization: basic('m2m-basic', SECRET_BASIC) }),
+    request: form(
+      { ...cc, audience: 'https://ungranted.acme.test' },
+      { authorization: basic('m2m-basic', SECRET_BASIC) },
+    ),
     status: 403,
     body: {
       error: 'access_denied',
-      error_description: 'Client is not authorized to access "https://ungranted.acme.test". You need to create a client grant associated to this API.',
+      error_description:
+        'Client is not authorized to access "https://ungranted.acme.test". You need to create a client grant associated to this API.',
     },
   },
-  { name: 'a scope of the API that the client grant lacks', request: form({ ...post, scope: 'read:items write:items' }), status: 403, body: { error: 'access_denied', error_description: 'Client has not been granted scopes: write:items' } },
+  {
+    name: 'a scope of the API that the client grant lacks',
+    request: form({ ...post, scope: 'read:items write:items' }),
+    status: 403,
+    body: { error: 'access_denied', error_description: 'Client has not been granted scopes: write:items' },
+  },
   {
     name: 'a scope the API does not define',
     request: form({ ...cc, scope: 'read:items admin:everything' }, { authorization: basic('m2m-basic', SECRET_BASIC) }),
@@ -162,30 +314,104 @@ const rows: Row[] = [
   },
 
   // Parameters sent twice (RFC 6749 §3.2) and values that are not strings.
-  { name: 'audience repeated in a form body', request: form([...Object.entries(post), ['audience', 'https://short.acme.test']]), status: 400, body: { error: 'invalid_request', error_description: 'Parameter sent more than once: audience' } },
-  { name: 'grant_type repeated in a form body', request: form([...Object.entries(post), ['grant_type', 'client_credentials']]), status: 400, body: { error: 'invalid_request', error_description: 'Parameter sent more than once: grant_type' } },
-  { name: 'client_secret repeated in a form body', request: form([...Object.entries(post), ['client_secret', 'other']]), status: 400, body: { error: 'invalid_request', error_description: 'Parameter sent more than once: client_secret' } },
+  {
+    name: 'audience repeated in a form body',
+    request: form([...Object.entries(post), ['audience', 'https://short.acme.test']]),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Parameter sent more than once: audience' },
+  },
+  {
+    name: 'grant_type repeated in a form body',
+    request: form([...Object.entries(post), ['grant_type', 'client_credentials']]),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Parameter sent more than once: grant_type' },
+  },
+  {
+    name: 'client_secret repeated in a form body',
+    request: form([...Object.entries(post), ['client_secret', 'other']]),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Parameter sent more than once: client_secret' },
+  },
   {
     name: 'repeated parameter with a charset and an upper-case Content-Type',
-    request: { headers: { 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' }, body: new URLSearchParams([...Object.entries(post), ['scope', 'a'], ['scope', 'b']]).toString() },
+    request: {
+      headers: { 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' },
+      body: new URLSearchParams([...Object.entries(post), ['scope', 'a'], ['scope', 'b']]).toString(),
+    },
     status: 400,
     body: { error: 'invalid_request', error_description: 'Parameter sent more than once: scope' },
   },
-  { name: 'a number as a JSON parameter', request: json({ ...post, audience: 42 }), status: 400, body: { error: 'invalid_request', error_description: 'Invalid parameter: audience must be a string' } },
-  { name: 'an object as a JSON client_secret', request: json({ ...post, client_secret: { $ne: '' } }), status: 400, body: { error: 'invalid_request', error_description: 'Invalid parameter: client_secret must be a string' } },
-  { name: 'an array as a JSON grant_type', request: json({ ...post, grant_type: ['client_credentials'] }), status: 400, body: { error: 'invalid_request', error_description: 'Invalid parameter: grant_type must be a string' } },
-  { name: 'null as a JSON client_id', request: json({ ...post, client_id: null }), status: 400, body: { error: 'invalid_request', error_description: 'Invalid parameter: client_id must be a string' } },
+  {
+    name: 'a number as a JSON parameter',
+    request: json({ ...post, audience: 42 }),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Invalid parameter: audience must be a string' },
+  },
+  {
+    name: 'an object as a JSON client_secret',
+    request: json({ ...post, client_secret: { $ne: '' } }),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Invalid parameter: client_secret must be a string' },
+  },
+  {
+    name: 'an array as a JSON grant_type',
+    request: json({ ...post, grant_type: ['client_credentials'] }),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Invalid parameter: grant_type must be a string' },
+  },
+  {
+    name: 'null as a JSON client_id',
+    request: json({ ...post, client_id: null }),
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Invalid parameter: client_id must be a string' },
+  },
 
   // Bodies that are neither form nor JSON, or not an object, or too large.
-  { name: 'text/plain body', request: { headers: { 'content-type': 'text/plain' }, body: new URLSearchParams(post).toString() }, status: 400, body: BAD_CONTENT_TYPE },
-  { name: 'multipart/form-data body', request: { headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--x--\r\n' }, status: 400, body: BAD_CONTENT_TYPE },
-  { name: 'malformed JSON', request: { headers: { 'content-type': 'application/json' }, body: '{"grant_type": "client_credentials",' }, status: 400, body: UNPARSABLE },
-  { name: 'empty JSON body', request: { headers: { 'content-type': 'application/json' }, body: '' }, status: 400, body: UNPARSABLE },
-  { name: 'JSON with a __proto__ key', request: { headers: { 'content-type': 'application/json' }, body: `{"grant_type":"client_credentials","__proto__":{"client_secret":"x"}}` }, status: 400, body: UNPARSABLE },
+  {
+    name: 'text/plain body',
+    request: { headers: { 'content-type': 'text/plain' }, body: new URLSearchParams(post).toString() },
+    status: 400,
+    body: BAD_CONTENT_TYPE,
+  },
+  {
+    name: 'multipart/form-data body',
+    request: {
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: '--x\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--x--\r\n',
+    },
+    status: 400,
+    body: BAD_CONTENT_TYPE,
+  },
+  {
+    name: 'malformed JSON',
+    request: { headers: { 'content-type': 'application/json' }, body: '{"grant_type": "client_credentials",' },
+    status: 400,
+    body: UNPARSABLE,
+  },
+  {
+    name: 'empty JSON body',
+    request: { headers: { 'content-type': 'application/json' }, body: '' },
+    status: 400,
+    body: UNPARSABLE,
+  },
+  {
+    name: 'JSON with a __proto__ key',
+    request: {
+      headers: { 'content-type': 'application/json' },
+      body: `{"grant_type":"client_credentials","__proto__":{"client_secret":"x"}}`,
+    },
+    status: 400,
+    body: UNPARSABLE,
+  },
   { name: 'JSON array body', request: json([post]), status: 400, body: NOT_AN_OBJECT },
   { name: 'JSON string body', request: json('grant_type=client_credentials'), status: 400, body: NOT_AN_OBJECT },
   { name: 'JSON null body', request: json(null), status: 400, body: NOT_AN_OBJECT },
-  { name: 'POST without a body', request: { headers: { authorization: basic('m2m-basic', SECRET_BASIC) } }, status: 400, body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' } },
+  {
+    name: 'POST without a body',
+    request: { headers: { authorization: basic('m2m-basic', SECRET_BASIC) } },
+    status: 400,
+    body: { error: 'invalid_request', error_description: 'Missing required parameter: grant_type' },
+  },
   {
     name: 'form body over 64 KiB',
     request: form({ ...post, padding: 'a'.repeat(64 * 1024) }),
@@ -246,7 +472,13 @@ forEachDatabase('token endpoint errors', (db) => {
     },
     {
       name: 'unknown JSON parameters are ignored, whatever their type',
-      request: json({ ...post, auth0Client: { name: 'auth0-node', version: '4' }, retries: 3, flags: [1, 2], note: null }),
+      request: json({
+        ...post,
+        auth0Client: { name: 'auth0-node', version: '4' },
+        retries: 3,
+        flags: [1, 2],
+        note: null,
+      }),
       audience: API,
       scope: 'read:items',
       clientId: 'm2m-post',
@@ -267,7 +499,10 @@ forEachDatabase('token endpoint errors', (db) => {
     },
     {
       name: 'Basic with the same client_id repeated in the body',
-      request: form({ ...cc, client_id: 'm2m-basic', scope: 'read:items' }, { authorization: basic('m2m-basic', SECRET_BASIC) }),
+      request: form(
+        { ...cc, client_id: 'm2m-basic', scope: 'read:items' },
+        { authorization: basic('m2m-basic', SECRET_BASIC) },
+      ),
       audience: API,
       scope: 'read:items',
       clientId: 'm2m-basic',
@@ -307,9 +542,20 @@ forEachDatabase('token endpoint with a tenant default_audience', (db) => {
   let server: RunningGatehouse;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: {
+    server = await startGatehouse({
+      databaseUrl: db().url,
+      tenant: {
         ...acmeTenant({
-          clients: [{ client_id: 'm2m-ungranted', client_secret: SECRET_POST, name: 'M2M without grant', app_type: 'non_interactive', token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'] }],
+          clients: [
+            {
+              client_id: 'm2m-ungranted',
+              client_secret: SECRET_POST,
+              name: 'M2M without grant',
+              app_type: 'non_interactive',
+              token_endpoint_auth_method: 'client_secret_post',
+              grant_types: ['client_credentials'],
+            },
+          ],
         }),
         tenant: { friendly_name: 'Acme', default_audience: API },
       },
@@ -319,13 +565,31 @@ forEachDatabase('token endpoint with a tenant default_audience', (db) => {
   after(() => server.close());
 
   const cases: { name: string; params: Record<string, string>; audience: string; scope: string }[] = [
-    { name: 'audience omitted: the default_audience is used', params: { grant_type: 'client_credentials' }, audience: API, scope: 'read:items write:items delete:items' },
-    { name: 'empty audience: the default_audience is used', params: { grant_type: 'client_credentials', audience: '' }, audience: API, scope: 'read:items write:items delete:items' },
-    { name: 'an explicit audience wins over the default', params: { grant_type: 'client_credentials', audience: 'https://authz.acme.test' }, audience: 'https://authz.acme.test', scope: 'read:items' },
+    {
+      name: 'audience omitted: the default_audience is used',
+      params: { grant_type: 'client_credentials' },
+      audience: API,
+      scope: 'read:items write:items delete:items',
+    },
+    {
+      name: 'empty audience: the default_audience is used',
+      params: { grant_type: 'client_credentials', audience: '' },
+      audience: API,
+      scope: 'read:items write:items delete:items',
+    },
+    {
+      name: 'an explicit audience wins over the default',
+      params: { grant_type: 'client_credentials', audience: 'https://authz.acme.test' },
+      audience: 'https://authz.acme.test',
+      scope: 'read:items',
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {
-      const answer = await send(server.url('/oauth/token'), form(c.params, { authorization: basic('m2m-basic', SECRET_BASIC) }));
+      const answer = await send(
+        server.url('/oauth/token'),
+        form(c.params, { authorization: basic('m2m-basic', SECRET_BASIC) }),
+      );
       assert.equal(answer.status, 200, answer.text);
       assert.equal(answer.headers['cache-control'], 'no-store');
       const body = JSON.parse(answer.text);
@@ -337,15 +601,29 @@ forEachDatabase('token endpoint with a tenant default_audience', (db) => {
   }
 
   test('the default audience still needs a client grant and the scopes asked for', async () => {
-    const ungranted = await send(server.url('/oauth/token'), form({ grant_type: 'client_credentials', client_id: 'm2m-ungranted', client_secret: SECRET_POST }));
+    const ungranted = await send(
+      server.url('/oauth/token'),
+      form({ grant_type: 'client_credentials', client_id: 'm2m-ungranted', client_secret: SECRET_POST }),
+    );
     assert.equal(ungranted.status, 403, ungranted.text);
     assert.deepEqual(JSON.parse(ungranted.text), {
       error: 'access_denied',
       error_description: `Client is not authorized to access "${API}". You need to create a client grant associated to this API.`,
     });
-    const narrow = await send(server.url('/oauth/token'), form({ grant_type: 'client_credentials', client_id: 'm2m-post', client_secret: SECRET_POST, scope: 'write:items' }));
+    const narrow = await send(
+      server.url('/oauth/token'),
+      form({
+        grant_type: 'client_credentials',
+        client_id: 'm2m-post',
+        client_secret: SECRET_POST,
+        scope: 'write:items',
+      }),
+    );
     assert.equal(narrow.status, 403, narrow.text);
-    assert.deepEqual(JSON.parse(narrow.text), { error: 'access_denied', error_description: 'Client has not been granted scopes: write:items' });
+    assert.deepEqual(JSON.parse(narrow.text), {
+      error: 'access_denied',
+      error_description: 'Client has not been granted scopes: write:items',
+    });
   });
 });
 
@@ -359,7 +637,9 @@ function send(url: string, call: TokenCall): Promise<Answer> {
     const req = httpRequest(url, { method: call.method ?? 'POST', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode!, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);

@@ -4,7 +4,15 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import {
-  createRemoteJWKSet, exportPKCS8, exportSPKI, generateKeyPair, importPKCS8, type JWTPayload, jwtVerify, SignJWT, UnsecuredJWT,
+  createRemoteJWKSet,
+  exportPKCS8,
+  exportSPKI,
+  generateKeyPair,
+  importPKCS8,
+  type JWTPayload,
+  jwtVerify,
+  SignJWT,
+  UnsecuredJWT,
 } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
@@ -53,7 +61,12 @@ function tenant() {
       grant_types: ['client_credentials'],
       client_authentication_methods: {
         private_key_jwt: {
-          credentials: credentials.map((k, i) => ({ credential_type: 'public_key', name: `key-${i + 1}`, pem: k.pem, alg: k.alg })),
+          credentials: credentials.map((k, i) => ({
+            credential_type: 'public_key',
+            name: `key-${i + 1}`,
+            pem: k.pem,
+            alg: k.alg,
+          })),
         },
       },
     })),
@@ -116,9 +129,17 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
   });
   after(() => server.close());
 
-  const ctx = (): Context => ({ issuer: server.issuer, tokenEndpoint: server.url('/oauth/token'), now: Math.floor(Date.now() / 1000) });
+  const ctx = (): Context => ({
+    issuer: server.issuer,
+    tokenEndpoint: server.url('/oauth/token'),
+    now: Math.floor(Date.now() / 1000),
+  });
 
-  async function token(params: Record<string, string>, headers: Record<string, string> = {}, asJson = false): Promise<Answer> {
+  async function token(
+    params: Record<string, string>,
+    headers: Record<string, string> = {},
+    asJson = false,
+  ): Promise<Answer> {
     const response = await fetch(server.url('/oauth/token'), {
       method: 'POST',
       headers: asJson ? { 'content-type': 'application/json', ...headers } : headers,
@@ -132,7 +153,10 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
   async function assertToken(answer: Answer, clientId: string) {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(answer.headers.get('cache-control'), 'no-store');
-    const { payload } = await jwtVerify(String(answer.body.access_token), jwks, { issuer: server.issuer, audience: API });
+    const { payload } = await jwtVerify(String(answer.body.access_token), jwks, {
+      issuer: server.issuer,
+      audience: API,
+    });
     assert.equal(payload.sub, `${clientId}@clients`);
     assert.equal(payload.client_id, clientId);
     assert.equal(payload.scope, 'read:items');
@@ -154,9 +178,15 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
   ];
   for (const [clientId, key] of byAlg) {
     test(`openid-client PrivateKeyJwt with an ${key.alg} key`, async () => {
-      const config = await client.discovery(new URL(server.issuer), clientId, undefined, client.PrivateKeyJwt(key.privateKey), {
-        execute: [client.allowInsecureRequests],
-      });
+      const config = await client.discovery(
+        new URL(server.issuer),
+        clientId,
+        undefined,
+        client.PrivateKeyJwt(key.privateKey),
+        {
+          execute: [client.allowInsecureRequests],
+        },
+      );
       const tokens = await client.clientCredentialsGrant(config, { audience: API });
       assert.equal(tokens.scope, 'read:items');
       const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: server.issuer, audience: API });
@@ -178,12 +208,35 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
     });
   }
 
-  const accepted: { name: string; clientId: string; assertion: (c: Context) => Promise<string>; json?: boolean; clientIdParam?: boolean }[] = [
+  const accepted: {
+    name: string;
+    clientId: string;
+    assertion: (c: Context) => Promise<string>;
+    json?: boolean;
+    clientIdParam?: boolean;
+  }[] = [
     { name: 'jose SignJWT, aud = issuer with its trailing slash', clientId: 'pkjwt-rs256', assertion: (c) => rs256(c) },
-    { name: 'aud = the token endpoint URL', clientId: 'pkjwt-rs256', assertion: (c) => rs256(c, { aud: c.tokenEndpoint }) },
-    { name: 'exp exactly 5 minutes after iat', clientId: 'pkjwt-rs256', assertion: (c) => rs256(c, { exp: c.now + 300 }) },
-    { name: 'no iat, exp within 5 minutes (iat is optional in RFC 7523)', clientId: 'pkjwt-rs256', assertion: (c) => rs256(c, { iat: undefined }) },
-    { name: 'with a matching client_id parameter', clientId: 'pkjwt-rs256', assertion: (c) => rs256(c), clientIdParam: true },
+    {
+      name: 'aud = the token endpoint URL',
+      clientId: 'pkjwt-rs256',
+      assertion: (c) => rs256(c, { aud: c.tokenEndpoint }),
+    },
+    {
+      name: 'exp exactly 5 minutes after iat',
+      clientId: 'pkjwt-rs256',
+      assertion: (c) => rs256(c, { exp: c.now + 300 }),
+    },
+    {
+      name: 'no iat, exp within 5 minutes (iat is optional in RFC 7523)',
+      clientId: 'pkjwt-rs256',
+      assertion: (c) => rs256(c, { iat: undefined }),
+    },
+    {
+      name: 'with a matching client_id parameter',
+      clientId: 'pkjwt-rs256',
+      assertion: (c) => rs256(c),
+      clientIdParam: true,
+    },
     { name: 'in a JSON body', clientId: 'pkjwt-rs256', assertion: (c) => rs256(c), json: true },
     {
       name: 'a kid the credential does not name: every credential of that alg is tried',
@@ -208,32 +261,71 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
     });
   }
 
-  const refusals: { name: string; params: (c: Context) => Promise<Record<string, string>>; headers?: Record<string, string>; status?: number; body?: object }[] = [
+  const refusals: {
+    name: string;
+    params: (c: Context) => Promise<Record<string, string>>;
+    headers?: Record<string, string>;
+    status?: number;
+    body?: object;
+  }[] = [
     { name: 'expired', params: async (c) => withAssertion(await rs256(c, { iat: c.now - 400, exp: c.now - 100 })) },
-    { name: 'exp more than 5 minutes after iat', params: async (c) => withAssertion(await rs256(c, { exp: c.now + 360 })) },
-    { name: 'no iat and exp more than 5 minutes away', params: async (c) => withAssertion(await rs256(c, { iat: undefined, exp: c.now + 3600 })) },
-    { name: 'iat an hour ahead, so exp - iat is short but the assertion lives an hour', params: async (c) => withAssertion(await rs256(c, { iat: c.now + 3600, exp: c.now + 3660 })) },
-    { name: 'nbf in the future', params: async (c) => withAssertion(await rs256(c, { nbf: c.now + 120, exp: c.now + 180 })) },
+    {
+      name: 'exp more than 5 minutes after iat',
+      params: async (c) => withAssertion(await rs256(c, { exp: c.now + 360 })),
+    },
+    {
+      name: 'no iat and exp more than 5 minutes away',
+      params: async (c) => withAssertion(await rs256(c, { iat: undefined, exp: c.now + 3600 })),
+    },
+    {
+      name: 'iat an hour ahead, so exp - iat is short but the assertion lives an hour',
+      params: async (c) => withAssertion(await rs256(c, { iat: c.now + 3600, exp: c.now + 3660 })),
+    },
+    {
+      name: 'nbf in the future',
+      params: async (c) => withAssertion(await rs256(c, { nbf: c.now + 120, exp: c.now + 180 })),
+    },
     { name: 'no exp', params: async (c) => withAssertion(await rs256(c, { exp: undefined })) },
-    { name: 'aud = issuer without its trailing slash', params: async (c) => withAssertion(await rs256(c, { aud: c.issuer.replace(/\/$/, '') })) },
-    { name: 'aud = another URL', params: async (c) => withAssertion(await rs256(c, { aud: 'https://other.example/' })) },
-    { name: 'aud = token endpoint with a trailing slash', params: async (c) => withAssertion(await rs256(c, { aud: `${c.tokenEndpoint}/` })) },
-    { name: 'aud an array with an extra value', params: async (c) => withAssertion(await rs256(c, { aud: [c.issuer, 'https://other.example/'] })) },
+    {
+      name: 'aud = issuer without its trailing slash',
+      params: async (c) => withAssertion(await rs256(c, { aud: c.issuer.replace(/\/$/, '') })),
+    },
+    {
+      name: 'aud = another URL',
+      params: async (c) => withAssertion(await rs256(c, { aud: 'https://other.example/' })),
+    },
+    {
+      name: 'aud = token endpoint with a trailing slash',
+      params: async (c) => withAssertion(await rs256(c, { aud: `${c.tokenEndpoint}/` })),
+    },
+    {
+      name: 'aud an array with an extra value',
+      params: async (c) => withAssertion(await rs256(c, { aud: [c.issuer, 'https://other.example/'] })),
+    },
     { name: 'aud an empty array', params: async (c) => withAssertion(await rs256(c, { aud: [] })) },
     { name: 'no aud', params: async (c) => withAssertion(await rs256(c, { aud: undefined })) },
     { name: 'iss not the client', params: async (c) => withAssertion(await rs256(c, { iss: 'pkjwt-two' })) },
-    { name: 'sub another private_key_jwt client', params: async (c) => withAssertion(await rs256(c, { sub: 'pkjwt-two' })) },
+    {
+      name: 'sub another private_key_jwt client',
+      params: async (c) => withAssertion(await rs256(c, { sub: 'pkjwt-two' })),
+    },
     {
       name: 'iss = sub = another client, signed with this client’s key',
       params: async (c) => withAssertion(await sign(claims(c, 'pkjwt-two'), keys.rs256.privateKey, 'RS256')),
     },
-    { name: 'iss = sub = an unknown client', params: async (c) => withAssertion(await sign(claims(c, 'nobody'), keys.rs256.privateKey, 'RS256')) },
+    {
+      name: 'iss = sub = an unknown client',
+      params: async (c) => withAssertion(await sign(claims(c, 'nobody'), keys.rs256.privateKey, 'RS256')),
+    },
     {
       name: 'iss = sub = a client_secret_post client',
       params: async (c) => withAssertion(await sign(claims(c, 'm2m-post'), keys.rs256.privateKey, 'RS256')),
     },
     { name: 'no sub', params: async (c) => withAssertion(await rs256(c, { sub: undefined })), body: AUTH_FAILED },
-    { name: 'signed by an unregistered key', params: async (c) => withAssertion(await sign(claims(c, 'pkjwt-rs256'), keys.stranger.privateKey, 'RS256')) },
+    {
+      name: 'signed by an unregistered key',
+      params: async (c) => withAssertion(await sign(claims(c, 'pkjwt-rs256'), keys.stranger.privateKey, 'RS256')),
+    },
     {
       name: 'signature altered',
       params: async (c) => {
@@ -242,7 +334,10 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
         return withAssertion(`${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`);
       },
     },
-    { name: 'ES256 assertion when only RS256 is registered', params: async (c) => withAssertion(await sign(claims(c, 'pkjwt-rs256'), keys.es256.privateKey, 'ES256')) },
+    {
+      name: 'ES256 assertion when only RS256 is registered',
+      params: async (c) => withAssertion(await sign(claims(c, 'pkjwt-rs256'), keys.es256.privateKey, 'ES256')),
+    },
     {
       name: 'PS256 made with the registered RSA key when only RS256 is registered',
       params: async (c) => {
@@ -253,23 +348,41 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
     {
       name: 'HS256 keyed with the registered public key PEM',
       params: async (c) =>
-        withAssertion(await new SignJWT(claims(c, 'pkjwt-rs256')).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(keys.rs256.pem))),
+        withAssertion(
+          await new SignJWT(claims(c, 'pkjwt-rs256'))
+            .setProtectedHeader({ alg: 'HS256' })
+            .sign(new TextEncoder().encode(keys.rs256.pem)),
+        ),
     },
     { name: 'alg none', params: async (c) => withAssertion(new UnsecuredJWT(claims(c, 'pkjwt-rs256')).encode()) },
     { name: 'no jti', params: async (c) => withAssertion(await rs256(c, { jti: undefined })) },
     { name: 'empty jti', params: async (c) => withAssertion(await rs256(c, { jti: '' })) },
     { name: 'numeric jti', params: async (c) => withAssertion(await rs256(c, { jti: 12345 })) },
     { name: 'jti over 256 characters', params: async (c) => withAssertion(await rs256(c, { jti: 'j'.repeat(257) })) },
-    { name: 'a client secret from a private_key_jwt client (post)', params: async () => ({ grant_type: 'client_credentials', audience: API, client_id: 'pkjwt-rs256', client_secret: 'x'.repeat(40) }) },
+    {
+      name: 'a client secret from a private_key_jwt client (post)',
+      params: async () => ({
+        grant_type: 'client_credentials',
+        audience: API,
+        client_id: 'pkjwt-rs256',
+        client_secret: 'x'.repeat(40),
+      }),
+    },
     {
       name: 'a client secret from a private_key_jwt client (Basic)',
       params: async () => ({ grant_type: 'client_credentials', audience: API }),
       headers: { authorization: `Basic ${Buffer.from(`pkjwt-rs256:${'x'.repeat(40)}`).toString('base64')}` },
     },
-    { name: 'no authentication at all from a private_key_jwt client', params: async () => ({ grant_type: 'client_credentials', audience: API, client_id: 'pkjwt-rs256' }) },
+    {
+      name: 'no authentication at all from a private_key_jwt client',
+      params: async () => ({ grant_type: 'client_credentials', audience: API, client_id: 'pkjwt-rs256' }),
+    },
     {
       name: 'wrong client_assertion_type',
-      params: async (c) => ({ ...withAssertion(await rs256(c)), client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' }),
+      params: async (c) => ({
+        ...withAssertion(await rs256(c)),
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer',
+      }),
       status: 400,
       body: { error: 'invalid_request', error_description: `client_assertion_type must be ${ASSERTION_TYPE}` },
     },
@@ -281,7 +394,12 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
     },
     {
       name: 'client_assertion_type without client_assertion',
-      params: async () => ({ grant_type: 'client_credentials', audience: API, client_id: 'pkjwt-rs256', client_assertion_type: ASSERTION_TYPE }),
+      params: async () => ({
+        grant_type: 'client_credentials',
+        audience: API,
+        client_id: 'pkjwt-rs256',
+        client_assertion_type: ASSERTION_TYPE,
+      }),
       status: 400,
       body: { error: 'invalid_request', error_description: 'Missing required parameter: client_assertion' },
     },
@@ -302,7 +420,12 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
     const status = row.status ?? 401;
     test(`refused: ${row.name} (${status})`, async () => {
       const answer = await token(await row.params(ctx()), row.headers);
-      assertRefused(answer, status, row.body ?? AUTH_FAILED, row.headers?.authorization !== undefined && status === 401);
+      assertRefused(
+        answer,
+        status,
+        row.body ?? AUTH_FAILED,
+        row.headers?.authorization !== undefined && status === 401,
+      );
     });
   }
 

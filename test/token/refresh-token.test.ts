@@ -10,7 +10,15 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { Browser, getUserinfo, type JsonAnswer, pkcePair, postToken, signIn, silentCode } from '../authorize/browser.js';
+import {
+  Browser,
+  getUserinfo,
+  type JsonAnswer,
+  pkcePair,
+  postToken,
+  signIn,
+  silentCode,
+} from '../authorize/browser.js';
 import { DB, OPEN_API, signInTenant, users } from '../authorize/tenant.js';
 
 const OFFLINE_API = 'https://offline.acme.test';
@@ -31,7 +39,11 @@ function tenant() {
     allow_offline_access: true,
     scopes: [{ value: 'read:items' }, { value: 'write:items' }],
   });
-  const confidential = (client_id: ClientId, refresh_token: Record<string, unknown>, grant_types = ['authorization_code', 'refresh_token']) => ({
+  const confidential = (
+    client_id: ClientId,
+    refresh_token: Record<string, unknown>,
+    grant_types = ['authorization_code', 'refresh_token'],
+  ) => ({
     client_id,
     client_secret: SECRET,
     name: client_id,
@@ -46,8 +58,18 @@ function tenant() {
     confidential('rotating', { rotation_type: 'rotating', ...nonExpiring, leeway: 0 }),
     confidential('leeway', { rotation_type: 'rotating', ...nonExpiring, leeway: 30 }),
     confidential('static', { rotation_type: 'non-rotating', ...nonExpiring }),
-    confidential('expiring', { rotation_type: 'non-rotating', expiration_type: 'expiring', token_lifetime: 300, idle_token_lifetime: 60 }),
-    confidential('expiring-rotating', { rotation_type: 'rotating', expiration_type: 'expiring', token_lifetime: 300, idle_token_lifetime: 60 }),
+    confidential('expiring', {
+      rotation_type: 'non-rotating',
+      expiration_type: 'expiring',
+      token_lifetime: 300,
+      idle_token_lifetime: 60,
+    }),
+    confidential('expiring-rotating', {
+      rotation_type: 'rotating',
+      expiration_type: 'expiring',
+      token_lifetime: 300,
+      idle_token_lifetime: 60,
+    }),
     confidential('no-refresh-grant', { rotation_type: 'non-rotating', ...nonExpiring }, ['authorization_code']),
     {
       // A public client rotates whatever its settings say.
@@ -61,7 +83,15 @@ function tenant() {
       refresh_token: { rotation_type: 'non-rotating', ...nonExpiring },
     },
   );
-  const ids: ClientId[] = ['rotating', 'leeway', 'static', 'expiring', 'expiring-rotating', 'no-refresh-grant', 'public'];
+  const ids: ClientId[] = [
+    'rotating',
+    'leeway',
+    'static',
+    'expiring',
+    'expiring-rotating',
+    'no-refresh-grant',
+    'public',
+  ];
   base.connections.find((c) => c.name === DB)!.enabled_clients.push(...ids);
   return base;
 }
@@ -75,17 +105,30 @@ forEachDatabase('the refresh_token grant', (db) => {
   let alice: Browser;
 
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant(), now: () => frozen ?? Date.now() + offset });
+    server = await startGatehouse({
+      databaseUrl: db().url,
+      tenant: tenant(),
+      now: () => frozen ?? Date.now() + offset,
+    });
     jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
     alice = new Browser(server);
-    await signIn(alice, { client_id: 'static', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' }, users.alice.email);
+    await signIn(
+      alice,
+      { client_id: 'static', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' },
+      users.alice.email,
+    );
   });
   after(() => server.close());
 
-  const credentials = (client: ClientId): Record<string, string> => (client === 'public' ? { client_id: client } : { client_id: client, client_secret: SECRET });
+  const credentials = (client: ClientId): Record<string, string> =>
+    client === 'public' ? { client_id: client } : { client_id: client, client_secret: SECRET };
 
   /** A code for Alice (through her session), by default with offline_access for the offline API: the token request that redeems it. */
-  async function codeRedemption(client: ClientId, scope = FULL_SCOPE, audience = OFFLINE_API): Promise<Record<string, string>> {
+  async function codeRedemption(
+    client: ClientId,
+    scope = FULL_SCOPE,
+    audience = OFFLINE_API,
+  ): Promise<Record<string, string>> {
     const pkce = pkcePair();
     const redirectUri = client === 'public' ? `${SPA_ORIGIN}/` : CALLBACK;
     const callback = await silentCode(alice, {
@@ -99,11 +142,21 @@ forEachDatabase('the refresh_token grant', (db) => {
     });
     const code = callback.searchParams.get('code');
     assert.ok(code, `no code in ${callback}`);
-    return { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce.verifier, ...credentials(client) };
+    return {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: pkce.verifier,
+      ...credentials(client),
+    };
   }
 
   /** Alice's tokens from a code exchange, by default with offline_access for the offline API. */
-  async function signInTokens(client: ClientId, scope = FULL_SCOPE, audience = OFFLINE_API): Promise<Record<string, unknown>> {
+  async function signInTokens(
+    client: ClientId,
+    scope = FULL_SCOPE,
+    audience = OFFLINE_API,
+  ): Promise<Record<string, unknown>> {
     const answer = await postToken(server, await codeRedemption(client, scope, audience));
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     return answer.body;
@@ -115,8 +168,17 @@ forEachDatabase('the refresh_token grant', (db) => {
     return body.refresh_token as string;
   }
 
-  const refresh = (client: ClientId, refreshToken: string, extra: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<JsonAnswer> =>
-    postToken(server, { grant_type: 'refresh_token', refresh_token: refreshToken, ...credentials(client), ...extra }, headers);
+  const refresh = (
+    client: ClientId,
+    refreshToken: string,
+    extra: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ): Promise<JsonAnswer> =>
+    postToken(
+      server,
+      { grant_type: 'refresh_token', refresh_token: refreshToken, ...credentials(client), ...extra },
+      headers,
+    );
 
   async function refreshed(client: ClientId, refreshToken: string, extra: Record<string, string> = {}) {
     const answer = await refresh(client, refreshToken, extra);
@@ -220,7 +282,11 @@ forEachDatabase('the refresh_token grant', (db) => {
   test('leeway 30: two racing requests both succeed, and only one of the two new tokens stays valid', async () => {
     const token = await refreshTokenOf('leeway');
     const answers = await Promise.all([refresh('leeway', token), refresh('leeway', token)]);
-    assert.deepEqual(answers.map((a) => a.status), [200, 200], JSON.stringify(answers.map((a) => a.body)));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      [200, 200],
+      JSON.stringify(answers.map((a) => a.body)),
+    );
     const results = [];
     for (const answer of answers) results.push((await refresh('leeway', answer.body.refresh_token as string)).status);
     assert.deepEqual(results.sort(), [200, 403]);
@@ -264,7 +330,11 @@ forEachDatabase('the refresh_token grant', (db) => {
       assert.deepEqual(answers.map((a) => a.status).sort(), [200, 403], JSON.stringify(answers.map((a) => a.body)));
       assert.deepEqual(answers.find((a) => a.status === 403)!.body, INVALID_CODE);
       const winner = answers.find((a) => a.status === 200)!;
-      await refused(redemption.client_id as ClientId, winner.body.refresh_token as string, "the winner's refresh token");
+      await refused(
+        redemption.client_id as ClientId,
+        winner.body.refresh_token as string,
+        "the winner's refresh token",
+      );
     }
   });
 
@@ -329,10 +399,16 @@ forEachDatabase('the refresh_token grant', (db) => {
 
     const token = await refreshTokenOf('static');
     const answer = await refresh('no-refresh-grant', token);
-    assert.deepEqual({ status: answer.status, body: answer.body }, {
-      status: 403,
-      body: { error: 'unauthorized_client', error_description: "Grant type 'refresh_token' not allowed for the client." },
-    });
+    assert.deepEqual(
+      { status: answer.status, body: answer.body },
+      {
+        status: 403,
+        body: {
+          error: 'unauthorized_client',
+          error_description: "Grant type 'refresh_token' not allowed for the client.",
+        },
+      },
+    );
   });
 
   test('a narrower scope on refresh works, the token keeps its original scope; a wider one is invalid_scope and spends nothing', async () => {
@@ -343,7 +419,11 @@ forEachDatabase('the refresh_token grant', (db) => {
     const claims = await verifyIdToken(narrow.id_token, 'rotating');
     assert.equal(claims.name, undefined, 'no profile claims without profile');
     const full = await refreshed('rotating', narrow.refresh_token as string);
-    assert.equal(full.scope, 'openid profile read:items write:items offline_access', 'the new token kept the original scope');
+    assert.equal(
+      full.scope,
+      'openid profile read:items write:items offline_access',
+      'the new token kept the original scope',
+    );
 
     const current = full.refresh_token as string;
     for (const scope of ['openid email', 'openid read:items delete:items']) {
@@ -377,7 +457,11 @@ forEachDatabase('the refresh_token grant', (db) => {
   test('CORS: the preflight from the SPA origin on /oauth/token, then the refresh answer readable by it', async () => {
     const preflight = await fetch(server.url('/oauth/token'), {
       method: 'OPTIONS',
-      headers: { origin: SPA_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'auth0-client,content-type' },
+      headers: {
+        origin: SPA_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'auth0-client,content-type',
+      },
     });
     assert.equal(preflight.status, 204);
     assert.equal(preflight.headers.get('access-control-allow-origin'), SPA_ORIGIN);
@@ -386,11 +470,20 @@ forEachDatabase('the refresh_token grant', (db) => {
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Content-Type/i);
 
     const token = await refreshTokenOf('public');
-    const answer = await refresh('public', token, {}, { origin: SPA_ORIGIN, 'auth0-client': 'eyJuYW1lIjoiYXV0aDAtc3BhLWpzIn0=' });
+    const answer = await refresh(
+      'public',
+      token,
+      {},
+      { origin: SPA_ORIGIN, 'auth0-client': 'eyJuYW1lIjoiYXV0aDAtc3BhLWpzIn0=' },
+    );
     assert.equal(answer.status, 200);
     assert.equal(answer.headers.get('access-control-allow-origin'), SPA_ORIGIN);
     const reuse = await refresh('public', token, {}, { origin: SPA_ORIGIN });
     assert.equal(reuse.status, 403);
-    assert.equal(reuse.headers.get('access-control-allow-origin'), SPA_ORIGIN, 'the refusal is readable too: auth0-spa-js matches its text');
+    assert.equal(
+      reuse.headers.get('access-control-allow-origin'),
+      SPA_ORIGIN,
+      'the refusal is readable too: auth0-spa-js matches its text',
+    );
   });
 });

@@ -15,7 +15,8 @@ export function corsRoutes(app: FastifyInstance, clients: Pick<ClientStore, 'bro
 
   app.addHook('onRequest', (request, reply, done) => {
     // Most calls (servers, SDKs outside a browser) send no Origin: nothing to look up for them.
-    if (!request.headers.origin || request.method === 'OPTIONS' || !corsPaths.has(request.routeOptions.url ?? '')) return done();
+    if (!request.headers.origin || request.method === 'OPTIONS' || !corsPaths.has(request.routeOptions.url ?? ''))
+      return done();
     allowedOrigin(request.headers.origin).then((origin) => {
       if (origin) reply.headers({ 'access-control-allow-origin': origin, vary: 'Origin' });
       done();

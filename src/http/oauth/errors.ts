@@ -12,16 +12,25 @@ export const temporarilyUnavailable = () =>
     headers: { 'retry-after': String(RETRY_AFTER_SECONDS) },
   });
 
-export function toOAuthError(error: FastifyError | OAuthError, request: FastifyRequest, storage: StorageHealth): OAuthError {
+export function toOAuthError(
+  error: FastifyError | OAuthError,
+  request: FastifyRequest,
+  storage: StorageHealth,
+): OAuthError {
   if (error instanceof OAuthError) return error;
   if (error.validation) {
     const issue = error.validation[0];
-    const name = issue.instancePath.slice(1) || (issue.params as { missingProperty?: string }).missingProperty || 'body';
+    const name =
+      issue.instancePath.slice(1) || (issue.params as { missingProperty?: string }).missingProperty || 'body';
     return new OAuthError('invalid_request', `Invalid parameter: ${name} must be a string`);
   }
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OAuthError('invalid_request', 'Request body is too large');
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new OAuthError('invalid_request', 'Request body is too large');
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new OAuthError('invalid_request', 'Content-Type must be application/x-www-form-urlencoded or application/json');
+    return new OAuthError(
+      'invalid_request',
+      'Content-Type must be application/x-www-form-urlencoded or application/json',
+    );
   }
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
     return new OAuthError('invalid_request', 'The request body could not be parsed');
@@ -31,13 +40,20 @@ export function toOAuthError(error: FastifyError | OAuthError, request: FastifyR
   return new OAuthError('server_error', 'An unexpected error occurred');
 }
 
-export const oauthErrorHandler = (storage: StorageHealth) => (error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply) =>
-  sendOAuthError(toOAuthError(error, request, storage), error, request, reply);
+export const oauthErrorHandler =
+  (storage: StorageHealth) => (error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply) =>
+    sendOAuthError(toOAuthError(error, request, storage), error, request, reply);
 
-export function sendOAuthError(oauthError: OAuthError, error: FastifyError | OAuthError, request: FastifyRequest, reply: FastifyReply) {
+export function sendOAuthError(
+  oauthError: OAuthError,
+  error: FastifyError | OAuthError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   // 413 is the one status a framework error keeps: an oversized body gets it (docs/operations.md "Request bodies").
   const status = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : oauthError.status;
-  if (oauthError.code !== 'server_error' && oauthError.cause) request.log.info({ reason: String(oauthError.cause) }, oauthError.code);
+  if (oauthError.code !== 'server_error' && oauthError.cause)
+    request.log.info({ reason: String(oauthError.cause) }, oauthError.code);
   return reply
     .code(status)
     .headers({ 'cache-control': 'no-store', pragma: 'no-cache', ...oauthError.headers })

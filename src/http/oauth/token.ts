@@ -17,7 +17,11 @@ const tokenParameters: readonly string[] = [
 
 type TokenParams = Partial<Record<string, string>>;
 
-const answerHeaders = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', pragma: 'no-cache' };
+const answerHeaders = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+};
 
 /**
  * The request's parameters: the body must be an object (no body at all is an empty one), and each
@@ -34,7 +38,10 @@ function tokenParams(request: FastifyRequest): TokenParams {
     const value = params[name];
     if (value === undefined || typeof value === 'string') continue;
     // Media types are case-insensitive (RFC 9110 §8.3.1), as Fastify's parser lookup is.
-    if (Array.isArray(value) && request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+    if (
+      Array.isArray(value) &&
+      request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded')
+    ) {
       throw new OAuthError('invalid_request', `Parameter sent more than once: ${name}`);
     }
     throw new OAuthError('invalid_request', `Invalid parameter: ${name} must be a string`);
@@ -44,7 +51,10 @@ function tokenParams(request: FastifyRequest): TokenParams {
 
 export function tokenRoute(app: FastifyInstance, deps: TokenDeps) {
   app.post('/oauth/token', async (request, reply) => {
-    const response = await handleTokenRequest({ params: tokenParams(request), authorization: request.headers.authorization }, deps);
+    const response = await handleTokenRequest(
+      { params: tokenParams(request), authorization: request.headers.authorization },
+      deps,
+    );
     return reply.headers(answerHeaders).send(JSON.stringify(response));
   });
   // RFC 6749 §3.2: the token endpoint is POST only; other methods get an OAuth error body, not Fastify's 404.

@@ -23,7 +23,8 @@ export async function consentableScopes(request: AuthorizeRequest, deps: Consent
   const api = request.audience ? await deps.stores.resourceServers.getByIdentifier(request.audience) : undefined;
   const out: ResourceServerScope[] = [];
   for (const value of request.scope) {
-    if ([...oidcScopes, 'offline_access'].includes(value)) out.push({ value, description: OIDC_SCOPE_DESCRIPTIONS[value] });
+    if ([...oidcScopes, 'offline_access'].includes(value))
+      out.push({ value, description: OIDC_SCOPE_DESCRIPTIONS[value] });
     else {
       const defined = api?.scopes.find((s) => s.value === value);
       if (defined) out.push({ value, description: defined.description || value });
@@ -33,9 +34,16 @@ export async function consentableScopes(request: AuthorizeRequest, deps: Consent
 }
 
 /** The scopes the user must still accept; empty when no consent page is needed. */
-export async function scopesToConsent(request: AuthorizeRequest, client: Client, user: User, force: boolean, deps: ConsentDeps) {
+export async function scopesToConsent(
+  request: AuthorizeRequest,
+  client: Client,
+  user: User,
+  force: boolean,
+  deps: ConsentDeps,
+) {
   const api = request.audience ? await deps.stores.resourceServers.getByIdentifier(request.audience) : undefined;
-  const required = !client.is_first_party || (api !== undefined && !api.skip_consent_for_verifiable_first_party_clients);
+  const required =
+    !client.is_first_party || (api !== undefined && !api.skip_consent_for_verifiable_first_party_clients);
   if (!required && !force) return [];
   const scopes = await consentableScopes(request, deps);
   if (force) return scopes;

@@ -21,7 +21,14 @@ import type { Keyring } from '../keys/keyring.js';
 import { issueUserTokens } from '../tokens/user-tokens.js';
 import { scopesToConsent } from './consent.js';
 import { tooManyPendingLogins } from './pending-logins.js';
-import { type AuthorizeDeps, AuthorizeError, type AuthorizeRequest, parseAuthorizeRequest, type RawParams, type RedirectTarget } from './request.js';
+import {
+  type AuthorizeDeps,
+  AuthorizeError,
+  type AuthorizeRequest,
+  parseAuthorizeRequest,
+  type RawParams,
+  type RedirectTarget,
+} from './request.js';
 
 /** RFC 6749 §4.1.2: codes are short-lived; SPEC: 60 seconds. */
 export const CODE_LIFETIME_MS = 60_000;
@@ -43,7 +50,8 @@ export interface InteractionState {
 }
 
 export interface InteractionDeps extends AuthorizeDeps {
-  stores: AuthorizeDeps['stores'] & Pick<Store, 'codes' | 'users' | 'loginTransactions' | 'consents' | 'roles' | 'refreshTokens'>;
+  stores: AuthorizeDeps['stores'] &
+    Pick<Store, 'codes' | 'users' | 'loginTransactions' | 'consents' | 'roles' | 'refreshTokens'>;
   keyring: Keyring;
   issuer: string;
   now: () => number;
@@ -64,7 +72,13 @@ export function errorResponse(target: RedirectTarget, error: OAuthError, issuer:
  * The successful authorization response for the request's response_type: a code (stored, single use),
  * and for implicit and hybrid types the access token and/or ID token themselves (OIDC Core §3.2, §3.3).
  */
-async function respond(request: AuthorizeRequest, client: Client, session: Session, user: User, deps: InteractionDeps): Promise<AuthorizationResponse> {
+async function respond(
+  request: AuthorizeRequest,
+  client: Client,
+  session: Session,
+  user: User,
+  deps: InteractionDeps,
+): Promise<AuthorizationResponse> {
   const parts = new Set(request.response_type.split(' '));
   const now = deps.now();
   const params: Record<string, string | undefined> = {};
@@ -106,15 +120,28 @@ async function respond(request: AuthorizeRequest, client: Client, session: Sessi
       { stores: deps.stores, keyring: deps.keyring, issuer: deps.issuer, now: deps.now },
     );
     if (parts.has('token')) {
-      Object.assign(params, { access_token: response.access_token, token_type: 'Bearer', expires_in: String(response.expires_in), scope: response.scope });
+      Object.assign(params, {
+        access_token: response.access_token,
+        token_type: 'Bearer',
+        expires_in: String(response.expires_in),
+        scope: response.scope,
+      });
     }
     if (parts.has('id_token')) params.id_token = response.id_token;
   }
-  return responseModes[request.response_mode](request.redirect_uri, { ...params, state: request.state, iss: deps.issuer }, client.web_origins);
+  return responseModes[request.response_mode](
+    request.redirect_uri,
+    { ...params, state: request.state, iss: deps.issuer },
+    client.web_origins,
+  );
 }
 
 /** A session can sign this request in silently when its user may use the request's connection. */
-async function sessionUser(request: AuthorizeRequest, session: Session | undefined, deps: InteractionDeps): Promise<User | undefined> {
+async function sessionUser(
+  request: AuthorizeRequest,
+  session: Session | undefined,
+  deps: InteractionDeps,
+): Promise<User | undefined> {
   if (!session) return undefined;
   const user = await deps.stores.users.get(session.user_id);
   if (!user || user.blocked || user.connection !== request.connection) return undefined;
@@ -122,7 +149,12 @@ async function sessionUser(request: AuthorizeRequest, session: Session | undefin
 }
 
 function targetOf(request: AuthorizeRequest, client: Client): RedirectTarget {
-  return { redirect_uri: request.redirect_uri, response_mode: request.response_mode, state: request.state, web_origins: client.web_origins };
+  return {
+    redirect_uri: request.redirect_uri,
+    response_mode: request.response_mode,
+    state: request.state,
+    web_origins: client.web_origins,
+  };
 }
 
 /**
@@ -130,11 +162,21 @@ function targetOf(request: AuthorizeRequest, client: Client): RedirectTarget {
  * client an error: the cap is this network's or browser's, which the application cannot fix, and an
  * application that answers a sign-in error by starting a new one would only loop.
  */
-async function startTransaction(state: InteractionState, owners: TransactionOwners, deps: InteractionDeps): Promise<string> {
+async function startTransaction(
+  state: InteractionState,
+  owners: TransactionOwners,
+  deps: InteractionDeps,
+): Promise<string> {
   const now = deps.now();
   const transactionId = randomSecret(24);
   const result = await deps.stores.loginTransactions.create(
-    { id: transactionId, client_id: state.request.client_id, request: state, created_at: now, expires_at: now + TRANSACTION_LIFETIME_MS },
+    {
+      id: transactionId,
+      client_id: state.request.client_id,
+      request: state,
+      created_at: now,
+      expires_at: now + TRANSACTION_LIFETIME_MS,
+    },
     owners,
     deps.pendingLogins,
   );
@@ -143,7 +185,12 @@ async function startTransaction(state: InteractionState, owners: TransactionOwne
 }
 
 /** Throws AuthorizeError without a target when the browser must see an error page. */
-export async function authorize(raw: RawParams, session: Session | undefined, owners: TransactionOwners, deps: InteractionDeps): Promise<Decision> {
+export async function authorize(
+  raw: RawParams,
+  session: Session | undefined,
+  owners: TransactionOwners,
+  deps: InteractionDeps,
+): Promise<Decision> {
   let client: Client;
   let request: AuthorizeRequest;
   try {
@@ -155,8 +202,11 @@ export async function authorize(raw: RawParams, session: Session | undefined, ow
     throw error;
   }
   const now = deps.now();
-  const fresh = request.max_age === undefined || (session !== undefined && now - session.authenticated_at <= request.max_age * 1000);
-  const signedIn = session && !request.prompt.includes('login') && fresh ? await sessionUser(request, session, deps) : undefined;
+  const fresh =
+    request.max_age === undefined ||
+    (session !== undefined && now - session.authenticated_at <= request.max_age * 1000);
+  const signedIn =
+    session && !request.prompt.includes('login') && fresh ? await sessionUser(request, session, deps) : undefined;
   // OIDC Core §3.1.2.1: when id_token_hint names another user than the session's, that session does not
   // sign the request in: login_required with prompt=none, else the login page.
   const hintMatches = request.id_token_hint_sub === undefined || signedIn?.user_id === request.id_token_hint_sub;
@@ -164,7 +214,10 @@ export async function authorize(raw: RawParams, session: Session | undefined, ow
   if (!user) {
     if (request.prompt.includes('none')) {
       // OIDC Core §3.1.2.6: no interaction allowed, and it would be needed.
-      const error = new OAuthError('login_required', session ? 'Login required: the session does not satisfy the request' : 'Login required');
+      const error = new OAuthError(
+        'login_required',
+        session ? 'Login required: the session does not satisfy the request' : 'Login required',
+      );
       return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
     }
     return { kind: 'login', transactionId: await startTransaction({ request }, owners, deps) };
@@ -174,26 +227,39 @@ export async function authorize(raw: RawParams, session: Session | undefined, ow
       const error = new OAuthError('consent_required', 'Consent required');
       return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
     }
-    return { kind: 'consent', transactionId: await startTransaction({ request, sessionSid: session!.sid }, owners, deps) };
+    return {
+      kind: 'consent',
+      transactionId: await startTransaction({ request, sessionSid: session!.sid }, owners, deps),
+    };
   }
   return { kind: 'respond', response: await respond(request, client, session!, user, deps) };
 }
 
 const expired = () =>
-  new AuthorizeError(new OAuthError('invalid_request', 'This sign-in has expired or was already completed. Return to the application and sign in again.'));
+  new AuthorizeError(
+    new OAuthError(
+      'invalid_request',
+      'This sign-in has expired or was already completed. Return to the application and sign in again.',
+    ),
+  );
 
 /** A transaction's state and the signed-in user it may continue with, or an error for the client. */
 export async function transactionUser(transactionId: string, session: Session | undefined, deps: InteractionDeps) {
   const transaction = await deps.stores.loginTransactions.get(transactionId);
   if (!transaction) throw expired();
   const state = transaction.request as InteractionState;
-  const signedInHere = session && (session.authenticated_at >= transaction.created_at || session.sid === state.sessionSid);
+  const signedInHere =
+    session && (session.authenticated_at >= transaction.created_at || session.sid === state.sessionSid);
   const user = signedInHere ? await sessionUser(state.request, session, deps) : undefined;
   return { transaction, state, user };
 }
 
 /** /authorize/resume: after the login or consent page; sends to consent when it is still needed. */
-export async function resumeAuthorization(transactionId: string, session: Session | undefined, deps: InteractionDeps): Promise<Decision> {
+export async function resumeAuthorization(
+  transactionId: string,
+  session: Session | undefined,
+  deps: InteractionDeps,
+): Promise<Decision> {
   const { state, user } = await transactionUser(transactionId, session, deps);
   const { request } = state;
   const client = await deps.stores.clients.get(request.client_id);
@@ -216,5 +282,9 @@ export async function declineConsent(transactionId: string, deps: InteractionDep
   const { request } = transaction.request as InteractionState;
   const client = await deps.stores.clients.get(request.client_id);
   if (!client) throw expired();
-  return errorResponse(targetOf(request, client), new OAuthError('access_denied', 'User did not authorize the request'), deps.issuer);
+  return errorResponse(
+    targetOf(request, client),
+    new OAuthError('access_denied', 'User did not authorize the request'),
+    deps.issuer,
+  );
 }

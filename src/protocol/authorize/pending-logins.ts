@@ -24,7 +24,10 @@ export function networkOf(ip: string): string {
   // An embedded IPv4 tail (RFC 4291 §2.2 form 3) takes two of the eight groups.
   const rightGroups = right.length + (right.at(-1)?.includes('.') ? 1 : 0);
   const groups = [...left, ...Array<string>(Math.max(0, 8 - left.length - rightGroups)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /** The owners of a transaction started by this IP and browser cookie (a malformed cookie counts as none). */

@@ -59,11 +59,33 @@ export class AuthorizeError extends Error {
 export type RawParams = Record<string, string | string[] | undefined>;
 
 /** OIDC Core §3 and Multiple Response Type Encoding Practices: every response_type, its words in this order. */
-export const responseTypeNames = ['code', 'token', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token'] as const;
+export const responseTypeNames = [
+  'code',
+  'token',
+  'id_token',
+  'id_token token',
+  'code id_token',
+  'code token',
+  'code id_token token',
+] as const;
 const prompts: readonly string[] = ['none', 'login', 'consent'];
 const known = [
-  'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce', 'audience', 'code_challenge',
-  'code_challenge_method', 'prompt', 'max_age', 'login_hint', 'screen_hint', 'connection', 'id_token_hint',
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'response_mode',
+  'scope',
+  'state',
+  'nonce',
+  'audience',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+  'max_age',
+  'login_hint',
+  'screen_hint',
+  'connection',
+  'id_token_hint',
 ];
 
 /** A response type's words in any order: `id_token code` is `code id_token`. */
@@ -79,10 +101,13 @@ function normaliseResponseType(value: string): string {
  */
 function parseExtParams(params: Record<string, string>): Record<string, string> {
   const ext = Object.entries(params).filter(([name]) => name.startsWith('ext-'));
-  if (ext.length > 10) throw new OAuthError('invalid_request', 'error parsing ext params: more than 10 ext-* parameters');
+  if (ext.length > 10)
+    throw new OAuthError('invalid_request', 'error parsing ext params: more than 10 ext-* parameters');
   for (const [name, value] of ext) {
-    if (!/^ext-[\w-]{1,28}$/.test(name)) throw new OAuthError('invalid_request', `error parsing ext params: invalid name ${name}`);
-    if (!/^[-\w.*~@+ /:]{1,255}$/.test(value)) throw new OAuthError('invalid_request', `error parsing ext params: invalid value for ${name}`);
+    if (!/^ext-[\w-]{1,28}$/.test(name))
+      throw new OAuthError('invalid_request', `error parsing ext params: invalid name ${name}`);
+    if (!/^[-\w.*~@+ /:]{1,255}$/.test(value))
+      throw new OAuthError('invalid_request', `error parsing ext params: invalid value for ${name}`);
   }
   return Object.fromEntries(ext);
 }
@@ -97,10 +122,14 @@ export interface AuthorizeDeps {
 }
 
 /** Checks the client and redirect_uri. Throws an AuthorizeError without target when either is wrong. */
-export async function verifyClientAndRedirect(raw: RawParams, deps: AuthorizeDeps): Promise<{ client: Client; redirect_uri: string }> {
+export async function verifyClientAndRedirect(
+  raw: RawParams,
+  deps: AuthorizeDeps,
+): Promise<{ client: Client; redirect_uri: string }> {
   const single = (name: string) => {
     const value = raw[name];
-    if (Array.isArray(value)) throw new AuthorizeError(new OAuthError('invalid_request', `Parameter sent more than once: ${name}`));
+    if (Array.isArray(value))
+      throw new AuthorizeError(new OAuthError('invalid_request', `Parameter sent more than once: ${name}`));
     return value || undefined;
   };
   const clientId = single('client_id');
@@ -108,22 +137,30 @@ export async function verifyClientAndRedirect(raw: RawParams, deps: AuthorizeDep
   const client = await deps.stores.clients.get(clientId);
   if (!client) throw new AuthorizeError(new OAuthError('invalid_request', `Unknown client: ${clientId}`));
   const redirectUri = single('redirect_uri');
-  if (!redirectUri) throw new AuthorizeError(new OAuthError('invalid_request', 'Missing required parameter: redirect_uri'));
+  if (!redirectUri)
+    throw new AuthorizeError(new OAuthError('invalid_request', 'Missing required parameter: redirect_uri'));
   if (!isRegisteredRedirectUri(client, redirectUri)) {
     throw new AuthorizeError(
-      new OAuthError('invalid_request', `The redirect_uri "${redirectUri}" is not in the list of allowed callback URLs of the application`),
+      new OAuthError(
+        'invalid_request',
+        `The redirect_uri "${redirectUri}" is not in the list of allowed callback URLs of the application`,
+      ),
     );
   }
   return { client, redirect_uri: redirectUri };
 }
 
-export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps): Promise<{ client: Client; request: AuthorizeRequest }> {
+export async function parseAuthorizeRequest(
+  raw: RawParams,
+  deps: AuthorizeDeps,
+): Promise<{ client: Client; request: AuthorizeRequest }> {
   const { client, redirect_uri } = await verifyClientAndRedirect(raw, deps);
   const params: Record<string, string> = {};
   const repeated = known.find((name) => Array.isArray(raw[name]));
   for (const [name, value] of Object.entries(raw)) if (typeof value === 'string' && value !== '') params[name] = value;
   // RFC 6749 §4.1.2.1: an error response repeats state; one too long to repeat gets the error page instead.
-  if ((params.state?.length ?? 0) > parameterSizes.state) throw new AuthorizeError(new OAuthError('invalid_request', tooLongDescription('state')));
+  if ((params.state?.length ?? 0) > parameterSizes.state)
+    throw new AuthorizeError(new OAuthError('invalid_request', tooLongDescription('state')));
 
   // From here on errors go back to the client, in the response mode it asked for when that is valid.
   const responseType = params.response_type ? normaliseResponseType(params.response_type) : undefined;
@@ -137,7 +174,10 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
     // Only web_origins may receive a web_message answer, errors included (Auth0 docs: "Application Settings",
     // /docs/get-started/applications/application-settings, "Allowed Web Origins").
     throw new AuthorizeError(
-      new OAuthError('invalid_request', `The origin of "${redirect_uri}" is not in the list of allowed web origins of the application`),
+      new OAuthError(
+        'invalid_request',
+        `The origin of "${redirect_uri}" is not in the list of allowed web origins of the application`,
+      ),
     );
   }
   const target: RedirectTarget = {
@@ -145,7 +185,9 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
     // Tokens never travel in a query (Multiple Response Type Encoding Practices §5): an error for such a
     // request goes in the fragment too.
     response_mode:
-      modeParam && isResponseMode(modeParam) && !(modeParam === 'query' && frontChannelTokens) ? modeParam : defaultMode,
+      modeParam && isResponseMode(modeParam) && !(modeParam === 'query' && frontChannelTokens)
+        ? modeParam
+        : defaultMode,
     state: params.state,
     web_origins: client.web_origins,
   };
@@ -158,10 +200,14 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   const oversized = oversizedParameter(params);
   if (oversized) fail('invalid_request', tooLongDescription(oversized));
   if (!responseType) fail('invalid_request', 'Missing required parameter: response_type');
-  if (!(responseTypeNames as readonly string[]).includes(responseType!)) fail('unsupported_response_type', `Unsupported response type: ${params.response_type}`);
+  if (!(responseTypeNames as readonly string[]).includes(responseType!))
+    fail('unsupported_response_type', `Unsupported response type: ${params.response_type}`);
   if (modeParam && !isResponseMode(modeParam)) fail('invalid_request', `Unsupported response_mode: ${modeParam}`);
   if (modeParam === 'query' && frontChannelTokens) {
-    fail('invalid_request', `response_mode=query is not allowed for response_type=${responseType}: tokens never travel in a query`);
+    fail(
+      'invalid_request',
+      `response_mode=query is not allowed for response_type=${responseType}: tokens never travel in a query`,
+    );
   }
   if (parts.has('code') && !client.grant_types.includes('authorization_code')) {
     fail('unauthorized_client', "Grant type 'authorization_code' not allowed for the client.");
@@ -179,9 +225,11 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   // RFC 7636 and OAuth 2.0 Security BCP §2.1.1: S256 only; public clients must use it.
   const method = params.code_challenge_method;
   if (params.code_challenge) {
-    if (!method || method === 'plain') fail('invalid_request', 'code_challenge_method must be S256 (plain is not allowed)');
+    if (!method || method === 'plain')
+      fail('invalid_request', 'code_challenge_method must be S256 (plain is not allowed)');
     if (method !== 'S256') fail('invalid_request', `Unsupported code_challenge_method: ${method}`);
-    if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge)) fail('invalid_request', 'code_challenge must be a base64url SHA-256 hash (43 characters)');
+    if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge))
+      fail('invalid_request', 'code_challenge must be a base64url SHA-256 hash (43 characters)');
   } else if (method) {
     fail('invalid_request', 'Missing required parameter: code_challenge');
   } else if (client.token_endpoint_auth_method === 'none' && parts.has('code')) {
@@ -192,14 +240,16 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
   const unknownPrompt = prompt.find((p) => !prompts.includes(p));
   if (unknownPrompt) fail('invalid_request', `Unsupported prompt value: ${unknownPrompt}`);
   // OIDC Core §3.1.2.1: none must stand alone.
-  if (prompt.includes('none') && prompt.length > 1) fail('invalid_request', 'prompt=none cannot be combined with other values');
+  if (prompt.includes('none') && prompt.length > 1)
+    fail('invalid_request', 'prompt=none cannot be combined with other values');
 
   let hintSub: string | undefined;
   if (params.id_token_hint) {
     // OIDC Core §3.1.2.1: an ID token we issued to this client (as node-oidc-provider checks aud), expired or not.
     const hint = await readIdTokenHint(params.id_token_hint, deps.keyring, deps.issuer);
     if (!hint?.sub) fail('invalid_request', 'Invalid id_token_hint: not an ID token issued by this server');
-    if (!hint!.aud.includes(client.client_id)) fail('invalid_request', 'Invalid id_token_hint: it was not issued to this application');
+    if (!hint!.aud.includes(client.client_id))
+      fail('invalid_request', 'Invalid id_token_hint: it was not issued to this application');
     hintSub = hint!.sub;
   }
 
@@ -223,16 +273,22 @@ export async function parseAuthorizeRequest(raw: RawParams, deps: AuthorizeDeps)
     if (!found || !found.enabled_clients.includes(client.client_id)) {
       fail('invalid_request', `The connection "${params.connection}" is not enabled for this application`);
     }
-    if (found!.strategy !== 'auth0') fail('invalid_request', `Passwordless sign-in (connection "${params.connection}") is not available on this server yet`);
+    if (found!.strategy !== 'auth0')
+      fail(
+        'invalid_request',
+        `Passwordless sign-in (connection "${params.connection}") is not available on this server yet`,
+      );
     connection = params.connection;
   } else {
     const tenant = await deps.stores.tenant.get();
-    connection = tenant.default_directory && enabled.includes(tenant.default_directory) ? tenant.default_directory : enabled[0];
+    connection =
+      tenant.default_directory && enabled.includes(tenant.default_directory) ? tenant.default_directory : enabled[0];
     if (!connection) fail('invalid_request', 'No database connection is enabled for this application');
   }
 
   const audience = params.audience ?? (await deps.stores.tenant.get()).default_audience;
-  if (audience && !(await deps.stores.resourceServers.getByIdentifier(audience))) fail('access_denied', `Service not found: ${audience}`);
+  if (audience && !(await deps.stores.resourceServers.getByIdentifier(audience)))
+    fail('access_denied', `Service not found: ${audience}`);
 
   return {
     client,

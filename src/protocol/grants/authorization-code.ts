@@ -23,7 +23,8 @@ const invalidCode = (cause?: string) => new OAuthError('invalid_grant', 'Invalid
 /** RFC 6749 §4.1.2: the tokens a replayed code's redemption issued are revoked, the whole refresh token family. */
 async function revokeIssued(stores: Store, spent: AuthorizationCode, at: number): Promise<void> {
   await stores.transaction(null, async (tx) => {
-    if (spent.issued_jti && spent.issued_expires_at) await tx.revokedTokens.revoke(spent.issued_jti, spent.issued_expires_at);
+    if (spent.issued_jti && spent.issued_expires_at)
+      await tx.revokedTokens.revoke(spent.issued_jti, spent.issued_expires_at);
     if (spent.issued_family_id) await tx.refreshTokens.revokeFamily(spent.issued_family_id, at);
   });
 }
@@ -39,7 +40,11 @@ export const authorizationCode: Grant = {
     // however close, can revoke them.
     const jti = randomUUID();
     const familyId = newFamilyId();
-    const code = await stores.codes.consume(codeHash, now(), { jti, expiresAt: now() + MAX_ACCESS_TOKEN_LIFETIME_MS, familyId });
+    const code = await stores.codes.consume(codeHash, now(), {
+      jti,
+      expiresAt: now() + MAX_ACCESS_TOKEN_LIFETIME_MS,
+      familyId,
+    });
     if (!code) {
       // The mark commits before the revocation: the first redemption reads it after inserting its refresh token.
       const spent = await stores.codes.markReplayed(codeHash, now());
@@ -49,13 +54,16 @@ export const authorizationCode: Grant = {
     if (code.expires_at <= now() || code.client_id !== client.client_id) throw invalidCode();
     // §4.1.3: redirect_uri must be identical to the one of the authorization request.
     if (!params.redirect_uri) throw missingParameter('redirect_uri');
-    if (params.redirect_uri !== code.redirect_uri) throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
+    if (params.redirect_uri !== code.redirect_uri)
+      throw new OAuthError('invalid_grant', 'redirect_uri does not match the authorization request');
     if (code.code_challenge) {
       // RFC 7636 §4.6: BASE64URL(SHA256(code_verifier)) == code_challenge.
       if (!params.code_verifier) throw new OAuthError('invalid_grant', 'Missing code_verifier');
-      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(params.code_verifier)) throw new OAuthError('invalid_grant', 'Invalid code_verifier');
+      if (!/^[A-Za-z0-9._~-]{43,128}$/.test(params.code_verifier))
+        throw new OAuthError('invalid_grant', 'Invalid code_verifier');
       const computed = createHash('sha256').update(params.code_verifier).digest('base64url');
-      if (!safeEqual(computed, code.code_challenge)) throw new OAuthError('invalid_grant', 'Failed to verify code_verifier');
+      if (!safeEqual(computed, code.code_challenge))
+        throw new OAuthError('invalid_grant', 'Failed to verify code_verifier');
     } else if (params.code_verifier !== undefined) {
       // RFC 9700 §4.8.2: a verifier for a code issued without a challenge is refused (PKCE downgrade).
       throw new OAuthError('invalid_grant', 'code_verifier sent for a code issued without code_challenge');

@@ -15,7 +15,10 @@ export const clientCredentials: Grant = {
     }
     const audience = params.audience || (await stores.tenant.get()).default_audience;
     if (!audience) {
-      throw new OAuthError('access_denied', 'No audience parameter was provided, and no default audience has been configured');
+      throw new OAuthError(
+        'access_denied',
+        'No audience parameter was provided, and no default audience has been configured',
+      );
     }
     const resourceServer = await stores.resourceServers.getByIdentifier(audience);
     if (!resourceServer) throw new OAuthError('access_denied', `Service not found: ${audience}`);
@@ -29,7 +32,8 @@ export const clientCredentials: Grant = {
     }
     const requested = parseScope(params.scope);
     const refused = requested.filter((s) => !grant.scope.includes(s));
-    if (refused.length) throw new OAuthError('access_denied', `Client has not been granted scopes: ${refused.join(', ')}`);
+    if (refused.length)
+      throw new OAuthError('access_denied', `Client has not been granted scopes: ${refused.join(', ')}`);
     const scope = requested.length ? requested : grant.scope;
 
     const issuedAt = now();

@@ -21,4 +21,6 @@ export const grantTypeNames = [
 export const clientGrantTypeNames: readonly string[] = [...grantTypeNames, 'implicit'];
 
 /** The grants this server can issue tokens for today, by grant_type. */
-export const grants = new Map<string, Grant>([clientCredentials, authorizationCode, refreshToken].map((g) => [g.grantType, g]));
+export const grants = new Map<string, Grant>(
+  [clientCredentials, authorizationCode, refreshToken].map((g) => [g.grantType, g]),
+);

@@ -20,7 +20,11 @@ import type { Grant, GrantDeps, GrantRequest, TokenResponse } from './types.js';
 const invalid = (cause: string) => new OAuthError('invalid_grant', 'Unknown or invalid refresh token.', { cause });
 
 async function refresh(
-  tx: Stores, { params, client }: GrantRequest, { issuer, now }: GrantDeps, keyring: SigningKeys, hash: string,
+  tx: Stores,
+  { params, client }: GrantRequest,
+  { issuer, now }: GrantDeps,
+  keyring: SigningKeys,
+  hash: string,
 ): Promise<TokenResponse | OAuthError> {
   await tx.refreshTokens.lock(hash);
   const at = now();
@@ -58,7 +62,8 @@ async function refresh(
   const original = parseScope(presented.scope);
   const requested = parseScope(params.scope);
   const widened = requested.filter((s) => !original.includes(s));
-  if (widened.length) return new OAuthError('invalid_scope', `Scope not granted to this refresh token: ${widened.join(', ')}`);
+  if (widened.length)
+    return new OAuthError('invalid_scope', `Scope not granted to this refresh token: ${widened.join(', ')}`);
 
   if (replaced) {
     await tx.refreshTokens.revoke(replaced.token_hash, at);
@@ -74,13 +79,17 @@ async function refresh(
     {
       client,
       user,
-      requestedScope: requested.length ? [...new Set([...requested, 'offline_access'])].filter((s) => original.includes(s)) : original,
+      requestedScope: requested.length
+        ? [...new Set([...requested, 'offline_access'])].filter((s) => original.includes(s))
+        : original,
       refreshScope: original,
       audience: presented.audience,
       sid: presented.sid,
       authTime: presented.auth_time,
       gty: 'refresh_token',
-      refresh: rotating ? { family_id: presented.family_id, family_created_at: presented.family_created_at, parent_hash: hash } : 'none',
+      refresh: rotating
+        ? { family_id: presented.family_id, family_created_at: presented.family_created_at, parent_hash: hash }
+        : 'none',
     },
     { stores: tx, keyring, issuer, now },
   );
@@ -96,7 +105,9 @@ export const refreshToken: Grant = {
     const hash = sha256(request.params.refresh_token);
     // The signing keys are read before the transaction: a keyring reload inside it would query outside the
     // transaction, which on SQLite waits for the one connection that the transaction holds, for ever.
-    const keys = new Map(await Promise.all(signingAlgs.map(async (alg) => [alg, await deps.keyring.signingKey(alg)] as const)));
+    const keys = new Map(
+      await Promise.all(signingAlgs.map(async (alg) => [alg, await deps.keyring.signingKey(alg)] as const)),
+    );
     const pinned: SigningKeys = { signingKey: async (alg: SigningAlg) => keys.get(alg)! };
     // Refusals are returned, not thrown, so that a family revocation commits before the error is sent.
     const result = await deps.stores.transaction(null, (tx) => refresh(tx, request, deps, pinned, hash));

@@ -30,7 +30,9 @@ async function newKey(alg: SigningAlg, box: SecretBox, status: 'current' | 'next
 /** Creates whatever current/next keys are missing. Safe when several instances start at once. */
 export async function ensureSigningKeys(store: Store, box: SecretBox, now: () => number): Promise<void> {
   const complete = (keys: SigningKey[]) =>
-    signingAlgs.every((alg) => ['current', 'next'].every((status) => keys.some((k) => k.alg === alg && k.status === status)));
+    signingAlgs.every((alg) =>
+      ['current', 'next'].every((status) => keys.some((k) => k.alg === alg && k.status === status)),
+    );
   // The usual case, without taking the lock (which would tell every cache that something changed).
   if (complete(await store.signingKeys.listPublished())) return;
   await store.transaction('signing_keys', async (tx) => {

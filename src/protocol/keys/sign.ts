@@ -37,7 +37,11 @@ export function jwsSigner(alg: SigningAlg, kid: string, key: KeyObject): JwsSign
   }
 }
 
-export function signJwt(key: { alg: string; kid: string; signer: JwsSigner }, typ: string, payload: object): Promise<string> {
+export function signJwt(
+  key: { alg: string; kid: string; signer: JwsSigner },
+  typ: string,
+  payload: object,
+): Promise<string> {
   const { headers, digest, options } = key.signer;
   const input = `${headers[typ] ?? encodeHeader(key.alg, key.kid, typ)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   return new Promise((resolve, reject) => {

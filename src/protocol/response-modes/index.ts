@@ -7,7 +7,8 @@
 export const responseModeNames = ['query', 'fragment', 'form_post', 'web_message'] as const;
 export type ResponseMode = (typeof responseModeNames)[number];
 
-export const isResponseMode = (value: string): value is ResponseMode => (responseModeNames as readonly string[]).includes(value);
+export const isResponseMode = (value: string): value is ResponseMode =>
+  (responseModeNames as readonly string[]).includes(value);
 
 type Params = Record<string, string | undefined>;
 export type ResponseFields = Record<string, string>;
@@ -45,5 +46,10 @@ export const responseModes: Record<
   query: (redirectUri, params) => ({ mode: 'query', location: withParams(redirectUri, params, '?') }),
   fragment: (redirectUri, params) => ({ mode: 'fragment', location: withParams(redirectUri, params, '#') }),
   form_post: (redirectUri, params) => ({ mode: 'form_post', action: redirectUri, fields: defined(params) }),
-  web_message: (redirectUri, params, webOrigins) => ({ mode: 'web_message', action: redirectUri, fields: defined(params), webOrigins }),
+  web_message: (redirectUri, params, webOrigins) => ({
+    mode: 'web_message',
+    action: redirectUri,
+    fields: defined(params),
+    webOrigins,
+  }),
 };

@@ -14,7 +14,8 @@ export function refreshTokenExpired(token: RefreshToken, client: Client, now: nu
   const settings = client.refresh_token;
   if (settings.expiration_type !== 'expiring') return false;
   if (!settings.infinite_token_lifetime && now >= token.family_created_at + settings.token_lifetime * 1000) return true;
-  if (!settings.infinite_idle_token_lifetime && now >= token.last_used_at + settings.idle_token_lifetime * 1000) return true;
+  if (!settings.infinite_idle_token_lifetime && now >= token.last_used_at + settings.idle_token_lifetime * 1000)
+    return true;
   return false;
 }
 
@@ -30,14 +31,21 @@ export function newFamilyId(): string {
 }
 
 /** What a new refresh token carries; the rest of its row (family, times, hash) is made here. */
-export type NewRefreshToken = Pick<RefreshToken, 'client_id' | 'user_id' | 'scope' | 'audience' | 'sid' | 'auth_time'> & {
+export type NewRefreshToken = Pick<
+  RefreshToken,
+  'client_id' | 'user_id' | 'scope' | 'audience' | 'sid' | 'auth_time'
+> & {
   /** Set when this token succeeds another of the same family. */
   family?: RefreshFamily;
   /** The id of the new family this token starts, when the caller fixed it beforehand. */
   newFamilyId?: string;
 };
 
-export async function mintRefreshToken(store: Pick<RefreshTokenStore, 'insert'>, input: NewRefreshToken, now: number): Promise<string> {
+export async function mintRefreshToken(
+  store: Pick<RefreshTokenStore, 'insert'>,
+  input: NewRefreshToken,
+  now: number,
+): Promise<string> {
   const value = randomSecret();
   const { family, newFamilyId: fixedFamilyId, ...rest } = input;
   await store.insert({

@@ -60,7 +60,8 @@ async function grantedApiScopes(api: ResourceServer, grant: UserGrant, deps: Use
   const defined = new Set(api.scopes.map((s) => s.value));
   let scopes = grant.requestedScope.filter((s) => defined.has(s));
   const authz = api.token_dialect.endsWith('_authz');
-  const permissions = api.enforce_policies || authz ? await deps.stores.roles.permissionsOfUser(grant.user.user_id, api.identifier) : [];
+  const permissions =
+    api.enforce_policies || authz ? await deps.stores.roles.permissionsOfUser(grant.user.user_id, api.identifier) : [];
   // With enforce_policies, scopes the user does not hold are dropped, not refused (Auth0 docs: "Enable Role-Based Access
   // Control for APIs", /docs/get-started/apis/enable-role-based-access-control-for-apis).
   if (api.enforce_policies) scopes = scopes.filter((s) => permissions.includes(s));
@@ -74,7 +75,9 @@ export async function issueUserTokens(grant: UserGrant, deps: UserTokenDeps): Pr
   const api = grant.audience ? await deps.stores.resourceServers.getByIdentifier(grant.audience) : undefined;
   if (grant.audience && !api) throw new Error(`audience ${grant.audience} vanished`);
 
-  const { scopes: apiScopes, permissions } = api ? await grantedApiScopes(api, grant, deps) : { scopes: [], permissions: undefined };
+  const { scopes: apiScopes, permissions } = api
+    ? await grantedApiScopes(api, grant, deps)
+    : { scopes: [], permissions: undefined };
   // OIDC Core §11: a refresh token for offline_access, when the client may use the grant and the API allows it (Auth0
   // docs: "Refresh Tokens", /docs/secure/tokens/refresh-tokens, "Allow Offline Access").
   const offline =

@@ -10,13 +10,21 @@ export function authorizationCodeStore(db: Executor, now: () => number): Authori
       await db.insertInto('authorization_codes').values(code).execute();
       if (Math.random() < 0.01) {
         // Keep consumed codes for a day, so a late replay is still recognised as one.
-        await db.deleteFrom('authorization_codes').where('expires_at', '<', now() - 86_400_000).execute();
+        await db
+          .deleteFrom('authorization_codes')
+          .where('expires_at', '<', now() - 86_400_000)
+          .execute();
       }
     },
     async consume(codeHash, at, issued) {
       return db
         .updateTable('authorization_codes')
-        .set({ consumed_at: at, issued_jti: issued.jti, issued_expires_at: issued.expiresAt, issued_family_id: issued.familyId })
+        .set({
+          consumed_at: at,
+          issued_jti: issued.jti,
+          issued_expires_at: issued.expiresAt,
+          issued_family_id: issued.familyId,
+        })
         .where('code_hash', '=', codeHash)
         .where('consumed_at', 'is', null)
         .returningAll()
@@ -32,7 +40,11 @@ export function authorizationCodeStore(db: Executor, now: () => number): Authori
         .executeTakeFirst();
     },
     async wasReplayed(codeHash) {
-      const row = await db.selectFrom('authorization_codes').select('replayed_at').where('code_hash', '=', codeHash).executeTakeFirst();
+      const row = await db
+        .selectFrom('authorization_codes')
+        .select('replayed_at')
+        .where('code_hash', '=', codeHash)
+        .executeTakeFirst();
       return row !== undefined && row.replayed_at !== null;
     },
     async lockFamilyCode(familyId) {

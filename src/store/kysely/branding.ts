@@ -5,7 +5,11 @@ import type { Executor } from './db.js';
 export function brandingStore(db: Executor, now: () => number): BrandingStore {
   return {
     async getTemplate() {
-      const row = await db.selectFrom('branding_templates').select('body').where('name', '=', 'universal-login').executeTakeFirst();
+      const row = await db
+        .selectFrom('branding_templates')
+        .select('body')
+        .where('name', '=', 'universal-login')
+        .executeTakeFirst();
       return row?.body;
     },
     async putTemplate(body) {

@@ -24,7 +24,11 @@ export function clientGrantStore(db: Executor, now: () => number): ClientGrantSt
         .execute();
     },
     async update(id, patch) {
-      await db.updateTable('client_grants').set({ ...toColumns(patch, convert), updated_at: now() }).where('id', '=', id).execute();
+      await db
+        .updateTable('client_grants')
+        .set({ ...toColumns(patch, convert), updated_at: now() })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }

@@ -40,7 +40,8 @@ function fromRow(row: Selectable<ClientTable>): Client {
     logo_uri: row.logo_uri,
     refresh_token: parse(row.refresh_token),
     jwt_configuration: parse(row.jwt_configuration),
-    client_authentication_methods: row.client_authentication_methods === null ? null : parse(row.client_authentication_methods),
+    client_authentication_methods:
+      row.client_authentication_methods === null ? null : parse(row.client_authentication_methods),
   };
 }
 
@@ -58,14 +59,23 @@ export function clientStore(db: Executor, now: () => number): ClientStore {
         .execute();
     },
     async update(clientId, patch) {
-      await db.updateTable('clients').set({ ...columns(patch), updated_at: now() }).where('client_id', '=', clientId).execute();
+      await db
+        .updateTable('clients')
+        .set({ ...columns(patch), updated_at: now() })
+        .where('client_id', '=', clientId)
+        .execute();
     },
     async browserOrigins() {
       const rows = await db.selectFrom('clients').select(['web_origins', 'allowed_origins']).execute();
-      return [...new Set(rows.flatMap((r) => [...parse<string[]>(r.web_origins), ...parse<string[]>(r.allowed_origins)]))];
+      return [
+        ...new Set(rows.flatMap((r) => [...parse<string[]>(r.web_origins), ...parse<string[]>(r.allowed_origins)])),
+      ];
     },
     async count() {
-      const row = await db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('clients')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
   };

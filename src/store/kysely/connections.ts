@@ -22,7 +22,11 @@ export function connectionStore(db: Executor, now: () => number): ConnectionStor
         .orderBy('created_at')
         .orderBy('name')
         .execute();
-      return rows.map((row) => ({ ...row, options: parse<Record<string, unknown>>(row.options), enabled_clients: parse<string[]>(row.enabled_clients) }));
+      return rows.map((row) => ({
+        ...row,
+        options: parse<Record<string, unknown>>(row.options),
+        enabled_clients: parse<string[]>(row.enabled_clients),
+      }));
     },
     async insert(connection) {
       const at = now();
@@ -32,7 +36,11 @@ export function connectionStore(db: Executor, now: () => number): ConnectionStor
         .execute();
     },
     async update(id, patch) {
-      await db.updateTable('connections').set({ ...toColumns(patch, convert), updated_at: now() }).where('id', '=', id).execute();
+      await db
+        .updateTable('connections')
+        .set({ ...toColumns(patch, convert), updated_at: now() })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }

@@ -20,20 +20,34 @@ export function consentStore(db: Executor, now: () => number): ConsentStore {
       // another one for the same user, client and audience finds the row changed, reads it again and retries,
       // so neither loses the other's scopes.
       for (;;) {
-        const row = await db.selectFrom('consents').select('scope').where('user_id', '=', userId).where('client_id', '=', clientId)
-          .where('audience', '=', audience).executeTakeFirst();
+        const row = await db
+          .selectFrom('consents')
+          .select('scope')
+          .where('user_id', '=', userId)
+          .where('client_id', '=', clientId)
+          .where('audience', '=', audience)
+          .executeTakeFirst();
         const current = row ? row.scope.split(' ').filter(Boolean) : [];
         const scope = [...new Set([...current, ...scopes])].join(' ');
         const at = now();
         if (!row) {
-          const inserted = await db.insertInto('consents').values({ ...key, scope, updated_at: at })
-            .onConflict((oc) => oc.columns(['user_id', 'client_id', 'audience']).doNothing()).executeTakeFirst();
+          const inserted = await db
+            .insertInto('consents')
+            .values({ ...key, scope, updated_at: at })
+            .onConflict((oc) => oc.columns(['user_id', 'client_id', 'audience']).doNothing())
+            .executeTakeFirst();
           if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return;
           continue;
         }
         if (scope === row.scope) return;
-        const updated = await db.updateTable('consents').set({ scope, updated_at: at }).where('user_id', '=', userId)
-          .where('client_id', '=', clientId).where('audience', '=', audience).where('scope', '=', row.scope).executeTakeFirst();
+        const updated = await db
+          .updateTable('consents')
+          .set({ scope, updated_at: at })
+          .where('user_id', '=', userId)
+          .where('client_id', '=', clientId)
+          .where('audience', '=', audience)
+          .where('scope', '=', row.scope)
+          .executeTakeFirst();
         if (Number(updated.numUpdatedRows) > 0) return;
       }
     },

@@ -62,7 +62,11 @@ export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000): Connect
     database.pragma('foreign_keys = ON');
     // Other processes on the same file wait for a write lock instead of failing at once.
     database.pragma(`busy_timeout = ${Math.min(5000, busyTimeoutMs)}`);
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), dialect: 'sqlite', sqliteFile };
+    return {
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+      dialect: 'sqlite',
+      sqliteFile,
+    };
   }
   const pg = require('pg') as typeof PG;
   const pool = new pg.Pool({
@@ -91,7 +95,9 @@ export async function migrate(connection: Connection, lockTimeoutMs = 30_000): P
     const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
     if (error) {
       const failed = results?.find((r) => r.status === 'Error');
-      throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`, { cause: error });
+      throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   };
   if (connection.dialect === 'postgres') return run(connection.db);

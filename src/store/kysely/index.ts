@@ -64,9 +64,10 @@ export function createStore(connection: Connection, now: () => number = Date.now
     async probeWrite() {
       // 256 KiB of fresh random text (0009-write-probe.ts says why that much), so neither a page left over
       // from a failed write nor PostgreSQL's compression makes it smaller.
-      const data = connection.dialect === 'sqlite'
-        ? sql<string>`hex(randomblob(131072))`
-        : sql<string>`(select string_agg(md5(random()::text), '') from generate_series(1, 8192))`;
+      const data =
+        connection.dialect === 'sqlite'
+          ? sql<string>`hex(randomblob(131072))`
+          : sql<string>`(select string_agg(md5(random()::text), '') from generate_series(1, 8192))`;
       await db.updateTable('write_probe').set({ data }).where('id', '=', 1).execute();
     },
     close: () => db.destroy(),

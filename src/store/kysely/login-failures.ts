@@ -7,16 +7,29 @@ export function loginFailureStore(db: Executor): LoginFailureStore {
   return {
     async take(key, at, { max, forgetMs }) {
       // Counts not added to for forgetMs are forgotten, and their rows swept now and then.
-      if (Math.random() < 0.01) await db.deleteFrom('login_failures').where('last_failure_at', '<=', at - forgetMs).execute();
+      if (Math.random() < 0.01)
+        await db
+          .deleteFrom('login_failures')
+          .where('last_failure_at', '<=', at - forgetMs)
+          .execute();
       const forgotten = sql<boolean>`login_failures.last_failure_at <= ${at - forgetMs}`;
       // One statement: the row is counted up only while it is under max (or forgotten), and RETURNING says whether it was.
       const row = await db
         .insertInto('login_failures')
-        .values({ connection: key.connection, identifier: key.identifier, ip: key.ip, failures: 1, last_failure_at: at })
+        .values({
+          connection: key.connection,
+          identifier: key.identifier,
+          ip: key.ip,
+          failures: 1,
+          last_failure_at: at,
+        })
         .onConflict((oc) =>
           oc
             .columns(['connection', 'identifier', 'ip'])
-            .doUpdateSet({ failures: sql<number>`CASE WHEN ${forgotten} THEN 1 ELSE login_failures.failures + 1 END`, last_failure_at: at })
+            .doUpdateSet({
+              failures: sql<number>`CASE WHEN ${forgotten} THEN 1 ELSE login_failures.failures + 1 END`,
+              last_failure_at: at,
+            })
             .where(sql<boolean>`login_failures.failures < ${max} OR ${forgotten}`),
         )
         .returning('failures')

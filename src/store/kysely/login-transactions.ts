@@ -29,13 +29,17 @@ export function loginTransactionStore(db: Executor, now: () => number): LoginTra
   async function sweep(at: number) {
     await db
       .deleteFrom('login_transactions')
-      .where('id', 'in', (eb) => eb.selectFrom('login_transactions').select('id').where('expires_at', '<=', at).limit(SWEEP_BATCH))
+      .where('id', 'in', (eb) =>
+        eb.selectFrom('login_transactions').select('id').where('expires_at', '<=', at).limit(SWEEP_BATCH),
+      )
       .execute();
     // The expiry is checked again on the row itself: an owner row that a transaction just renewed stays.
     await db
       .deleteFrom('login_transaction_owners')
       .where('expires_at', '<=', at)
-      .where('owner', 'in', (eb) => eb.selectFrom('login_transaction_owners').select('owner').where('expires_at', '<=', at).limit(SWEEP_BATCH))
+      .where('owner', 'in', (eb) =>
+        eb.selectFrom('login_transaction_owners').select('owner').where('expires_at', '<=', at).limit(SWEEP_BATCH),
+      )
       .execute();
   }
 
@@ -60,7 +64,12 @@ export function loginTransactionStore(db: Executor, now: () => number): LoginTra
         }
         await tx
           .insertInto('login_transactions')
-          .values({ ...transaction, request: JSON.stringify(transaction.request), ip: owners.ip, browser: owners.browser ?? null })
+          .values({
+            ...transaction,
+            request: JSON.stringify(transaction.request),
+            ip: owners.ip,
+            browser: owners.browser ?? null,
+          })
           .execute();
         return { created: true };
       };
@@ -70,11 +79,20 @@ export function loginTransactionStore(db: Executor, now: () => number): LoginTra
       return result;
     },
     async get(id) {
-      const row = await db.selectFrom('login_transactions').select(columns).where('id', '=', id).where('expires_at', '>', now()).executeTakeFirst();
+      const row = await db
+        .selectFrom('login_transactions')
+        .select(columns)
+        .where('id', '=', id)
+        .where('expires_at', '>', now())
+        .executeTakeFirst();
       return row && parse(row);
     },
     async update(id, request) {
-      await db.updateTable('login_transactions').set({ request: JSON.stringify(request) }).where('id', '=', id).execute();
+      await db
+        .updateTable('login_transactions')
+        .set({ request: JSON.stringify(request) })
+        .where('id', '=', id)
+        .execute();
     },
     async consume(id) {
       const row = await db

@@ -5,7 +5,11 @@ import type { Executor } from './db.js';
 export function refreshTokenStore(db: Executor): RefreshTokenStore {
   return {
     async lock(tokenHash) {
-      await db.updateTable('refresh_tokens').set({ revoked_at: sql`revoked_at` }).where('token_hash', '=', tokenHash).execute();
+      await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: sql`revoked_at` })
+        .where('token_hash', '=', tokenHash)
+        .execute();
     },
     async insert(token) {
       await db.insertInto('refresh_tokens').values(token).execute();
@@ -28,10 +32,20 @@ export function refreshTokenStore(db: Executor): RefreshTokenStore {
       await db.updateTable('refresh_tokens').set({ last_used_at: at }).where('token_hash', '=', tokenHash).execute();
     },
     async revokeFamily(familyId, at) {
-      await db.updateTable('refresh_tokens').set({ revoked_at: at }).where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: at })
+        .where('family_id', '=', familyId)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
     async revoke(tokenHash, at) {
-      await db.updateTable('refresh_tokens').set({ revoked_at: at }).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: at })
+        .where('token_hash', '=', tokenHash)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
     async activeOfFamily(familyId) {
       return db

@@ -32,7 +32,11 @@ function fromRow(row: Selectable<ResourceServerTable>): ResourceServer {
 export function resourceServerStore(db: Executor, now: () => number): ResourceServerStore {
   return {
     async getByIdentifier(identifier) {
-      const row = await db.selectFrom('resource_servers').selectAll().where('identifier', '=', identifier).executeTakeFirst();
+      const row = await db
+        .selectFrom('resource_servers')
+        .selectAll()
+        .where('identifier', '=', identifier)
+        .executeTakeFirst();
       return row && fromRow(row);
     },
     async insert(resourceServer) {
@@ -43,7 +47,11 @@ export function resourceServerStore(db: Executor, now: () => number): ResourceSe
         .execute();
     },
     async update(id, patch: Patch<ResourceServer>) {
-      await db.updateTable('resource_servers').set({ ...toColumns(patch, convert), updated_at: now() }).where('id', '=', id).execute();
+      await db
+        .updateTable('resource_servers')
+        .set({ ...toColumns(patch, convert), updated_at: now() })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }

@@ -8,10 +8,17 @@ export function roleStore(db: Executor, now: () => number): RoleStore {
     },
     async insert(role) {
       const at = now();
-      await db.insertInto('roles').values({ ...role, created_at: at, updated_at: at }).execute();
+      await db
+        .insertInto('roles')
+        .values({ ...role, created_at: at, updated_at: at })
+        .execute();
     },
     async update(id, patch) {
-      await db.updateTable('roles').set({ ...patch, updated_at: now() }).where('id', '=', id).execute();
+      await db
+        .updateTable('roles')
+        .set({ ...patch, updated_at: now() })
+        .where('id', '=', id)
+        .execute();
     },
     async permissions(roleId) {
       return db
@@ -25,11 +32,19 @@ export function roleStore(db: Executor, now: () => number): RoleStore {
     async setPermissions(roleId, permissions) {
       await db.deleteFrom('role_permissions').where('role_id', '=', roleId).execute();
       if (permissions.length) {
-        await db.insertInto('role_permissions').values(permissions.map((p) => ({ role_id: roleId, ...p }))).execute();
+        await db
+          .insertInto('role_permissions')
+          .values(permissions.map((p) => ({ role_id: roleId, ...p })))
+          .execute();
       }
     },
     async members(roleId) {
-      const rows = await db.selectFrom('user_roles').select('user_id').where('role_id', '=', roleId).orderBy('user_id').execute();
+      const rows = await db
+        .selectFrom('user_roles')
+        .select('user_id')
+        .where('role_id', '=', roleId)
+        .orderBy('user_id')
+        .execute();
       return rows.map((r) => r.user_id);
     },
     async permissionsOfUser(userId, resourceServerIdentifier) {
@@ -47,7 +62,10 @@ export function roleStore(db: Executor, now: () => number): RoleStore {
     async setMembers(roleId, userIds) {
       await db.deleteFrom('user_roles').where('role_id', '=', roleId).execute();
       if (userIds.length) {
-        await db.insertInto('user_roles').values(userIds.map((user_id) => ({ user_id, role_id: roleId }))).execute();
+        await db
+          .insertInto('user_roles')
+          .values(userIds.map((user_id) => ({ user_id, role_id: roleId })))
+          .execute();
       }
     },
   };

@@ -273,4 +273,3 @@ export interface Database {
   client_assertion_jtis: ClientAssertionJtiTable;
   locks: LockTable;
 }
-

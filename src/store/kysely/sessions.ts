@@ -5,7 +5,10 @@ import type { Executor } from './db.js';
 export function sessionStore(db: Executor): SessionStore {
   return {
     async create(idHash, session) {
-      await db.insertInto('sessions').values({ id_hash: idHash, ...session }).execute();
+      await db
+        .insertInto('sessions')
+        .values({ id_hash: idHash, ...session })
+        .execute();
     },
     async get(idHash) {
       return db

@@ -17,7 +17,13 @@ function fromRow(row: Selectable<SigningKeyTable>): SigningKey {
 export function signingKeyStore(db: Executor): SigningKeyStore {
   return {
     async listPublished() {
-      const rows = await db.selectFrom('signing_keys').selectAll().where('status', '!=', 'revoked').orderBy('created_at').orderBy('kid').execute();
+      const rows = await db
+        .selectFrom('signing_keys')
+        .selectAll()
+        .where('status', '!=', 'revoked')
+        .orderBy('created_at')
+        .orderBy('kid')
+        .execute();
       return rows.map(fromRow);
     },
     async list() {
@@ -32,8 +38,19 @@ export function signingKeyStore(db: Executor): SigningKeyStore {
         .execute();
     },
     async setStatus(kid, status, at) {
-      const stamp = status === 'current' ? { current_since: at } : status === 'previous' ? { previous_since: at } : status === 'revoked' ? { revoked_at: at } : {};
-      await db.updateTable('signing_keys').set({ status, ...stamp }).where('kid', '=', kid).execute();
+      const stamp =
+        status === 'current'
+          ? { current_since: at }
+          : status === 'previous'
+            ? { previous_since: at }
+            : status === 'revoked'
+              ? { revoked_at: at }
+              : {};
+      await db
+        .updateTable('signing_keys')
+        .set({ status, ...stamp })
+        .where('kid', '=', kid)
+        .execute();
     },
   };
 }

@@ -46,13 +46,22 @@ export function userStore(db: Executor, now: () => number): UserStore {
     async insert(user) {
       await db
         .insertInto('users')
-        .values({ ...toColumns(user, convert), email: user.email?.toLowerCase() ?? null, logins_count: 0, last_login: null } as UserTable)
+        .values({
+          ...toColumns(user, convert),
+          email: user.email?.toLowerCase() ?? null,
+          logins_count: 0,
+          last_login: null,
+        } as UserTable)
         .execute();
     },
     async update(userId, patch) {
       const columns = toColumns(patch, convert);
       if (typeof columns.email === 'string') columns.email = columns.email.toLowerCase();
-      await db.updateTable('users').set({ ...columns, updated_at: now() }).where('user_id', '=', userId).execute();
+      await db
+        .updateTable('users')
+        .set({ ...columns, updated_at: now() })
+        .where('user_id', '=', userId)
+        .execute();
     },
   };
 }

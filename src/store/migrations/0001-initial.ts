@@ -141,7 +141,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('expires_at', millis, (c) => c.notNull())
     .addPrimaryKeyConstraint('client_assertion_jtis_pk', ['client_id', 'jti'])
     .execute();
-  await db.schema.createIndex('client_assertion_jtis_expiry').on('client_assertion_jtis').column('expires_at').execute();
+  await db.schema
+    .createIndex('client_assertion_jtis_expiry')
+    .on('client_assertion_jtis')
+    .column('expires_at')
+    .execute();
 
   await db.schema
     .createTable('locks')
@@ -153,8 +157,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of [
-    'locks', 'client_assertion_jtis', 'signing_keys', 'user_roles', 'role_permissions', 'roles', 'users',
-    'connections', 'client_grants', 'clients', 'resource_servers', 'tenant',
+    'locks',
+    'client_assertion_jtis',
+    'signing_keys',
+    'user_roles',
+    'role_permissions',
+    'roles',
+    'users',
+    'connections',
+    'client_grants',
+    'clients',
+    'resource_servers',
+    'tenant',
   ]) {
     await db.schema.dropTable(table).execute();
   }

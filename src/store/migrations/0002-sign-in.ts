@@ -72,7 +72,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['branding_templates', 'login_failures', 'revoked_tokens', 'authorization_codes', 'login_transactions', 'sessions']) {
+  for (const table of [
+    'branding_templates',
+    'login_failures',
+    'revoked_tokens',
+    'authorization_codes',
+    'login_transactions',
+    'sessions',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -36,7 +36,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     INSERT INTO login_failures_by_user (user_id, ip, failures, last_failure_at)
     SELECT users.user_id, login_failures.ip, login_failures.failures, login_failures.last_failure_at
-    FROM login_failures JOIN users ON users.connection = login_failures.connection AND users.email = login_failures.identifier`.execute(db);
+    FROM login_failures JOIN users ON users.connection = login_failures.connection AND users.email = login_failures.identifier`.execute(
+    db,
+  );
   await db.schema.dropTable('login_failures').execute();
   await db.schema.alterTable('login_failures_by_user').renameTo('login_failures').execute();
 }

@@ -6,7 +6,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // One column per statement: SQLite's ALTER TABLE adds one column at a time.
   await db.schema.alterTable('authorization_codes').addColumn('issued_family_id', 'text').execute();
   await db.schema.alterTable('authorization_codes').addColumn('replayed_at', 'bigint').execute();
-  await db.schema.createIndex('authorization_codes_family').on('authorization_codes').column('issued_family_id').execute();
+  await db.schema
+    .createIndex('authorization_codes_family')
+    .on('authorization_codes')
+    .column('issued_family_id')
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
