@@ -5,7 +5,7 @@ import { httpRequest } from './http.js';
 import { availableParallelism } from 'node:os';
 import { cpuSnapshot, cpuUsedMicros, isRunning, machineBusyMicros, reapedChildrenCpuMicros } from './proc-stats.js';
 import type { RunningServer } from './servers.js';
-import { type Alg, type TokenTarget, type Workload } from './workload.js';
+import type { Alg, TokenTarget, Workload } from './workload.js';
 import { errorCount, runWrk, type WrkResult } from './wrk.js';
 
 /** A server under load: one of the compared token servers, or the reference (bench/reference.ts). */

@@ -46,7 +46,7 @@ function forEachSample(
 function areaOf(frame: ProfileNode['callFrame']): string {
   const { url, functionName } = frame;
   if (!url) return functionName.startsWith('(') ? functionName : '(native)';
-  if (url.startsWith('node:')) return 'node: ' + url.slice('node:'.length).split('/').slice(0, 2).join('/');
+  if (url.startsWith('node:')) return `node: ${url.slice('node:'.length).split('/').slice(0, 2).join('/')}`;
   const pkg = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   if (pkg) return pkg[1];
   const own = /\/dist\/(src\/.+)\.js$/.exec(url);
@@ -232,5 +232,5 @@ export async function profileGatehouse(setup: {
   console.log(
     `\n${profiles.length} profile(s) in ${profileDir} (open them in Chrome DevTools → Performance, or VS Code):\n`,
   );
-  for (const path of profiles) console.log(readProfile(path) + '\n');
+  for (const path of profiles) console.log(`${readProfile(path)}\n`);
 }

@@ -287,7 +287,7 @@ export function formatReport(results: Results): string {
         .join('; '),
     '',
     'Targets (docs/benchmarks.md "The targets"), each measured in this run:',
-    table(results.targets.map((t) => ['  ' + t.name, t.value, t.met === null ? 'unknown' : t.met ? 'met' : 'NOT met'])),
+    table(results.targets.map((t) => [`  ${t.name}`, t.value, t.met === null ? 'unknown' : t.met ? 'met' : 'NOT met'])),
   );
   const failed = results.runs.filter((run) => !run.ok);
   if (failed.length) {
@@ -299,5 +299,5 @@ export function formatReport(results: Results): string {
 
 export function writeResults(path: string, results: object): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
 }

@@ -62,7 +62,10 @@ const format = (n: number, digits = 0) =>
 
 function printRun(run: RunResult, rounds: number): void {
   const where = `round ${run.round}/${rounds}  ${run.alg}  ${run.server.padEnd(13)}`;
-  if (!run.ok) return console.log(`${where}  FAILED: ${run.failure}`);
+  if (!run.ok) {
+    console.log(`${where}  FAILED: ${run.failure}`);
+    return;
+  }
   console.log(
     `${where}  ${format(run.requests_per_s!).padStart(6)} req/s  p50 ${format(run.p50_ms!, 1)} ms  p99 ${format(run.p99_ms!, 1)} ms  ` +
       `${format(run.cpu_us_per_token!)} µs CPU/token  (${run.server_processes} process${run.server_processes === 1 ? '' : 'es'}; ` +
@@ -257,7 +260,7 @@ async function main(): Promise<void> {
       reference && formatReferenceReport(reference),
       slowloris && formatSlowlorisReport(slowloris),
     ].filter(Boolean);
-    console.log('\n' + tables.join('\n\n' + '─'.repeat(100) + '\n\n') + `\n\nWritten to ${path}`);
+    console.log(`\n${tables.join(`\n\n${'─'.repeat(100)}\n\n`)}\n\nWritten to ${path}`);
   } finally {
     await stopAll(); // the temporary folder goes at exit (installCleanup)
   }

@@ -246,7 +246,7 @@ export async function login(
   lap('login post');
 
   const callback = new URL(
-    expectRedirect('resume', await browser.request('resume', resumeUrl), 302, workload.callback + '?'),
+    expectRedirect('resume', await browser.request('resume', resumeUrl), 302, `${workload.callback}?`),
   );
   const code = callback.searchParams.get('code');
   if (!code) throw new LoginError('resume', `no code in the callback`, callback.search.slice(0, 200));

@@ -220,7 +220,7 @@ export function formatSigninReport(results: SigninResults): string {
     'Target (docs/benchmarks.md "Sign-in"), measured in this run:',
     table([
       [
-        '  ' + results.target.name,
+        `  ${results.target.name}`,
         results.target.value,
         results.target.met === null ? 'unknown' : results.target.met ? 'met' : 'NOT met',
       ],

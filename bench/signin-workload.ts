@@ -29,7 +29,7 @@ export function createSigninWorkload(userCount: number): SigninWorkload {
   return {
     clientId,
     clientSecret,
-    authorization: 'Basic ' + Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64'),
+    authorization: `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`,
     callback: 'https://app.bench.test/callback',
     connection: 'bench-users',
     scope: 'openid profile email',

@@ -317,7 +317,7 @@ export async function profileSignin(setup: SigninSetup & { profileDir: string })
   console.log(
     `\n${profiles.length} profile(s) in ${profileDir} (the primary's is the nearly idle one); below, only the samples of the measured window:\n`,
   );
-  for (const path of profiles) console.log(readProfile(path, window) + '\n');
+  for (const path of profiles) console.log(`${readProfile(path, window)}\n`);
 
   // All profiles together, by part of the work.
   const totals = new Map<string, number>();
@@ -368,6 +368,6 @@ export async function profileSignin(setup: SigninSetup & { profileDir: string })
         .join(', '),
   );
   console.log(
-    'Mean wall time per step: ' + steps.map((step) => `${step} ${format(run.load!.step_ms[step], 1)} ms`).join(', '),
+    `Mean wall time per step: ${steps.map((step) => `${step} ${format(run.load!.step_ms[step], 1)} ms`).join(', ')}`,
   );
 }

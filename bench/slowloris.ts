@@ -44,7 +44,10 @@ async function measure(url: string, seconds: number): Promise<SlowlorisPhase> {
         });
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => (errors++, resolve()));
+      req.on('error', () => {
+        errors++;
+        resolve();
+      });
       req.end();
     });
   await Promise.all(
@@ -66,11 +69,14 @@ function openSlowConnections(port: number, count: number): { sockets: Socket[]; 
     return socket;
   });
   let n = 0;
-  const timer = setInterval(
-    () => sockets.forEach((socket) => !socket.destroyed && socket.write(`x-slow-${n++}: 1\r\n`)),
-    1000,
-  );
-  return { sockets, stop: () => (clearInterval(timer), sockets.forEach((socket) => socket.destroy())) };
+  const timer = setInterval(() => {
+    for (const socket of sockets) if (!socket.destroyed) socket.write(`x-slow-${n++}: 1\r\n`);
+  }, 1000);
+  const stop = () => {
+    clearInterval(timer);
+    for (const socket of sockets) socket.destroy();
+  };
+  return { sockets, stop };
 }
 
 export async function slowlorisBenchmark(setup: {

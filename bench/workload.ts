@@ -24,7 +24,7 @@ export function createWorkload(): Workload {
     clientId,
     clientSecret,
     audiences: { RS256: 'https://rs256.bench.test/', ES256: 'https://es256.bench.test/' },
-    authorization: 'Basic ' + Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64'),
+    authorization: `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`,
   };
 }
 

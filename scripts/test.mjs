@@ -52,5 +52,5 @@ stream.on('close', () => {
   const lines = [];
   for (const reason of skipReasons) lines.push(`skipped: ${reason}`);
   lines.push(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-  setImmediate(() => process.stdout.write('\n' + lines.join('\n') + '\n'));
+  setImmediate(() => process.stdout.write(`\n${lines.join('\n')}\n`));
 });

@@ -69,7 +69,7 @@ type Key = keyof typeof variables;
 function parseFlags(argv: readonly string[]): Partial<Record<Key, string>> {
   const byFlag = new Map<string, Key>(
     (Object.keys(variables) as Key[]).map((key) => [
-      '--' + variables[key].slice('GATEHOUSE_'.length).toLowerCase().replaceAll('_', '-'),
+      `--${variables[key].slice('GATEHOUSE_'.length).toLowerCase().replaceAll('_', '-')}`,
       key,
     ]),
   );

@@ -66,7 +66,7 @@ export function banner(config: Config, workers: number, dev: DevelopmentTenant |
       `  web app client_secret: ${dev.web.client_secret}`,
     );
   }
-  return lines.join('\n') + '\n\n';
+  return `${lines.join('\n')}\n\n`;
 }
 
 function authorizeUrl(issuer: string, clientId: string, redirectUri: string): string {

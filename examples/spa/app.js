@@ -66,7 +66,7 @@ const results = {};
 function show(name, result) {
   const short = JSON.stringify(
     result,
-    (key, value) =>
+    (_key, value) =>
       typeof value === 'string' && value.length > 60 ? `${value.slice(0, 24)}…${value.slice(-12)}` : value,
     2,
   );

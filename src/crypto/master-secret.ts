@@ -22,7 +22,7 @@ export function resolveMasterSecret(configured: string | undefined, sqliteFile: 
   const secret = randomBytes(32).toString('base64url');
   // 'wx' fails if another process created it first; then read theirs.
   try {
-    writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return { secret: readFileSync(path, 'utf8').trim() };
     throw error;

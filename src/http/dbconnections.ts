@@ -88,16 +88,14 @@ export async function dbconnectionsRoutes(
       );
     }
     request.log.error({ err: error }, 'unexpected error');
-    return reply
-      .code(500)
-      .send({
-        name: 'Error',
-        code: 'server_error',
-        description: 'An unexpected error occurred',
-        statusCode: 500,
-        error: 'server_error',
-        error_description: 'An unexpected error occurred',
-      });
+    return reply.code(500).send({
+      name: 'Error',
+      code: 'server_error',
+      description: 'An unexpected error occurred',
+      statusCode: 500,
+      error: 'server_error',
+      error_description: 'An unexpected error occurred',
+    });
   });
 
   app.post<{ Body: SignupBody }>('/dbconnections/signup', { schema: { body: bodySchema } }, async (request, reply) => {

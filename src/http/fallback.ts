@@ -74,13 +74,11 @@ async function answer(
       );
     case 'management':
       // Auth0 Management API v2 errors: {statusCode, error, message} (the Management API "Errors" page).
-      return reply
-        .code(status)
-        .send({
-          statusCode: status,
-          error: reasons[kind],
-          message: kind === 'not_found' ? 'Not Found' : descriptions[kind],
-        });
+      return reply.code(status).send({
+        statusCode: status,
+        error: reasons[kind],
+        message: kind === 'not_found' ? 'Not Found' : descriptions[kind],
+      });
     case 'browser':
       try {
         return await sendErrorPage(reply, pages, status, descriptions[kind], reasons[kind]);

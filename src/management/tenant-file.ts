@@ -196,9 +196,9 @@ function checkShapes(file: TenantFile) {
   file.clients?.forEach((client, i) => {
     const where = objectLabel(file as Record<string, unknown>, 'clients', i);
     for (const field of ['callbacks', 'allowed_logout_urls'] as const)
-      client[field]?.forEach((u) => checkUrl(where, field, u));
+      for (const u of client[field] ?? []) checkUrl(where, field, u);
     for (const field of ['web_origins', 'allowed_origins'] as const)
-      client[field]?.forEach((u) => checkUrl(where, field, u, true));
+      for (const u of client[field] ?? []) checkUrl(where, field, u, true);
     for (const grant of client.grant_types ?? []) {
       if (!clientGrantTypeNames.includes(grant))
         throw new TenantFileError(`${where}: grant_types has unknown grant "${grant}"`);
@@ -228,7 +228,7 @@ function checkShapes(file: TenantFile) {
       }
     });
   });
-  file.tenant?.allowed_logout_urls?.forEach((u) => checkUrl('tenant', 'allowed_logout_urls', u));
+  for (const u of file.tenant?.allowed_logout_urls ?? []) checkUrl('tenant', 'allowed_logout_urls', u);
   file.users?.forEach((user, i) => {
     if (user.password !== undefined && user.password_hash !== undefined) {
       throw new TenantFileError(

@@ -123,7 +123,7 @@ async function verifyAssertion(
   deps: ClientAuthDeps,
   fail: (why: string) => OAuthError,
 ) {
-  let header;
+  let header: ReturnType<typeof decodeProtectedHeader>;
   try {
     header = decodeProtectedHeader(assertion);
   } catch {

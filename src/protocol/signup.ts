@@ -44,7 +44,7 @@ export async function signUp(
   now: number,
 ): Promise<User> {
   const connection = await stores.connections.getByName(input.connection);
-  if (!connection || connection.strategy !== 'auth0' || !connection.enabled_clients.includes(client.client_id)) {
+  if (connection?.strategy !== 'auth0' || !connection.enabled_clients.includes(client.client_id)) {
     throw new SignupError(
       'bad.connection',
       `The connection "${input.connection}" is not a database connection enabled for this application`,

@@ -1,6 +1,6 @@
 // OIDC Core §5.3 UserInfo: a bearer access token whose audience includes <issuer>userinfo, not revoked,
 // for a user who still exists and is not blocked; the claims its scopes allow.
-import { createLocalJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import type { Stores } from '../store/types.js';
 import { OAuthError } from './errors.js';
 import type { Keyring } from './keys/keyring.js';
@@ -30,7 +30,7 @@ export function bearerToken(authorization: string | undefined): string {
 }
 
 export async function userinfo(token: string, deps: UserinfoDeps): Promise<Record<string, unknown>> {
-  let payload;
+  let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, createLocalJWKSet(await deps.keyring.publicKeys()), {
       issuer: deps.issuer,

@@ -23,7 +23,7 @@ const TOO_MANY =
   'Too many sign-ins have been started from this network or browser without being completed. Finish one that is open, or try again later.';
 
 /** GET from another loopback address, optionally with a Cookie header (no cookie jar). */
-function getFrom(server: RunningGatehouse, localAddress: string, target: string, cookie?: string): Promise<Answer> {
+function getFrom(_server: RunningGatehouse, localAddress: string, target: string, cookie?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(target, { localAddress, headers: cookie ? { cookie } : {} }, (res) => {
       let text = '';

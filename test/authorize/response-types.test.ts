@@ -187,7 +187,7 @@ forEachDatabase('every response type of /authorize', (db) => {
           assert.equal(claims.nonce, 'n-0S6_WzA2Mj');
           assert.equal(claims.at_hash, undefined);
           assert.equal(claims.c_hash, undefined);
-          assert.equal(decodeJwt(redeemed.body.access_token as string).aud instanceof Array, true);
+          assert.equal(Array.isArray(decodeJwt(redeemed.body.access_token as string).aud), true);
           if (token)
             assert.notEqual(redeemed.body.access_token, params.access_token, 'the token endpoint issues its own');
         }

@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import express from 'express';
 import { decodeJwt } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWebApp } from '../../examples/web-app/app.js';
@@ -165,9 +164,9 @@ describeInBrowser('sign-up and consent in Chromium', () => {
       return { page, requested };
     }
 
-    const escape = (s: string) => s.replace(/[.?]/g, '\\$&');
+    const escapeRegExp = (s: string) => s.replace(/[.?]/g, '\\$&');
     const pageOf = (path: 'login' | 'signup' | 'consent') =>
-      new RegExp(`^${escape(gatehouse!.issuer)}u/${path}\\?state=`);
+      new RegExp(`^${escapeRegExp(gatehouse!.issuer)}u/${path}\\?state=`);
 
     async function fillAndContinue(page: Page, email: string, password: string) {
       await page.getByLabel('Email address').fill(email);

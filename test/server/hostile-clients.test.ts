@@ -79,7 +79,13 @@ interface Flood {
 /** `count` connections that each send the start of a request and never finish it. */
 async function halfSentRequests(port: number, count: number): Promise<Flood> {
   const sockets: Socket[] = [];
-  const flood: Flood = { closed: 0, refused: 0, end: () => sockets.forEach((socket) => socket.destroy()) };
+  const flood: Flood = {
+    closed: 0,
+    refused: 0,
+    end: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
   const connected: Array<Promise<void>> = [];
   for (let i = 0; i < count; i++) {
     const socket = connect(port, '127.0.0.1');

@@ -82,7 +82,7 @@ forEachDatabase('slow clients: headers, request and keep-alive timeouts', (db) =
     await waitFor('every slow connection to be closed', () => clients.every((client) => client.isClosed()));
     for (const client of [...partialHeaders, ...partialBodies]) assert.match(client.received(), /^HTTP\/1\.1 408 /);
     // Node counts the headers timeout from the connection's start: a silent one gets the 408 too.
-    for (const client of silent) assert.match(client.received(), /^(HTTP\/1\.1 408 [^]*)?$/);
+    for (const client of silent) assert.match(client.received(), /^(HTTP\/1\.1 408 [\s\S]*)?$/);
   });
 });
 

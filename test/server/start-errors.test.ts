@@ -129,7 +129,10 @@ describe('gatehouse start on a PostgreSQL database it cannot use', {
   const rows = [
     {
       name: 'the server is not running',
-      url: variant((u) => ((u.port = '1'), (u.password = 'unused-password-xyz'))),
+      url: variant((u) => {
+        u.port = '1';
+        u.password = 'unused-password-xyz';
+      }),
       says: /^gatehouse: Cannot reach PostgreSQL at 127\.0\.0\.1:1 \(database "\w+"\) \(ECONNREFUSED\): check that the server runs/,
     },
     {

@@ -276,7 +276,7 @@ forEachDatabase('config caches across instances', (db) => {
   // never cached.
   describe('with stopped clocks', () => {
     let readerTime = Date.now();
-    let writerTime = Date.now();
+    const writerTime = Date.now();
     let reader: Gatehouse;
     let writer: Gatehouse;
     before(async () => {

@@ -206,7 +206,8 @@ forEachDatabase('the refresh_token grant', (db) => {
       const body = await refreshed('rotating', current);
       assert.equal(typeof body.refresh_token, 'string');
       assert.ok(!seen.includes(body.refresh_token as string), 'a new refresh token');
-      seen.push((current = body.refresh_token as string));
+      current = body.refresh_token as string;
+      seen.push(current);
       const claims = await verifyIdToken(body.id_token, 'rotating');
       assert.equal(claims.sub, users.alice.user_id);
       assert.equal(claims.name, 'Alice Liddell');

@@ -270,7 +270,7 @@ export async function parseAuthorizeRequest(
   let connection: string | undefined;
   if (params.connection) {
     const found = await deps.stores.connections.getByName(params.connection);
-    if (!found || !found.enabled_clients.includes(client.client_id)) {
+    if (!found?.enabled_clients.includes(client.client_id)) {
       fail('invalid_request', `The connection "${params.connection}" is not enabled for this application`);
     }
     if (found!.strategy !== 'auth0')

@@ -35,7 +35,10 @@ function withStatementCache(database: SQLiteDatabase.Database) {
   let nothing: SQLiteDatabase.Statement | undefined;
   return {
     prepare(text: string) {
-      if (text === 'rollback' && !database.inTransaction) return (nothing ??= database.prepare('select 1 where 0'));
+      if (text === 'rollback' && !database.inTransaction) {
+        nothing ??= database.prepare('select 1 where 0');
+        return nothing;
+      }
       let statement = statements.get(text);
       if (!statement) {
         if (statements.size >= 1000) statements.clear();
