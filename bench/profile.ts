@@ -106,7 +106,8 @@ type Category = (typeof categories)[number];
 
 /** The specific part a frame belongs to, or undefined for generic frames (node internals, natives). */
 function specificCategory(area: string): Category | undefined {
-  if (area === 'liquidjs' || /^gatehouse src\/login\/(render|pages)$/.test(area)) return categories[0];
+  if (area === 'liquidjs' || /^gatehouse src\/login\/(render|liquid|view|colours|template-checks|pages)$/.test(area))
+    return categories[0];
   if (area === 'better-sqlite3' || area === 'kysely' || area.startsWith('gatehouse src/store/')) return categories[1];
   if (area === 'jose' || area.startsWith('gatehouse src/protocol/tokens/') || area === 'gatehouse src/protocol/keys')
     return categories[2];
