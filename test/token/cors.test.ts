@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { acmeTenant, API, SECRET_POST } from '../fixtures/tenant.js';
+import { acmeTenant, API, SECRET_POST, spaClient } from '../helpers/fixtures.js';
 
 forEachDatabase('CORS on the OAuth endpoints', (db) => {
   let server: RunningGatehouse;
@@ -13,15 +13,13 @@ forEachDatabase('CORS on the OAuth endpoints', (db) => {
       databaseUrl: db().url,
       tenant: acmeTenant({
         clients: [
-          {
+          spaClient({
             client_id: 'spa-cors',
             name: 'SPA',
-            app_type: 'spa',
-            token_endpoint_auth_method: 'none',
-            grant_types: ['authorization_code'],
+            callbacks: undefined,
             web_origins: ['http://localhost:3001'],
             allowed_origins: ['https://app.acme.test'],
-          },
+          }),
         ],
       }),
     });
