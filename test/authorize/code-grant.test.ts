@@ -444,6 +444,27 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     try {
       const answer = await redeem('web', full(issued));
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      // The same answer a fresh code gets: Alice's tokens, the ID token verifiable and the access token good at
+      // /userinfo.
+      assert.equal(answer.headers.get('cache-control'), 'no-store');
+      assert.deepEqual(Object.keys(answer.body).sort(), [
+        'access_token',
+        'expires_in',
+        'id_token',
+        'scope',
+        'token_type',
+      ]);
+      assert.equal(answer.body.token_type, 'Bearer');
+      assert.equal(answer.body.scope, 'openid profile');
+      const { payload } = await jwtVerify(answer.body.id_token as string, jwks, {
+        issuer: server.issuer,
+        audience: 'web',
+        currentDate: new Date(Date.now() + offset),
+      });
+      assert.equal(payload.sub, users.alice.user_id);
+      const userinfo = await getUserinfo(server, `Bearer ${answer.body.access_token}`);
+      assert.equal(userinfo.status, 200, userinfo.text);
+      assert.equal(userinfo.body.sub, users.alice.user_id);
     } finally {
       offset = 0;
     }

@@ -93,8 +93,21 @@ forEachDatabase('CORS on the OAuth endpoints', (db) => {
 
   test('discovery and JWKS answer any origin', async () => {
     for (const path of ['/.well-known/openid-configuration', '/.well-known/jwks.json']) {
-      const response = await fetch(server.url(path), { headers: { origin: 'https://anywhere.test' } });
-      assert.equal(response.headers.get('access-control-allow-origin'), '*');
+      // The document a request without Origin gets: every origin is answered with exactly that.
+      const plain = await fetch(server.url(path));
+      assert.equal(plain.status, 200, path);
+      const document = (await plain.json()) as Record<string, unknown>;
+      for (const origin of ['https://anywhere.test', 'https://evil.test', 'null']) {
+        const response = await fetch(server.url(path), { headers: { origin } });
+        assert.equal(response.status, 200, `${path} from ${origin}`);
+        assert.equal(response.headers.get('access-control-allow-origin'), '*');
+        // Fetch Standard §3.2.5: a wildcard is never combined with credentials.
+        assert.equal(response.headers.get('access-control-allow-credentials'), null, `${path} from ${origin}`);
+        assert.match(response.headers.get('content-type') ?? '', /^application\/json/, `${path} from ${origin}`);
+        assert.deepEqual(await response.json(), document, `${path} from ${origin}`);
+      }
+      if (path.endsWith('openid-configuration')) assert.equal(document.issuer, server.issuer);
+      else assert.ok(Array.isArray(document.keys) && document.keys.length > 0, JSON.stringify(document));
     }
   });
 });
