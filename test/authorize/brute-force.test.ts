@@ -9,8 +9,16 @@ import { openDatabase } from '../../src/store/kysely/db.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { alertText, type Answer, authorizeUrl, Browser, loginForm, openLogin, submitLogin } from './browser.js';
-import { CALLBACK, PASSWORD, signInTenant, users } from './tenant.js';
+import {
+  alertText,
+  type Answer,
+  authorizeUrl,
+  CookieJarClient,
+  pageForm,
+  openLogin,
+  submitLogin,
+} from '../helpers/http-client.js';
+import { CALLBACK, PASSWORD, signInTenant, users } from '../helpers/fixtures.js';
 
 const webParams = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st-bf' };
 const BLOCKED =
@@ -36,13 +44,13 @@ forEachDatabase('brute-force protection', (db) => {
   after(() => server?.close());
 
   /** prompt=none: whether the browser got a session. */
-  async function silentError(browser: Browser) {
+  async function silentError(browser: CookieJarClient) {
     const answer = await browser.get(authorizeUrl(server, { ...webParams, prompt: 'none' }));
     return new URL(answer.location!).searchParams.get('error');
   }
 
   test('40 parallel guesses from one IP, the right password last: at most 10 are checked and the right one is refused', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const { form } = await openLogin(browser, webParams);
     const answers = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
@@ -59,18 +67,18 @@ forEachDatabase('brute-force protection', (db) => {
 
   test('an unknown e-mail is counted and blocked exactly like an account: 400 ×10, then 429 with the same page', async () => {
     // One browser and one sign-in transaction for both, so that the pages may differ only by the e-mail typed.
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     let { form } = await openLogin(browser, webParams);
     for (let attempt = 1; attempt <= 12; attempt++) {
       // The unknown e-mail is typed in varying case: it is one identifier, as an account's e-mail is.
       const typed = attempt % 2 ? 'Nobody@Acme.test' : 'nobody@acme.test';
       const a = await submitLogin(browser, form, users.bob.email, `wrong-${attempt}`);
-      const b = await submitLogin(browser, loginForm(a), typed, `wrong-${attempt}`);
+      const b = await submitLogin(browser, pageForm(a), typed, `wrong-${attempt}`);
       const expected = attempt <= 10 ? [400, WRONG] : [429, BLOCKED];
       assert.deepEqual([a.status, alertText(a)], expected, `${users.bob.email}, attempt ${attempt}`);
       assert.deepEqual([b.status, alertText(b)], expected, `${typed}, attempt ${attempt}`);
       assert.equal(normalise(a, users.bob.email), normalise(b, typed), `attempt ${attempt}`);
-      form = loginForm(b);
+      form = pageForm(b);
     }
     assert.equal(
       (await submitLogin(browser, form, users.bob.email, PASSWORD)).status,
@@ -80,12 +88,12 @@ forEachDatabase('brute-force protection', (db) => {
   });
 
   test('a block lasts 30 days from the 10th failure, then the right password signs in', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     let { form } = await openLogin(browser, webParams);
     for (let attempt = 1; attempt <= 10; attempt++) {
       const answer = await submitLogin(browser, form, users.erin.email, `wrong-${attempt}`);
       assert.equal(answer.status, 400, `attempt ${attempt}`);
-      form = loginForm(answer);
+      form = pageForm(answer);
     }
     assert.equal((await submitLogin(browser, form, users.erin.email, PASSWORD)).status, 429);
 
@@ -107,10 +115,10 @@ forEachDatabase('brute-force protection across the upgrade that keys it by ident
   test('a block counted per account before the upgrade still holds after it', async () => {
     const first = await startGatehouse({ databaseUrl: db().url, tenant: signInTenant() });
     try {
-      const browser = new Browser(first);
+      const browser = new CookieJarClient(first);
       let { form } = await openLogin(browser, webParams);
       for (let attempt = 1; attempt <= 10; attempt++)
-        form = loginForm(await submitLogin(browser, form, users.dave.email, `wrong-${attempt}`));
+        form = pageForm(await submitLogin(browser, form, users.dave.email, `wrong-${attempt}`));
     } finally {
       await first.close();
     }
@@ -135,13 +143,13 @@ forEachDatabase('brute-force protection across the upgrade that keys it by ident
 
     const upgraded = await startGatehouse({ databaseUrl: db().url, tenant: signInTenant() });
     try {
-      const browser = new Browser(upgraded);
+      const browser = new CookieJarClient(upgraded);
       const { form } = await openLogin(browser, webParams);
       const blocked = await submitLogin(browser, form, users.dave.email, PASSWORD);
       assert.equal(blocked.status, 429, blocked.text);
       assert.equal(alertText(blocked), BLOCKED);
       assert.equal(
-        (await submitLogin(browser, loginForm(blocked), users.erin.email, PASSWORD)).status,
+        (await submitLogin(browser, pageForm(blocked), users.erin.email, PASSWORD)).status,
         303,
         'another account is not blocked',
       );

@@ -10,7 +10,7 @@ import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 import {
   basicAuth,
-  Browser,
+  CookieJarClient,
   getUserinfo,
   type JsonAnswer,
   openLogin,
@@ -20,7 +20,7 @@ import {
   silentCode,
   submitLogin,
   alertText,
-} from './browser.js';
+} from '../helpers/http-client.js';
 import {
   API,
   CALLBACK,
@@ -32,7 +32,7 @@ import {
   SPA_CALLBACK,
   users,
   WEB_SECRET,
-} from './tenant.js';
+} from '../helpers/fixtures.js';
 
 type ClientName = 'web' | 'other-web' | 'spa';
 
@@ -63,12 +63,12 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   /** The server's clock runs `offset` ms ahead of the real one. */
   let offset = 0;
   /** Alice, signed in once: every later code comes from her SSO session. */
-  let alice: Browser;
+  let alice: CookieJarClient;
 
   before(async () => {
     server = await startGatehouse({ databaseUrl: db().url, tenant: signInTenant(), now: () => Date.now() + offset });
     jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
-    alice = new Browser(server);
+    alice = new CookieJarClient(server);
     await signIn(
       alice,
       { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' },
@@ -183,7 +183,7 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
       nonce,
       state,
     });
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const startedAt = Math.floor(Date.now() / 1000);
     const callback = await signIn(browser, url, users.alice.email);
     assert.equal(callback.searchParams.get('state'), state);
@@ -444,6 +444,27 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     try {
       const answer = await redeem('web', full(issued));
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      // The same answer a fresh code gets: Alice's tokens, the ID token verifiable and the access token good at
+      // /userinfo.
+      assert.equal(answer.headers.get('cache-control'), 'no-store');
+      assert.deepEqual(Object.keys(answer.body).sort(), [
+        'access_token',
+        'expires_in',
+        'id_token',
+        'scope',
+        'token_type',
+      ]);
+      assert.equal(answer.body.token_type, 'Bearer');
+      assert.equal(answer.body.scope, 'openid profile');
+      const { payload } = await jwtVerify(answer.body.id_token as string, jwks, {
+        issuer: server.issuer,
+        audience: 'web',
+        currentDate: new Date(Date.now() + offset),
+      });
+      assert.equal(payload.sub, users.alice.user_id);
+      const userinfo = await getUserinfo(server, `Bearer ${answer.body.access_token}`);
+      assert.equal(userinfo.status, 200, userinfo.text);
+      assert.equal(userinfo.body.sub, users.alice.user_id);
     } finally {
       offset = 0;
     }
@@ -511,7 +532,7 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   });
 
   test('RBAC: a user without roles gets no API scope and an empty permissions list', async () => {
-    const bob = new Browser(server);
+    const bob = new CookieJarClient(server);
     const pair = pkcePair();
     const callback = await signIn(
       bob,
@@ -682,7 +703,7 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   test('a bcrypt password_hash user signs in; the hash becomes argon2id', async () => {
     const stored = async () => (await server.gatehouse.store.users.findByEmail(DB, users.carol.email))!.password_hash!;
     assert.match(await stored(), /^\$2[aby]\$04\$/);
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const params = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid email' };
     // A wrong password leaves the imported hash alone.
     const { form } = await openLogin(browser, params);
@@ -698,7 +719,7 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
     assert.equal(decodeJwt(answer.body.id_token as string).sub, users.carol.user_id);
 
     // The same password works against the new hash.
-    const again = new Browser(server);
+    const again = new CookieJarClient(server);
     await signIn(again, params, users.carol.email);
     assert.match(await stored(), /^\$argon2id\$/);
   });

@@ -6,51 +6,39 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { type Answer, authorizeUrl, callbackOf, Browser, logIn, openPage, postToken } from '../signup/http.js';
+import {
+  type Answer,
+  authorizeUrl,
+  callbackOf,
+  CookieJarClient,
+  logIn,
+  openPage,
+  postToken,
+} from '../helpers/http-client.js';
+import { acmeApi, alice, bob, API, CALLBACK, DB, PASSWORD, scopes, tenant, webClient } from '../helpers/fixtures.js';
 
-const DB = 'Username-Password-Authentication';
-const API = 'https://api.acme.test';
-const CALLBACK = 'http://localhost:8090/callback';
 const SECRET = 'partner-secret-0123456789-abcdefghijklmnopqrst';
-const PASSWORD = 'correct horse battery staple';
-/** Meets the default password policy (good), for users signed up during the tests. */
-const SIGNUP_PASSWORD = 'Correct horse 42';
 const ALICE = 'alice@acme.test';
 const BOB = 'bob@acme.test';
 const CSRF_REFUSED = 'The form could not be verified (it may have expired). Go back and try again.';
 
-function tenant() {
-  return {
-    tenant: { friendly_name: 'Acme', default_directory: DB },
+/** A third-party client (is_first_party: false), so consent is asked. */
+const partnerTenant = () =>
+  tenant({
     resource_servers: [
-      {
-        identifier: API,
-        name: 'Acme API',
-        scopes: [
-          { value: 'read:items', description: 'Read your items' },
-          { value: 'write:items', description: 'Change your items' },
-        ],
-      },
+      acmeApi({ scopes: scopes(['read:items', 'Read your items'], ['write:items', 'Change your items']) }),
     ],
     clients: [
-      {
+      webClient({
         client_id: 'partner',
         client_secret: SECRET,
         name: 'Partner Planner',
-        app_type: 'regular_web',
         token_endpoint_auth_method: 'client_secret_post',
-        grant_types: ['authorization_code'],
-        callbacks: [CALLBACK],
         is_first_party: false,
-      },
+      }),
     ],
-    connections: [{ name: DB, strategy: 'auth0', enabled_clients: ['partner'] }],
-    users: [
-      { connection: DB, email: ALICE, password: PASSWORD, email_verified: true, name: 'Alice' },
-      { connection: DB, email: BOB, password: PASSWORD, email_verified: true, name: 'Bob' },
-    ],
-  };
-}
+    users: [alice(), bob()],
+  });
 
 const params = (extra: Record<string, string> = {}) => ({
   client_id: 'partner',
@@ -65,7 +53,7 @@ const params = (extra: Record<string, string> = {}) => ({
 forEachDatabase('consent at /authorize', (db) => {
   let server: RunningGatehouse;
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant() });
+    server = await startGatehouse({ databaseUrl: db().url, tenant: partnerTenant() });
   });
   after(() => server?.close());
 
@@ -74,7 +62,7 @@ forEachDatabase('consent at /authorize', (db) => {
 
   /** Signs in on the login page; the browser is then sent to the consent page, which is returned. */
   async function signInToConsent(
-    browser: Browser,
+    browser: CookieJarClient,
     email: string,
     extra: Record<string, string> = {},
     password = PASSWORD,
@@ -85,14 +73,14 @@ forEachDatabase('consent at /authorize', (db) => {
   }
 
   /** /authorize with the browser's session, expecting the consent page. */
-  async function consentAgain(browser: Browser, extra: Record<string, string> = {}) {
+  async function consentAgain(browser: CookieJarClient, extra: Record<string, string> = {}) {
     return openPage(browser, await browser.get(authorizeUrl(server, params(extra))), '/u/consent');
   }
 
   /** A callback URL's parameters as an object, for whole-answer assertions. */
   const paramsOf = (url: URL) => Object.fromEntries(url.searchParams);
 
-  async function promptNone(browser: Browser, state: string): Promise<URL> {
+  async function promptNone(browser: CookieJarClient, state: string): Promise<URL> {
     const answer = await browser.get(authorizeUrl(server, params({ prompt: 'none', state })));
     assert.equal(answer.status, 302, answer.text);
     const url = new URL(answer.location!);
@@ -117,11 +105,11 @@ forEachDatabase('consent at /authorize', (db) => {
   }
 
   describe('prompt=none', () => {
-    let browser: Browser;
+    let browser: CookieJarClient;
     const alice = () => browser;
 
     test('signed in but consent needed: consent_required at the redirect URI, with state and iss', async () => {
-      browser = new Browser(server);
+      browser = new CookieJarClient(server);
       await signInToConsent(alice(), ALICE);
       // The consent page is left unanswered: the application tries silently.
       assertConsentRequired(await promptNone(alice(), 'st-none-1'), 'st-none-1');
@@ -178,11 +166,11 @@ forEachDatabase('consent at /authorize', (db) => {
       name: string;
       /** The cookies and token that go with Alice's consent form, given Bob's (a second browser). */
       forge(
-        alice: { browser: Browser; csrf: string },
-        bob: { browser: Browser; csrf: string },
+        alice: { browser: CookieJarClient; csrf: string },
+        bob: { browser: CookieJarClient; csrf: string },
       ): { csrfCookie?: string; token: string };
     }
-    const csrfCookie = (browser: Browser) => browser.cookie('gatehouse_csrf');
+    const csrfCookie = (browser: CookieJarClient) => browser.cookie('gatehouse_csrf');
     const rows: Row[] = [
       { name: 'without the CSRF cookie', forge: (a) => ({ csrfCookie: undefined, token: a.csrf }) },
       {
@@ -200,14 +188,14 @@ forEachDatabase('consent at /authorize', (db) => {
           const answer = await fetch(server.url('/dbconnections/signup'), {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ client_id: 'partner', connection: DB, email, password: SIGNUP_PASSWORD }),
+            body: JSON.stringify({ client_id: 'partner', connection: DB, email, password: PASSWORD }),
           });
           assert.equal(answer.status, 200, await answer.text());
         }
-        const a = new Browser(server);
-        const b = new Browser(server);
-        const aConsent = await signInToConsent(a, users[0], {}, SIGNUP_PASSWORD);
-        const bConsent = await signInToConsent(b, users[1], {}, SIGNUP_PASSWORD);
+        const a = new CookieJarClient(server);
+        const b = new CookieJarClient(server);
+        const aConsent = await signInToConsent(a, users[0], {}, PASSWORD);
+        const bConsent = await signInToConsent(b, users[1], {}, PASSWORD);
         assert.ok(csrfCookie(a) && csrfCookie(b) && csrfCookie(a) !== csrfCookie(b));
         const forged = row.forge({ browser: a, csrf: aConsent.form.csrf }, { browser: b, csrf: bConsent.form.csrf });
 
@@ -215,7 +203,7 @@ forEachDatabase('consent at /authorize', (db) => {
         const transactions = server.gatehouse.store.loginTransactions;
         const before = await transactions.get(transactionId);
         assert.ok(before);
-        const victim = new Browser(server);
+        const victim = new CookieJarClient(server);
         victim.setCookie('gatehouse_session', a.cookie('gatehouse_session')!);
         if (forged.csrfCookie) victim.setCookie('gatehouse_csrf', forged.csrfCookie, '/u');
         assertRefused(await victim.post(aConsent.form.action, { _csrf: forged.token, action: 'accept' }));
@@ -241,7 +229,7 @@ forEachDatabase('consent at /authorize', (db) => {
 
   describe('Decline', () => {
     test('answers access_denied with state and iss, stores nothing, and the next request asks again', async () => {
-      const browser = new Browser(server);
+      const browser = new CookieJarClient(server);
       const { form } = await signInToConsent(browser, BOB, { state: 'st-decline' });
       const posted = await browser.post(form.action, { _csrf: form.csrf, action: 'decline' });
       // RFC 9700 §4.12: after a form POST, 303.
@@ -268,7 +256,7 @@ forEachDatabase('consent at /authorize', (db) => {
     });
 
     test('the consent page and form of an unknown transaction are an error page, not a redirect', async () => {
-      const browser = new Browser(server);
+      const browser = new CookieJarClient(server);
       const { form } = await signInToConsent(browser, BOB);
       const answer = await browser.get('/u/consent?state=unknown-transaction');
       assert.equal(answer.status, 400);

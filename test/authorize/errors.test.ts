@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { type Answer, Browser, decodeHtml, type Form, pkcePair } from './browser.js';
-import { CALLBACK, NATIVE_LOOPBACK, signInTenant, SPA_CALLBACK } from './tenant.js';
+import { type Answer, CookieJarClient, decodeHtml, type Form, pkcePair } from '../helpers/http-client.js';
+import { CALLBACK, NATIVE_LOOPBACK, signInTenant, SPA_CALLBACK } from '../helpers/fixtures.js';
 
 const STATE = 'af0ifjsldkj +/&=é';
 const { challenge } = pkcePair();
@@ -402,7 +402,7 @@ forEachDatabase('/authorize errors', (db) => {
   after(() => server.close());
 
   const send = (params: Form, method: 'GET' | 'POST' = 'GET', headers?: Record<string, string>) => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     return method === 'GET'
       ? browser.get(`${server.url('/authorize')}?${new URLSearchParams(params).toString()}`, headers)
       : browser.post(server.url('/authorize'), params, headers);

@@ -8,8 +8,17 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { authorizeUrl, basicAuth, Browser, openLogin, postToken, signIn, silentCode, submitLogin } from './browser.js';
-import { CALLBACK, OTHER_CALLBACK, OTHER_SECRET, signInTenant, users, WEB_SECRET } from './tenant.js';
+import {
+  authorizeUrl,
+  basicAuth,
+  CookieJarClient,
+  openLogin,
+  postToken,
+  signIn,
+  silentCode,
+  submitLogin,
+} from '../helpers/http-client.js';
+import { CALLBACK, OTHER_CALLBACK, OTHER_SECRET, signInTenant, users, WEB_SECRET } from '../helpers/fixtures.js';
 
 /** The web app's ID tokens live a minute here, so that a hint can be made to expire. */
 const ID_TOKEN_SECONDS = 60;
@@ -23,19 +32,16 @@ const otherParams = {
   state: STATE,
 };
 
-function tenant() {
-  const base = signInTenant();
-  const web = (base.clients as Record<string, unknown>[]).find((c) => c.client_id === 'web')!;
-  web.jwt_configuration = { lifetime_in_seconds: ID_TOKEN_SECONDS };
-  return base;
-}
-
 forEachDatabase('id_token_hint at /authorize', (db) => {
   let server: RunningGatehouse;
   /** The server's clock runs `offset` ms ahead of the real one. */
   let offset = 0;
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant(), now: () => Date.now() + offset });
+    server = await startGatehouse({
+      databaseUrl: db().url,
+      tenant: signInTenant({ web: { jwt_configuration: { lifetime_in_seconds: ID_TOKEN_SECONDS } } }),
+      now: () => Date.now() + offset,
+    });
   });
   after(() => server.close());
 
@@ -62,14 +68,14 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
   }
 
   /** A browser with the user signed in, and that user's ID token for the web app. */
-  async function signedIn(email: string): Promise<{ browser: Browser; idToken: string }> {
-    const browser = new Browser(server);
+  async function signedIn(email: string): Promise<{ browser: CookieJarClient; idToken: string }> {
+    const browser = new CookieJarClient(server);
     const idToken = await idTokenOf(await signIn(browser, webParams, email));
     return { browser, idToken };
   }
 
   /** GET /authorize in the browser; the callback it is sent to. */
-  async function callbackOf(browser: Browser, params: Record<string, string>): Promise<URL> {
+  async function callbackOf(browser: CookieJarClient, params: Record<string, string>): Promise<URL> {
     const answer = await browser.get(authorizeUrl(server, params));
     assert.equal(answer.status, 302, answer.text);
     const location = new URL(answer.location!, server.issuer);
@@ -156,7 +162,7 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
         name: 'an access token of ours (not an ID token for the client)',
         hint: async () => {
           // Signed by our key with our issuer and Bob's sub, but its audience is /userinfo.
-          const callback = await signIn(new Browser(server), webParams, users.bob.email);
+          const callback = await signIn(new CookieJarClient(server), webParams, users.bob.email);
           const answer = await postToken(
             server,
             { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: CALLBACK },
@@ -171,7 +177,8 @@ forEachDatabase('id_token_hint at /authorize', (db) => {
       },
       {
         name: "Bob's ID token issued to another application",
-        hint: async () => idTokenOf(await signIn(new Browser(server), otherParams, users.bob.email), 'other-web'),
+        hint: async () =>
+          idTokenOf(await signIn(new CookieJarClient(server), otherParams, users.bob.email), 'other-web'),
         description: 'Invalid id_token_hint: it was not issued to this application',
       },
     ];

@@ -12,8 +12,8 @@ import { openDatabase } from '../../src/store/kysely/db.js';
 import { killAllStartedChildren, spawnCli } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { type Answer, authorizeUrl, Browser, loginForm, submitLogin } from './browser.js';
-import { CALLBACK, signInTenant, users } from './tenant.js';
+import { type Answer, authorizeUrl, CookieJarClient, pageForm, submitLogin } from '../helpers/http-client.js';
+import { CALLBACK, signInTenant, users } from '../helpers/fixtures.js';
 
 const MINUTE = 60_000;
 const PER_IP = 6;
@@ -91,11 +91,11 @@ forEachDatabase('pending sign-ins', (db) => {
   after(() => server?.close());
 
   const first = new Map<string, string>();
-  let b1: Browser;
-  let b2: Browser;
+  let b1: CookieJarClient;
+  let b2: CookieJarClient;
 
   test('a browser may have 3 pending sign-ins; the 4th gets the 429 error page with Retry-After and stores nothing', async () => {
-    b1 = new Browser(server);
+    b1 = new CookieJarClient(server);
     for (let i = 0; i < PER_BROWSER; i++) {
       const answer = await b1.get(url(`b1-${i}`));
       assert.equal(answer.status, 302, answer.text);
@@ -112,9 +112,9 @@ forEachDatabase('pending sign-ins', (db) => {
   });
 
   test('another browser on the network has its own 3, until the network has 6; then every browser of it is refused', async () => {
-    b2 = new Browser(server);
+    b2 = new CookieJarClient(server);
     for (let i = 0; i < PER_BROWSER; i++) assert.equal((await b2.get(url(`b2-${i}`))).status, 302);
-    assertTooMany(await new Browser(server).get(url('b3')));
+    assertTooMany(await new CookieJarClient(server).get(url('b3')));
     assertTooMany(await getFrom(server, '127.0.0.1', url('no-cookies')));
     assert.equal(await rows(), PER_IP);
   });
@@ -137,7 +137,7 @@ forEachDatabase('pending sign-ins', (db) => {
 
   test('a completed sign-in frees its place: the same browser may start another', async () => {
     const page = await b1.get(first.get('b1')!);
-    const posted = await submitLogin(b1, loginForm(page), users.alice.email);
+    const posted = await submitLogin(b1, pageForm(page), users.alice.email);
     assert.equal(posted.status, 303, posted.text);
     const back = await b1.follow(posted);
     const callback = new URL(back.location!);
@@ -154,7 +154,7 @@ forEachDatabase('pending sign-ins', (db) => {
 
   test('expired sign-ins free the allowance and are deleted', async () => {
     clock += 30 * MINUTE + 1000;
-    const answer = await new Browser(server).get(url('after-expiry'));
+    const answer = await new CookieJarClient(server).get(url('after-expiry'));
     assert.equal(answer.status, 302, answer.text);
     assert.equal(await rows(), 1, 'the expired transactions were deleted by the next one');
     assert.ok(

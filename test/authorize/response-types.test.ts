@@ -13,12 +13,20 @@ import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { type Answer, authorizeUrl, basicAuth, Browser, decodeHtml, pkcePair, postToken, signIn } from './browser.js';
-import { DB, OPEN_API, signInTenant, users } from './tenant.js';
+import {
+  type Answer,
+  authorizeUrl,
+  basicAuth,
+  CookieJarClient,
+  decodeHtml,
+  pkcePair,
+  postToken,
+  signIn,
+} from '../helpers/http-client.js';
+import { CALLBACK, OPEN_API, signInTenant, spaClient, users, webClient } from '../helpers/fixtures.js';
 
 const CLIENT = 'implicit-web';
 const SECRET = 'implicit-secret-0123456789-abcdefghijklmnopqrstu';
-const CALLBACK = 'http://localhost:8090/callback';
 const SPA = 'wm-spa';
 const SPA_ORIGIN = 'http://localhost:3002';
 /** A registered callback of the SPA whose origin is not one of its web_origins. */
@@ -34,33 +42,26 @@ const responseTypes = [
 ] as const;
 const withIdToken = responseTypes.filter((type) => type.split(' ').includes('id_token'));
 
-function tenant() {
-  const base = signInTenant();
-  // Clients of their own here (web_origins are not in signInTenant's client shape).
-  (base.clients as Record<string, unknown>[]).push(
-    {
-      client_id: CLIENT,
-      client_secret: SECRET,
-      name: 'Implicit and hybrid web app',
-      app_type: 'regular_web',
-      token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code', 'implicit'],
-      callbacks: [CALLBACK],
-      allowed_logout_urls: [],
-    },
-    {
-      client_id: SPA,
-      name: 'web_message SPA',
-      app_type: 'spa',
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'implicit'],
-      callbacks: [`${SPA_ORIGIN}/`, NOT_A_WEB_ORIGIN],
-      web_origins: [SPA_ORIGIN, 'https://app.acme.test'],
-    },
-  );
-  base.connections.find((c) => c.name === DB)!.enabled_clients.push(CLIENT, SPA);
-  return base;
-}
+/** Clients of their own here: implicit and hybrid need the implicit grant, web_message needs web_origins. */
+const responseTypesTenant = () =>
+  signInTenant({
+    clients: [
+      webClient({
+        client_id: CLIENT,
+        client_secret: SECRET,
+        name: 'Implicit and hybrid web app',
+        grant_types: ['authorization_code', 'implicit'],
+        allowed_logout_urls: [],
+      }),
+      spaClient({
+        client_id: SPA,
+        name: 'web_message SPA',
+        grant_types: ['authorization_code', 'implicit'],
+        callbacks: [`${SPA_ORIGIN}/`, NOT_A_WEB_ORIGIN],
+        web_origins: [SPA_ORIGIN, 'https://app.acme.test'],
+      }),
+    ],
+  });
 
 /** OIDC Core §3.3.2.11: base64url of the left half of the SHA-256 of the ASCII value. */
 const halfHash = (value: string) =>
@@ -93,12 +94,12 @@ forEachDatabase('every response type of /authorize', (db) => {
   let server: RunningGatehouse;
   let jwks: ReturnType<typeof createRemoteJWKSet>;
   /** Alice, signed in: every answer below comes straight from her session. */
-  let alice: Browser;
+  let alice: CookieJarClient;
 
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant() });
+    server = await startGatehouse({ databaseUrl: db().url, tenant: responseTypesTenant() });
     jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
-    alice = new Browser(server);
+    alice = new CookieJarClient(server);
     await signIn(
       alice,
       { client_id: CLIENT, redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' },
@@ -393,7 +394,7 @@ forEachDatabase('every response type of /authorize', (db) => {
   });
 
   test('web_message with prompt=none and no session: login_required travels the same way, with state', async () => {
-    const stranger = new Browser(server);
+    const stranger = new CookieJarClient(server);
     const message = assertWebMessagePage(await stranger.get(webMessageUrl().url));
     assert.equal(message.type, 'authorization_response');
     assert.deepEqual(Object.keys(message.response).sort(), ['error', 'error_description', 'iss', 'state']);
@@ -403,7 +404,7 @@ forEachDatabase('every response type of /authorize', (db) => {
   });
 
   test('web_message for a redirect_uri whose origin is not a web origin: an error page, nothing posted', async () => {
-    for (const browser of [alice, new Browser(server)]) {
+    for (const browser of [alice, new CookieJarClient(server)]) {
       const page = await browser.get(webMessageUrl({ redirect_uri: NOT_A_WEB_ORIGIN }).url);
       assert.equal(page.status, 400);
       assert.doesNotMatch(page.text, /postMessage|authorization_response/);

@@ -14,16 +14,24 @@ import {
   type Answer,
   authorizeUrl,
   basicAuth,
-  Browser,
-  loginForm,
+  CookieJarClient,
+  pageForm,
   openLogin,
   pkcePair,
   postToken,
   signIn,
   silentCode,
   submitLogin,
-} from './browser.js';
-import { CALLBACK, OTHER_CALLBACK, OTHER_SECRET, PASSWORD, signInTenant, users, WEB_SECRET } from './tenant.js';
+} from '../helpers/http-client.js';
+import {
+  CALLBACK,
+  OTHER_CALLBACK,
+  OTHER_SECRET,
+  PASSWORD,
+  signInTenant,
+  users,
+  WEB_SECRET,
+} from '../helpers/fixtures.js';
 
 const webParams = {
   client_id: 'web',
@@ -70,20 +78,16 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   /** The server's clock runs `offset` ms ahead of the real one; tests that move it put it back. */
   let offset = 0;
   before(async () => {
-    const tenant = signInTenant();
     server = await startGatehouse({
       databaseUrl: db().url,
-      tenant: {
-        ...tenant,
-        tenant: { ...tenant.tenant, idle_session_lifetime: IDLE_HOURS, session_lifetime: ABSOLUTE_HOURS },
-      },
+      tenant: signInTenant({ tenant: { idle_session_lifetime: IDLE_HOURS, session_lifetime: ABSOLUTE_HOURS } }),
       now: () => Date.now() + offset,
     });
   });
   after(() => server.close());
 
   /** prompt=none for the web app: the code when the browser is signed in, else the error. */
-  async function silent(browser: Browser) {
+  async function silent(browser: CookieJarClient) {
     const answer = await browser.get(authorizeUrl(server, { ...webParams, prompt: 'none' }));
     assert.equal(answer.status, 302, answer.text);
     const location = new URL(answer.location!);
@@ -109,7 +113,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
       name: string;
       /** Builds the POST: which cookie header and which token go with browser A's form. */
       post(a: {
-        browser: Browser;
+        browser: CookieJarClient;
         form: { action: string; csrf: string };
       }): Promise<{ cookie?: string; csrf?: string }>;
       refused: boolean;
@@ -119,7 +123,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
       {
         name: "with another browser's cookie",
         post: async (a) => {
-          const b = new Browser(server);
+          const b = new CookieJarClient(server);
           await openLogin(b, webParams);
           return { cookie: `gatehouse_csrf=${b.cookie('gatehouse_csrf')}`, csrf: a.form.csrf };
         },
@@ -128,7 +132,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
       {
         name: "with another browser's cookie and that browser's token",
         post: async () => {
-          const b = new Browser(server);
+          const b = new CookieJarClient(server);
           const { form } = await openLogin(b, webParams);
           return { cookie: `gatehouse_csrf=${b.cookie('gatehouse_csrf')}`, csrf: form.csrf };
         },
@@ -163,10 +167,10 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     ];
     for (const row of rows) {
       test(`login POST ${row.name}: ${row.refused ? '403, not signed in' : '303'}`, async () => {
-        const a = new Browser(server);
+        const a = new CookieJarClient(server);
         const { form } = await openLogin(a, webParams);
         const { cookie, csrf } = await row.post({ browser: a, form });
-        const poster = new Browser(server);
+        const poster = new CookieJarClient(server);
         const answer = await poster.post(
           form.action,
           { ...(csrf === undefined ? {} : { _csrf: csrf }), email: users.alice.email, password: PASSWORD },
@@ -195,7 +199,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   describe('pages refuse to be framed', () => {
-    const pages: { name: string; status: number; open(browser: Browser): Promise<Answer> }[] = [
+    const pages: { name: string; status: number; open(browser: CookieJarClient): Promise<Answer> }[] = [
       { name: '/u/login', status: 200, open: async (b) => (await openLogin(b, webParams)).page },
       { name: '/u/login with an unknown transaction', status: 400, open: (b) => b.get('/u/login?state=nope') },
       {
@@ -222,7 +226,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     ];
     for (const page of pages) {
       test(`${page.name}: X-Frame-Options DENY and frame-ancestors 'none'`, async () => {
-        const answer = await page.open(new Browser(server));
+        const answer = await page.open(new CookieJarClient(server));
         assert.equal(answer.status, page.status, answer.text);
         assertNoFraming(answer, page.name);
         assert.equal(answer.headers.get('cache-control'), 'no-store');
@@ -231,7 +235,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('cookies: the session cookie is HttpOnly, SameSite=Lax on an http issuer, Path=/; the CSRF cookie stays under /u', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const { page, form } = await openLogin(browser, webParams);
     const csrf = setCookieLine(page, 'gatehouse_csrf');
     assert.ok(csrf, page.setCookies.join('\n'));
@@ -251,10 +255,10 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('"Wrong email or password" reads the same for an unknown e-mail and a wrong password', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const { form } = await openLogin(browser, webParams);
     const unknown = await submitLogin(browser, form, 'nobody@acme.test', PASSWORD);
-    const wrong = await submitLogin(browser, loginForm(unknown), users.bob.email, `${PASSWORD}!`);
+    const wrong = await submitLogin(browser, pageForm(unknown), users.bob.email, `${PASSWORD}!`);
     assert.equal(unknown.status, 400);
     assert.equal(wrong.status, 400);
     assert.equal(alertText(unknown), 'Wrong email or password');
@@ -267,13 +271,13 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('brute force: after 10 wrong passwords the right one is refused (429) from that IP; another user is unaffected', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     let { form } = await openLogin(browser, webParams);
     for (let attempt = 1; attempt <= 10; attempt++) {
       const answer = await submitLogin(browser, form, users.dave.email, `wrong-${attempt}`);
       assert.equal(answer.status, 400, `attempt ${attempt}`);
       assert.equal(alertText(answer), 'Wrong email or password');
-      form = loginForm(answer);
+      form = pageForm(answer);
     }
     const blocked = await submitLogin(browser, form, users.dave.email, PASSWORD);
     assert.equal(blocked.status, 429, blocked.text);
@@ -281,17 +285,17 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     assert.equal(setCookieLine(blocked, 'gatehouse_session'), undefined);
     assert.equal((await silent(browser)).error, 'login_required');
     // A fresh browser from the same IP changes nothing.
-    const sameBrowser = new Browser(server);
+    const sameBrowser = new CookieJarClient(server);
     const fresh = await openLogin(sameBrowser, webParams);
     assert.equal((await submitLogin(sameBrowser, fresh.form, users.dave.email, PASSWORD)).status, 429);
     // Erin signs in from the same IP.
-    const erin = new Browser(server);
+    const erin = new CookieJarClient(server);
     const callback = await signIn(erin, webParams, users.erin.email);
     assert.ok(callback.searchParams.get('code'));
   });
 
   test('SSO: a second application signs in at once with the session; both ID tokens share the sid', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const first = await signIn(browser, webParams, users.alice.email);
     const firstToken = await redeem(first, 'web', CALLBACK);
     const second = await silentCode(browser, otherParams);
@@ -306,7 +310,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('SSO: prompt=login and max_age=0 show the form again; max_age=3600 does not', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const first = await redeem(await signIn(browser, webParams, users.alice.email), 'web', CALLBACK);
     for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
       const answer = await browser.get(authorizeUrl(server, { ...webParams, ...extra }));
@@ -328,7 +332,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('SSO: a session from another connection does not sign in silently', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     await signIn(browser, webParams, users.alice.email);
     const answer = await browser.get(authorizeUrl(server, { ...otherParams, connection: 'Partners' }));
     assert.equal(answer.status, 302);
@@ -336,7 +340,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('prompt=none with a session too old for max_age: login_required', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     await signIn(browser, webParams, users.alice.email);
     const answer = await browser.get(authorizeUrl(server, { ...webParams, prompt: 'none', max_age: '0' }));
     assert.equal(answer.status, 302);
@@ -350,7 +354,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('prompt=login cannot be skipped by resuming with the old session', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     await signIn(browser, webParams, users.alice.email);
     const answer = await browser.get(authorizeUrl(server, { ...webParams, prompt: 'login' }));
     const state = new URL(answer.location!, server.issuer).searchParams.get('state')!;
@@ -366,7 +370,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('a sign-in is resumed once: the second visit of the resume URL is an error page', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const { form } = await openLogin(browser, webParams);
     const posted = await submitLogin(browser, form, users.alice.email);
     assert.equal(posted.status, 303);
@@ -378,7 +382,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('a login form left open for more than 30 minutes has expired', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const { form } = await openLogin(browser, webParams);
     offset += 31 * MINUTE;
     try {
@@ -393,12 +397,12 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
 
   test(`the tenant's idle_session_lifetime (${IDLE_HOURS} h) ends a session nobody used`, async () => {
     try {
-      const justBefore = new Browser(server);
+      const justBefore = new CookieJarClient(server);
       await signIn(justBefore, webParams, users.alice.email);
       offset += IDLE_HOURS * 60 * MINUTE - MINUTE;
       assert.ok((await silent(justBefore)).code, 'still alive a minute before the idle limit');
       offset = 0;
-      const justAfter = new Browser(server);
+      const justAfter = new CookieJarClient(server);
       await signIn(justAfter, webParams, users.alice.email);
       offset += IDLE_HOURS * 60 * MINUTE + MINUTE;
       assert.equal((await silent(justAfter)).error, 'login_required');
@@ -408,7 +412,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test(`an SSO session in use outlives idle_session_lifetime (${IDLE_HOURS} h), not session_lifetime (${ABSOLUTE_HOURS} h)`, async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     await signIn(browser, webParams, users.alice.email);
     try {
       for (let step = 1; step <= 2; step++) {
@@ -423,12 +427,12 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   });
 
   test('login_hint fills in the e-mail', async () => {
-    const { page } = await openLogin(new Browser(server), { ...webParams, login_hint: 'hinted@acme.test' });
+    const { page } = await openLogin(new CookieJarClient(server), { ...webParams, login_hint: 'hinted@acme.test' });
     assert.match(page.text, /name="email" value="hinted@acme\.test"/);
   });
 
   test('redirects after a POST are 302 or 303, never 307', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const { form } = await openLogin(browser, webParams);
     const statuses: [string, number][] = [];
     statuses.push(['POST /u/login', (await submitLogin(browser, form, users.alice.email)).status]);
@@ -437,7 +441,10 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
       'POST /authorize (error)',
       (await browser.post('/authorize', { ...webParams, prompt: 'bogus' })).status,
     ]);
-    statuses.push(['POST /authorize (login page)', (await new Browser(server).post('/authorize', webParams)).status]);
+    statuses.push([
+      'POST /authorize (login page)',
+      (await new CookieJarClient(server).post('/authorize', webParams)).status,
+    ]);
     statuses.push([
       'POST /oidc/logout',
       (await browser.post('/oidc/logout', { client_id: 'web', post_logout_redirect_uri: 'http://localhost:8080/' }))
@@ -511,7 +518,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     ];
     for (const row of rows) {
       test(`${row.name}: ${row.status}`, async () => {
-        const browser = new Browser(server);
+        const browser = new CookieJarClient(server);
         await signIn(browser, webParams, users.alice.email);
         const answer = await browser.get(`/v2/logout?${new URLSearchParams(row.query)}`);
         assert.equal(answer.status, row.status, answer.text);
@@ -529,7 +536,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
     }
 
     test('the session is gone on the server too, not only the cookie', async () => {
-      const browser = new Browser(server);
+      const browser = new CookieJarClient(server);
       await signIn(browser, webParams, users.alice.email);
       const cookie = browser.cookie('gatehouse_session')!;
       assert.equal((await browser.get('/v2/logout?client_id=web')).status, 302);
@@ -541,7 +548,7 @@ forEachDatabase('sign-in sessions, CSRF and logout', (db) => {
   describe('/oidc/logout (RP-Initiated Logout 1.0)', () => {
     /** A signed-in browser and a real ID token of the web app. */
     async function signedIn() {
-      const browser = new Browser(server);
+      const browser = new CookieJarClient(server);
       const callback = await signIn(browser, webParams, users.alice.email);
       const answer = await postToken(
         server,
@@ -663,7 +670,7 @@ forEachDatabase('request logs during sign-in', (db) => {
   after(() => server.close());
 
   test('never hold a code, login_hint or id_token_hint value', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const hint = 'hint-value-7f3a@acme.test';
     const pair = pkcePair();
     const callback = await signIn(

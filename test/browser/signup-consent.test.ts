@@ -13,20 +13,15 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWebApp } from '../../examples/web-app/app.js';
-import { closeServer, describeInBrowser, launchBrowser, listenOn, saveScreenshot } from '../helpers/browser.js';
+import { closeServer, describeInBrowser, launchBrowser, listenOn, saveScreenshot } from '../helpers/chromium.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { basicAuth, pkcePair, postToken } from '../signup/http.js';
+import { basicAuth, pkcePair, postToken } from '../helpers/http-client.js';
+import { acmeApi, alice, API, DB, PASSWORD, scopes, tenant, WEB_SECRET, webClient } from '../helpers/fixtures.js';
 
-const DB = 'Username-Password-Authentication';
-const API = 'https://api.acme.test';
 const STRICT_API = 'https://reports.acme.test';
 const ALICE = 'alice@acme.test';
-const ALICE_PASSWORD = 'correct horse battery staple';
-/** Meets the connection's policy (Auth0's default, "good"). */
-const STRONG = 'Sunny-Meadow-42';
 const NEWCOMER = 'newcomer@acme.test';
-const WEB_SECRET = 'acme-web-secret-0123456789-abcdefghijklmnopq';
 const PARTNER_SECRET = 'partner-secret-0123456789-abcdefghijklmnopqrs';
 const REPORTS_SECRET = 'reports-secret-0123456789-abcdefghijklmnopqrs';
 const WEAK_MESSAGE =
@@ -41,41 +36,28 @@ interface Bases {
   reports: string;
 }
 
-function tenant(b: Bases) {
-  const client = (
-    client_id: string,
-    name: string,
-    client_secret: string,
-    callbacks: string[],
-    firstParty: boolean,
-  ) => ({
-    client_id,
-    client_secret,
-    name,
-    app_type: 'regular_web',
-    token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: ['authorization_code'],
-    callbacks,
-    allowed_logout_urls: callbacks.map((c) => c.replace(/callback$/, '')),
-    is_first_party: firstParty,
-  });
-  return {
-    tenant: { friendly_name: 'Acme', default_directory: DB },
+/** The apps' callbacks are on the ports where their real servers listen (the bases). */
+function appsTenant(b: Bases) {
+  const client = (client_id: string, name: string, client_secret: string, callbacks: string[], firstParty: boolean) =>
+    webClient({
+      client_id,
+      client_secret,
+      name,
+      callbacks,
+      allowed_logout_urls: callbacks.map((c) => c.replace(/callback$/, '')),
+      is_first_party: firstParty,
+    });
+  return tenant({
     resource_servers: [
-      {
-        identifier: API,
-        name: 'Acme API',
-        scopes: [
-          { value: 'read:items', description: 'Read your items' },
-          { value: 'write:items', description: 'Change your items' },
-        ],
+      acmeApi({
+        scopes: scopes(['read:items', 'Read your items'], ['write:items', 'Change your items']),
         token_dialect: 'access_token_authz',
         skip_consent_for_verifiable_first_party_clients: true,
-      },
+      }),
       {
         identifier: STRICT_API,
         name: 'Acme Reports API',
-        scopes: [{ value: 'read:reports', description: 'Read your reports' }],
+        scopes: scopes(['read:reports', 'Read your reports']),
         skip_consent_for_verifiable_first_party_clients: false,
       },
     ],
@@ -90,9 +72,8 @@ function tenant(b: Bases) {
       ),
       client('acme-reports', 'Acme Reports', REPORTS_SECRET, [`${b.reports}/callback`], true),
     ],
-    connections: [{ name: DB, strategy: 'auth0', enabled_clients: ['acme-web', 'partner', 'acme-reports'] }],
-    users: [{ connection: DB, email: ALICE, password: ALICE_PASSWORD, email_verified: true, name: 'Alice' }],
-  };
+    users: [alice()],
+  });
 }
 
 describeInBrowser('sign-up and consent in Chromium', () => {
@@ -111,7 +92,7 @@ describeInBrowser('sign-up and consent in Chromium', () => {
       // The apps are on localhost and Gatehouse on 127.0.0.1: different sites, as in real life.
       const [web, hint, partner, partnerMore, reports] = ports.map((port) => `http://localhost:${port}`);
       bases = { web, hint, partner, partnerMore, reports };
-      gatehouse = await startGatehouse({ databaseUrl: db().url, tenant: tenant(bases) });
+      gatehouse = await startGatehouse({ databaseUrl: db().url, tenant: appsTenant(bases) });
       const issuer = gatehouse.issuer;
       const app = (clientId: string, clientSecret: string, base: string, audience: string, scope: string) =>
         createWebApp({
@@ -219,7 +200,7 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         await page.getByLabel('Email address').fill(NEWCOMER);
         if (screenshots) await saveScreenshot(page, 'signup');
 
-        await fillAndContinue(page, NEWCOMER, STRONG);
+        await fillAndContinue(page, NEWCOMER, PASSWORD);
         await expectSignedInAt(page, bases.web, NEWCOMER);
         const { id_token_claims: claims, userinfo } = await profile(page, bases.web);
         assert.match(String(claims.sub), /^auth0\|[0-9a-f]{24}$/);
@@ -245,7 +226,7 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true');
 
         // The refused attempt created no account: the same address signs up with a strong password.
-        await fillAndContinue(page, 'weak@acme.test', STRONG);
+        await fillAndContinue(page, 'weak@acme.test', PASSWORD);
         await expectSignedInAt(page, bases.web, 'weak@acme.test');
       });
 
@@ -256,7 +237,7 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         await page.getByRole('link', { name: 'Sign up' }).click();
         await page.waitForURL(pageOf('signup'));
         // Another case of the same address is the same account.
-        const answer = await submitExpectingError(page, 'signup', 'NewComer@Acme.test', STRONG);
+        const answer = await submitExpectingError(page, 'signup', 'NewComer@Acme.test', PASSWORD);
         assert.equal(answer.status(), 400);
         assert.equal((await page.getByRole('alert').textContent())?.trim(), 'The user already exists.');
         assert.equal(await page.getByLabel('Email address').inputValue(), 'NewComer@Acme.test');
@@ -292,7 +273,7 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Create your account');
 
         hintCallbacks.length = 0;
-        await fillAndContinue(page, 'hinted@acme.test', STRONG);
+        await fillAndContinue(page, 'hinted@acme.test', PASSWORD);
         await page.waitForURL((u) => u.href.startsWith(`${bases.hint}/callback`));
         assert.equal(hintCallbacks.length, 1);
         const callback = hintCallbacks[0];
@@ -321,7 +302,7 @@ describeInBrowser('sign-up and consent in Chromium', () => {
         const { page } = await freshPage();
         await page.goto(`${bases.web}/login`);
         await page.waitForURL(pageOf('login'));
-        await fillAndContinue(page, NEWCOMER, STRONG);
+        await fillAndContinue(page, NEWCOMER, PASSWORD);
         await expectSignedInAt(page, bases.web, NEWCOMER);
         assert.equal((await profile(page, bases.web)).id_token_claims.sub, newcomerSub);
       });
@@ -363,7 +344,7 @@ describeInBrowser('sign-up and consent in Chromium', () => {
       test('a third-party client shows the scopes with their descriptions and Accept / Decline; Decline gives the app access_denied with its state', async () => {
         await page.goto(`${bases.partner}/login`);
         await page.waitForURL(pageOf('login'));
-        await fillAndContinue(page, ALICE, ALICE_PASSWORD);
+        await fillAndContinue(page, ALICE, PASSWORD);
         await page.waitForURL(pageOf('consent'));
         assert.equal(await page.title(), 'Authorize Partner Planner');
         assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Authorize Partner Planner');

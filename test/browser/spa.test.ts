@@ -12,14 +12,13 @@ import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type RunningSpa, startSpa } from '../../examples/spa/server.js';
-import { pkcePair } from '../authorize/browser.js';
-import { describeInBrowser, launchBrowser } from '../helpers/browser.js';
+import { pkcePair } from '../helpers/http-client.js';
+import { describeInBrowser, launchBrowser } from '../helpers/chromium.js';
 import { forEachDatabase } from '../helpers/each-database.js';
+import { acmeApi, alice, API, PASSWORD, scopes, spaClient, tenant } from '../helpers/fixtures.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
-const API = 'https://api.acme.test';
 const EMAIL = 'alice@acme.test';
-const PASSWORD = 'correct horse battery staple';
 const CLIENT_ID = 'acme-spa';
 const INVALID_REFRESH = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' };
 
@@ -57,18 +56,13 @@ interface TokenCall {
   body: Record<string, unknown>;
 }
 
-function tenant(app: string, other: string) {
-  return {
-    tenant: { friendly_name: 'Acme' },
-    resource_servers: [
-      { identifier: API, name: 'Acme API', scopes: [{ value: 'read:items' }], allow_offline_access: true },
-    ],
+/** The callbacks are on the ports where the real example SPA servers (examples/spa) listen. */
+function spaTenant(app: string, other: string) {
+  return tenant({
+    resource_servers: [acmeApi({ scopes: scopes('read:items'), allow_offline_access: true })],
     clients: [
-      {
+      spaClient({
         client_id: CLIENT_ID,
-        name: 'Acme SPA',
-        app_type: 'spa',
-        token_endpoint_auth_method: 'none',
         grant_types: ['authorization_code', 'refresh_token'],
         // `other` is a registered callback but not a web origin: web_message must never answer it.
         callbacks: [`${app}/`, `${other}/`],
@@ -82,19 +76,10 @@ function tenant(app: string, other: string) {
           idle_token_lifetime: 3600,
           leeway: 0,
         },
-      },
+      }),
     ],
-    connections: [{ name: 'Username-Password-Authentication', strategy: 'auth0', enabled_clients: [CLIENT_ID] }],
-    users: [
-      {
-        connection: 'Username-Password-Authentication',
-        email: EMAIL,
-        password: PASSWORD,
-        email_verified: true,
-        name: 'Alice',
-      },
-    ],
-  };
+    users: [alice()],
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -119,7 +104,7 @@ describeInBrowser('a single-page app with auth0-spa-js in Chromium', () => {
       const app = `http://localhost:${spaPort}`;
       gatehouse = await startGatehouse({
         databaseUrl: db().url,
-        tenant: tenant(app, `http://localhost:${otherPort}`),
+        tenant: spaTenant(app, `http://localhost:${otherPort}`),
         port: gatehousePort,
         env: { GATEHOUSE_ISSUER: `${issuerOrigin}/` },
       });

@@ -9,63 +9,40 @@ import express from 'express';
 import { auth } from 'express-oauth2-jwt-bearer';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createWebApp } from '../../examples/web-app/app.js';
-import { closeServer, describeInBrowser, launchBrowser, listenOn, saveScreenshot } from '../helpers/browser.js';
+import { closeServer, describeInBrowser, launchBrowser, listenOn, saveScreenshot } from '../helpers/chromium.js';
 import { forEachDatabase } from '../helpers/each-database.js';
+import { acmeApi, alice, API, PASSWORD, scopes, tenant, webClient } from '../helpers/fixtures.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
-const API = 'https://api.acme.test';
 const EMAIL = 'alice@acme.test';
-const PASSWORD = 'correct horse battery staple';
 const SECRET_A = 'dashboard-secret-0123456789-abcdefghijklmnop';
 const SECRET_B = 'billing-secret-0123456789-abcdefghijklmnopqr';
 
-function tenant(appA: string, appB: string) {
-  const webClient = (client_id: string, name: string, client_secret: string, base: string) => ({
-    client_id,
-    client_secret,
-    name,
-    app_type: 'regular_web',
-    token_endpoint_auth_method: 'client_secret_basic',
-    grant_types: ['authorization_code'],
-    callbacks: [`${base}/callback`],
-    allowed_logout_urls: [`${base}/`],
-    web_origins: [base],
-    is_first_party: true,
-  });
-  return {
-    tenant: { friendly_name: 'Acme' },
+/** The apps' callbacks are on the ports where their real servers (examples/web-app) listen. */
+function appsTenant(appA: string, appB: string) {
+  const appClient = (client_id: string, name: string, client_secret: string, base: string) =>
+    webClient({
+      client_id,
+      client_secret,
+      name,
+      callbacks: [`${base}/callback`],
+      allowed_logout_urls: [`${base}/`],
+      web_origins: [base],
+      is_first_party: true,
+    });
+  return tenant({
     resource_servers: [
-      {
-        identifier: API,
-        name: 'Acme API',
-        scopes: [
-          { value: 'read:items', description: 'Read items' },
-          { value: 'write:items', description: 'Write items' },
-        ],
+      acmeApi({
+        scopes: scopes(['read:items', 'Read items'], ['write:items', 'Write items']),
         enforce_policies: true,
         token_dialect: 'access_token_authz',
-      },
+      }),
     ],
     clients: [
-      webClient('acme-dashboard', 'Acme Dashboard', SECRET_A, appA),
-      webClient('acme-billing', 'Acme Billing', SECRET_B, appB),
+      appClient('acme-dashboard', 'Acme Dashboard', SECRET_A, appA),
+      appClient('acme-billing', 'Acme Billing', SECRET_B, appB),
     ],
-    connections: [
-      {
-        name: 'Username-Password-Authentication',
-        strategy: 'auth0',
-        enabled_clients: ['acme-dashboard', 'acme-billing'],
-      },
-    ],
-    users: [
-      {
-        connection: 'Username-Password-Authentication',
-        email: EMAIL,
-        password: PASSWORD,
-        email_verified: true,
-        name: 'Alice',
-      },
-    ],
+    users: [alice()],
     roles: [
       {
         name: 'reader',
@@ -73,7 +50,7 @@ function tenant(appA: string, appB: string) {
         users: [EMAIL],
       },
     ],
-  };
+  });
 }
 
 describeInBrowser('signing in to a web app in Chromium', () => {
@@ -94,7 +71,7 @@ describeInBrowser('signing in to a web app in Chromium', () => {
       // The apps are on localhost and Gatehouse on 127.0.0.1: different sites, as in real life.
       appA = `http://localhost:${portA}`;
       appB = `http://localhost:${portB}`;
-      gatehouse = await startGatehouse({ databaseUrl: db().url, tenant: tenant(appA, appB) });
+      gatehouse = await startGatehouse({ databaseUrl: db().url, tenant: appsTenant(appA, appB) });
 
       // The API the apps call: checks the access token against Gatehouse's JWKS and echoes its claims.
       const api = express();

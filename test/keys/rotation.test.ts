@@ -10,7 +10,7 @@ import { killAllStartedChildren, runCli } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse, TEST_SECRET } from '../helpers/server.js';
 import { snapshotDatabase } from '../helpers/snapshot.js';
-import { acmeTenant, API, SECRET_BASIC } from '../fixtures/tenant.js';
+import { acmeTenant, API, SECRET_BASIC } from '../helpers/fixtures.js';
 
 /** An API of the shared fixture tenant per signing algorithm. */
 const audienceOf: Record<string, string> = {

@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url);
 import { DEV_CONNECTION } from '../../src/management/bootstrap.js';
 import { type CliProcess, killAllStartedChildren, spawnCli } from '../helpers/cli.js';
 import { databaseKinds } from '../helpers/databases.js';
+import { PASSWORD } from '../helpers/fixtures.js';
 import { freePort, TEST_SECRET } from '../helpers/server.js';
 
 after(killAllStartedChildren);
@@ -55,7 +56,7 @@ function storageSuite(
         body: JSON.stringify({
           client_id: clientId,
           email: `user${++n}@example.com`,
-          password: 'correct horse battery staple 1',
+          password: PASSWORD,
           connection: DEV_CONNECTION,
         }),
       });

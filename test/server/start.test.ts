@@ -15,6 +15,7 @@ import { signingAlgs } from '../../src/protocol/keys/keyring.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { type CliProcess, killAllStartedChildren, repoRoot, runCli, spawnCli } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
+import { API } from '../helpers/fixtures.js';
 import { freePort, type RunningGatehouse, startGatehouse, TEST_SECRET } from '../helpers/server.js';
 import { snapshotDatabase } from '../helpers/snapshot.js';
 
@@ -197,7 +198,7 @@ describe('request logs never hold a secret, code or hint (GATEHOUSE_LOG_LEVEL=in
         grant_type: 'client_credentials',
         client_id: 'acme-worker',
         client_secret: WORKER_SECRET,
-        audience: 'https://api.acme.test',
+        audience: API,
       }),
     );
     assert.equal(issued.status, 200);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, TEST_SECRET, writeTenantFile } from '../helpers/server.js';
-import { acmeTenant, API, SECRET_BASIC } from '../fixtures/tenant.js';
+import { acmeTenant, API, SECRET_BASIC } from '../helpers/fixtures.js';
 
 const BASIC = `Basic ${Buffer.from(`m2m-basic:${encodeURIComponent(SECRET_BASIC)}`).toString('base64')}`;
 const TOKEN_BODY = new URLSearchParams({ grant_type: 'client_credentials', audience: API }).toString();

@@ -13,22 +13,29 @@ import {
   authorizeUrl,
   basicAuth,
   callbackOf,
-  Browser,
+  CookieJarClient,
   type JsonAnswer,
   logIn,
   openPage,
   pkcePair,
   postSignup,
   postToken,
-} from './http.js';
+} from '../helpers/http-client.js';
+import {
+  acmeApi,
+  API,
+  CALLBACK,
+  DB,
+  dbConnection,
+  PASSWORD,
+  scopes,
+  tenant,
+  user,
+  WEB_SECRET,
+  webClient,
+} from '../helpers/fixtures.js';
 
-const DB = 'Username-Password-Authentication';
-const API = 'https://api.acme.test';
-const CALLBACK = 'http://localhost:8080/callback';
-const WEB_SECRET = 'web-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 const TAKEN = 'taken@acme.test';
-/** Meets the default policy (good): 8+ characters, 3 of 4 kinds. */
-const STRONG = 'Sunny-Meadow-42';
 
 const GOOD_RULES =
   'at least 3 of: lower case letters (a-z), upper case letters (A-Z), numbers (0-9), special characters (e.g. !@#$%^&*)';
@@ -85,43 +92,21 @@ const policies = [
 
 const connectionOf = (policy: string) => `policy-${policy.replace(/[^a-z0-9]+/g, '-')}`;
 
-function tenant() {
-  return {
-    tenant: { friendly_name: 'Acme', default_directory: DB },
+function signupTenant() {
+  return tenant({
     resource_servers: [
-      {
-        identifier: API,
-        name: 'Acme API',
-        scopes: [
-          { value: 'read:items', description: 'Read items' },
-          { value: 'write:items', description: 'Write items' },
-        ],
+      acmeApi({
+        scopes: scopes(['read:items', 'Read items'], ['write:items', 'Write items']),
         enforce_policies: true,
         token_dialect: 'access_token_authz',
-      },
+      }),
     ],
     clients: [
-      {
-        client_id: 'web',
-        client_secret: WEB_SECRET,
-        name: 'Acme Web',
-        app_type: 'regular_web',
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['authorization_code'],
-        callbacks: [CALLBACK],
-      },
-      {
-        client_id: 'elsewhere',
-        client_secret: WEB_SECRET,
-        name: 'Elsewhere',
-        app_type: 'regular_web',
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['authorization_code'],
-        callbacks: ['http://localhost:9090/callback'],
-      },
+      webClient(),
+      webClient({ client_id: 'elsewhere', name: 'Elsewhere', callbacks: ['http://localhost:9090/callback'] }),
     ],
     connections: [
-      { name: DB, strategy: 'auth0', enabled_clients: ['web'] },
+      dbConnection([webClient()]),
       { name: 'Invite-Only', strategy: 'auth0', options: { disable_signup: true }, enabled_clients: ['web'] },
       { name: 'Elsewhere-Users', strategy: 'auth0', enabled_clients: ['elsewhere'] },
       { name: 'email', strategy: 'email', enabled_clients: ['web'] },
@@ -132,9 +117,9 @@ function tenant() {
         enabled_clients: ['web'],
       })),
     ],
-    users: [{ connection: DB, email: TAKEN, password: STRONG, email_verified: true }],
+    users: [user('taken', { email_verified: true })],
     roles: [{ name: 'reader', permissions: [{ resource_server_identifier: API, permission_name: 'read:items' }] }],
-  };
+  });
 }
 
 /** Auth0's older error shape with the OAuth pair added (docs/sign-in.md "Signing up through the API"). */
@@ -160,7 +145,7 @@ function assertError(answer: JsonAnswer, expected: Record<string, unknown>, what
 forEachDatabase('POST /dbconnections/signup', (db) => {
   let server: RunningGatehouse;
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant() });
+    server = await startGatehouse({ databaseUrl: db().url, tenant: signupTenant() });
   });
   after(() => server?.close());
 
@@ -168,7 +153,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     postSignup(server, { client_id: 'web', connection: DB, ...fields });
 
   /** Code + PKCE through /authorize and /u/login (or the live session), redeemed at /oauth/token. */
-  async function tokensFor(browser: Browser, login?: { email: string; password: string }) {
+  async function tokensFor(browser: CookieJarClient, login?: { email: string; password: string }) {
     const pkce = pkcePair();
     const params = {
       client_id: 'web',
@@ -207,7 +192,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     test('a JSON body creates the user: 200 {_id, email, email_verified: false, ...the profile fields given}', async () => {
       const answer = await signup({
         email: 'New.Person@Acme.test',
-        password: STRONG,
+        password: PASSWORD,
         username: 'newperson',
         given_name: 'New',
         family_name: 'Person',
@@ -233,19 +218,19 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
         picture: 'https://img.acme.test/new.png',
         user_metadata: { plan: 'free', theme: 'dark' },
       });
-      assert.equal(JSON.stringify(answer.body).includes(STRONG), false, 'the password is not echoed');
+      assert.equal(JSON.stringify(answer.body).includes(PASSWORD), false, 'the password is not echoed');
       created = answer.body;
       const stored = await server.gatehouse.store.users.get(`auth0|${String(created._id)}`);
       assert.ok(stored, 'stored as auth0|<_id>');
       assert.equal(stored.connection, DB);
-      assert.notEqual(stored.password_hash, STRONG);
+      assert.notEqual(stored.password_hash, PASSWORD);
       assert.match(String(stored.password_hash), /^\$argon2id\$/);
     });
 
     test('a form body creates the user: 200 {_id, email, email_verified: false} and nothing else', async () => {
       const answer = await postSignup(
         server,
-        new URLSearchParams({ client_id: 'web', connection: DB, email: 'form.person@acme.test', password: STRONG }),
+        new URLSearchParams({ client_id: 'web', connection: DB, email: 'form.person@acme.test', password: PASSWORD }),
       );
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       assert.equal(answer.headers.get('cache-control'), 'no-store');
@@ -255,8 +240,8 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('the new user signs in through /authorize and /u/login at once; RBAC: permissions [] until a role is given', async () => {
-      const browser = new Browser(server);
-      const first = await tokensFor(browser, { email: 'new.person@acme.test', password: STRONG });
+      const browser = new CookieJarClient(server);
+      const first = await tokensFor(browser, { email: 'new.person@acme.test', password: PASSWORD });
       const sub = `auth0|${String(created._id)}`;
       assert.equal(first.idToken.sub, sub);
       assert.equal(first.idToken.aud, 'web');
@@ -282,9 +267,9 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('a user who signed up with a form body signs in too', async () => {
-      const { idToken, accessToken } = await tokensFor(new Browser(server), {
+      const { idToken, accessToken } = await tokensFor(new CookieJarClient(server), {
         email: 'FORM.person@acme.test',
-        password: STRONG,
+        password: PASSWORD,
       });
       assert.equal(idToken.email, 'form.person@acme.test');
       assert.deepEqual(accessToken.permissions, []);
@@ -346,7 +331,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
 
   describe('error shapes', () => {
     const missing = (name: string) => auth0Error('bad.request', `Missing required parameter: ${name}`);
-    const complete = { client_id: 'web', connection: DB, email: 'someone@acme.test', password: STRONG };
+    const complete = { client_id: 'web', connection: DB, email: 'someone@acme.test', password: PASSWORD };
     const without = (name: keyof typeof complete) =>
       Object.fromEntries(Object.entries(complete).filter(([key]) => key !== name));
     const rows: {
@@ -478,13 +463,13 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('its form is accepted only with the CSRF cookie it was served with; a refused POST creates nothing', async () => {
-      const browser = new Browser(server);
+      const browser = new CookieJarClient(server);
       const { form } = await openPage(browser, await browser.get(authorizeUrl(server, pageParams({}))), '/u/signup');
-      const other = new Browser(server);
+      const other = new CookieJarClient(server);
       await openPage(other, await other.get(authorizeUrl(server, pageParams({}))), '/u/signup');
-      const fields = { _csrf: form.csrf, email: 'csrf-page@acme.test', password: STRONG };
+      const fields = { _csrf: form.csrf, email: 'csrf-page@acme.test', password: PASSWORD };
 
-      const thief = new Browser(server);
+      const thief = new CookieJarClient(server);
       const noCookie = await thief.post(form.action, fields);
       thief.setCookie('gatehouse_csrf', other.cookie('gatehouse_csrf')!, '/u');
       const otherCookie = await thief.post(form.action, fields);
@@ -503,7 +488,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('disable_signup: screen_hint=signup shows the login page, which has no Sign up link', async () => {
-      const browser = new Browser(server);
+      const browser = new CookieJarClient(server);
       const first = await browser.get(authorizeUrl(server, pageParams({ connection: 'Invite-Only' })));
       assert.equal(first.status, 302);
       assert.match(first.location ?? '', /^\/u\/signup\?state=/);
@@ -516,7 +501,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
       const posted = await browser.post(form.action.replace('/u/login', '/u/signup'), {
         _csrf: form.csrf,
         email: 'sneaky@acme.test',
-        password: STRONG,
+        password: PASSWORD,
       });
       assert.equal(posted.status, 403, posted.text);
       assert.equal(await server.gatehouse.store.users.findByEmail('Invite-Only', 'sneaky@acme.test'), undefined);
@@ -528,7 +513,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     });
 
     test('the policy message and "The user already exists." are shown above the form', async () => {
-      const browser = new Browser(server);
+      const browser = new CookieJarClient(server);
       const { form } = await openPage(
         browser,
         await browser.get(authorizeUrl(server, pageParams({ connection: connectionOf('excellent') }))),
@@ -548,7 +533,7 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
       const exists = await browser.post(taken.form.action, {
         _csrf: taken.form.csrf,
         email: 'TAKEN@acme.test',
-        password: STRONG,
+        password: PASSWORD,
       });
       assert.equal(exists.status, 400);
       assert.equal(alertText(exists), 'The user already exists.');
@@ -559,8 +544,8 @@ forEachDatabase('POST /dbconnections/signup', (db) => {
     for (const round of [1, 2, 3]) {
       const email = `racer-${round}@acme.test`;
       const answers = await Promise.all([
-        signup({ email, password: STRONG }),
-        signup({ email: round === 3 ? email.toUpperCase() : email, password: `${STRONG}-other` }),
+        signup({ email, password: PASSWORD }),
+        signup({ email: round === 3 ? email.toUpperCase() : email, password: `${PASSWORD}-other` }),
       ]);
       const won = answers.filter((a) => a.status === 200);
       const lost = answers.filter((a) => a.status !== 200);

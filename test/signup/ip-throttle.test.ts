@@ -8,33 +8,14 @@ import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { alertText, authorizeUrl, Browser, openPage, postSignup } from './http.js';
+import { alertText, authorizeUrl, CookieJarClient, openPage, postSignup } from '../helpers/http-client.js';
+import { CALLBACK, DB, PASSWORD, tenant, user } from '../helpers/fixtures.js';
 
-const DB = 'Username-Password-Authentication';
-const CALLBACK = 'http://localhost:8080/callback';
-const STRONG = 'Sunny-Meadow-42';
 const THROTTLED =
   'We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator.';
 const MINUTE = 60_000;
 
-function tenant() {
-  return {
-    tenant: { friendly_name: 'Acme', default_directory: DB },
-    clients: [
-      {
-        client_id: 'web',
-        client_secret: 'web-secret-0123456789-abcdefghijklmnopqrstuvwxyz',
-        name: 'Acme Web',
-        app_type: 'regular_web',
-        token_endpoint_auth_method: 'client_secret_basic',
-        grant_types: ['authorization_code'],
-        callbacks: [CALLBACK],
-      },
-    ],
-    connections: [{ name: DB, strategy: 'auth0', enabled_clients: ['web'] }],
-    users: [{ connection: DB, email: 'ada@acme.test', password: STRONG, email_verified: true }],
-  };
-}
+const adaTenant = () => tenant({ resource_servers: [], users: [user('ada', { email_verified: true })] });
 
 /** POST /dbconnections/signup from another loopback address. */
 function signupFrom(server: RunningGatehouse, localAddress: string, body: object): Promise<number> {
@@ -56,7 +37,7 @@ forEachDatabase('suspicious IP throttling', (db) => {
   let server: RunningGatehouse;
   let clock = Date.parse('2026-11-25T08:00:00Z');
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant(), now: () => clock });
+    server = await startGatehouse({ databaseUrl: db().url, tenant: adaTenant(), now: () => clock });
   });
   after(() => server?.close());
 
@@ -75,19 +56,19 @@ forEachDatabase('suspicious IP throttling', (db) => {
     // 48 refused (a weak password) and 2 accepted: every attempt counts, as in Auth0's pre-user-registration stage.
     for (let i = 0; i < 48; i++) assert.equal((await signup(`weak-${i}@acme.test`, 'weak')).status, 400);
     for (const email of ['first@acme.test', 'second@acme.test'])
-      assert.equal((await signup(email, STRONG)).status, 200);
+      assert.equal((await signup(email, PASSWORD)).status, 200);
 
-    const refused = await signup('third@acme.test', STRONG);
+    const refused = await signup('third@acme.test', PASSWORD);
     assert.equal(refused.status, 429);
     assert.deepEqual(refused.body, throttledBody);
     assert.equal(refused.headers.get('cache-control'), 'no-store');
     assert.equal(await server.gatehouse.store.users.findByEmail(DB, 'third@acme.test'), undefined);
 
     clock += 28 * MINUTE;
-    assert.equal((await signup('third@acme.test', STRONG)).status, 429, 'nothing has leaked back after 28 minutes');
+    assert.equal((await signup('third@acme.test', PASSWORD)).status, 429, 'nothing has leaked back after 28 minutes');
     clock += 1 * MINUTE;
-    assert.equal((await signup('third@acme.test', STRONG)).status, 200, 'one attempt is back after 28.8 minutes');
-    assert.equal((await signup('fourth@acme.test', STRONG)).status, 429, 'and only one');
+    assert.equal((await signup('third@acme.test', PASSWORD)).status, 200, 'one attempt is back after 28.8 minutes');
+    assert.equal((await signup('fourth@acme.test', PASSWORD)).status, 429, 'and only one');
   });
 
   test('another IP has its own allowance', async () => {
@@ -96,7 +77,7 @@ forEachDatabase('suspicious IP throttling', (db) => {
         client_id: 'web',
         connection: DB,
         email: 'elsewhere@acme.test',
-        password: STRONG,
+        password: PASSWORD,
       }),
       200,
     );
@@ -104,7 +85,7 @@ forEachDatabase('suspicious IP throttling', (db) => {
   });
 
   test('the hosted sign-up page shares the allowance: 429 with the message on the page, no user created', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const params = {
       client_id: 'web',
       redirect_uri: CALLBACK,
@@ -114,14 +95,14 @@ forEachDatabase('suspicious IP throttling', (db) => {
       screen_hint: 'signup',
     };
     const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/signup');
-    const posted = await browser.post(form.action, { _csrf: form.csrf, email: 'page@acme.test', password: STRONG });
+    const posted = await browser.post(form.action, { _csrf: form.csrf, email: 'page@acme.test', password: PASSWORD });
     assert.equal(posted.status, 429, posted.text);
     assert.equal(alertText(posted), THROTTLED);
     assert.equal(await server.gatehouse.store.users.findByEmail(DB, 'page@acme.test'), undefined);
   });
 
   test('after 100 failed logins from one IP even the right password is refused with 429; one attempt is back after 14.4 minutes', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const params = {
       client_id: 'web',
       redirect_uri: CALLBACK,
@@ -140,20 +121,20 @@ forEachDatabase('suspicious IP throttling', (db) => {
       'a wrong password for a real account counts too',
     );
 
-    const blocked = await login('ada@acme.test', STRONG);
+    const blocked = await login('ada@acme.test', PASSWORD);
     assert.equal(blocked.status, 429, blocked.text);
     assert.equal(alertText(blocked), THROTTLED);
 
     clock += 14 * MINUTE;
-    assert.equal((await login('ada@acme.test', STRONG)).status, 429, 'nothing has leaked back after 14 minutes');
+    assert.equal((await login('ada@acme.test', PASSWORD)).status, 429, 'nothing has leaked back after 14 minutes');
     clock += 1 * MINUTE;
-    const allowed = await login('ada@acme.test', STRONG);
+    const allowed = await login('ada@acme.test', PASSWORD);
     assert.equal(allowed.status, 303, allowed.text);
     assert.match(allowed.location ?? '', /^\/authorize\/resume\?/);
   });
 
   test('a successful login gives its attempt back: the IP that just got one attempt back can sign in again', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const params = {
       client_id: 'web',
       redirect_uri: CALLBACK,
@@ -162,7 +143,7 @@ forEachDatabase('suspicious IP throttling', (db) => {
       state: 'st-again',
     };
     const { form } = await openPage(browser, await browser.get(authorizeUrl(server, params)), '/u/login');
-    const again = await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: STRONG });
+    const again = await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: PASSWORD });
     assert.equal(again.status, 303, again.text);
     const wrong = await browser.post(form.action, {
       _csrf: form.csrf,
@@ -171,7 +152,7 @@ forEachDatabase('suspicious IP throttling', (db) => {
     });
     assert.equal(wrong.status, 400, 'the last attempt left is spent by a failure');
     assert.equal(
-      (await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: STRONG })).status,
+      (await browser.post(form.action, { _csrf: form.csrf, email: 'ada@acme.test', password: PASSWORD })).status,
       429,
     );
   });
@@ -180,7 +161,7 @@ forEachDatabase('suspicious IP throttling', (db) => {
 forEachDatabase('suspicious IP throttling under a burst', (db) => {
   let server: RunningGatehouse;
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant() });
+    server = await startGatehouse({ databaseUrl: db().url, tenant: adaTenant() });
   });
   after(() => server?.close());
 
@@ -196,7 +177,7 @@ forEachDatabase('suspicious IP throttling under a burst', (db) => {
   });
 
   test('130 failed logins at once from one IP: exactly 100 are checked, the other 30 get 429', async () => {
-    const browser = new Browser(server);
+    const browser = new CookieJarClient(server);
     const params = {
       client_id: 'web',
       redirect_uri: CALLBACK,

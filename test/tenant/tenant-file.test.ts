@@ -11,14 +11,15 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { stringify as toYaml } from 'yaml';
 import { parseTenantFile, TenantFileError } from '../../src/management/tenant-file.js';
 import { forEachDatabase } from '../helpers/each-database.js';
+import { API } from '../helpers/fixtures.js';
 import { cliPath, killAllStartedChildren, repoRoot, runCli } from '../helpers/cli.js';
 import { freePort, type RunningGatehouse, startGatehouse, TEST_SECRET } from '../helpers/server.js';
 import { changedRows, type Snapshot, snapshotDatabase } from '../helpers/snapshot.js';
 
 const exampleJson = join(repoRoot, 'docs/examples/tenant.json');
 const exampleYaml = join(repoRoot, 'docs/examples/tenant.yaml');
-const API = 'https://api.acme.test';
 const WORKER_SECRET = 'acme-worker-secret-change-me-0123456789abc';
+/** Alice's password in docs/examples/tenant.json (not the fixtures' PASSWORD). */
 const ALICE_PASSWORD = 'correct horse battery staple';
 const BOB_BCRYPT = '$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW';
 

@@ -14,7 +14,7 @@ import { newClient } from '../../src/management/defaults.js';
 import type { SigningAlg } from '../../src/store/types.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, type RunningGatehouse, startGatehouse, TEST_SECRET, testConfig } from '../helpers/server.js';
-import { acmeTenant, API, SECRET_BASIC, SECRET_POST } from '../fixtures/tenant.js';
+import { acmeTenant, API, SECRET_BASIC, SECRET_POST } from '../helpers/fixtures.js';
 
 /** Other instances must see a write within this time (the caches re-check the database once a second). */
 const WITHIN_MS = 2000;

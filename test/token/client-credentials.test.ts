@@ -10,7 +10,7 @@ import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { acmeTenant, API, SECRET_BASIC, SECRET_POST } from '../fixtures/tenant.js';
+import { acmeTenant, API, SECRET_BASIC, SECRET_POST } from '../helpers/fixtures.js';
 
 forEachDatabase('client credentials', (db) => {
   let server: RunningGatehouse;

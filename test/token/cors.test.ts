@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { acmeTenant, API, SECRET_POST } from '../fixtures/tenant.js';
+import { acmeTenant, API, SECRET_POST, spaClient } from '../helpers/fixtures.js';
 
 forEachDatabase('CORS on the OAuth endpoints', (db) => {
   let server: RunningGatehouse;
@@ -13,15 +13,13 @@ forEachDatabase('CORS on the OAuth endpoints', (db) => {
       databaseUrl: db().url,
       tenant: acmeTenant({
         clients: [
-          {
+          spaClient({
             client_id: 'spa-cors',
             name: 'SPA',
-            app_type: 'spa',
-            token_endpoint_auth_method: 'none',
-            grant_types: ['authorization_code'],
+            callbacks: undefined,
             web_origins: ['http://localhost:3001'],
             allowed_origins: ['https://app.acme.test'],
-          },
+          }),
         ],
       }),
     });
@@ -95,8 +93,21 @@ forEachDatabase('CORS on the OAuth endpoints', (db) => {
 
   test('discovery and JWKS answer any origin', async () => {
     for (const path of ['/.well-known/openid-configuration', '/.well-known/jwks.json']) {
-      const response = await fetch(server.url(path), { headers: { origin: 'https://anywhere.test' } });
-      assert.equal(response.headers.get('access-control-allow-origin'), '*');
+      // The document a request without Origin gets: every origin is answered with exactly that.
+      const plain = await fetch(server.url(path));
+      assert.equal(plain.status, 200, path);
+      const document = (await plain.json()) as Record<string, unknown>;
+      for (const origin of ['https://anywhere.test', 'https://evil.test', 'null']) {
+        const response = await fetch(server.url(path), { headers: { origin } });
+        assert.equal(response.status, 200, `${path} from ${origin}`);
+        assert.equal(response.headers.get('access-control-allow-origin'), '*');
+        // Fetch Standard §3.2.5: a wildcard is never combined with credentials.
+        assert.equal(response.headers.get('access-control-allow-credentials'), null, `${path} from ${origin}`);
+        assert.match(response.headers.get('content-type') ?? '', /^application\/json/, `${path} from ${origin}`);
+        assert.deepEqual(await response.json(), document, `${path} from ${origin}`);
+      }
+      if (path.endsWith('openid-configuration')) assert.equal(document.issuer, server.issuer);
+      else assert.ok(Array.isArray(document.keys) && document.keys.length > 0, JSON.stringify(document));
     }
   });
 });

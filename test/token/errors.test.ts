@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { acmeTenant, API, SECRET_BASIC, SECRET_POST } from '../fixtures/tenant.js';
+import { acmeTenant, API, m2mClient, SECRET_BASIC, SECRET_POST } from '../helpers/fixtures.js';
 
 interface TokenCall {
   method?: string;
@@ -547,14 +547,12 @@ forEachDatabase('token endpoint with a tenant default_audience', (db) => {
       tenant: {
         ...acmeTenant({
           clients: [
-            {
+            m2mClient({
               client_id: 'm2m-ungranted',
               client_secret: SECRET_POST,
               name: 'M2M without grant',
-              app_type: 'non_interactive',
               token_endpoint_auth_method: 'client_secret_post',
-              grant_types: ['client_credentials'],
-            },
+            }),
           ],
         }),
         tenant: { friendly_name: 'Acme', default_audience: API },

@@ -18,7 +18,7 @@ import * as oauth from 'oauth4webapi';
 import * as client from 'openid-client';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-import { acmeTenant, API } from '../fixtures/tenant.js';
+import { acmeTenant, API, m2mClient } from '../helpers/fixtures.js';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 const AUTH_FAILED = { error: 'invalid_client', error_description: 'Client authentication failed' };
@@ -51,25 +51,26 @@ const pkjwtClients: Record<string, (typeof keys)[keyof typeof keys][]> = {
   'pkjwt-two': [keys.twoFirst, keys.twoSecond],
 };
 
-function tenant() {
+function pkjwtTenant() {
   return acmeTenant({
-    clients: Object.entries(pkjwtClients).map(([client_id, credentials]) => ({
-      client_id,
-      name: client_id,
-      app_type: 'non_interactive',
-      token_endpoint_auth_method: 'private_key_jwt',
-      grant_types: ['client_credentials'],
-      client_authentication_methods: {
-        private_key_jwt: {
-          credentials: credentials.map((k, i) => ({
-            credential_type: 'public_key',
-            name: `key-${i + 1}`,
-            pem: k.pem,
-            alg: k.alg,
-          })),
+    clients: Object.entries(pkjwtClients).map(([client_id, credentials]) =>
+      m2mClient({
+        client_id,
+        client_secret: undefined,
+        name: client_id,
+        token_endpoint_auth_method: 'private_key_jwt',
+        client_authentication_methods: {
+          private_key_jwt: {
+            credentials: credentials.map((k, i) => ({
+              credential_type: 'public_key',
+              name: `key-${i + 1}`,
+              pem: k.pem,
+              alg: k.alg,
+            })),
+          },
         },
-      },
-    })),
+      }),
+    ),
     client_grants: Object.keys(pkjwtClients).map((client_id) => ({ client_id, audience: API, scope: ['read:items'] })),
   });
 }
@@ -121,7 +122,7 @@ forEachDatabase('private_key_jwt client authentication', (db) => {
   let jwks: ReturnType<typeof createRemoteJWKSet>;
   let as: oauth.AuthorizationServer;
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, tenant: tenant() });
+    server = await startGatehouse({ databaseUrl: db().url, tenant: pkjwtTenant() });
     jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
     as = await oauth
       .discoveryRequest(new URL(server.issuer), { [oauth.allowInsecureRequests]: true })

@@ -11,19 +11,18 @@ import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 import {
-  Browser,
+  CookieJarClient,
   getUserinfo,
   type JsonAnswer,
   pkcePair,
   postToken,
   signIn,
   silentCode,
-} from '../authorize/browser.js';
-import { DB, OPEN_API, signInTenant, users } from '../authorize/tenant.js';
+} from '../helpers/http-client.js';
+import { CALLBACK, OPEN_API, scopes, signInTenant, spaClient, users, webClient } from '../helpers/fixtures.js';
 
 const OFFLINE_API = 'https://offline.acme.test';
 const SECRET = 'refresh-secret-0123456789-abcdefghijklmnopqrstu';
-const CALLBACK = 'http://localhost:8095/callback';
 const SPA_ORIGIN = 'http://localhost:3005';
 const INVALID_REFRESH = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' };
 const INVALID_CODE = { error: 'invalid_grant', error_description: 'Invalid authorization code' };
@@ -31,69 +30,58 @@ const FULL_SCOPE = 'openid profile offline_access read:items write:items';
 
 type ClientId = 'rotating' | 'leeway' | 'static' | 'expiring' | 'expiring-rotating' | 'public' | 'no-refresh-grant';
 
-function tenant() {
-  const base = signInTenant();
-  (base.resource_servers as Record<string, unknown>[]).push({
-    identifier: OFFLINE_API,
-    name: 'Offline API',
-    allow_offline_access: true,
-    scopes: [{ value: 'read:items' }, { value: 'write:items' }],
-  });
+function refreshTenant() {
   const confidential = (
     client_id: ClientId,
     refresh_token: Record<string, unknown>,
     grant_types = ['authorization_code', 'refresh_token'],
-  ) => ({
-    client_id,
-    client_secret: SECRET,
-    name: client_id,
-    app_type: 'regular_web',
-    token_endpoint_auth_method: 'client_secret_post',
-    grant_types,
-    callbacks: [CALLBACK],
-    refresh_token,
-  });
+  ) =>
+    webClient({
+      client_id,
+      client_secret: SECRET,
+      name: client_id,
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types,
+      refresh_token,
+    });
   const nonExpiring = { expiration_type: 'non-expiring' };
-  (base.clients as Record<string, unknown>[]).push(
-    confidential('rotating', { rotation_type: 'rotating', ...nonExpiring, leeway: 0 }),
-    confidential('leeway', { rotation_type: 'rotating', ...nonExpiring, leeway: 30 }),
-    confidential('static', { rotation_type: 'non-rotating', ...nonExpiring }),
-    confidential('expiring', {
-      rotation_type: 'non-rotating',
-      expiration_type: 'expiring',
-      token_lifetime: 300,
-      idle_token_lifetime: 60,
-    }),
-    confidential('expiring-rotating', {
-      rotation_type: 'rotating',
-      expiration_type: 'expiring',
-      token_lifetime: 300,
-      idle_token_lifetime: 60,
-    }),
-    confidential('no-refresh-grant', { rotation_type: 'non-rotating', ...nonExpiring }, ['authorization_code']),
-    {
+  return signInTenant({
+    resource_servers: [
+      {
+        identifier: OFFLINE_API,
+        name: 'Offline API',
+        allow_offline_access: true,
+        scopes: scopes('read:items', 'write:items'),
+      },
+    ],
+    clients: [
+      confidential('rotating', { rotation_type: 'rotating', ...nonExpiring, leeway: 0 }),
+      confidential('leeway', { rotation_type: 'rotating', ...nonExpiring, leeway: 30 }),
+      confidential('static', { rotation_type: 'non-rotating', ...nonExpiring }),
+      confidential('expiring', {
+        rotation_type: 'non-rotating',
+        expiration_type: 'expiring',
+        token_lifetime: 300,
+        idle_token_lifetime: 60,
+      }),
+      confidential('expiring-rotating', {
+        rotation_type: 'rotating',
+        expiration_type: 'expiring',
+        token_lifetime: 300,
+        idle_token_lifetime: 60,
+      }),
+      confidential('no-refresh-grant', { rotation_type: 'non-rotating', ...nonExpiring }, ['authorization_code']),
       // A public client rotates whatever its settings say.
-      client_id: 'public',
-      name: 'SPA',
-      app_type: 'spa',
-      token_endpoint_auth_method: 'none',
-      grant_types: ['authorization_code', 'refresh_token'],
-      callbacks: [`${SPA_ORIGIN}/`],
-      web_origins: [SPA_ORIGIN],
-      refresh_token: { rotation_type: 'non-rotating', ...nonExpiring },
-    },
-  );
-  const ids: ClientId[] = [
-    'rotating',
-    'leeway',
-    'static',
-    'expiring',
-    'expiring-rotating',
-    'no-refresh-grant',
-    'public',
-  ];
-  base.connections.find((c) => c.name === DB)!.enabled_clients.push(...ids);
-  return base;
+      spaClient({
+        client_id: 'public',
+        name: 'SPA',
+        grant_types: ['authorization_code', 'refresh_token'],
+        callbacks: [`${SPA_ORIGIN}/`],
+        web_origins: [SPA_ORIGIN],
+        refresh_token: { rotation_type: 'non-rotating', ...nonExpiring },
+      }),
+    ],
+  });
 }
 
 forEachDatabase('the refresh_token grant', (db) => {
@@ -102,16 +90,16 @@ forEachDatabase('the refresh_token grant', (db) => {
   /** The server's clock runs `offset` ms ahead of the real one, or stands still at `frozen`. */
   let offset = 0;
   let frozen: number | undefined;
-  let alice: Browser;
+  let alice: CookieJarClient;
 
   before(async () => {
     server = await startGatehouse({
       databaseUrl: db().url,
-      tenant: tenant(),
+      tenant: refreshTenant(),
       now: () => frozen ?? Date.now() + offset,
     });
     jwks = createRemoteJWKSet(new URL(server.url('/.well-known/jwks.json')));
-    alice = new Browser(server);
+    alice = new CookieJarClient(server);
     await signIn(
       alice,
       { client_id: 'static', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' },

@@ -1,9 +1,11 @@
-// A browser without a browser: fetch with manual redirects and a tiny cookie jar, enough to walk
-// /authorize → /u/login → /authorize/resume → callback and look at every hop.
+// An HTTP client with a cookie jar (fetch with manual redirects; cookies honour Path), enough to walk
+// /authorize → /u/login → /authorize/resume → callback and look at every hop; the helpers that walk the
+// hosted pages (login, sign-up, consent) with it; and the JSON endpoints the flows end at (/oauth/token,
+// /userinfo, /dbconnections/signup).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import type { RunningGatehouse } from '../helpers/server.js';
-import { PASSWORD } from './tenant.js';
+import { PASSWORD } from './fixtures.js';
+import type { RunningGatehouse } from './server.js';
 
 export interface Answer {
   status: number;
@@ -16,7 +18,7 @@ export interface Answer {
 
 export type Form = Record<string, string> | [string, string][];
 
-export class Browser {
+export class CookieJarClient {
   private readonly jar = new Map<string, { value: string; path: string }>();
 
   constructor(readonly server: RunningGatehouse) {}
@@ -119,11 +121,11 @@ export function decodeHtml(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-/** The login form of a /u/login page: where it posts and its CSRF token. */
-export function loginForm(page: Answer): { action: string; csrf: string } {
+/** The form of a hosted page (login, sign-up, consent): where it posts and its CSRF token. */
+export function pageForm(page: Answer): { action: string; csrf: string } {
   const action = /<form[^>]*method="post"[^>]*action="([^"]*)"/.exec(page.text)?.[1];
   const csrf = /name="_csrf" value="([^"]*)"/.exec(page.text)?.[1];
-  assert.ok(action && csrf, `no login form in:\n${page.text}`);
+  assert.ok(action && csrf, `no form in:\n${page.text}`);
   return { action: decodeHtml(action), csrf: decodeHtml(csrf) };
 }
 
@@ -133,44 +135,88 @@ export function alertText(page: Pick<Answer, 'text'>): string | undefined {
   return match ? decodeHtml(match[1]).trim() : undefined;
 }
 
-/** GET /authorize (parameters, or a whole URL), expecting the login page; returns it with its form. */
-export async function openLogin(browser: Browser, params: Form | URL) {
-  const first = await browser.get(params instanceof URL ? params : authorizeUrl(browser.server, params));
-  assert.equal(first.status, 302, first.text);
-  assert.match(first.location ?? '', /^\/u\/login\?state=/);
-  const page = await browser.get(first.location!);
+/** GET a hosted page that /authorize (or a form) redirected to, expecting it with status 200. */
+export async function openPage(
+  client: CookieJarClient,
+  redirect: Answer,
+  path: '/u/login' | '/u/signup' | '/u/consent',
+) {
+  assert.ok(
+    redirect.status === 302 || redirect.status === 303,
+    `expected a redirect to ${path}, got ${redirect.status}: ${redirect.text}`,
+  );
+  assert.match(redirect.location ?? '', new RegExp(`^${path.replace(/\//g, '\\/')}\\?state=`));
+  const page = await client.get(redirect.location!);
   assert.equal(page.status, 200, page.text);
-  return { page, form: loginForm(page) };
+  return { page, form: pageForm(page) };
+}
+
+/** GET /authorize (parameters, or a whole URL), expecting the login page; returns it with its form. */
+export async function openLogin(client: CookieJarClient, params: Form | URL) {
+  const first = await client.get(params instanceof URL ? params : authorizeUrl(client.server, params));
+  assert.equal(first.status, 302, first.text);
+  return openPage(client, first, '/u/login');
 }
 
 /** Posts the login form. */
 export function submitLogin(
-  browser: Browser,
+  client: CookieJarClient,
   form: { action: string; csrf: string },
   email: string,
   password = PASSWORD,
 ) {
-  return browser.post(form.action, { _csrf: form.csrf, email, password });
+  return client.post(form.action, { _csrf: form.csrf, email, password });
+}
+
+/** Signs in on the login page that /authorize sent the client to; returns the answer to the form POST. */
+export async function logIn(
+  client: CookieJarClient,
+  params: Form | URL,
+  email: string,
+  password = PASSWORD,
+): Promise<Answer> {
+  const { form } = await openLogin(client, params);
+  const posted = await submitLogin(client, form, email, password);
+  assert.equal(posted.status, 303, posted.text);
+  return posted;
+}
+
+/** The client's callback URL that an answer redirects to (after following Gatehouse's own redirects). */
+export async function callbackOf(client: CookieJarClient, answer: Answer): Promise<URL> {
+  const last = await client.follow(answer);
+  assert.ok(
+    last.status === 302 || last.status === 303,
+    `expected a redirect to the client, got ${last.status}: ${last.text}`,
+  );
+  const url = new URL(last.location!, client.server.issuer);
+  assert.notEqual(
+    url.origin,
+    new URL(client.server.issuer).origin,
+    `expected the client's callback, got ${last.location}`,
+  );
+  return url;
 }
 
 /** Signs in through the form and follows back to the client; returns the callback URL (code, state, iss). */
-export async function signIn(browser: Browser, params: Form | URL, email: string, password = PASSWORD): Promise<URL> {
-  const { form } = await openLogin(browser, params);
-  const posted = await submitLogin(browser, form, email, password);
-  assert.equal(posted.status, 303, posted.text);
-  const back = await browser.follow(posted);
+export async function signIn(
+  client: CookieJarClient,
+  params: Form | URL,
+  email: string,
+  password = PASSWORD,
+): Promise<URL> {
+  const back = await client.follow(await logIn(client, params, email, password));
   assert.equal(back.status, 302, back.text);
   return new URL(back.location!);
 }
 
 /** /authorize with a live session: the code comes straight back. */
-export async function silentCode(browser: Browser, params: Form | URL): Promise<URL> {
-  const answer = await browser.get(params instanceof URL ? params : authorizeUrl(browser.server, params));
+export async function silentCode(client: CookieJarClient, params: Form | URL): Promise<URL> {
+  const answer = await client.get(params instanceof URL ? params : authorizeUrl(client.server, params));
   assert.equal(answer.status, 302, answer.text);
-  const location = new URL(answer.location!, browser.server.issuer);
+  const location = new URL(answer.location!, client.server.issuer);
   assert.notEqual(
     location.origin,
-    new URL(browser.server.issuer).origin,
+    new URL(client.server.issuer).origin,
     `expected the callback, got ${answer.location}`,
   );
   return location;
@@ -223,4 +269,29 @@ export async function getUserinfo(
     body: JSON.parse(text) as Record<string, unknown>,
     text,
   };
+}
+
+/**
+ * POST /dbconnections/signup: an object is sent as JSON, URLSearchParams as a form, a string as is (as JSON
+ * unless `contentType` says otherwise).
+ */
+export async function postSignup(
+  server: RunningGatehouse,
+  body: Record<string, unknown> | URLSearchParams | string,
+  contentType?: string,
+): Promise<JsonAnswer> {
+  const form = body instanceof URLSearchParams;
+  const response = await fetch(server.url('/dbconnections/signup'), {
+    method: 'POST',
+    headers: { 'content-type': contentType ?? (form ? 'application/x-www-form-urlencoded' : 'application/json') },
+    body: form ? body.toString() : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    assert.fail(`/dbconnections/signup answered ${response.status} with a body that is not JSON: ${text}`);
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
 }
