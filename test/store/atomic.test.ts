@@ -10,7 +10,7 @@ import { forEachStore, type OpenedStore, T0 } from './open-store.js';
 const N = 20;
 const MINUTE = 60_000;
 
-forEachStore('atomic store operations', (opened, _kind, another) => {
+forEachStore('atomic store operations', (opened, kind, another) => {
   let pair: [OpenedStore, OpenedStore];
   before(async () => {
     pair = [opened(), await another()];
@@ -18,6 +18,14 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
   /** Runs call(store, i) N times at once, alternating between the two instances. */
   const race = <T>(call: (store: OpenedStore['store'], i: number) => Promise<T>) =>
     Promise.all(Array.from({ length: N }, (_, i) => call(pair[i % 2]!.store, i)));
+  /**
+   * race for an operation that holds SQLite's write lock across awaits (a transaction): a second connection in
+   * the same process would wait for it in better-sqlite3's synchronous busy handler, which blocks the event
+   * loop the first one needs to commit. So on SQLite all calls go through one store, whose one connection
+   * Kysely hands to one transaction at a time while the other calls' statements queue behind it.
+   */
+  const raceTransactions = <T>(call: (store: OpenedStore['store'], i: number) => Promise<T>) =>
+    kind.name === 'SQLite' ? Promise.all(Array.from({ length: N }, (_, i) => call(store(), i))) : race(call);
   const store = () => opened().store;
 
   test("codes.consume: exactly one caller gets the code, and the code records that caller's token", async () => {
@@ -81,6 +89,70 @@ forEachStore('atomic store operations', (opened, _kind, another) => {
     await store().ipThrottles.giveBack('login', ip);
     const second = await race((s) => s.ipThrottles.take('login', ip, at, policy));
     assert.equal(second.filter(Boolean).length, 1);
+  });
+
+  test('loginFailures.take: of 20 parallel attempts against a max of 10 exactly 10 pass; after reset exactly 10 again', async () => {
+    const policy = { max: 10, forgetMs: 60 * MINUTE };
+    const key = { connection: 'Username-Password-Authentication', identifier: fx.unique('ada'), ip: '192.0.2.45' };
+    const at = opened().clock.now;
+    const first = await race((s, i) => s.loginFailures.take(key, at + i, policy));
+    assert.equal(first.filter(Boolean).length, 10);
+    assert.equal(await store().loginFailures.take(key, at + N, policy), false);
+    await store().loginFailures.reset(key);
+    const second = await race((s, i) => s.loginFailures.take(key, at + N + i, policy));
+    assert.equal(second.filter(Boolean).length, 10);
+  });
+
+  test('loginTransactions.create: of 20 parallel creates for one network with a cap of 6 exactly 6 are stored', async () => {
+    const now = opened().clock.now;
+    const owner = { ip: fx.unique('net') };
+    const limits = { perIp: 6, perBrowser: 1_000 };
+    const transactions = Array.from({ length: N }, (_, i) => ({
+      id: fx.unique('tx'),
+      client_id: 'web',
+      request: { i },
+      created_at: now,
+      expires_at: now + MINUTE + i,
+    }));
+    const results = await raceTransactions((s, i) => s.loginTransactions.create(transactions[i]!, owner, limits));
+    const created = transactions.filter((_, i) => results[i]!.created);
+    assert.equal(created.length, 6);
+    const firstExpiry = Math.min(...created.map((t) => t.expires_at));
+    for (const r of results) if (!r.created) assert.equal(r.retryAt, firstExpiry);
+    for (const [i, t] of transactions.entries())
+      assert.deepEqual(await store().loginTransactions.get(t.id), results[i]!.created ? t : undefined);
+  });
+
+  test('loginTransactions.create: of 20 parallel creates for one browser from 20 networks with a cap of 4 exactly 4 are stored', async () => {
+    const now = opened().clock.now;
+    const browser = fx.unique('browser');
+    const limits = { perIp: 1_000, perBrowser: 4 };
+    const results = await raceTransactions((s, i) =>
+      s.loginTransactions.create(
+        { id: fx.unique('tx'), client_id: 'web', request: {}, created_at: now, expires_at: now + MINUTE },
+        { ip: fx.unique('net'), browser },
+        limits,
+      ),
+    );
+    assert.equal(results.filter((r) => r.created).length, 4);
+  });
+
+  test('codes: 20 parallel redemptions, each marking a replay when its consume fails: one consumes, 19 see its tokens', async () => {
+    const code = fx.authorizationCode();
+    await store().codes.insert(code);
+    const results = await race(async (s, i) => {
+      const issued = { jti: `jti-${i}`, expiresAt: T0 + MINUTE, familyId: `family-${i}` };
+      const won = await s.codes.consume(code.code_hash, T0 + i, issued);
+      return won ? { won } : { replay: await s.codes.markReplayed(code.code_hash, T0 + 100 + i) };
+    });
+    const winners = results.flatMap((r) => (r.won ? [r.won] : []));
+    assert.equal(winners.length, 1);
+    const stored = await store().codes.get(code.code_hash);
+    assert.equal(stored?.issued_jti, winners[0]!.issued_jti);
+    assert.ok(stored?.replayed_at !== null && stored!.replayed_at >= T0 + 100, `replayed_at ${stored?.replayed_at}`);
+    for (const r of results)
+      if (!r.won) assert.deepEqual(r.replay, stored, 'each replay finds the first token and the first replay');
+    assert.equal(await store().codes.wasReplayed(code.code_hash), true);
   });
 
   test('refreshTokens.revokeFamily racing with rotations: every token of the family ends revoked, no other token changes', async () => {
