@@ -1,16 +1,23 @@
 // The single-use and counting operations under parallel calls, on SQLite and PostgreSQL: 20 calls at once,
 // alternating between two stores with connections of their own (two instances on one database; on
-// PostgreSQL each store's pool also runs its half concurrently). Each operation is one statement, so
-// exactly as many callers win as the operation allows, never more.
+// PostgreSQL each store's pool also runs its half concurrently). Each operation is one statement, or (creating a
+// login transaction) a transaction that locks its owners' rows first, so exactly as many callers win as the
+// operation allows, never more.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { before, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import type { CreateTransactionResult } from '../../src/store/types.js';
 import * as fx from './fixtures.js';
 import { forEachStore, type OpenedStore, T0 } from './open-store.js';
+import type { SecondInstanceData } from './second-instance.js';
 
 const N = 20;
 const MINUTE = 60_000;
 
-forEachStore('atomic store operations', (opened, kind, another) => {
+type CreateArgs = SecondInstanceData['creates'][number];
+
+forEachStore('atomic store operations', (opened, kind, another, db) => {
   let pair: [OpenedStore, OpenedStore];
   before(async () => {
     pair = [opened(), await another()];
@@ -19,13 +26,24 @@ forEachStore('atomic store operations', (opened, kind, another) => {
   const race = <T>(call: (store: OpenedStore['store'], i: number) => Promise<T>) =>
     Promise.all(Array.from({ length: N }, (_, i) => call(pair[i % 2]!.store, i)));
   /**
-   * race for an operation that holds SQLite's write lock across awaits (a transaction): a second connection in
-   * the same process would wait for it in better-sqlite3's synchronous busy handler, which blocks the event
-   * loop the first one needs to commit. So on SQLite all calls go through one store, whose one connection
-   * Kysely hands to one transaction at a time while the other calls' statements queue behind it.
+   * The creates at once, alternating between two instances: on PostgreSQL as race does; on SQLite the second
+   * instance runs in a worker thread (second-instance.ts says why), released together with this thread's calls.
    */
-  const raceTransactions = <T>(call: (store: OpenedStore['store'], i: number) => Promise<T>) =>
-    kind.name === 'SQLite' ? Promise.all(Array.from({ length: N }, (_, i) => call(store(), i))) : race(call);
+  async function createAtOnce(creates: CreateArgs[]): Promise<CreateTransactionResult[]> {
+    if (kind.name !== 'SQLite') return race((s, i) => s.loginTransactions.create(...creates[i]!));
+    const [mine, theirs] = [0, 1].map((half) => creates.filter((_, i) => i % 2 === half));
+    const workerData: SecondInstanceData = { url: db().url, now: opened().clock.now, creates: theirs! };
+    const worker = new Worker(new URL('./second-instance.js', import.meta.url), { workerData });
+    const exited = once(worker, 'exit');
+    await once(worker, 'message');
+    const answered = once(worker, 'message');
+    worker.postMessage('go');
+    const own = await Promise.all(mine!.map((args) => store().loginTransactions.create(...args)));
+    const [reply] = (await answered) as [{ results?: CreateTransactionResult[]; error?: string }];
+    await exited;
+    if (!reply.results) throw new Error(`the second instance failed: ${reply.error}`);
+    return creates.map((_, i) => (i % 2 === 0 ? own[i / 2]! : reply.results![(i - 1) / 2]!));
+  }
   const store = () => opened().store;
 
   test("codes.consume: exactly one caller gets the code, and the code records that caller's token", async () => {
@@ -114,7 +132,7 @@ forEachStore('atomic store operations', (opened, kind, another) => {
       created_at: now,
       expires_at: now + MINUTE + i,
     }));
-    const results = await raceTransactions((s, i) => s.loginTransactions.create(transactions[i]!, owner, limits));
+    const results = await createAtOnce(transactions.map((t) => [t, owner, limits]));
     const created = transactions.filter((_, i) => results[i]!.created);
     assert.equal(created.length, 6);
     const firstExpiry = Math.min(...created.map((t) => t.expires_at));
@@ -127,12 +145,12 @@ forEachStore('atomic store operations', (opened, kind, another) => {
     const now = opened().clock.now;
     const browser = fx.unique('browser');
     const limits = { perIp: 1_000, perBrowser: 4 };
-    const results = await raceTransactions((s, i) =>
-      s.loginTransactions.create(
+    const results = await createAtOnce(
+      Array.from({ length: N }, () => [
         { id: fx.unique('tx'), client_id: 'web', request: {}, created_at: now, expires_at: now + MINUTE },
         { ip: fx.unique('net'), browser },
         limits,
-      ),
+      ]),
     );
     assert.equal(results.filter((r) => r.created).length, 4);
   });
