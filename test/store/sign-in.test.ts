@@ -1,6 +1,7 @@
-// Contract of the sign-in stores (sessions, authorization codes, revoked token ids, consents, client
-// assertion jtis, refresh tokens, IP throttles, and consume of login transactions) on SQLite and PostgreSQL,
-// one call at a time; atomic.test.ts fires the single-use operations in parallel.
+// Contract of the sign-in stores (sessions, authorization codes and their replays, revoked token ids, consents,
+// client assertion jtis, refresh tokens, IP throttles, and consume of login transactions) on SQLite and
+// PostgreSQL, one call at a time; atomic.test.ts fires the single-use operations in parallel, and
+// login-limits.test.ts covers login failures and the rest of login transactions.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as fx from './fixtures.js';
@@ -91,6 +92,48 @@ forEachStore('sign-in stores', (opened) => {
       await store().codes.consume('no-such-code', T0, { jti: 'x', expiresAt: T0, familyId: 'family-1' }),
       undefined,
     );
+  });
+
+  test('authorization codes: markReplayed marks a consumed code once and returns it with what was issued', async () => {
+    const code = fx.authorizationCode();
+    const other = fx.authorizationCode();
+    await store().codes.insert(code);
+    await store().codes.insert(other);
+    const issued = { jti: 'jti-r', expiresAt: T0 + 3_600_000, familyId: fx.unique('fam') };
+    const consumed = await store().codes.consume(code.code_hash, T0 + 1000, issued);
+    assert.equal(await store().codes.wasReplayed(code.code_hash), false);
+    const replayed = { ...consumed, replayed_at: T0 + 2000 };
+    assert.deepEqual(await store().codes.markReplayed(code.code_hash, T0 + 2000), replayed);
+    assert.equal(await store().codes.wasReplayed(code.code_hash), true);
+    // A later replay finds the same code and keeps the first replay's time.
+    assert.deepEqual(await store().codes.markReplayed(code.code_hash, T0 + 3000), replayed);
+    assert.deepEqual(await store().codes.get(code.code_hash), replayed);
+    assert.equal(await store().codes.wasReplayed(other.code_hash), false, 'another code is untouched');
+    assert.deepEqual(await store().codes.get(other.code_hash), other);
+  });
+
+  test('authorization codes: markReplayed gives nothing for an unknown or unspent code; wasReplayed is false for them', async () => {
+    const unspent = fx.authorizationCode();
+    await store().codes.insert(unspent);
+    assert.equal(await store().codes.markReplayed('no-such-code', T0), undefined);
+    assert.equal(await store().codes.markReplayed(unspent.code_hash, T0), undefined);
+    assert.equal(await store().codes.wasReplayed('no-such-code'), false);
+    assert.equal(await store().codes.wasReplayed(unspent.code_hash), false);
+    assert.deepEqual(await store().codes.get(unspent.code_hash), unspent);
+  });
+
+  test('authorization codes: lockFamilyCode says whether the code a family came from was replayed, and changes nothing', async () => {
+    const code = fx.authorizationCode();
+    await store().codes.insert(code);
+    const familyId = fx.unique('fam');
+    const consumed = await store().codes.consume(code.code_hash, T0 + 1000, { jti: 'j', expiresAt: T0, familyId });
+    const lock = (family: string) => store().transaction(null, (tx) => tx.codes.lockFamilyCode(family));
+    assert.deepEqual(await lock(familyId), { replayed: false });
+    assert.deepEqual(await store().codes.get(code.code_hash), consumed);
+    assert.deepEqual(await lock('family-from-no-code'), { replayed: false });
+    await store().codes.markReplayed(code.code_hash, T0 + 2000);
+    assert.deepEqual(await lock(familyId), { replayed: true });
+    assert.deepEqual(await store().codes.get(code.code_hash), { ...consumed, replayed_at: T0 + 2000 });
   });
 
   test('revoked tokens: unknown jti is not revoked; revoke marks it, twice is the same', async () => {
@@ -231,7 +274,6 @@ forEachStore('sign-in stores', (opened) => {
     assert.deepEqual(taken, [true, true, false]);
   });
 
-  // Only consume: the rest of this interface is being reworked.
   test('login transactions: consume returns the transaction once, and nothing once it expired', async () => {
     const request = { client_id: 'web', scope: ['openid'], nested: { prompt: null, max_age: 0, ok: true } };
     const live = {

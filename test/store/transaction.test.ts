@@ -1,13 +1,16 @@
 // Store-wide contract on SQLite and PostgreSQL: transaction(lock, fn) commits all of fn's writes or none,
 // a named lock bumps changeVersion() (what other instances' caches compare) and, on PostgreSQL, makes a
-// second transaction with the same lock wait for the first to commit; ping() reaches the database.
+// second transaction with the same lock wait for the first to commit; ping() reaches the database;
+// probeWrite() really writes, and fails while the database cannot be written.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../src/store/kysely/schema.js';
 import * as fx from './fixtures.js';
-import { forEachStore, openStore } from './open-store.js';
+import { openDatabase } from '../../src/store/kysely/db.js';
+import { createStore } from '../../src/store/kysely/index.js';
+import { forEachStore, openStore, T0 } from './open-store.js';
 
 /** Resolves once some backend of this database waits for a lock (PostgreSQL), within a generous bound. */
 async function someoneWaitsForALock(db: Kysely<Database>): Promise<void> {
@@ -98,6 +101,44 @@ forEachStore('store transactions', (opened, kind, another, db) => {
     await assert.rejects(own.store.ping());
   });
 
+  test('probeWrite: rewrites its one row with 256 KiB of fresh data each time', async () => {
+    const probe = () => opened().connection.db.selectFrom('write_probe').select(['id', 'data']).execute();
+    await store().probeWrite();
+    const [first] = await probe();
+    await store().probeWrite();
+    const rows = await probe();
+    assert.equal(rows.length, 1);
+    assert.equal(first!.data.length, 256 * 1024);
+    assert.equal(rows[0]!.data.length, 256 * 1024);
+    assert.notEqual(rows[0]!.data, first!.data);
+  });
+
+  test('probeWrite: rejects while the database cannot be written', async () => {
+    if (kind.name === 'SQLite') {
+      // query_only on the store's one connection: SQLite refuses every write as on a read-only file.
+      const own = await openStore(db().url);
+      try {
+        await sql`pragma query_only = on`.execute(own.connection.db);
+        await assert.rejects(own.store.probeWrite(), /readonly/);
+        await sql`pragma query_only = off`.execute(own.connection.db);
+        await own.store.probeWrite();
+      } finally {
+        await own.store.close();
+      }
+      return;
+    }
+    // A pool whose sessions start every transaction read-only (as on a hot standby).
+    const url = new URL(db().url);
+    url.searchParams.set('options', '-c default_transaction_read_only=on');
+    const readOnly = createStore(openDatabase(url.toString()));
+    try {
+      await assert.rejects(readOnly.probeWrite(), /read-only/);
+    } finally {
+      await readOnly.close();
+    }
+    await store().probeWrite();
+  });
+
   // On SQLite the write lock is the file's: one process's connections wait in better-sqlite3's synchronous
   // busy handler, so two transactions of one process cannot be interleaved to observe it.
   // These two run on PostgreSQL only.
@@ -162,5 +203,38 @@ forEachStore('store transactions', (opened, kind, another, db) => {
     }
     assert.equal((await second)?.rotated_at, token.created_at + 1, 'the second reads what the first committed');
     assert.deepEqual(order, ['first locked', 'first commits', 'second locked']);
+  });
+  pgOnly('codes.lockFamilyCode: a replay marking the code waits until the locking transaction commits', async () => {
+    const other = await another();
+    const code = fx.authorizationCode();
+    await store().codes.insert(code);
+    const familyId = fx.unique('fam');
+    await store().codes.consume(code.code_hash, T0 + 1, { jti: 'j', expiresAt: T0 + 2, familyId });
+    const order: string[] = [];
+    const { promise: held, resolve: release } = deferred();
+    const { promise: locked, resolve: hasLocked } = deferred();
+    const first = store().transaction(null, async (tx) => {
+      const seen = await tx.codes.lockFamilyCode(familyId);
+      order.push('refresh locked');
+      hasLocked();
+      await held;
+      order.push('refresh commits');
+      return seen;
+    });
+    await Promise.race([locked, first]);
+    const replay = other.store.codes.markReplayed(code.code_hash, T0 + 3).then((r) => {
+      order.push('replay marked');
+      return r;
+    });
+    try {
+      await someoneWaitsForALock(opened().connection.db);
+      assert.deepEqual(order, ['refresh locked']);
+    } finally {
+      release();
+    }
+    assert.deepEqual(await first, { replayed: false });
+    assert.equal((await replay)?.replayed_at, T0 + 3);
+    assert.deepEqual(order, ['refresh locked', 'refresh commits', 'replay marked']);
+    assert.deepEqual(await store().transaction(null, (tx) => tx.codes.lockFamilyCode(familyId)), { replayed: true });
   });
 });
