@@ -14,7 +14,7 @@ const layers = [
   ['config', 'file-limit', 'crypto'],
   ['store'],
   ['protocol'],
-  ['tenant-file', 'management'],
+  ['tenant-file'],
   ['http', 'login', 'invalidation', 'heartbeat'],
   ['start-up', 'tenant', 'app'],
   ['main'],

@@ -16,7 +16,7 @@ import { relayInvalidations } from './invalidation.js';
 import { answerHeartbeats, watchHeartbeats } from './heartbeat.js';
 import { type Config, endpoints } from './config.js';
 import { serializers } from './http/log.js';
-import type { DevelopmentTenant } from './management/bootstrap.js';
+import type { DevelopmentTenant } from './tenant-file/bootstrap.js';
 
 /** A quiet server's log lines still appear within this time. */
 const LOG_FLUSH_MS = 200;

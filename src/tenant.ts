@@ -12,7 +12,7 @@ import {
   ensureManagementApi,
   seedDevelopmentTenant,
   upsertAdminClient,
-} from './management/bootstrap.js';
+} from './tenant-file/bootstrap.js';
 import { Keyring } from './protocol/keys/keyring.js';
 import { ensureSigningKeys } from './protocol/keys/rotation.js';
 import { migrate, openDatabase } from './store/kysely/db.js';

@@ -4,7 +4,7 @@
 import { openTenant } from '../tenant.js';
 import { ConfigError, loadConfig, wantsStacks } from '../config.js';
 import { DatabaseStartError } from '../store/start-errors.js';
-import { TenantFileError } from '../management/tenant-file.js';
+import { TenantFileError } from '../tenant-file/parse.js';
 import { KeyDecryptionError } from '../protocol/keys/keyring.js';
 import { revokeSigningKey, rotateSigningKeys } from '../protocol/keys/rotation.js';
 import { start } from '../main.js';

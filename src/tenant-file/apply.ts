@@ -5,7 +5,7 @@ import { randomId } from '../crypto/random.js';
 import type { Client, Stores, User } from '../store/types.js';
 import { changedFields } from './canonical.js';
 import { defaultAuthMethod, defaultRefreshToken, newClient, newResourceServer } from './defaults.js';
-import { objectLabel, type DeclaredClient, type TenantFile, TenantFileError } from './tenant-file.js';
+import { objectLabel, type DeclaredClient, type TenantFile, TenantFileError } from './parse.js';
 
 export interface ApplyDeps {
   box: SecretBox;
