@@ -16,7 +16,7 @@ const layers = [
   ['protocol'],
   ['tenant-file'],
   ['http', 'login', 'invalidation', 'heartbeat'],
-  ['start-up', 'tenant', 'app'],
+  ['start-up', 'app'],
   ['main'],
   ['cli'],
 ];

@@ -33,9 +33,7 @@ import { CredentialCache } from './protocol/credential-cache.js';
 import { broadcastInvalidation, onInvalidation } from './invalidation.js';
 import type { Keyring } from './protocol/keys/keyring.js';
 import { type CachedStore, createCachedStore } from './store/cache.js';
-import { openTenant, prepareTenant } from './tenant.js';
-
-export { openTenant, prepareTenant, type PreparedTenant } from './tenant.js';
+import { openStoreAndKeys, prepareStart } from './start-up.js';
 
 /** How often Node looks for requests past their headers or request timeout (its default is 30 s). */
 const CONNECTIONS_CHECK_MS = 1000;
@@ -65,8 +63,8 @@ export interface BuildOptions {
 export async function buildApp(config: Config, options: BuildOptions): Promise<Gatehouse> {
   const now = options.now ?? Date.now;
   const urls = endpoints(config.issuer);
-  const prepared = options.prepared ? {} : await prepareTenant(config, now);
-  const opened = await openTenant(config, now, { migrate: !options.prepared });
+  const prepared = options.prepared ? {} : await prepareStart(config, now);
+  const opened = await openStoreAndKeys(config, now, { migrate: !options.prepared });
   const { box, keyring, csrfKey } = opened;
   const secureCookies = config.issuer.startsWith('https:');
   const store = createCachedStore(opened.store, { now, broadcast: broadcastInvalidation });
