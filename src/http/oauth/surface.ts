@@ -16,10 +16,7 @@ export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
   const { config, store, keyring, box, now } = deps;
   // Built once for the server's life: the token path makes no object per request (docs/benchmarks.md).
   const tokenDeps: TokenDeps = {
-    clients: store.clients,
-    clientAssertions: store.clientAssertions,
     stores: store,
-    box,
     credentials: new CredentialCache(box),
     keyring,
     issuer: config.issuer,
