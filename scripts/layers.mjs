@@ -14,9 +14,9 @@ const layers = [
   ['config', 'file-limit', 'crypto'],
   ['store'],
   ['protocol'],
-  ['tenant-file', 'management'],
+  ['tenant-file'],
   ['http', 'login', 'invalidation', 'heartbeat'],
-  ['start-up', 'tenant', 'app'],
+  ['start-up', 'app'],
   ['main'],
   ['cli'],
 ];

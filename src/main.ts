@@ -5,18 +5,18 @@
 // A worker that stops answering the primary's heartbeat (heartbeat.ts) for GATEHOUSE_HEARTBEAT_TIMEOUT is
 // killed and replaced.
 //
-//   primary:  prepareTenant ──> fork N ──> all listening ──> banner ──> (worker exit ──> fork again)
+//   primary:  prepareStart ──> fork N ──> all listening ──> banner ──> (worker exit ──> fork again)
 //                                          └─ heartbeat ──> (silent too long ──> SIGKILL ──> fork again)
 //   worker:   buildApp(prepared) ──> listen ──> … ──> SIGTERM / 'shutdown' ──> close (drain) ──> exit 0
 import cluster, { type Worker } from 'node:cluster';
 import pino from 'pino';
 import type { Gatehouse } from './app.js';
-import { prepareTenant } from './tenant.js';
+import { prepareStart } from './start-up.js';
 import { relayInvalidations } from './invalidation.js';
 import { answerHeartbeats, watchHeartbeats } from './heartbeat.js';
 import { type Config, endpoints } from './config.js';
 import { serializers } from './http/log.js';
-import type { DevelopmentTenant } from './management/bootstrap.js';
+import type { DevelopmentTenant } from './tenant-file/bootstrap.js';
 
 /** A quiet server's log lines still appear within this time. */
 const LOG_FLUSH_MS = 200;
@@ -122,7 +122,7 @@ async function runWorker(config: Config): Promise<void> {
 
 async function runPrimary(config: Config): Promise<void> {
   const logger = createLogger(config);
-  const prepared = await prepareTenant(config);
+  const prepared = await prepareStart(config);
   if (prepared.generatedSecretPath) {
     logger.warn(
       { path: prepared.generatedSecretPath },

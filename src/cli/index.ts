@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // gatehouse start [--port N --issuer URL --database-url URL --bootstrap FILE …]
 // gatehouse keys list | rotate | revoke <kid>
-import { openTenant } from '../tenant.js';
+import { openStoreAndKeys } from '../start-up.js';
 import { ConfigError, loadConfig, wantsStacks } from '../config.js';
 import { DatabaseStartError } from '../store/start-errors.js';
-import { TenantFileError } from '../management/tenant-file.js';
+import { TenantFileError } from '../tenant-file/parse.js';
 import { KeyDecryptionError } from '../protocol/keys/keyring.js';
 import { revokeSigningKey, rotateSigningKeys } from '../protocol/keys/rotation.js';
 import { start } from '../main.js';
@@ -19,7 +19,7 @@ Every option is also an environment variable: --database-url is GATEHOUSE_DATABA
 async function keys(action: string | undefined, rest: string[]) {
   const { kid, flags } = action === 'revoke' ? { kid: rest[0], flags: rest.slice(1) } : { kid: undefined, flags: rest };
   const config = loadConfig(process.env, flags);
-  const { store, box } = await openTenant(config);
+  const { store, box } = await openStoreAndKeys(config);
   try {
     if (action === 'rotate') {
       const kids = await rotateSigningKeys(store, box, Date.now);

@@ -1,13 +1,12 @@
 // POST /dbconnections/signup (Auth0 Authentication API: "Signup", /docs/api/authentication#signup): JSON or form body;
 // errors in Auth0's older shape with the OAuth pair added, so both kinds of client read them (docs/sign-in.md).
 import formbody from '@fastify/formbody';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
-import type { Passwords } from '../crypto/passwords.js';
-import type { Store } from '../store/types.js';
-import { RETRY_AFTER_SECONDS, type StorageHealth } from './storage-health.js';
+import { RETRY_AFTER_SECONDS } from './storage-health.js';
+import type { SurfaceDeps } from './surface.js';
 
 type ErrorCode = SignupError['code'] | 'bad.client_id' | 'too_many_attempts' | 'temporarily_unavailable' | 'not_found';
 
@@ -58,10 +57,14 @@ type SignupBody = Partial<
   user_metadata?: Record<string, unknown>;
 };
 
-export async function dbconnectionsRoutes(
-  app: FastifyInstance,
-  deps: { store: Store; passwords: Passwords; storage: StorageHealth; now: () => number },
-) {
+type DbconnectionsDeps = Pick<SurfaceDeps, 'store' | 'passwords' | 'storage' | 'now'>;
+
+/** The /dbconnections surface: form or JSON bodies, every error in the shape sendError gives. */
+export function dbconnectionsSurface(deps: DbconnectionsDeps): FastifyPluginAsync {
+  return (app) => dbconnectionsRoutes(app, deps);
+}
+
+async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps) {
   app.removeAllContentTypeParsers();
   await app.register(formbody);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));

@@ -2,13 +2,7 @@
 // client_secret_basic, client_secret_post, private_key_jwt, or none for public clients.
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import type { CredentialCache } from './credential-cache.js';
-import {
-  type Client,
-  type ClientAssertionStore,
-  type ClientStore,
-  credentialAlgs,
-  type TokenEndpointAuthMethod,
-} from '../store/types.js';
+import { type Client, credentialAlgs, type Stores, type TokenEndpointAuthMethod } from '../store/types.js';
 import { missingParameter, OAuthError } from './errors.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -23,8 +17,7 @@ const CLOCK_TOLERANCE_S = 5;
 const secretMethods: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 
 export interface ClientAuthDeps {
-  clients: ClientStore;
-  clientAssertions: ClientAssertionStore;
+  stores: Pick<Stores, 'clients' | 'clientAssertions'>;
   credentials: CredentialCache;
   issuer: string;
   tokenEndpoint: string;
@@ -159,7 +152,7 @@ async function verifyAssertion(
       }
       if (typeof payload.jti !== 'string' || !payload.jti || payload.jti.length > 256)
         throw fail('Client assertion jti is invalid');
-      const fresh = await deps.clientAssertions.remember(
+      const fresh = await deps.stores.clientAssertions.remember(
         client.client_id,
         payload.jti,
         payload.exp! * 1000 + CLOCK_TOLERANCE_S * 1000,
@@ -191,7 +184,7 @@ export async function authenticateClient(
   const fail = (why: string) =>
     new OAuthError('invalid_client', 'Client authentication failed', { cause: why, headers });
 
-  const client = await deps.clients.get(presented.clientId);
+  const client = await deps.stores.clients.get(presented.clientId);
   if (!client) throw fail('unknown client');
   const registered = client.token_endpoint_auth_method;
   const acceptable =

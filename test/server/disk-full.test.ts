@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
-import { DEV_CONNECTION } from '../../src/management/bootstrap.js';
+import { DEV_CONNECTION } from '../../src/tenant-file/bootstrap.js';
 import { type CliProcess, killAllStartedChildren, spawnCli } from '../helpers/cli.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { PASSWORD } from '../helpers/fixtures.js';

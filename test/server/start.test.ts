@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { managementScopes } from '../../src/management/scopes.js';
+import { managementScopes } from '../../src/tenant-file/scopes.js';
 import { signingAlgs } from '../../src/protocol/keys/keyring.js';
 import { migrationProvider } from '../../src/store/migrations/index.js';
 import { type CliProcess, killAllStartedChildren, repoRoot, runCli, spawnCli } from '../helpers/cli.js';

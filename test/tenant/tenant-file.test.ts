@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { verify as verifyArgon2 } from '@node-rs/argon2';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { stringify as toYaml } from 'yaml';
-import { parseTenantFile, TenantFileError } from '../../src/management/tenant-file.js';
+import { parseTenantFile, TenantFileError } from '../../src/tenant-file/parse.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { API } from '../helpers/fixtures.js';
 import { cliPath, killAllStartedChildren, repoRoot, runCli } from '../helpers/cli.js';

@@ -10,7 +10,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import pino from 'pino';
 import { buildApp, type Gatehouse } from '../../src/app.js';
 import { randomId } from '../../src/crypto/random.js';
-import { newClient } from '../../src/management/defaults.js';
+import { newClient } from '../../src/tenant-file/defaults.js';
 import type { SigningAlg } from '../../src/store/types.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, type RunningGatehouse, startGatehouse, TEST_SECRET, testConfig } from '../helpers/server.js';

@@ -21,7 +21,7 @@ const MAX_ACCESS_TOKEN_LIFETIME_MS = 2_592_000_000;
 const invalidCode = (cause?: string) => new OAuthError('invalid_grant', 'Invalid authorization code', { cause });
 
 /** RFC 6749 §4.1.2: the tokens a replayed code's redemption issued are revoked, the whole refresh token family. */
-async function revokeIssued(stores: Store, spent: AuthorizationCode, at: number): Promise<void> {
+async function revokeIssued(stores: Pick<Store, 'transaction'>, spent: AuthorizationCode, at: number): Promise<void> {
   await stores.transaction(null, async (tx) => {
     if (spent.issued_jti && spent.issued_expires_at)
       await tx.revokedTokens.revoke(spent.issued_jti, spent.issued_expires_at);
@@ -29,11 +29,15 @@ async function revokeIssued(stores: Store, spent: AuthorizationCode, at: number)
   });
 }
 
-export const authorizationCode: Grant = {
+/** The code's row, the user, and what issuing user tokens reads and writes (tokens/user-tokens.ts). */
+type Part = 'codes' | 'users' | 'transaction' | 'resourceServers' | 'roles' | 'refreshTokens';
+
+export const authorizationCode: Grant<Part> = {
   grantType: 'authorization_code',
   parameters: ['code', 'redirect_uri', 'code_verifier'],
 
-  async handle({ params, client }, { stores, keyring, issuer, now }) {
+  async handle({ params, client }, deps) {
+    const { stores, now } = deps;
     if (!params.code) throw missingParameter('code');
     const codeHash = sha256(params.code);
     // The access token's id and the refresh token family's are fixed before the code is spent, so a replay,
@@ -84,7 +88,7 @@ export const authorizationCode: Grant = {
         jti,
         newFamilyId: familyId,
       },
-      { stores, keyring, issuer, now },
+      deps,
     );
     if (issued.response.refresh_token && (await stores.codes.wasReplayed(codeHash))) {
       // A replay came between the consume and the insert: its revocation may have missed the new token. The

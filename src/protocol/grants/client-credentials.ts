@@ -4,7 +4,7 @@ import { parseScope } from '../scopes.js';
 import { signAccessToken } from '../tokens/access-token.js';
 import type { Grant } from './types.js';
 
-export const clientCredentials: Grant = {
+export const clientCredentials: Grant<'tenant' | 'resourceServers' | 'clientGrants'> = {
   grantType: 'client_credentials',
   parameters: ['audience', 'scope'],
 

@@ -22,7 +22,7 @@ const invalid = (cause: string) => new OAuthError('invalid_grant', 'Unknown or i
 async function refresh(
   tx: Stores,
   { params, client }: GrantRequest,
-  { issuer, now }: GrantDeps,
+  { issuer, now }: Pick<GrantDeps, 'issuer' | 'now'>,
   keyring: SigningKeys,
   hash: string,
 ): Promise<TokenResponse | OAuthError> {
@@ -96,7 +96,8 @@ async function refresh(
   return issued.response;
 }
 
-export const refreshToken: Grant = {
+/** The store serves only to open the one transaction: every read and write goes through that transaction. */
+export const refreshToken: Grant<'transaction'> = {
   grantType: 'refresh_token',
   parameters: ['refresh_token', 'scope'],
 

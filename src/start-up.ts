@@ -12,15 +12,15 @@ import {
   ensureManagementApi,
   seedDevelopmentTenant,
   upsertAdminClient,
-} from './management/bootstrap.js';
+} from './tenant-file/bootstrap.js';
 import { Keyring } from './protocol/keys/keyring.js';
 import { ensureSigningKeys } from './protocol/keys/rotation.js';
 import { migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
 import { describeStartError } from './store/start-errors.js';
 
-/** Opens the database, migrates it and loads the tenant: everything but HTTP. Also used by the CLI. */
-export async function openTenant(config: Config, now: () => number = Date.now, options = { migrate: true }) {
+/** Opens the database, migrates it, resolves the master secret and loads the signing keys. Also used by the CLI. */
+export async function openStoreAndKeys(config: Config, now: () => number = Date.now, options = { migrate: true }) {
   const lockTimeoutMs = config.databaseLockTimeout * 1000;
   let connection: ReturnType<typeof openDatabase>;
   try {
@@ -46,7 +46,7 @@ export async function openTenant(config: Config, now: () => number = Date.now, o
   }
 }
 
-export interface PreparedTenant {
+export interface PreparedStart {
   developmentTenant?: DevelopmentTenant;
   generatedSecretPath?: string;
 }
@@ -56,9 +56,9 @@ export interface PreparedTenant {
  * tenant file, the operator's client, the development client. The cluster primary runs it once and its
  * workers then build the app with `prepared: true`.
  */
-export async function prepareTenant(config: Config, now: () => number = Date.now): Promise<PreparedTenant> {
+export async function prepareStart(config: Config, now: () => number = Date.now): Promise<PreparedStart> {
   const urls = endpoints(config.issuer);
-  const { store, box, generatedSecretPath } = await openTenant(config, now);
+  const { store, box, generatedSecretPath } = await openStoreAndKeys(config, now);
   try {
     await ensureManagementApi(store, urls.managementAudience);
     let developmentTenant: DevelopmentTenant | undefined;

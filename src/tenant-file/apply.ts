@@ -5,7 +5,7 @@ import { randomId } from '../crypto/random.js';
 import type { Client, Stores, User } from '../store/types.js';
 import { changedFields } from './canonical.js';
 import { defaultAuthMethod, defaultRefreshToken, newClient, newResourceServer } from './defaults.js';
-import { objectLabel, type DeclaredClient, type TenantFile, TenantFileError } from './tenant-file.js';
+import { type DeclaredClient, type DeclaredRole, objectLabel, type TenantFile, TenantFileError } from './parse.js';
 
 export interface ApplyDeps {
   box: SecretBox;
@@ -79,10 +79,25 @@ async function knownClient(tx: Stores, file: TenantFile, clientId: string): Prom
   return Boolean(file.clients?.some((c) => c.client_id === clientId) || (await tx.clients.get(clientId)));
 }
 
+/**
+ * Applies the file inside the caller's transaction `tx`, one kind of object after the other, in the order
+ * their references need: APIs and clients before the client grants and connections that name them,
+ * connections before their users, users and APIs before the roles, and the tenant settings last.
+ */
 export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyDeps): Promise<void> {
+  await applyResourceServers(tx, file, deps.managementAudience);
+  await applyClients(tx, file, deps.box);
+  await applyClientGrants(tx, file);
+  await applyConnections(tx, file);
+  await applyUsers(tx, file, deps);
+  await applyRoles(tx, file);
+  await applyTenantSettings(tx, file);
+}
+
+async function applyResourceServers(tx: Stores, file: TenantFile, managementAudience: string): Promise<void> {
   for (const [i, declared] of (file.resource_servers ?? []).entries()) {
     const where = label(file, 'resource_servers', i);
-    if (declared.identifier === deps.managementAudience)
+    if (declared.identifier === managementAudience)
       throw new TenantFileError(`${where}: the Management API is built in and cannot be declared`);
     const existing = await tx.resourceServers.getByIdentifier(declared.identifier);
     if (!existing) {
@@ -95,10 +110,14 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
       if (Object.keys(patch).length) await tx.resourceServers.update(existing.id, patch);
     }
   }
+}
 
+async function applyClients(tx: Stores, file: TenantFile, box: SecretBox): Promise<void> {
   for (const [i, declared] of (file.clients ?? []).entries())
-    await applyClient(tx, declared, label(file, 'clients', i), deps.box);
+    await applyClient(tx, declared, label(file, 'clients', i), box);
+}
 
+async function applyClientGrants(tx: Stores, file: TenantFile): Promise<void> {
   for (const [i, declared] of (file.client_grants ?? []).entries()) {
     const where = label(file, 'client_grants', i);
     if (!(await knownClient(tx, file, declared.client_id)))
@@ -113,7 +132,9 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
     else if (Object.keys(changedFields(existing, { scope: declared.scope })).length)
       await tx.clientGrants.update(existing.id, { scope: declared.scope });
   }
+}
 
+async function applyConnections(tx: Stores, file: TenantFile): Promise<void> {
   for (const [i, declared] of (file.connections ?? []).entries()) {
     const where = label(file, 'connections', i);
     for (const clientId of declared.enabled_clients ?? []) {
@@ -130,7 +151,9 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
       if (Object.keys(patch).length) await tx.connections.update(existing.id, patch);
     }
   }
+}
 
+async function applyUsers(tx: Stores, file: TenantFile, deps: ApplyDeps): Promise<void> {
   for (const [i, declared] of (file.users ?? []).entries()) {
     const where = label(file, 'users', i);
     const connection = await tx.connections.getByName(declared.connection);
@@ -169,7 +192,9 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
       if (Object.keys(patch).length) await tx.users.update(existing.user_id, patch);
     }
   }
+}
 
+async function applyRoles(tx: Stores, file: TenantFile): Promise<void> {
   for (const [i, declared] of (file.roles ?? []).entries()) {
     const where = label(file, 'roles', i);
     let role = await tx.roles.getByName(declared.name);
@@ -179,63 +204,78 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
     } else if (declared.description !== undefined && declared.description !== role.description) {
       await tx.roles.update(role.id, { description: declared.description });
     }
-    if (declared.permissions) {
-      for (const p of declared.permissions) {
-        const api = await tx.resourceServers.getByIdentifier(p.resource_server_identifier);
-        if (!api)
-          throw new TenantFileError(
-            `${where}: permissions names API "${p.resource_server_identifier}", which does not exist`,
-          );
-        if (!api.scopes.some((s) => s.value === p.permission_name)) {
-          throw new TenantFileError(
-            `${where}: permission "${p.permission_name}" is not a scope of ${p.resource_server_identifier}`,
-          );
-        }
-      }
-      const wanted = [...declared.permissions].sort((a, b) =>
-        `${a.resource_server_identifier} ${a.permission_name}`.localeCompare(
-          `${b.resource_server_identifier} ${b.permission_name}`,
-        ),
-      );
-      const unique = wanted.filter(
-        (p, j) =>
-          j === 0 ||
-          `${p.resource_server_identifier} ${p.permission_name}` !==
-            `${wanted[j - 1].resource_server_identifier} ${wanted[j - 1].permission_name}`,
-      );
-      const current = await tx.roles.permissions(role.id);
-      if (Object.keys(changedFields({ p: current }, { p: unique })).length)
-        await tx.roles.setPermissions(role.id, unique);
-    }
-    if (declared.users) {
-      const ids: string[] = [];
-      for (const ref of declared.users) {
-        const user =
-          ref.includes('@') && !ref.includes('|')
-            ? await findUserByEmail(tx, file, ref, where)
-            : await tx.users.get(ref);
-        if (!user) throw new TenantFileError(`${where}: users has "${ref}", which is not a user`);
-        if (!ids.includes(user.user_id)) ids.push(user.user_id);
-      }
-      ids.sort();
-      const current = await tx.roles.members(role.id);
-      if (current.join('\n') !== ids.join('\n')) await tx.roles.setMembers(role.id, ids);
-    }
+    if (declared.permissions) await applyRolePermissions(tx, role.id, declared.permissions, where);
+    if (declared.users) await applyRoleMembers(tx, file, role.id, declared.users, where);
   }
+}
 
-  if (file.tenant) {
-    const current = await tx.tenant.get();
-    const { default_audience, default_directory } = file.tenant;
-    if (default_audience && !(await tx.resourceServers.getByIdentifier(default_audience))) {
-      throw new TenantFileError(`tenant: default_audience "${default_audience}" is not an API (resource server)`);
+/** A role's permissions, each a scope of an existing API: replaced when the sorted, de-duplicated list differs. */
+async function applyRolePermissions(
+  tx: Stores,
+  roleId: string,
+  permissions: NonNullable<DeclaredRole['permissions']>,
+  where: string,
+): Promise<void> {
+  for (const p of permissions) {
+    const api = await tx.resourceServers.getByIdentifier(p.resource_server_identifier);
+    if (!api)
+      throw new TenantFileError(
+        `${where}: permissions names API "${p.resource_server_identifier}", which does not exist`,
+      );
+    if (!api.scopes.some((s) => s.value === p.permission_name)) {
+      throw new TenantFileError(
+        `${where}: permission "${p.permission_name}" is not a scope of ${p.resource_server_identifier}`,
+      );
     }
-    if (default_directory) {
-      const connection = await tx.connections.getByName(default_directory);
-      if (connection?.strategy !== 'auth0')
-        throw new TenantFileError(`tenant: default_directory "${default_directory}" is not a database connection`);
-    }
-    if (Object.keys(changedFields(current, file.tenant)).length) await tx.tenant.put({ ...current, ...file.tenant });
   }
+  const wanted = [...permissions].sort((a, b) =>
+    `${a.resource_server_identifier} ${a.permission_name}`.localeCompare(
+      `${b.resource_server_identifier} ${b.permission_name}`,
+    ),
+  );
+  const unique = wanted.filter(
+    (p, j) =>
+      j === 0 ||
+      `${p.resource_server_identifier} ${p.permission_name}` !==
+        `${wanted[j - 1].resource_server_identifier} ${wanted[j - 1].permission_name}`,
+  );
+  const current = await tx.roles.permissions(roleId);
+  if (Object.keys(changedFields({ p: current }, { p: unique })).length) await tx.roles.setPermissions(roleId, unique);
+}
+
+/** A role's members, given by user_id or e-mail: replaced when the sorted list of user ids differs. */
+async function applyRoleMembers(
+  tx: Stores,
+  file: TenantFile,
+  roleId: string,
+  refs: readonly string[],
+  where: string,
+): Promise<void> {
+  const ids: string[] = [];
+  for (const ref of refs) {
+    const user =
+      ref.includes('@') && !ref.includes('|') ? await findUserByEmail(tx, file, ref, where) : await tx.users.get(ref);
+    if (!user) throw new TenantFileError(`${where}: users has "${ref}", which is not a user`);
+    if (!ids.includes(user.user_id)) ids.push(user.user_id);
+  }
+  ids.sort();
+  const current = await tx.roles.members(roleId);
+  if (current.join('\n') !== ids.join('\n')) await tx.roles.setMembers(roleId, ids);
+}
+
+async function applyTenantSettings(tx: Stores, file: TenantFile): Promise<void> {
+  if (!file.tenant) return;
+  const current = await tx.tenant.get();
+  const { default_audience, default_directory } = file.tenant;
+  if (default_audience && !(await tx.resourceServers.getByIdentifier(default_audience))) {
+    throw new TenantFileError(`tenant: default_audience "${default_audience}" is not an API (resource server)`);
+  }
+  if (default_directory) {
+    const connection = await tx.connections.getByName(default_directory);
+    if (connection?.strategy !== 'auth0')
+      throw new TenantFileError(`tenant: default_directory "${default_directory}" is not a database connection`);
+  }
+  if (Object.keys(changedFields(current, file.tenant)).length) await tx.tenant.put({ ...current, ...file.tenant });
 }
 
 /** A role's `users` entry given as an e-mail: the one user with that address in a database connection. */

@@ -8,7 +8,7 @@ import type { Store } from '../store/types.js';
 import { applyTenantFile, userKey } from './apply.js';
 import { newClient, newResourceServer } from './defaults.js';
 import { managementScopes } from './scopes.js';
-import { readTenantFile } from './tenant-file.js';
+import { readTenantFile } from './parse.js';
 
 export interface DevelopmentTenant {
   client_id: string;

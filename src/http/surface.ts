@@ -1,0 +1,25 @@
+// What buildApp (app.ts) makes once and hands the surfaces. Each surface is a Fastify plugin with its own
+// error handler (fastify docs/Reference/Encapsulation.md) and takes only the parts it uses.
+import type { Config } from '../config.js';
+import type { Passwords } from '../crypto/passwords.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Renderer } from '../login/render.js';
+import type { Keyring } from '../protocol/keys/keyring.js';
+import type { Store } from '../store/types.js';
+import type { StorageHealth } from './storage-health.js';
+
+export interface SurfaceDeps {
+  config: Config;
+  /** The one store (with its caches) every surface reads and writes through. */
+  store: Store;
+  keyring: Keyring;
+  box: SecretBox;
+  /** Signs the login forms' CSRF tokens; derived from the master secret. */
+  csrfKey: Buffer;
+  /** argon2id with this worker's share of the cores (crypto/passwords.ts). */
+  passwords: Passwords;
+  renderer: Renderer;
+  /** Whether writes fail (a full disk, a read-only database): every surface answers 503 then. */
+  storage: StorageHealth;
+  now: () => number;
+}
