@@ -1,6 +1,7 @@
 // Runs the real `gatehouse` CLI (dist/src/cli/index.js) as a child process, as a user would. Every child
 // started here is tracked so an `after` hook can kill what a failed test left running.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, from dist/test/helpers/. */
@@ -155,4 +156,18 @@ export async function runCli(
   const exit = await cli.exited;
   clearTimeout(timer);
   return { ...exit, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+/** The primary's children (its workers), from /proc: every thread's `children` file. */
+export function childrenOf(pid: number): number[] {
+  const pids = new Set<number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/))
+        if (child) pids.add(Number(child));
+    } catch {
+      // The thread ended while we listed them.
+    }
+  }
+  return [...pids].sort((x, y) => x - y);
 }

@@ -5,10 +5,9 @@
 // is killed and replaced.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CliProcess, killAllStartedChildren, spawnCli } from '../helpers/cli.js';
+import { type CliProcess, childrenOf, killAllStartedChildren, spawnCli } from '../helpers/cli.js';
 import { freePort, TEST_SECRET } from '../helpers/server.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 
@@ -17,20 +16,6 @@ after(killAllStartedChildren);
 /** The limit the server runs under, and more half-sent requests than it allows open files. */
 const FILE_LIMIT = 1024;
 const FLOOD = 1200;
-
-/** The primary's children (its workers), from /proc. */
-function childrenOf(pid: number): number[] {
-  const pids = new Set<number>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/))
-        if (child) pids.add(Number(child));
-    } catch {
-      // The thread ended while we listed them.
-    }
-  }
-  return [...pids].sort((x, y) => x - y);
-}
 
 function logLines(cli: CliProcess): Array<Record<string, unknown>> {
   return cli

@@ -1,26 +1,14 @@
 // request.log (src/http/log.ts): made lazily, yet every line a request logs carries its request id; the
 // route's logLevel wins over the server's; isLevelEnabled, bindings and child behave as pino's.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import pino from 'pino';
+import type pino from 'pino';
 import { lazyChildLogger } from '../../src/http/log.js';
-
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'warn' }, stream) };
-}
+import { captureLogs } from '../helpers/log-capture.js';
 
 test('request.log: lines carry the request id; below the level nothing is written; a route logLevel wins', async () => {
-  const { lines, logger } = capture();
+  const { lines, logger } = captureLogs();
   let ids = 0;
   const app = Fastify({
     loggerInstance: logger,

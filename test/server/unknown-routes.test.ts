@@ -3,14 +3,12 @@
 // echoes nothing of the request. When the root scope fails (the signing keys cannot be read), the JWKS,
 // /healthz and unknown paths answer without the driver's message, a file path or a stack; the log has the cause.
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
-import pino from 'pino';
 import SQLite from 'better-sqlite3';
-import { serializers } from '../../src/http/log.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
+import { captureLogs } from '../helpers/log-capture.js';
 
 /** A marker in every probed path and query: it must never come back. */
 const MARK = 'zq7probe';
@@ -106,22 +104,10 @@ forEachDatabase('unknown routes', (db) => {
   }
 });
 
-function capture() {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean))
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'warn', serializers }, stream) };
-}
-
 forEachDatabase('the signing keys cannot be read', (db, kind) => {
   let server: RunningGatehouse;
   let clock = Date.now();
-  const log = capture();
+  const log = captureLogs();
   before(async () => {
     server = await startGatehouse({ databaseUrl: db().url, now: () => clock, logger: log.logger });
     // Another connection takes the key table away; the server's next read of the keys fails.

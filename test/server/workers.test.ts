@@ -4,7 +4,6 @@
 // worker that cannot listen stops the CLI with exit 1 instead of a fork loop.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -14,6 +13,7 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, TEST_SECRET, writeTenantFile } from '../helpers/server.js';
 import { acmeTenant, API, SECRET_BASIC } from '../helpers/fixtures.js';
+import { childrenOf } from '../helpers/cli.js';
 
 const BASIC = `Basic ${Buffer.from(`m2m-basic:${encodeURIComponent(SECRET_BASIC)}`).toString('base64')}`;
 const TOKEN_BODY = new URLSearchParams({ grant_type: 'client_credentials', audience: API }).toString();
@@ -119,20 +119,6 @@ function requestLines(cli: CliProcess) {
   return logLines(cli).filter(
     (line) => line.msg === 'request' && (line.req as { url?: string } | undefined)?.url === '/oauth/token',
   );
-}
-
-/** The primary's children (its workers), from /proc: every thread's `children` file. */
-function childrenOf(pid: number): number[] {
-  const pids = new Set<number>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(/\s+/))
-        if (child) pids.add(Number(child));
-    } catch {
-      // The thread ended while we listed them.
-    }
-  }
-  return [...pids].sort((x, y) => x - y);
 }
 
 function alive(pid: number): boolean {

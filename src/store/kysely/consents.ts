@@ -2,17 +2,20 @@
 import type { ConsentStore } from '../types.js';
 import type { Executor } from './db.js';
 
+const scopeList = (scope: string | undefined) => (scope ? scope.split(' ').filter(Boolean) : []);
+
 export function consentStore(db: Executor, now: () => number): ConsentStore {
+  const stored = (userId: string, clientId: string, audience: string) =>
+    db
+      .selectFrom('consents')
+      .select('scope')
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .where('audience', '=', audience)
+      .executeTakeFirst();
   return {
     async scopes(userId, clientId, audience) {
-      const row = await db
-        .selectFrom('consents')
-        .select('scope')
-        .where('user_id', '=', userId)
-        .where('client_id', '=', clientId)
-        .where('audience', '=', audience)
-        .executeTakeFirst();
-      return row ? row.scope.split(' ').filter(Boolean) : [];
+      return scopeList((await stored(userId, clientId, audience))?.scope);
     },
     async grant(userId, clientId, audience, scopes) {
       const key = { user_id: userId, client_id: clientId, audience };
@@ -20,15 +23,8 @@ export function consentStore(db: Executor, now: () => number): ConsentStore {
       // another one for the same user, client and audience finds the row changed, reads it again and retries,
       // so neither loses the other's scopes.
       for (;;) {
-        const row = await db
-          .selectFrom('consents')
-          .select('scope')
-          .where('user_id', '=', userId)
-          .where('client_id', '=', clientId)
-          .where('audience', '=', audience)
-          .executeTakeFirst();
-        const current = row ? row.scope.split(' ').filter(Boolean) : [];
-        const scope = [...new Set([...current, ...scopes])].join(' ');
+        const row = await stored(userId, clientId, audience);
+        const scope = [...new Set([...scopeList(row?.scope), ...scopes])].join(' ');
         const at = now();
         if (!row) {
           const inserted = await db
