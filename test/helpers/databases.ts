@@ -55,8 +55,21 @@ const postgres: DatabaseKind = {
       async drop() {
         const client = new pg.Client({ connectionString: adminUrl });
         await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await client.end();
+        try {
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+              return;
+            } catch (error) {
+              // 42501: an autovacuum worker was in the database, and a role without pg_signal_backend may not end
+              // it (.ci/run grants the role pg_signal_backend); it leaves within moments, so try again.
+              if ((error as { code?: string }).code !== '42501' || attempt >= 20) throw error;
+              await new Promise((resolve) => setTimeout(resolve, 250));
+            }
+          }
+        } finally {
+          await client.end();
+        }
       },
     };
   },
