@@ -87,6 +87,19 @@ forEachDatabase('token revocation', (db) => {
     assert.ok((await refreshed('rotating', other)).refresh_token, 'another family is untouched');
   });
 
+  test('a revocation racing a refresh of the same family: whatever the refresh issued is refused afterwards', async () => {
+    for (let round = 0; round < 4; round++) {
+      const { refresh_token } = await tokensOf('rotating');
+      const [refresh, revocation] = await Promise.all([
+        refreshWith(server, 'rotating', refresh_token),
+        revoke({ ...clientCredentials('rotating'), token: refresh_token }),
+      ]);
+      assert.equal(revocation.status, 200);
+      if (refresh.status === 200) await refused('rotating', refresh.body.refresh_token as string, `round ${round}`);
+      else assert.deepEqual(refresh.body, INVALID_REFRESH);
+    }
+  });
+
   test('the auth0 SDK revokes a non-rotating token', async () => {
     const { refresh_token } = await tokensOf('static');
     assert.ok((await refreshed('static', refresh_token)).access_token);
