@@ -209,6 +209,8 @@ export function wantsStacks(env: NodeJS.ProcessEnv = process.env, argv: readonly
 export function endpoints(issuer: string) {
   return {
     token: `${issuer}oauth/token`,
+    revocation: `${issuer}oauth/revoke`,
+    introspection: `${issuer}oauth/introspect`,
     jwks: `${issuer}.well-known/jwks.json`,
     discovery: `${issuer}.well-known/openid-configuration`,
     managementAudience: `${issuer}api/v2/`,

@@ -47,6 +47,14 @@ export function discoveryDocument(issuer: string) {
     authorization_response_iss_parameter_supported: true,
     token_endpoint_auth_methods_supported: [...tokenEndpointAuthMethods],
     token_endpoint_auth_signing_alg_values_supported: [...assertionAlgs],
+    // RFC 8414 §2: the revocation endpoint authenticates clients as the token endpoint does, public ones
+    // included; introspection wants a confidential client (RFC 7662 §2.1).
+    revocation_endpoint: urls.revocation,
+    revocation_endpoint_auth_methods_supported: [...tokenEndpointAuthMethods],
+    revocation_endpoint_auth_signing_alg_values_supported: [...assertionAlgs],
+    introspection_endpoint: urls.introspection,
+    introspection_endpoint_auth_methods_supported: tokenEndpointAuthMethods.filter((method) => method !== 'none'),
+    introspection_endpoint_auth_signing_alg_values_supported: [...assertionAlgs],
     claims_parameter_supported: false,
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -1,4 +1,4 @@
-// The OAuth surface: /oauth/token, /userinfo and their CORS. Form or JSON bodies; every error is OAuth JSON.
+// The OAuth surface: /oauth/token, /oauth/revoke, /oauth/introspect, /userinfo and their CORS. Form or JSON bodies; every error is OAuth JSON.
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import { endpoints } from '../../config.js';
@@ -7,6 +7,8 @@ import type { TokenDeps } from '../../protocol/token.js';
 import type { SurfaceDeps } from '../surface.js';
 import { corsRoutes } from './cors.js';
 import { oauthErrorHandler } from './errors.js';
+import { introspectRoute } from './introspect.js';
+import { revokeRoute } from './revoke.js';
 import { tokenRoute } from './token.js';
 import { userinfoRoute } from './userinfo.js';
 
@@ -31,6 +33,8 @@ export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
     oauth.addContentTypeParser('application/json', { parseAs: 'string' }, oauth.getDefaultJsonParser('error', 'error'));
     oauth.setErrorHandler(oauthErrorHandler(deps.storage));
     tokenRoute(oauth, tokenDeps);
+    revokeRoute(oauth, tokenDeps);
+    introspectRoute(oauth, { ...tokenDeps, keyring });
     userinfoRoute(oauth, userinfoDeps);
     corsRoutes(oauth, store.clients);
   };

@@ -9,14 +9,20 @@ export function rotates(client: Client): boolean {
   return client.token_endpoint_auth_method === 'none' || client.refresh_token.rotation_type === 'rotating';
 }
 
+/** When a token passes its absolute or idle lifetime, whichever comes first; none for non-expiring clients. */
+export function refreshTokenExpiresAt(token: RefreshToken, client: Client): number | undefined {
+  const settings = client.refresh_token;
+  if (settings.expiration_type !== 'expiring') return undefined;
+  const limits: number[] = [];
+  if (!settings.infinite_token_lifetime) limits.push(token.family_created_at + settings.token_lifetime * 1000);
+  if (!settings.infinite_idle_token_lifetime) limits.push(token.last_used_at + settings.idle_token_lifetime * 1000);
+  return limits.length ? Math.min(...limits) : undefined;
+}
+
 /** Whether a token has passed its absolute or idle lifetime (none for non-expiring clients). */
 export function refreshTokenExpired(token: RefreshToken, client: Client, now: number): boolean {
-  const settings = client.refresh_token;
-  if (settings.expiration_type !== 'expiring') return false;
-  if (!settings.infinite_token_lifetime && now >= token.family_created_at + settings.token_lifetime * 1000) return true;
-  if (!settings.infinite_idle_token_lifetime && now >= token.last_used_at + settings.idle_token_lifetime * 1000)
-    return true;
-  return false;
+  const expiresAt = refreshTokenExpiresAt(token, client);
+  return expiresAt !== undefined && now >= expiresAt;
 }
 
 export interface RefreshFamily {
