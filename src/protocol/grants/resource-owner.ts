@@ -27,8 +27,8 @@ export type ResourceOwnerPart =
   | 'refreshTokens';
 
 /**
- * Auth0's words when the connection named is not enabled for the client (the error /authorize answers for it);
- * the same for a connection that does not exist, so the answer does not tell which names exist.
+ * A connection not enabled for the client, in the words Auth0 answers at /authorize (Auth0 documents none for
+ * /oauth/token); a connection that does not exist gets the same, so the answer does not tell which names exist.
  */
 export const connectionNotEnabled = () => new OAuthError('invalid_request', 'the connection is not enabled');
 
