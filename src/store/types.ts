@@ -52,6 +52,11 @@ export interface Client {
   /** The client secret sealed with the master secret; null for clients without one. */
   sealed_client_secret: string | null;
   is_first_party: boolean;
+  /**
+   * Whether /oauth/token believes the client's auth0-forwarded-for header (the end user's IP) for attack
+   * protection; only for a client that authenticates (Auth0: "Trust Token Endpoint IP Header").
+   */
+  is_token_endpoint_ip_header_trusted: boolean;
   grant_types: string[];
   callbacks: string[];
   allowed_logout_urls: string[];

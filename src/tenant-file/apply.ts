@@ -52,6 +52,13 @@ async function applyClient(tx: Stores, declared: DeclaredClient, where: string, 
       `${where}: grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)`,
     );
   }
+  // Auth0 docs ("Avoid Common Issues with Resource Owner Password Flow and Attack Protection"): only an
+  // application that authenticates may be trusted to report its users' IP addresses.
+  if (method === 'none' && (wanted.is_token_endpoint_ip_header_trusted ?? base.is_token_endpoint_ip_header_trusted)) {
+    throw new TenantFileError(
+      `${where}: is_token_endpoint_ip_header_trusted needs a client that authenticates (token_endpoint_auth_method is none)`,
+    );
+  }
   const methods = wanted.client_authentication_methods ?? base.client_authentication_methods;
   if (method === 'private_key_jwt' && !methods?.private_key_jwt?.credentials.length) {
     throw new TenantFileError(

@@ -33,6 +33,7 @@ export function newClient(client_id: string, appType: AppType, method: TokenEndp
     token_endpoint_auth_method: method,
     sealed_client_secret: null,
     is_first_party: true,
+    is_token_endpoint_ip_header_trusted: false,
     grant_types: defaultGrantTypes(appType, method),
     callbacks: [],
     allowed_logout_urls: [],

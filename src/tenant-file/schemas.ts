@@ -78,6 +78,7 @@ export const clientSchema = {
     web_origins: strings,
     allowed_origins: strings,
     is_first_party: { type: 'boolean' },
+    is_token_endpoint_ip_header_trusted: { type: 'boolean' },
     logo_uri: string(),
     refresh_token: {
       type: 'object',

@@ -34,6 +34,7 @@ forEachStore('configuration stores', (opened) => {
       token_endpoint_auth_method: 'none',
       sealed_client_secret: null,
       is_first_party: false,
+      is_token_endpoint_ip_header_trusted: false,
       logo_uri: null,
       grant_types: [],
       callbacks: [],
@@ -57,6 +58,7 @@ forEachStore('configuration stores', (opened) => {
       callbacks: ['https://new.example/cb'],
       sealed_client_secret: null,
       is_first_party: false,
+      is_token_endpoint_ip_header_trusted: false,
       logo_uri: null,
       client_authentication_methods: null,
     };

@@ -26,6 +26,7 @@ export function client(overrides: Partial<Client> = {}): Client {
     token_endpoint_auth_method: 'private_key_jwt',
     sealed_client_secret: 'sealed:v1:abc',
     is_first_party: true,
+    is_token_endpoint_ip_header_trusted: true,
     grant_types: ['authorization_code', 'refresh_token'],
     callbacks: ['https://app.example/callback', 'http://localhost:3000/cb'],
     allowed_logout_urls: ['https://app.example/'],

@@ -360,6 +360,12 @@ forEachDatabase('tenant file', (db) => {
         'clients[5] (acme-mobile): grant_types cannot include client_credentials for a public client (token_endpoint_auth_method none)',
     },
     {
+      name: 'public client trusted to send auth0-forwarded-for',
+      file: json((t) => (t.clients[2].is_token_endpoint_ip_header_trusted = true)),
+      message: () =>
+        'clients[2] (acme-spa): is_token_endpoint_ip_header_trusted needs a client that authenticates (token_endpoint_auth_method is none)',
+    },
+    {
       name: 'private_key_jwt credential that is not a PEM key',
       file: json((t) => {
         const methods = t.clients[3].client_authentication_methods as {

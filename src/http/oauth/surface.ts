@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import { endpoints } from '../../config.js';
 import { CredentialCache } from '../../protocol/credential-cache.js';
+import { passwordCheck } from '../../protocol/password-check.js';
 import type { TokenDeps } from '../../protocol/token.js';
 import type { SurfaceDeps } from '../surface.js';
 import { corsRoutes } from './cors.js';
@@ -12,7 +13,7 @@ import { revokeRoute } from './revoke.js';
 import { tokenRoute } from './token.js';
 import { userinfoRoute } from './userinfo.js';
 
-type OAuthSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'keyring' | 'box' | 'storage' | 'now'>;
+type OAuthSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'storage' | 'now'>;
 
 export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
   const { config, store, keyring, box, now } = deps;
@@ -21,6 +22,7 @@ export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
     stores: store,
     credentials: new CredentialCache(box),
     keyring,
+    passwords: passwordCheck(deps.passwords, store.users),
     issuer: config.issuer,
     tokenEndpoint: endpoints(config.issuer).token,
     adminClientId: config.adminClientId,

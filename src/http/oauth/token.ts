@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { clientAuthParameters } from '../../protocol/client-auth.js';
 import { OAuthError } from '../../protocol/errors.js';
+import { FORWARDED_FOR_HEADER } from '../../protocol/forwarded-for.js';
 import { grants } from '../../protocol/grants/index.js';
 import { handleTokenRequest, type TokenDeps } from '../../protocol/token.js';
 
@@ -51,8 +52,14 @@ function tokenParams(request: FastifyRequest): TokenParams {
 
 export function tokenRoute(app: FastifyInstance, deps: TokenDeps) {
   app.post('/oauth/token', async (request, reply) => {
+    // One object, as before: the addresses are plain fields of it, read from the request as they are.
     const response = await handleTokenRequest(
-      { params: tokenParams(request), authorization: request.headers.authorization },
+      {
+        params: tokenParams(request),
+        authorization: request.headers.authorization,
+        ip: request.ip,
+        forwardedFor: request.headers[FORWARDED_FOR_HEADER],
+      },
       deps,
     );
     return reply.headers(answerHeaders).send(JSON.stringify(response));

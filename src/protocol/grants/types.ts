@@ -1,22 +1,28 @@
 import type { Client, Store } from '../../store/types.js';
 import type { Keyring } from '../keys/keyring.js';
+import type { PasswordCheck } from '../password-check.js';
 import type { TokenResponse } from '../tokens/token-response.js';
 
 export type { TokenResponse };
 
-/** The request a grant handles: its parameters and the authenticated client. */
+/** The request a grant handles: its parameters, the authenticated client and the end user's IP address. */
 export interface GrantRequest {
   params: Readonly<Record<string, string | undefined>>;
   client: Client;
+  /** What attack protection counts: the caller's address, or the one a trusted backend forwarded (forwarded-for.ts). */
+  ip: string;
 }
 
 /**
- * What a grant handler may use: the parts of the store it names (`Part`), the keyring, the issuer and the clock.
+ * What a grant handler may use: the parts of the store it names (`Part`), the keyring, the password check, the issuer
+ * and the clock.
  * The token endpoint builds one object for the server's life and hands it to every grant (no copy per request).
  */
 export interface GrantDeps<Part extends keyof Store = keyof Store> {
   stores: Pick<Store, Part>;
   keyring: Keyring;
+  /** Checks users' passwords (argon2id, bcrypt upgraded) for the password grants; holds the decoy hash. */
+  passwords: PasswordCheck;
   issuer: string;
   now: () => number;
 }

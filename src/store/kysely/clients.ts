@@ -6,6 +6,7 @@ import type { ClientTable } from './schema.js';
 
 const convert = {
   is_first_party: int,
+  is_token_endpoint_ip_header_trusted: int,
   grant_types: text,
   callbacks: text,
   allowed_logout_urls: text,
@@ -32,6 +33,7 @@ function fromRow(row: Selectable<ClientTable>): Client {
     token_endpoint_auth_method: row.token_endpoint_auth_method as Client['token_endpoint_auth_method'],
     sealed_client_secret: row.client_secret,
     is_first_party: bool(row.is_first_party),
+    is_token_endpoint_ip_header_trusted: bool(row.is_token_endpoint_ip_header_trusted),
     grant_types: parse(row.grant_types),
     callbacks: parse(row.callbacks),
     allowed_logout_urls: parse(row.allowed_logout_urls),

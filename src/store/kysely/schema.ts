@@ -38,6 +38,7 @@ export interface ClientTable {
   /** Sealed with the master secret (crypto/secret-box.ts); null for public clients. */
   client_secret: string | null;
   is_first_party: Bool;
+  is_token_endpoint_ip_header_trusted: Bool;
   grant_types: Json;
   callbacks: Json;
   allowed_logout_urls: Json;
