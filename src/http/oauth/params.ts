@@ -18,6 +18,7 @@ export function bodyParams(request: FastifyRequest, names: readonly string[]): B
   for (const name of names) {
     const value = params[name];
     if (value === undefined || typeof value === 'string') continue;
+    // Media types are case-insensitive (RFC 9110 §8.3.1), as Fastify's parser lookup is.
     if (
       Array.isArray(value) &&
       request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded')
