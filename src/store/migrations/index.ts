@@ -8,6 +8,7 @@ import * as m0006 from './0006-login-failures-by-identifier.js';
 import * as m0007 from './0007-login-transaction-limits.js';
 import * as m0008 from './0008-code-refresh-family.js';
 import * as m0009 from './0009-write-probe.js';
+import * as m0011 from './0011-cross-origin-authentication.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007-login-transaction-limits': m0007,
   '0008-code-refresh-family': m0008,
   '0009-write-probe': m0009,
+  '0011-cross-origin-authentication': m0011,
 };
 
 export const migrationProvider: MigrationProvider = {
