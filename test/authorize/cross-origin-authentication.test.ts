@@ -8,7 +8,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
-import { type Answer, authorizeUrl, basicAuth, CookieJarClient, postToken } from '../helpers/http-client.js';
+import {
+  alertText,
+  type Answer,
+  authorizeUrl,
+  basicAuth,
+  CookieJarClient,
+  openLogin,
+  postToken,
+  submitLogin,
+} from '../helpers/http-client.js';
 import { alice, bob, CALLBACK, DB, PASSWORD, tenant, user, WEB_SECRET, webClient } from '../helpers/fixtures.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
@@ -273,6 +282,10 @@ forEachDatabase('cross-origin authentication', (db) => {
     assert.equal(blocked.status, 429, blocked.text);
     assert.deepEqual(json(blocked), { error: 'too_many_attempts', error_description: BLOCKED });
     assert.equal(browser.cookie('gatehouse_co_verifier'), undefined);
+    // The same counters as the login page's: the hosted form refuses the right password for bob too.
+    const { form } = await openLogin(browser, { ...authorizeParams(), realm: '' });
+    const page = await submitLogin(browser, form, 'bob@acme.test');
+    assert.deepEqual([page.status, alertText(page)], [429, BLOCKED]);
   });
 
   describe('CORS', () => {
