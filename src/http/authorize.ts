@@ -56,11 +56,13 @@ export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) 
       const verifier = request.cookies[VERIFIER_COOKIE];
       const userId = await redeemLoginTicket(authorizeRequest, verifier, { stores: deps.store, now: deps.now });
       if (verifier) reply.clearCookie(VERIFIER_COOKIE, { path: '/authorize' });
-      if (!userId) return undefined;
+      // A user blocked since the ticket was made gets no session (the flow answers access_denied).
+      const user = userId && (await deps.store.users.get(userId));
+      if (!user || user.blocked) return undefined;
       await endSession(deps.store.sessions, request.cookies[SESSION_COOKIE]);
       const { cookieValue, session } = await createSession(
         deps.store.sessions,
-        userId,
+        user.user_id,
         await deps.store.tenant.get(),
         deps.now(),
       );
