@@ -6,6 +6,7 @@ import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import { browserSurface } from './http/browser.js';
 import { limitConnections } from './http/connection-limit.js';
+import { crossOriginSurface } from './http/cross-origin.js';
 import { dbconnectionsSurface } from './http/dbconnections.js';
 import { oauthSurface } from './http/oauth/surface.js';
 import { frameworkErrorHandler, rootSurface } from './http/root.js';
@@ -66,7 +67,13 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const app = createServer(config, options.logger, frameworkErrorHandler(deps));
   limitConnections(app.server, config.maxConnections, app.log);
   addSecurityHeaders(app, config.issuer.startsWith('https:'));
-  const surfaces = [rootSurface(deps), oauthSurface(deps), dbconnectionsSurface(deps), browserSurface(deps)];
+  const surfaces = [
+    rootSurface(deps),
+    oauthSurface(deps),
+    dbconnectionsSurface(deps),
+    crossOriginSurface(deps),
+    browserSurface(deps),
+  ];
   for (const surface of surfaces) await app.register(surface);
 
   app.addHook('onClose', async () => store.close());

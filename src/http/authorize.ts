@@ -5,14 +5,21 @@ import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomSecret } from '../crypto/random.js';
 import { sendErrorPage, type PageDeps } from '../login/pages.js';
-import { SESSION_COOKIE } from '../login/routes.js';
-import { authorize, type InteractionDeps, resumeAuthorization } from '../protocol/authorize/interaction.js';
+import { SESSION_COOKIE, sessionCookieOptions } from '../login/routes.js';
+import {
+  authorize,
+  type InteractionDeps,
+  resumeAuthorization,
+  type TicketSignIn,
+} from '../protocol/authorize/interaction.js';
 import { sendDecision } from '../login/authorization-response.js';
 import { isBrowserId, transactionOwners } from '../protocol/authorize/pending-logins.js';
 import { AuthorizeError, type RawParams } from '../protocol/authorize/request.js';
 import { OAuthError } from '../protocol/errors.js';
-import { findSession } from '../protocol/session.js';
+import { redeemLoginTicket } from '../protocol/cross-origin.js';
+import { createSession, endSession, findSession } from '../protocol/session.js';
 import type { Store } from '../store/types.js';
+import { VERIFIER_COOKIE } from './cross-origin.js';
 
 export interface AuthorizeRouteDeps extends PageDeps {
   store: Store;
@@ -39,6 +46,30 @@ export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) 
         )
       : sendErrorPage(reply, deps, error.error.status, error.error.description, 'Invalid request');
 
+  /**
+   * A login ticket from /co/authenticate, with this browser's verifier cookie: starts the SSO session as the
+   * login page does (a new sign-in replaces the browser's session) and spends the verifier.
+   */
+  const ticketSignIn =
+    (request: FastifyRequest, reply: FastifyReply): TicketSignIn =>
+    async (authorizeRequest) => {
+      const verifier = request.cookies[VERIFIER_COOKIE];
+      const userId = await redeemLoginTicket(authorizeRequest, verifier, { stores: deps.store, now: deps.now });
+      if (verifier) reply.clearCookie(VERIFIER_COOKIE, { path: '/authorize' });
+      // A user blocked since the ticket was made gets no session (the flow answers access_denied).
+      const user = userId && (await deps.store.users.get(userId));
+      if (!user || user.blocked) return undefined;
+      await endSession(deps.store.sessions, request.cookies[SESSION_COOKIE]);
+      const { cookieValue, session } = await createSession(
+        deps.store.sessions,
+        user.user_id,
+        await deps.store.tenant.get(),
+        deps.now(),
+      );
+      reply.setCookie(SESSION_COOKIE, cookieValue, sessionCookieOptions(deps.secureCookies));
+      return session;
+    };
+
   async function handle(request: FastifyRequest, reply: FastifyReply, raw: RawParams, afterPost: boolean) {
     const cookie = request.cookies[BROWSER_COOKIE];
     const browserId = isBrowserId(cookie) ? cookie : randomSecret();
@@ -48,6 +79,7 @@ export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) 
         await session(request),
         transactionOwners(request.ip, browserId),
         deps.interaction,
+        ticketSignIn(request, reply),
       );
       // A browser without the cookie gets it once a transaction counts against it. Lax: /authorize is a
       // top-level navigation; a client without cookies is counted by its network alone.

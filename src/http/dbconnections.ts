@@ -5,6 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply } 
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
+import { allowClientOrigin, preflightRoute } from './client-cors.js';
 import { RETRY_AFTER_SECONDS } from './storage-health.js';
 import type { SurfaceDeps } from './surface.js';
 
@@ -59,6 +60,9 @@ type SignupBody = Partial<
 
 type DbconnectionsDeps = Pick<SurfaceDeps, 'store' | 'passwords' | 'storage' | 'now'>;
 
+/** The /dbconnections paths auth0.js calls from the browser (webAuth.signup): CORS for the client's origins. */
+const browserPaths = ['/dbconnections/signup'];
+
 /** The /dbconnections surface: form or JSON bodies, every error in the shape sendError gives. */
 export function dbconnectionsSurface(deps: DbconnectionsDeps): FastifyPluginAsync {
   return (app) => dbconnectionsRoutes(app, deps);
@@ -101,6 +105,8 @@ async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps
     });
   });
 
+  for (const path of browserPaths) preflightRoute(app, path, deps.store.clients, { credentials: false });
+
   app.post<{ Body: SignupBody }>('/dbconnections/signup', { schema: { body: bodySchema } }, async (request, reply) => {
     const body = request.body ?? {};
     for (const name of ['client_id', 'email', 'password', 'connection'] as const) {
@@ -108,6 +114,7 @@ async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps
     }
     const client = await deps.store.clients.get(body.client_id!);
     if (!client) return sendError(reply, 'bad.client_id', `Unknown client: ${body.client_id}`);
+    allowClientOrigin(request, reply, client, { credentials: false });
     if (!(await takeAttempt(deps.store.ipThrottles, 'signup', request.ip, deps.now()))) {
       return sendError(reply, 'too_many_attempts', THROTTLED_DESCRIPTION, {}, 429);
     }

@@ -62,6 +62,8 @@ export interface Client {
   allowed_logout_urls: string[];
   web_origins: string[];
   allowed_origins: string[];
+  /** Auth0's "Allow Cross-Origin Authentication": embedded login through /co/authenticate. */
+  cross_origin_authentication: boolean;
   logo_uri: string | null;
   refresh_token: RefreshTokenSettings;
   jwt_configuration: { lifetime_in_seconds: number; alg?: string };
@@ -178,6 +180,18 @@ export interface LoginTransaction<Request = unknown> {
   id: string;
   client_id: string;
   request: Request;
+  created_at: number;
+  expires_at: number;
+}
+
+/** What /co/authenticate proved: redeemed once at /authorize for the same client and connection. */
+export interface LoginTicket {
+  ticket_hash: string;
+  client_id: string;
+  connection: string;
+  user_id: string;
+  /** SHA-256 of the verifier that the browser holds in a cookie. */
+  verifier_hash: string;
   created_at: number;
   expires_at: number;
 }
@@ -334,6 +348,18 @@ export interface LoginTransactionStore {
   update(id: string, request: unknown): Promise<void>;
 }
 
+export interface LoginTicketStore {
+  insert(ticket: LoginTicket): Promise<void>;
+  /**
+   * Deletes and returns the unexpired ticket when everything but its time matches (hash, client, connection,
+   * verifier): one atomic statement, so a ticket is redeemed once; nothing otherwise.
+   */
+  consume(
+    match: Omit<LoginTicket, 'user_id' | 'created_at' | 'expires_at'>,
+    at: number,
+  ): Promise<LoginTicket | undefined>;
+}
+
 export interface AuthorizationCodeStore {
   insert(code: AuthorizationCode): Promise<void>;
   /**
@@ -442,6 +468,7 @@ export interface Stores {
   clientAssertions: ClientAssertionStore;
   sessions: SessionStore;
   loginTransactions: LoginTransactionStore;
+  loginTickets: LoginTicketStore;
   codes: AuthorizationCodeStore;
   revokedTokens: RevokedTokenStore;
   loginFailures: LoginFailureStore;

@@ -39,6 +39,7 @@ export function newClient(client_id: string, appType: AppType, method: TokenEndp
     allowed_logout_urls: [],
     web_origins: [],
     allowed_origins: [],
+    cross_origin_authentication: false,
     logo_uri: null,
     refresh_token: defaultRefreshToken(appType),
     jwt_configuration: { lifetime_in_seconds: 36000, alg: 'RS256' },

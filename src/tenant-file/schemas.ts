@@ -77,6 +77,7 @@ export const clientSchema = {
     allowed_logout_urls: strings,
     web_origins: strings,
     allowed_origins: strings,
+    cross_origin_authentication: { type: 'boolean' },
     is_first_party: { type: 'boolean' },
     is_token_endpoint_ip_header_trusted: { type: 'boolean' },
     logo_uri: string(),

@@ -37,7 +37,7 @@ export class CookieJarClient {
 
   async request(
     target: string | URL,
-    init: { method?: string; form?: Form; headers?: Record<string, string> } = {},
+    init: { method?: string; form?: Form; json?: unknown; headers?: Record<string, string> } = {},
   ): Promise<Answer> {
     const url = new URL(target, this.server.issuer);
     const headers = new Headers(init.headers);
@@ -49,9 +49,12 @@ export class CookieJarClient {
     if (init.form) {
       body = new URLSearchParams(init.form).toString();
       headers.set('content-type', 'application/x-www-form-urlencoded');
+    } else if (init.json !== undefined) {
+      body = JSON.stringify(init.json);
+      headers.set('content-type', 'application/json');
     }
     const response = await fetch(url, {
-      method: init.method ?? (init.form ? 'POST' : 'GET'),
+      method: init.method ?? (body === undefined ? 'GET' : 'POST'),
       headers,
       body,
       redirect: 'manual',

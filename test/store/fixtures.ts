@@ -32,6 +32,7 @@ export function client(overrides: Partial<Client> = {}): Client {
     allowed_logout_urls: ['https://app.example/'],
     web_origins: ['https://app.example'],
     allowed_origins: [],
+    cross_origin_authentication: false,
     logo_uri: 'https://app.example/logo.png',
     refresh_token: {
       rotation_type: 'rotating',

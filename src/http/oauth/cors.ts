@@ -7,11 +7,17 @@ import type { ClientStore } from '../../store/types.js';
 
 const corsPaths = new Set(['/oauth/token', '/oauth/revoke', '/userinfo']);
 
+/** The Origin when some client lists it in web_origins or allowed_origins, else undefined. */
+export async function registeredOrigin(
+  clients: Pick<ClientStore, 'browserOrigins'>,
+  origin: string | undefined,
+): Promise<string | undefined> {
+  if (!origin) return undefined;
+  return (await clients.browserOrigins()).includes(origin) ? origin : undefined;
+}
+
 export function corsRoutes(app: FastifyInstance, clients: Pick<ClientStore, 'browserOrigins'>) {
-  async function allowedOrigin(origin: string | undefined): Promise<string | undefined> {
-    if (!origin) return undefined;
-    return (await clients.browserOrigins()).includes(origin) ? origin : undefined;
-  }
+  const allowedOrigin = (origin: string | undefined) => registeredOrigin(clients, origin);
 
   app.addHook('onRequest', (request, reply, done) => {
     // Most calls (servers, SDKs outside a browser) send no Origin: nothing to look up for them.

@@ -12,6 +12,8 @@
 //   /u/login (login/) checks the password, starts the session ──> /authorize/resume?state=<tx>
 //   /u/consent stores an Accept ──> /authorize/resume; a Decline ──> access_denied to redirect_uri
 //   /authorize/resume: signed in for this transaction? consent still needed? ──> consume (once) ──> code
+//   /authorize?login_ticket (embedded login, protocol/cross-origin.ts): ticket redeemed (once) ──> session ──>
+//       consent or code as above; a ticket that cannot be redeemed ──> access_denied to redirect_uri
 import { randomSecret } from '../../crypto/random.js';
 import { sha256 } from '../../crypto/hash.js';
 import type { Client, PendingLoginLimits, Session, Store, TransactionOwners, User } from '../../store/types.js';
@@ -184,12 +186,19 @@ async function startTransaction(
   return transactionId;
 }
 
+/**
+ * Starts the SSO session for a login ticket (cross-origin authentication) when the ticket is valid for the
+ * request's client and connection; the caller sets the session cookie.
+ */
+export type TicketSignIn = (request: AuthorizeRequest & { login_ticket: string }) => Promise<Session | undefined>;
+
 /** Throws AuthorizeError without a target when the browser must see an error page. */
 export async function authorize(
   raw: RawParams,
   session: Session | undefined,
   owners: TransactionOwners,
   deps: InteractionDeps,
+  signInWithTicket?: TicketSignIn,
 ): Promise<Decision> {
   let client: Client;
   let request: AuthorizeRequest;
@@ -200,6 +209,9 @@ export async function authorize(
       return { kind: 'respond', response: await errorResponse(error.target, error.error, deps.issuer) };
     }
     throw error;
+  }
+  if (request.login_ticket !== undefined) {
+    return ticketLogin({ ...request, login_ticket: request.login_ticket }, client, owners, deps, signInWithTicket);
   }
   const now = deps.now();
   const fresh =
@@ -222,17 +234,52 @@ export async function authorize(
     }
     return { kind: 'login', transactionId: await startTransaction({ request }, owners, deps) };
   }
+  return signedInResponse(request, client, session!, user, owners, deps);
+}
+
+/** A signed-in user: the consent page when consent is still needed, else the authorization response. */
+async function signedInResponse(
+  request: AuthorizeRequest,
+  client: Client,
+  session: Session,
+  user: User,
+  owners: TransactionOwners,
+  deps: InteractionDeps,
+): Promise<Decision> {
   if ((await scopesToConsent(request, client, user, request.prompt.includes('consent'), deps)).length) {
     if (request.prompt.includes('none')) {
       const error = new OAuthError('consent_required', 'Consent required');
       return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
     }
+    const { login_ticket: _spent, ...stored } = request;
     return {
       kind: 'consent',
-      transactionId: await startTransaction({ request, sessionSid: session!.sid }, owners, deps),
+      transactionId: await startTransaction({ request: stored, sessionSid: session.sid }, owners, deps),
     };
   }
-  return { kind: 'respond', response: await respond(request, client, session!, user, deps) };
+  return { kind: 'respond', response: await respond(request, client, session, user, deps) };
+}
+
+/**
+ * /authorize with a login ticket (Auth0 cross-origin authentication): the ticket is the sign-in, so the flow
+ * goes on as after the login page (consent, then the response). A ticket that is unknown, spent, expired, for
+ * another client or connection, or from another browser signs nobody in: the client hears access_denied, as
+ * Auth0 answers a late ticket, rather than its user being shown a login page the application did not expect.
+ */
+async function ticketLogin(
+  request: AuthorizeRequest & { login_ticket: string },
+  client: Client,
+  owners: TransactionOwners,
+  deps: InteractionDeps,
+  signInWithTicket: TicketSignIn | undefined,
+): Promise<Decision> {
+  const session = signInWithTicket && (await signInWithTicket(request));
+  const user = await sessionUser(request, session, deps);
+  if (!session || !user) {
+    const error = new OAuthError('access_denied', 'The login ticket is invalid, expired or was already used');
+    return { kind: 'respond', response: await errorResponse(targetOf(request, client), error, deps.issuer) };
+  }
+  return signedInResponse(request, client, session, user, owners, deps);
 }
 
 const expired = () =>

@@ -13,6 +13,8 @@ export const parameterSizes: Readonly<Record<string, number>> = {
   scope: 2048,
   audience: 600,
   connection: 128,
+  realm: 128,
+  login_ticket: 200,
   login_hint: 320,
   response_type: 64,
   response_mode: 64,

@@ -19,6 +19,8 @@ const known = [
   'screen_hint',
   'connection',
   'id_token_hint',
+  'realm',
+  'login_ticket',
 ];
 
 /** Every parameter sent once with a value; empty and repeated ones are left out. */

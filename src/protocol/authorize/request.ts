@@ -48,6 +48,8 @@ export interface AuthorizeRequest {
   id_token_hint_sub?: string;
   /** The database connection to sign in with. */
   connection: string;
+  /** A ticket from /co/authenticate (cross-origin authentication) that signs the browser in. */
+  login_ticket?: string;
   /** The ext-* parameters, for the page template (transaction.params). */
   ext: Record<string, string>;
 }
@@ -120,7 +122,8 @@ export async function parseAuthorizeRequest(
     const id_token_hint_sub = await checkIdTokenHint(params.id_token_hint, client, deps);
     const max_age = parseMaxAge(params.max_age);
     const ext = parseExtParams(params);
-    const connection = await resolveConnection(params.connection, client, deps);
+    // auth0.js's embedded login names the database connection `realm` (its webAuth.login option).
+    const connection = await resolveConnection(params.connection ?? params.realm, client, deps);
     const audience = await resolveAudience(params.audience, deps.stores);
     return {
       client,
@@ -141,6 +144,7 @@ export async function parseAuthorizeRequest(
         screen_hint: params.screen_hint,
         id_token_hint_sub,
         connection,
+        login_ticket: params.login_ticket,
         ext,
       },
     };

@@ -14,6 +14,7 @@ import { brandingStore } from './branding.js';
 import { consentStore } from './consents.js';
 import { ipThrottleStore } from './ip-throttles.js';
 import { loginFailureStore } from './login-failures.js';
+import { loginTicketStore } from './login-tickets.js';
 import { loginTransactionStore } from './login-transactions.js';
 import { revokedTokenStore } from './revoked-tokens.js';
 import { sessionStore } from './sessions.js';
@@ -33,6 +34,7 @@ function stores(db: Executor, now: () => number): Stores {
     clientAssertions: clientAssertionStore(db, now),
     sessions: sessionStore(db),
     loginTransactions: loginTransactionStore(db, now),
+    loginTickets: loginTicketStore(db),
     codes: authorizationCodeStore(db, now),
     revokedTokens: revokedTokenStore(db, now),
     loginFailures: loginFailureStore(db),

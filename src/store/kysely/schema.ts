@@ -44,6 +44,7 @@ export interface ClientTable {
   allowed_logout_urls: Json;
   web_origins: Json;
   allowed_origins: Json;
+  cross_origin_authentication: Bool;
   logo_uri: string | null;
   refresh_token: Json;
   jwt_configuration: Json;
@@ -203,6 +204,18 @@ export interface LoginFailureTable {
   last_failure_at: Millis;
 }
 
+/** A login ticket from /co/authenticate: redeemed once at /authorize, by the browser that holds the verifier. */
+export interface LoginTicketTable {
+  ticket_hash: string;
+  client_id: string;
+  connection: string;
+  user_id: string;
+  /** SHA-256 of the verifier cookie set with the ticket. */
+  verifier_hash: string;
+  created_at: Millis;
+  expires_at: Millis;
+}
+
 export interface WriteProbeTable {
   id: number;
   data: string;
@@ -254,6 +267,7 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   sessions: SessionTable;
   login_transactions: LoginTransactionTable;
+  login_tickets: LoginTicketTable;
   login_transaction_owners: LoginTransactionOwnerTable;
   authorization_codes: AuthorizationCodeTable;
   revoked_tokens: RevokedTokenTable;
