@@ -32,6 +32,7 @@ import {
   SPA_CALLBACK,
   users,
   WEB_SECRET,
+  aliceClaims,
 } from '../helpers/fixtures.js';
 
 type ClientName = 'web' | 'other-web' | 'spa';
@@ -80,17 +81,7 @@ forEachDatabase('sign-in with the authorization code grant', (db) => {
   /** What /userinfo answers for Alice with openid profile email, updated_at as the store has it. */
   async function aliceUserinfo() {
     const user = (await server.gatehouse.store.users.get(users.alice.user_id))!;
-    return {
-      sub: users.alice.user_id,
-      name: 'Alice Liddell',
-      given_name: 'Alice',
-      family_name: 'Liddell',
-      nickname: 'alice',
-      picture: 'https://img.acme.test/alice.png',
-      updated_at: new Date(user.updated_at).toISOString(),
-      email: users.alice.email,
-      email_verified: true,
-    };
+    return aliceClaims(user.updated_at);
   }
 
   const code = (callback: URL) => {

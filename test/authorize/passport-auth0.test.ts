@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { forEachDatabase } from '../helpers/each-database.js';
-import { signInTenant, users, webClient } from '../helpers/fixtures.js';
+import { signInTenant, users, webClient, aliceClaims } from '../helpers/fixtures.js';
 import { CookieJarClient, callbackOf, logIn } from '../helpers/http-client.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
@@ -123,17 +123,7 @@ forEachDatabase('passport-auth0 signs a person in to an Express app', (db) => {
     assert.equal(page.status, 200, page.text);
     const { _raw: raw, ...profile } = JSON.parse(page.text) as Record<string, unknown>;
     const stored = (await gatehouse.gatehouse.store.users.get(users.alice.user_id))!;
-    const claims = {
-      sub: users.alice.user_id,
-      name: 'Alice Liddell',
-      given_name: 'Alice',
-      family_name: 'Liddell',
-      nickname: 'alice',
-      picture: 'https://img.acme.test/alice.png',
-      updated_at: new Date(stored.updated_at).toISOString(),
-      email: users.alice.email,
-      email_verified: true,
-    };
+    const claims = aliceClaims(stored.updated_at);
     assert.deepEqual(profile, {
       displayName: 'Alice Liddell',
       id: users.alice.user_id,

@@ -143,6 +143,24 @@ export function tenant(parts: Partial<TenantFile> = {}): TenantFile {
   };
 }
 
+/**
+ * What /userinfo (and an ID token's profile claims) say of signInTenant()'s Alice with `openid profile email`;
+ * `updated_at` is the stored user's, as an ISO string.
+ */
+export function aliceClaims(updatedAt: number) {
+  return {
+    sub: users.alice.user_id,
+    name: 'Alice Liddell',
+    given_name: 'Alice',
+    family_name: 'Liddell',
+    nickname: 'alice',
+    picture: 'https://img.acme.test/alice.png',
+    updated_at: new Date(updatedAt).toISOString(),
+    email: users.alice.email,
+    email_verified: true,
+  };
+}
+
 /** Users of signInTenant() by e-mail; ids are `auth0|<name>`. */
 export const users = {
   alice: { email: 'alice@acme.test', user_id: 'auth0|alice' },

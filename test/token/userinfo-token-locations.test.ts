@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
 import { forEachDatabase } from '../helpers/each-database.js';
-import { CALLBACK, signInTenant, users, WEB_SECRET } from '../helpers/fixtures.js';
+import { CALLBACK, signInTenant, users, WEB_SECRET, aliceClaims } from '../helpers/fixtures.js';
 import { basicAuth, CookieJarClient, postToken, signIn } from '../helpers/http-client.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
@@ -52,17 +52,7 @@ forEachDatabase('/userinfo: where the access token may be', (db) => {
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     token = answer.body.access_token as string;
     const stored = (await server.gatehouse.store.users.get(users.alice.user_id))!;
-    alice = {
-      sub: users.alice.user_id,
-      name: 'Alice Liddell',
-      given_name: 'Alice',
-      family_name: 'Liddell',
-      nickname: 'alice',
-      picture: 'https://img.acme.test/alice.png',
-      updated_at: new Date(stored.updated_at).toISOString(),
-      email: users.alice.email,
-      email_verified: true,
-    };
+    alice = aliceClaims(stored.updated_at);
   });
   after(() => server.close());
 
