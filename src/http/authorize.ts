@@ -5,7 +5,7 @@ import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { randomSecret } from '../crypto/random.js';
 import { sendErrorPage, type PageDeps } from '../login/pages.js';
-import { SESSION_COOKIE, sessionCookieOptions } from '../login/routes.js';
+import { SESSION_COOKIE, startBrowserSession } from '../login/session-cookie.js';
 import {
   authorize,
   type InteractionDeps,
@@ -17,7 +17,7 @@ import { isBrowserId, transactionOwners } from '../protocol/authorize/pending-lo
 import { AuthorizeError, type RawParams } from '../protocol/authorize/request.js';
 import { OAuthError } from '../protocol/errors.js';
 import { redeemLoginTicket } from '../protocol/cross-origin.js';
-import { createSession, endSession, findSession } from '../protocol/session.js';
+import { findSession } from '../protocol/session.js';
 import type { Store } from '../store/types.js';
 import { VERIFIER_COOKIE } from './cross-origin.js';
 
@@ -59,15 +59,7 @@ export function authorizeRoutes(app: FastifyInstance, deps: AuthorizeRouteDeps) 
       // A user blocked since the ticket was made gets no session (the flow answers access_denied).
       const user = userId && (await deps.store.users.get(userId));
       if (!user || user.blocked) return undefined;
-      await endSession(deps.store.sessions, request.cookies[SESSION_COOKIE]);
-      const { cookieValue, session } = await createSession(
-        deps.store.sessions,
-        user.user_id,
-        await deps.store.tenant.get(),
-        deps.now(),
-      );
-      reply.setCookie(SESSION_COOKIE, cookieValue, sessionCookieOptions(deps.secureCookies));
-      return session;
+      return startBrowserSession(request, reply, deps, user.user_id);
     };
 
   async function handle(request: FastifyRequest, reply: FastifyReply, raw: RawParams, afterPost: boolean) {

@@ -4,7 +4,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import { sessionCookieOptions } from '../login/routes.js';
+import { sessionCookieOptions } from '../login/session-cookie.js';
 import { passwordCheck } from '../protocol/password-check.js';
 import {
   authenticateCrossOrigin,

@@ -3,7 +3,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendErrorPage, sendPage, type PageDeps } from '../login/pages.js';
-import { SESSION_COOKIE, sessionCookieOptions } from '../login/routes.js';
+import { SESSION_COOKIE, sessionCookieOptions } from '../login/session-cookie.js';
 import type { Keyring } from '../protocol/keys/keyring.js';
 import { readIdTokenHint } from '../protocol/id-token-hint.js';
 import { logoutDestination } from '../protocol/logout.js';

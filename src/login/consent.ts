@@ -14,7 +14,8 @@ import { AuthorizeError } from '../protocol/authorize/request.js';
 import { findSession } from '../protocol/session.js';
 import { formCsrfToken, formIsGenuine } from './csrf.js';
 import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage } from './pages.js';
-import { type LoginDeps, SESSION_COOKIE } from './routes.js';
+import type { LoginDeps } from './routes.js';
+import { SESSION_COOKIE } from './session-cookie.js';
 
 type ConsentRequest = FastifyRequest<{ Querystring: { state?: string }; Body: { action?: string; _csrf?: string } }>;
 

@@ -5,15 +5,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { InteractionState } from '../protocol/authorize/interaction.js';
 import { BLOCKED_DESCRIPTION, checkPasswordAttempt } from '../protocol/brute-force.js';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
-import { createSession, endSession } from '../protocol/session.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Store } from '../store/types.js';
 import { formCsrfToken, formIsGenuine } from './csrf.js';
 import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage, type PageDeps } from './pages.js';
 import type { Passwords } from '../crypto/passwords.js';
 import { passwordCheck } from '../protocol/password-check.js';
-
-export const SESSION_COOKIE = 'gatehouse_session';
+import { startBrowserSession } from './session-cookie.js';
 
 export interface LoginDeps extends PageDeps {
   store: Store;
@@ -27,14 +25,6 @@ type LoginRequest = FastifyRequest<{
   Querystring: { state?: string };
   Body: { email?: string; password?: string; _csrf?: string };
 }>;
-
-export function sessionCookieOptions(secure: boolean) {
-  // HttpOnly; on https Secure + SameSite=None (cross-site silent authentication), else Lax (Auth0 docs: "SameSite Cookie
-  // Attribute Changes", /docs/manage-users/cookies/samesite-cookie-attribute-changes).
-  return secure
-    ? { httpOnly: true, secure: true, sameSite: 'none' as const, path: '/' }
-    : { httpOnly: true, secure: false, sameSite: 'lax' as const, path: '/' };
-}
 
 export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
   const { store } = deps;
@@ -87,10 +77,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
 
   /** Starts the browser's session and sends it back to /authorize to finish. */
   async function signIn(request: LoginRequest, reply: Reply, tx: Transaction, userId: string) {
-    // A new sign-in replaces the browser's session: the old one must not outlive a later logout.
-    await endSession(store.sessions, request.cookies[SESSION_COOKIE]);
-    const { cookieValue } = await createSession(store.sessions, userId, await store.tenant.get(), deps.now());
-    reply.setCookie(SESSION_COOKIE, cookieValue, sessionCookieOptions(deps.secureCookies));
+    await startBrowserSession(request, reply, deps, userId);
     // RFC 9700 §4.12: after a form POST, 303 (never 307, which would re-post the password).
     return reply
       .header('cache-control', 'no-store')
