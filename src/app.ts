@@ -8,6 +8,7 @@ import { browserSurface } from './http/browser.js';
 import { limitConnections } from './http/connection-limit.js';
 import { crossOriginSurface } from './http/cross-origin.js';
 import { dbconnectionsSurface } from './http/dbconnections.js';
+import { managementSurface } from './http/management/surface.js';
 import { oauthSurface } from './http/oauth/surface.js';
 import { frameworkErrorHandler, rootSurface } from './http/root.js';
 import { addSecurityHeaders } from './http/security-headers.js';
@@ -72,6 +73,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     oauthSurface(deps),
     dbconnectionsSurface(deps),
     crossOriginSurface(deps),
+    managementSurface(deps),
     browserSurface(deps),
   ];
   for (const surface of surfaces) await app.register(surface);

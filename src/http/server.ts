@@ -15,7 +15,7 @@ import { lazyChildLogger } from './log.js';
 /** How often Node looks for requests past their headers or request timeout (its default is 30 s). */
 const CONNECTIONS_CHECK_MS = 1000;
 
-/** The OAuth 2.0 body limit (docs/operations.md "Request bodies"); /api/v2 will take 1 MiB. */
+/** The OAuth 2.0 body limit (docs/operations.md "Request bodies"); /api/v2 takes 1 MiB (http/management/surface.ts). */
 const OAUTH_BODY_LIMIT = 64 * 1024;
 
 type FrameworkErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;

@@ -244,11 +244,20 @@ export interface TenantStore {
   put(settings: TenantSettings): Promise<void>;
 }
 
+export interface ClientFilter {
+  app_type?: AppType[];
+  is_first_party?: boolean;
+}
+
 export interface ClientStore {
   get(clientId: string): Promise<Client | undefined>;
   insert(client: Client): Promise<void>;
   update(clientId: string, patch: Patch<Client>): Promise<void>;
   count(): Promise<number>;
+  /** One page of clients, oldest first, with the number that match the filter. */
+  list(filter: ClientFilter, page: { offset: number; limit: number }): Promise<{ clients: Client[]; total: number }>;
+  /** Deletes the client; its client grants go with it (foreign key). False when there was none. */
+  delete(clientId: string): Promise<boolean>;
   /** Every client's web_origins and allowed_origins: the origins browsers may call the OAuth endpoints from. */
   browserOrigins(): Promise<string[]>;
 }

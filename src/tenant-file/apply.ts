@@ -21,7 +21,8 @@ function label(file: TenantFile, kind: keyof TenantFile, index: number) {
   return objectLabel(file as Record<string, unknown>, kind, index);
 }
 
-async function applyClient(tx: Stores, declared: DeclaredClient, where: string, box: SecretBox): Promise<void> {
+/** One client, created or patched with the declared fields: also what /api/v2/clients writes through. */
+export async function applyClient(tx: Stores, declared: DeclaredClient, where: string, box: SecretBox): Promise<void> {
   const { client_secret, refresh_token, jwt_configuration, ...fields } = declared;
   const existing = await tx.clients.get(declared.client_id);
   const base =

@@ -36,7 +36,7 @@ const rows: { name: string; method: string; path: string; status: number; json?:
   { name: 'unknown /.well-known path', method: 'GET', path: `/.well-known/${MARK}`, status: 404, json: oauthNotFound },
   { name: 'wrong method on /healthz', method: 'POST', path: `/healthz?${MARK}=1`, status: 404, json: oauthNotFound },
   {
-    name: '/api/v2 (no routes yet)',
+    name: 'unknown /api/v2 path',
     method: 'GET',
     path: `/api/v2/users?q=${MARK}`,
     status: 404,
@@ -44,7 +44,7 @@ const rows: { name: string; method: string; path: string; status: number; json?:
   },
   {
     name: 'wrong method on /api/v2',
-    method: 'PATCH',
+    method: 'PUT',
     path: `/api/v2/clients/${MARK}`,
     status: 404,
     json: managementNotFound,

@@ -75,6 +75,24 @@ export function clientStore(db: Executor, now: () => number): ClientStore {
         ...new Set(rows.flatMap((r) => [...parse<string[]>(r.web_origins), ...parse<string[]>(r.allowed_origins)])),
       ];
     },
+    async list(filter, page) {
+      let query = db.selectFrom('clients');
+      if (filter.app_type?.length) query = query.where('app_type', 'in', filter.app_type);
+      if (filter.is_first_party !== undefined) query = query.where('is_first_party', '=', int(filter.is_first_party));
+      const rows = await query
+        .selectAll()
+        .orderBy('created_at')
+        .orderBy('client_id')
+        .offset(page.offset)
+        .limit(page.limit)
+        .execute();
+      const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      return { clients: rows.map(fromRow), total: Number(total.n) };
+    },
+    async delete(clientId) {
+      const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
     async count() {
       const row = await db
         .selectFrom('clients')
