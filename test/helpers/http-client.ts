@@ -242,12 +242,22 @@ export interface JsonAnswer {
   body: Record<string, unknown>;
 }
 
-export async function postToken(
+export function postToken(
   server: RunningGatehouse,
   params: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<JsonAnswer> {
-  const response = await fetch(server.url('/oauth/token'), {
+  return postForm(server, '/oauth/token', params, headers);
+}
+
+/** POSTs a form body to one of the server's endpoints and reads the JSON answer. */
+export async function postForm(
+  server: RunningGatehouse,
+  path: string,
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<JsonAnswer> {
+  const response = await fetch(server.url(path), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(params).toString(),

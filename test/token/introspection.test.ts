@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import * as client from 'openid-client';
 import { forEachDatabase } from '../helpers/each-database.js';
-import { basicAuth, CookieJarClient, postToken } from '../helpers/http-client.js';
+import { basicAuth, CookieJarClient, postForm, postToken } from '../helpers/http-client.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 import { users } from '../helpers/fixtures.js';
 import {
@@ -52,18 +52,8 @@ forEachDatabase('token introspection', (db) => {
   };
 
   /** POST /oauth/introspect with a form body. */
-  async function post(params: Record<string, string>, headers: Record<string, string> = {}) {
-    const response = await fetch(server.url('/oauth/introspect'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams(params).toString(),
-    });
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (await response.json()) as Record<string, unknown>,
-    };
-  }
+  const post = (params: Record<string, string>, headers: Record<string, string> = {}) =>
+    postForm(server, '/oauth/introspect', params, headers);
 
   test('discovery lists the revocation and introspection endpoints and how clients authenticate there', async () => {
     const metadata = introspector.serverMetadata();
