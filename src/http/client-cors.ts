@@ -3,15 +3,36 @@
 // and /co/authenticate. A preflight carries no body, so no client_id: it is answered for any origin that some
 // client registered, as /oauth/token's is. The actual response names the origin only when it is one of the
 // request's client's web_origins or allowed_origins; any other origin gets no Access-Control-Allow-Origin, so
-// its page cannot read the answer.
+// its page cannot read the answer. The registered-origin check and the preflight route are shared with the
+// OAuth surface's CORS (oauth/cors.ts), which differs only in the methods and headers it allows.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { clientOrigins } from '../protocol/cross-origin.js';
 import type { Client, ClientStore } from '../store/types.js';
-import { registeredOrigin } from './oauth/cors.js';
 
 export interface CorsOptions {
   /** The page sends cookies (auth0.js: withCredentials on /co/authenticate): the exact origin and the credentials header. */
   credentials: boolean;
+}
+
+export interface PreflightOptions extends CorsOptions {
+  methods: string;
+  headers: string;
+}
+
+/** What auth0.js sends from a login page: JSON, its telemetry header, and the language of the page when set. */
+export const AUTH0_JS_PREFLIGHT: PreflightOptions = {
+  credentials: false,
+  methods: 'POST',
+  headers: 'Content-Type, Auth0-Client, X-Request-Language',
+};
+
+/** The Origin when some client lists it in web_origins or allowed_origins, else undefined. */
+export async function registeredOrigin(
+  clients: Pick<ClientStore, 'browserOrigins'>,
+  origin: string | undefined,
+): Promise<string | undefined> {
+  if (!origin) return undefined;
+  return (await clients.browserOrigins()).includes(origin) ? origin : undefined;
 }
 
 /** OPTIONS for a path: 204 with the CORS headers for a registered origin, 403 without them for any other. */
@@ -19,7 +40,7 @@ export function preflightRoute(
   app: FastifyInstance,
   path: string,
   clients: Pick<ClientStore, 'browserOrigins'>,
-  options: CorsOptions,
+  options: PreflightOptions,
 ) {
   app.options(path, async (request, reply) => {
     const origin = await registeredOrigin(clients, request.headers.origin);
@@ -30,9 +51,8 @@ export function preflightRoute(
       .headers({
         'access-control-allow-origin': origin,
         ...(options.credentials ? { 'access-control-allow-credentials': 'true' } : {}),
-        'access-control-allow-methods': 'POST',
-        // What auth0.js sends: JSON, its telemetry header, and the language of the page when set.
-        'access-control-allow-headers': 'Content-Type, Auth0-Client, X-Request-Language',
+        'access-control-allow-methods': options.methods,
+        'access-control-allow-headers': options.headers,
         'access-control-max-age': '86400',
       })
       .send();

@@ -14,7 +14,7 @@ import {
   LOGIN_TICKET_LIFETIME_MS,
 } from '../protocol/cross-origin.js';
 import { databaseConnectionsOf } from '../tenant-file/connections.js';
-import { allowClientOrigin, preflightRoute } from './client-cors.js';
+import { AUTH0_JS_PREFLIGHT, allowClientOrigin, preflightRoute } from './client-cors.js';
 import { oauthErrorHandler } from './oauth/errors.js';
 import type { SurfaceDeps } from './surface.js';
 
@@ -59,7 +59,7 @@ export function crossOriginSurface(deps: CrossOriginSurfaceDeps): FastifyPluginA
     await app.register(formbody);
     app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
     app.setErrorHandler(oauthErrorHandler(deps.storage));
-    preflightRoute(app, '/co/authenticate', store.clients, { credentials: true });
+    preflightRoute(app, '/co/authenticate', store.clients, { ...AUTH0_JS_PREFLIGHT, credentials: true });
 
     app.post<{ Body: CrossOriginCredentials }>(
       '/co/authenticate',

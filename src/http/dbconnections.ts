@@ -5,7 +5,7 @@ import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply } 
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
-import { allowClientOrigin, preflightRoute } from './client-cors.js';
+import { AUTH0_JS_PREFLIGHT, allowClientOrigin, preflightRoute } from './client-cors.js';
 import { RETRY_AFTER_SECONDS } from './storage-health.js';
 import type { SurfaceDeps } from './surface.js';
 
@@ -105,7 +105,7 @@ async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps
     });
   });
 
-  for (const path of browserPaths) preflightRoute(app, path, deps.store.clients, { credentials: false });
+  for (const path of browserPaths) preflightRoute(app, path, deps.store.clients, AUTH0_JS_PREFLIGHT);
 
   app.post<{ Body: SignupBody }>('/dbconnections/signup', { schema: { body: bodySchema } }, async (request, reply) => {
     const body = request.body ?? {};
