@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type CliProcess, childrenOf, killAllStartedChildren, spawnCli } from '../helpers/cli.js';
+import { type CliProcess, childrenOf, killAllStartedChildren, spawnCli, waitFor } from '../helpers/cli.js';
 import { freePort, TEST_SECRET } from '../helpers/server.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 
@@ -23,21 +22,6 @@ function logLines(cli: CliProcess): Array<Record<string, unknown>> {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** Polls `check` every 100 ms until it returns a value other than undefined/false. */
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** GET /healthz on a new connection; the status, or undefined when there is no answer within 2 s. */

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
+import { waitFor } from '../helpers/cli.js';
 
 interface Client {
   socket: Socket;
@@ -28,13 +28,8 @@ async function open(port: number, send = ''): Promise<Client> {
 }
 
 /** Resolves when `check` holds, polling every 50 ms; fails after `timeoutMs`. */
-async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+/** How long each step may take before the test gives up. */
+const STEP_MS = 20_000;
 
 const healthz = (port: number, connection = 'keep-alive') =>
   `GET /healthz HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\nconnection: ${connection}\r\n\r\n`;
@@ -70,8 +65,10 @@ forEachDatabase('slow clients: headers, request and keep-alive timeouts', (db) =
     const silent = await Promise.all(Array.from({ length: 10 }, () => open(port)));
     const keptAlive = await Promise.all(Array.from({ length: 5 }, () => open(port, healthz(port))));
     clients.push(...partialHeaders, ...partialBodies, ...silent, ...keptAlive);
-    await waitFor('the keep-alive answers', () =>
-      keptAlive.every((client) => /^HTTP\/1\.1 200 /.test(client.received())),
+    await waitFor(
+      'the keep-alive answers',
+      () => keptAlive.every((client) => /^HTTP\/1\.1 200 /.test(client.received())),
+      STEP_MS,
     );
 
     // Served while the slow ones are open.
@@ -79,7 +76,7 @@ forEachDatabase('slow clients: headers, request and keep-alive timeouts', (db) =
     assert.equal(response.status, 200);
     assert.deepEqual(await response.json(), { status: 'ok' });
 
-    await waitFor('every slow connection to be closed', () => clients.every((client) => client.isClosed()));
+    await waitFor('every slow connection to be closed', () => clients.every((client) => client.isClosed()), STEP_MS);
     for (const client of [...partialHeaders, ...partialBodies]) assert.match(client.received(), /^HTTP\/1\.1 408 /);
     // Node counts the headers timeout from the connection's start: a silent one gets the 408 too.
     for (const client of silent) assert.match(client.received(), /^(HTTP\/1\.1 408 [\s\S]*)?$/);
@@ -106,11 +103,15 @@ forEachDatabase('GATEHOUSE_MAX_CONNECTIONS', (db) => {
   test('past the cap a new connection gets 503 and is closed; the open ones keep being served; freed places are taken again', async () => {
     const held = await Promise.all(Array.from({ length: MAX }, () => open(port, healthz(port))));
     clients.push(...held);
-    await waitFor('the first answers', () => held.every((client) => /^HTTP\/1\.1 200 /.test(client.received())));
+    await waitFor(
+      'the first answers',
+      () => held.every((client) => /^HTTP\/1\.1 200 /.test(client.received())),
+      STEP_MS,
+    );
 
     const refused = await Promise.all(Array.from({ length: 5 }, () => open(port, healthz(port))));
     clients.push(...refused);
-    await waitFor('the refused connections to be closed', () => refused.every((client) => client.isClosed()));
+    await waitFor('the refused connections to be closed', () => refused.every((client) => client.isClosed()), STEP_MS);
     for (const client of refused) assert.doesNotMatch(client.received(), /^HTTP\/1\.1 200 /);
     assert.ok(
       refused.some((client) => /^HTTP\/1\.1 503 /.test(client.received())),
@@ -120,13 +121,19 @@ forEachDatabase('GATEHOUSE_MAX_CONNECTIONS', (db) => {
     // A held connection asks again on the same socket and is answered.
     const before = held[0].received().length;
     held[0].socket.write(healthz(port));
-    await waitFor('the second answer on a held connection', () =>
-      /HTTP\/1\.1 200 /.test(held[0].received().slice(before)),
+    await waitFor(
+      'the second answer on a held connection',
+      () => /HTTP\/1\.1 200 /.test(held[0].received().slice(before)),
+      STEP_MS,
     );
 
     // Once some close, new connections are served again.
     for (const client of held.slice(0, 3)) client.socket.destroy();
-    await waitFor('three held connections to be closed', () => held.slice(0, 3).every((client) => client.isClosed()));
+    await waitFor(
+      'three held connections to be closed',
+      () => held.slice(0, 3).every((client) => client.isClosed()),
+      STEP_MS,
+    );
     const response = await fetch(server.url('/healthz'), { headers: { connection: 'close' } });
     assert.equal(response.status, 200);
   });

@@ -7,13 +7,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, TEST_SECRET, writeTenantFile } from '../helpers/server.js';
 import { acmeTenant, API, SECRET_BASIC } from '../helpers/fixtures.js';
-import { childrenOf } from '../helpers/cli.js';
+import { childrenOf, waitFor } from '../helpers/cli.js';
 
 const BASIC = `Basic ${Buffer.from(`m2m-basic:${encodeURIComponent(SECRET_BASIC)}`).toString('base64')}`;
 const TOKEN_BODY = new URLSearchParams({ grant_type: 'client_credentials', audience: API }).toString();
@@ -128,21 +127,6 @@ function alive(pid: number): boolean {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw error;
-  }
-}
-
-/** Polls `check` every 50 ms until it returns a value other than undefined/false. */
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
   }
 }
 
