@@ -1,6 +1,8 @@
 // buildApp(config): the start-up (start-up.ts), the shared dependencies, then one Fastify app made of a list
 // of surfaces. Never listens, so tests and worker processes start the very same app.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { noAuditLog } from './audit/events.js';
+import { AuditWriter } from './audit/writer.js';
 import type { Config } from './config.js';
 import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import type { SecretBox } from './crypto/secret-box.js';
@@ -51,6 +53,10 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     store.invalidate();
     keyring.invalidate();
   });
+  // Rows written in batches off the request path; a clean close writes the last batch (audit/writer.ts).
+  const writer = config.auditLog
+    ? new AuditWriter({ store: store.logs, logger: options.logger, now, retentionDays: config.logRetentionDays })
+    : undefined;
   const deps: SurfaceDeps = {
     config,
     store,
@@ -62,6 +68,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     renderer: createRenderer(),
     // Writes failing for lack of space or a read-only database: 503 on every surface, /healthz reports it.
     storage: new StorageHealth(store, now),
+    audit: writer ?? noAuditLog,
     now,
   };
 
@@ -78,7 +85,10 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   ];
   for (const surface of surfaces) await app.register(surface);
 
-  app.addHook('onClose', async () => store.close());
+  app.addHook('onClose', async () => {
+    await writer?.close();
+    await store.close();
+  });
   await app.ready();
   return { app, store, keyring, box, ...prepared, close: () => app.close() };
 }

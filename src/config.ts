@@ -32,6 +32,10 @@ export interface Config {
   readonly keepAliveTimeoutMs: number;
   /** Milliseconds a worker may miss the primary's heartbeats before it is replaced. */
   readonly heartbeatTimeoutMs: number;
+  /** Whether events are recorded (rows and log lines); off only to measure what recording costs. */
+  readonly auditLog: boolean;
+  /** Days audit events are kept; older ones are never answered and are deleted in small batches. */
+  readonly logRetentionDays: number;
 }
 
 export class ConfigError extends Error {}
@@ -61,6 +65,8 @@ const variables = {
   requestTimeout: 'GATEHOUSE_REQUEST_TIMEOUT',
   keepAliveTimeout: 'GATEHOUSE_KEEP_ALIVE_TIMEOUT',
   heartbeatTimeout: 'GATEHOUSE_HEARTBEAT_TIMEOUT',
+  auditLog: 'GATEHOUSE_AUDIT_LOG',
+  logRetentionDays: 'GATEHOUSE_LOG_RETENTION_DAYS',
 } as const;
 
 type Key = keyof typeof variables;
@@ -91,6 +97,11 @@ function positiveInt(name: string, raw: string, max: number): number {
     throw new ConfigError(`${name} must be a whole number from 1 to ${max}, got "${raw}"`);
   }
   return Number(raw);
+}
+
+function onOff(name: string, raw: string): boolean {
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+  return raw === 'on';
 }
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -177,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     requestTimeoutMs,
     keepAliveTimeoutMs: seconds('keepAliveTimeout', 5),
     heartbeatTimeoutMs: seconds('heartbeatTimeout', 30),
+    auditLog: onOff(variables.auditLog, get('auditLog') ?? 'on'),
+    logRetentionDays: positiveInt(variables.logRetentionDays, get('logRetentionDays') ?? '30', 36500),
   });
 }
 

@@ -15,7 +15,7 @@ import type { SurfaceDeps } from './surface.js';
 
 type BrowserDeps = Pick<
   SurfaceDeps,
-  'config' | 'store' | 'keyring' | 'csrfKey' | 'passwords' | 'renderer' | 'storage' | 'now'
+  'config' | 'store' | 'keyring' | 'csrfKey' | 'passwords' | 'renderer' | 'storage' | 'audit' | 'now'
 >;
 
 export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
@@ -36,9 +36,9 @@ export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
     await browser.register(formbody);
     browser.setErrorHandler(browserErrorHandler(pages, deps.storage));
     authorizeRoutes(browser, { ...pages, store, interaction, now, secureCookies });
-    loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, passwords, now });
+    loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, passwords, audit: deps.audit, now });
     consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
-    logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies });
+    logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies, audit: deps.audit });
   };
 }
 

@@ -33,7 +33,7 @@ const bodySchema = {
   },
 } as const;
 
-type CrossOriginSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'passwords' | 'storage' | 'now'>;
+type CrossOriginSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'passwords' | 'storage' | 'audit' | 'now'>;
 
 export function crossOriginSurface(deps: CrossOriginSurfaceDeps): FastifyPluginAsync {
   const { store, now } = deps;
@@ -46,6 +46,7 @@ export function crossOriginSurface(deps: CrossOriginSurfaceDeps): FastifyPluginA
       users: store.users,
       passwords: passwordCheck(deps.passwords, store.users),
     },
+    audit: deps.audit,
     now,
   };
   const cookieOptions = {
@@ -79,7 +80,7 @@ export function crossOriginSurface(deps: CrossOriginSurfaceDeps): FastifyPluginA
           const answer = await authenticateCrossOrigin(
             client,
             body,
-            { origin: request.headers.origin, ip: request.ip },
+            { origin: request.headers.origin, ip: request.ip, userAgent: request.headers['user-agent'] },
             protocolDeps,
           );
           reply.setCookie(VERIFIER_COOKIE, answer.co_verifier, cookieOptions);

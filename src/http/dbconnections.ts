@@ -2,6 +2,7 @@
 // errors in Auth0's older shape with the OAuth pair added, so both kinds of client read them (docs/sign-in.md).
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { AuditEvent } from '../audit/events.js';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
@@ -58,7 +59,7 @@ type SignupBody = Partial<
   user_metadata?: Record<string, unknown>;
 };
 
-type DbconnectionsDeps = Pick<SurfaceDeps, 'store' | 'passwords' | 'storage' | 'now'>;
+type DbconnectionsDeps = Pick<SurfaceDeps, 'store' | 'passwords' | 'storage' | 'audit' | 'now'>;
 
 /** The /dbconnections paths auth0.js calls from the browser (webAuth.signup): CORS for the client's origins. */
 const browserPaths = ['/dbconnections/signup'];
@@ -115,7 +116,20 @@ async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps
     const client = await deps.store.clients.get(body.client_id!);
     if (!client) return sendError(reply, 'bad.client_id', `Unknown client: ${body.client_id}`);
     allowClientOrigin(request, reply, client, { credentials: false });
+    // Auth0 logs ss / fs, and limit_mu when the IP has used up its sign-ups ("Blocked IP Address").
+    const record = (event: AuditEvent) =>
+      deps.audit.record({
+        ip: request.ip,
+        user_agent: request.headers['user-agent'],
+        client_id: client.client_id,
+        client_name: client.name,
+        connection: body.connection,
+        user_name: body.email!.slice(0, 320),
+        strategy: 'auth0',
+        ...event,
+      });
     if (!(await takeAttempt(deps.store.ipThrottles, 'signup', request.ip, deps.now()))) {
+      record({ type: 'limit_mu', description: THROTTLED_DESCRIPTION });
       return sendError(reply, 'too_many_attempts', THROTTLED_DESCRIPTION, {}, 429);
     }
     try {
@@ -126,6 +140,7 @@ async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps
         deps.passwords,
         deps.now(),
       );
+      record({ type: 'ss', user_id: user.user_id });
       const profile = Object.fromEntries(profileFields.filter((f) => user[f] !== null).map((f) => [f, user[f]]));
       return reply.header('cache-control', 'no-store').send({
         _id: user.user_id.slice('auth0|'.length),
@@ -136,6 +151,7 @@ async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps
       });
     } catch (error) {
       if (!(error instanceof SignupError)) throw error;
+      record({ type: 'fs', description: error.description, details: { error: error.code } });
       const connection =
         error.code === 'invalid_password' ? await deps.store.connections.getByName(body.connection!) : undefined;
       return sendError(

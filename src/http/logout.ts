@@ -1,6 +1,8 @@
 // /v2/logout (Auth0) and /oidc/logout (OpenID Connect RP-Initiated Logout 1.0): end the SSO session,
 // clear its cookie, and go back only to an allowed logout URL.
 import type {} from '@fastify/cookie';
+import type { AuditLog } from '../audit/events.js';
+import type { Client } from '../store/types.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendErrorPage, sendPage, type PageDeps } from '../login/pages.js';
 import { SESSION_COOKIE, sessionCookieOptions } from '../login/session-cookie.js';
@@ -15,6 +17,7 @@ export interface LogoutDeps extends PageDeps {
   keyring: Keyring;
   issuer: string;
   secureCookies: boolean;
+  audit: AuditLog;
 }
 
 type Params = Record<string, string | string[] | undefined>;
@@ -22,8 +25,18 @@ const one = (params: Params, name: string) =>
   typeof params[name] === 'string' && params[name] !== '' ? (params[name] as string) : undefined;
 
 export function logoutRoutes(app: FastifyInstance, deps: LogoutDeps) {
-  async function finish(request: FastifyRequest, reply: FastifyReply, location: string | undefined) {
-    await endSession(deps.store.sessions, request.cookies[SESSION_COOKIE]);
+  async function finish(request: FastifyRequest, reply: FastifyReply, client: Client | undefined, location?: string) {
+    const ended = await endSession(deps.store.sessions, request.cookies[SESSION_COOKIE]);
+    // Auth0 logs slo for every logout request it accepts, with the session's user when there was one.
+    deps.audit.record({
+      type: 'slo',
+      ip: request.ip,
+      user_agent: request.headers['user-agent'],
+      client_id: client?.client_id,
+      client_name: client?.name,
+      user_id: ended?.user_id,
+      details: { return_to: location ?? null, session_ended: ended !== undefined },
+    });
     reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(deps.secureCookies));
     if (location) return reply.header('cache-control', 'no-store').redirect(location, 302);
     return sendPage(reply, deps, 200, { screen: 'logged-out' });
@@ -45,7 +58,7 @@ export function logoutRoutes(app: FastifyInstance, deps: LogoutDeps) {
         'Invalid logout request',
       );
     }
-    return finish(request, reply, destination.location);
+    return finish(request, reply, client, destination.location);
   });
 
   const oidcLogout = async (request: FastifyRequest, reply: FastifyReply, params: Params) => {
@@ -79,7 +92,7 @@ export function logoutRoutes(app: FastifyInstance, deps: LogoutDeps) {
       if (state !== undefined) url.searchParams.set('state', state);
       location = url.toString();
     }
-    return finish(request, reply, location);
+    return finish(request, reply, client, location);
   };
   app.get('/oidc/logout', (request, reply) => oidcLogout(request, reply, request.query as Params));
   app.post('/oidc/logout', (request, reply) => oidcLogout(request, reply, (request.body ?? {}) as Params));

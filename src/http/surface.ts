@@ -1,5 +1,6 @@
 // What buildApp (app.ts) makes once and hands the surfaces. Each surface is a Fastify plugin with its own
 // error handler (fastify docs/Reference/Encapsulation.md) and takes only the parts it uses.
+import type { AuditLog } from '../audit/events.js';
 import type { Config } from '../config.js';
 import type { Passwords } from '../crypto/passwords.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -21,5 +22,7 @@ export interface SurfaceDeps {
   renderer: Renderer;
   /** Whether writes fail (a full disk, a read-only database): every surface answers 503 then. */
   storage: StorageHealth;
+  /** Records sign-ins, token exchanges, API changes… as Auth0's log events (audit/writer.ts). */
+  audit: AuditLog;
   now: () => number;
 }

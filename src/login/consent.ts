@@ -21,7 +21,7 @@ type ConsentRequest = FastifyRequest<{ Querystring: { state?: string }; Body: { 
 
 export function consentRoutes(
   app: FastifyInstance,
-  deps: Omit<LoginDeps, 'passwords'> & { interaction: InteractionDeps },
+  deps: Omit<LoginDeps, 'passwords' | 'audit'> & { interaction: InteractionDeps },
 ) {
   const { store } = deps;
 

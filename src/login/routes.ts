@@ -2,6 +2,7 @@
 // and start the SSO session, then send the browser back to /authorize/resume; they never issue codes.
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type AuditEvent, type AuditLog, passwordAttemptType } from '../audit/events.js';
 import type { InteractionState } from '../protocol/authorize/interaction.js';
 import { BLOCKED_DESCRIPTION, checkPasswordAttempt } from '../protocol/brute-force.js';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
@@ -18,6 +19,7 @@ export interface LoginDeps extends PageDeps {
   csrfKey: Buffer;
   secureCookies: boolean;
   passwords: Passwords;
+  audit: AuditLog;
   now: () => number;
 }
 
@@ -75,6 +77,19 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     });
   }
 
+  /** Records a sign-in or sign-up event with what the form's transaction knows. */
+  function record(request: LoginRequest, tx: Transaction, event: AuditEvent) {
+    deps.audit.record({
+      ip: request.ip,
+      user_agent: request.headers['user-agent'],
+      client_id: tx.client.client_id,
+      client_name: tx.client.name,
+      connection: tx.request.connection,
+      strategy: 'auth0',
+      ...event,
+    });
+  }
+
   /** Starts the browser's session and sends it back to /authorize to finish. */
   async function signIn(request: LoginRequest, reply: Reply, tx: Transaction, userId: string) {
     await startBrowserSession(request, reply, deps, userId);
@@ -112,6 +127,17 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
       { ipThrottles: store.ipThrottles, loginFailures: store.loginFailures, users: store.users, passwords },
       { connection: tx.request.connection, email, password, ip: request.ip, at: deps.now() },
     );
+    // Auth0 logs s, fu (no such user) or fp (wrong password), and limit_wc / limit_mu for a refused attempt.
+    const correct = result.outcome === 'correct' && !result.user.blocked;
+    record(request, tx, {
+      type:
+        result.outcome === 'correct' && !correct
+          ? 'f'
+          : passwordAttemptType(result.outcome, result.outcome === 'wrong' && result.unknownUser, 's'),
+      description: result.outcome === 'correct' && !correct ? 'user is blocked' : undefined,
+      user_id: result.outcome === 'correct' ? result.user.user_id : undefined,
+      user_name: email,
+    });
     if (result.outcome === 'throttled')
       return showForm(request, reply, 429, tx, 'login', { email, error: THROTTLED_DESCRIPTION });
     if (result.outcome === 'blocked')
@@ -139,6 +165,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
     if (!email || !password)
       return showForm(request, reply, 400, tx, 'signup', { email, error: 'Enter your email address and a password' });
     if (!(await takeAttempt(store.ipThrottles, 'signup', request.ip, deps.now()))) {
+      record(request, tx, { type: 'limit_mu', description: THROTTLED_DESCRIPTION, user_name: email });
       return showForm(request, reply, 429, tx, 'signup', { email, error: THROTTLED_DESCRIPTION });
     }
     try {
@@ -149,9 +176,11 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
         deps.passwords,
         deps.now(),
       );
+      record(request, tx, { type: 'ss', user_id: user.user_id, user_name: email });
       return signIn(request, reply, tx, user.user_id);
     } catch (error) {
       if (!(error instanceof SignupError)) throw error;
+      record(request, tx, { type: 'fs', description: error.description, user_name: email });
       return showForm(request, reply, 400, tx, 'signup', { email, error: error.description });
     }
   });

@@ -43,8 +43,8 @@ export type PasswordAttemptResult =
   | { outcome: 'throttled' }
   /** The identifier is blocked for this IP: the password was not checked. */
   | { outcome: 'blocked' }
-  /** Unknown e-mail or wrong password: the same answer for both. */
-  | { outcome: 'wrong' }
+  /** Unknown e-mail or wrong password: the same answer for both (only the audit log tells them apart). */
+  | { outcome: 'wrong'; unknownUser: boolean }
   /** The password is the user's (who may still be blocked by an administrator: `user.blocked`). */
   | { outcome: 'correct'; user: User };
 
@@ -71,9 +71,9 @@ export async function checkPasswordAttempt(
   if (!user) {
     // Verifies against a decoy hash, so that timing does not tell whether the e-mail has an account.
     await deps.passwords.spend(password);
-    return { outcome: 'wrong' };
+    return { outcome: 'wrong', unknownUser: true };
   }
-  if (!(await deps.passwords.check(user, password))) return { outcome: 'wrong' };
+  if (!(await deps.passwords.check(user, password))) return { outcome: 'wrong', unknownUser: false };
   await Promise.all([deps.ipThrottles.giveBack('login', ip), deps.loginFailures.reset(key)]);
   return { outcome: 'correct', user };
 }

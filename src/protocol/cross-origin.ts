@@ -11,6 +11,7 @@ import { randomSecret } from '../crypto/random.js';
 import { sha256 } from '../crypto/hash.js';
 import type { Client, Stores } from '../store/types.js';
 import { type ConnectionDeps, resolveConnection } from './authorize/connection.js';
+import { type AuditLog, passwordAttemptType } from '../audit/events.js';
 import { BLOCKED_DESCRIPTION, checkPasswordAttempt, type PasswordAttemptDeps } from './brute-force.js';
 import { OAuthError } from './errors.js';
 import { THROTTLED_DESCRIPTION } from './ip-throttle.js';
@@ -47,6 +48,7 @@ export interface CrossOriginCredentials {
 export interface CrossOriginDeps extends ConnectionDeps {
   stores: ConnectionDeps['stores'] & Pick<Stores, 'loginTickets'>;
   attempts: PasswordAttemptDeps;
+  audit: AuditLog;
   now: () => number;
 }
 
@@ -87,7 +89,7 @@ async function connectionOf(body: CrossOriginCredentials, client: Client, deps: 
 export async function authenticateCrossOrigin(
   client: Client,
   body: CrossOriginCredentials,
-  request: { origin: string | undefined; ip: string },
+  request: { origin: string | undefined; ip: string; userAgent: string | undefined },
   deps: CrossOriginDeps,
 ): Promise<LoginTicketResponse> {
   // Auth0: only applications that turned on "Allow Cross-Origin Authentication", and only from their origins.
@@ -109,6 +111,19 @@ export async function authenticateCrossOrigin(
     password: body.password,
     ip: request.ip,
     at,
+  });
+  // Auth0 logs cross-origin authentication as scoa / fcoa, and a block as limit_wc / limit_mu.
+  deps.audit.record({
+    type: passwordAttemptType(result.outcome, false, 'scoa', 'fcoa'),
+    description: result.outcome === 'wrong' ? 'Wrong email or password.' : undefined,
+    ip: request.ip,
+    user_agent: request.userAgent,
+    client_id: client.client_id,
+    client_name: client.name,
+    user_id: result.outcome === 'correct' ? result.user.user_id : undefined,
+    user_name: body.username.slice(0, 320),
+    connection,
+    strategy: 'auth0',
   });
   if (result.outcome === 'throttled') throw new CrossOriginError(429, 'too_many_attempts', THROTTLED_DESCRIPTION);
   if (result.outcome === 'blocked') throw new CrossOriginError(429, 'too_many_attempts', BLOCKED_DESCRIPTION);

@@ -52,6 +52,14 @@ export async function createSession(sessions: SessionStore, userId: string, tena
   return { cookieValue, session };
 }
 
-export async function endSession(sessions: SessionStore, cookieValue: string | undefined): Promise<void> {
-  if (cookieValue && cookieValue.length <= 200) await sessions.delete(sha256(cookieValue));
+/** Deletes the session behind the cookie; returns it as it was (for the audit log), if there was one. */
+export async function endSession(
+  sessions: SessionStore,
+  cookieValue: string | undefined,
+): Promise<Session | undefined> {
+  if (!cookieValue || cookieValue.length > 200) return undefined;
+  const idHash = sha256(cookieValue);
+  const session = await sessions.get(idHash);
+  await sessions.delete(idHash);
+  return session;
 }

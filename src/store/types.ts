@@ -465,7 +465,56 @@ export interface ConsentStore {
   grant(userId: string, clientId: string, audience: string, scopes: readonly string[]): Promise<void>;
 }
 
+/** One audit event in Auth0's log fields (Auth0 Management API v2, "Logs"); `date` in epoch milliseconds. */
+export interface LogEvent {
+  log_id: string;
+  date: number;
+  type: string;
+  description: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  client_id: string | null;
+  client_name: string | null;
+  user_id: string | null;
+  user_name: string | null;
+  connection: string | null;
+  connection_id: string | null;
+  audience: string | null;
+  scope: string | null;
+  strategy: string | null;
+  details: Record<string, unknown> | null;
+}
+
+/** A search of the log: every condition given must hold (AND); dates are epoch milliseconds, `to` exclusive. */
+export interface LogFilter {
+  types?: readonly string[];
+  user_id?: string;
+  client_id?: string;
+  connection?: string;
+  ip?: string;
+  from?: number;
+  to?: number;
+  /** Older rows are past retention: never answered, whether or not the sweep has deleted them yet. */
+  since: number;
+}
+
+export interface LogStore {
+  /** Many events in one statement (the audit writer's batches). */
+  insert(events: readonly LogEvent[]): Promise<void>;
+  get(logId: string): Promise<LogEvent | undefined>;
+  list(
+    filter: LogFilter,
+    order: 'asc' | 'desc',
+    page: { offset: number; limit: number },
+  ): Promise<{ logs: LogEvent[]; total: number }>;
+  /** Up to `take` events whose log_id sorts after `logId` (a checkpoint), oldest first. */
+  after(logId: string, take: number, since: number): Promise<LogEvent[]>;
+  /** Deletes at most `max` events older than `before`; how many it deleted. */
+  deleteOlderThan(before: number, max: number): Promise<number>;
+}
+
 export interface Stores {
+  logs: LogStore;
   tenant: TenantStore;
   clients: ClientStore;
   resourceServers: ResourceServerStore;

@@ -2,16 +2,36 @@
 // for <issuer>api/v2/ with the scope each route declares, and every error in Auth0's shape (errors.ts).
 // Its own not-found handler answers unknown /api/v2 paths (Fastify keeps one per prefix).
 import { Ajv } from 'ajv';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../../audit/events.js';
 import { endpoints } from '../../config.js';
 import type { SurfaceDeps } from '../surface.js';
 import { requireScopes } from './auth.js';
 import { clientRoutes } from './clients.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
+import { logRoutes } from './logs.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
-type ManagementSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'keyring' | 'box' | 'storage' | 'now'>;
+type ManagementSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'keyring' | 'box' | 'storage' | 'audit' | 'now'>;
+
+/** Auth0 logs every change through the Management API: sapi when it succeeded, fapi when it did not. */
+function recordChange(audit: AuditLog) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+    const status = reply.statusCode;
+    const path = request.url.split('?', 1)[0].slice(0, 256);
+    audit.record({
+      type: status < 400 ? 'sapi' : 'fapi',
+      description: `${request.method} ${request.routeOptions.url ?? path}`,
+      ip: request.ip,
+      user_agent: request.headers['user-agent'],
+      client_id: request.caller?.clientId,
+      // Method, path and status only: bodies carry secrets (a client's, a user's password).
+      details: { request: { method: request.method, path }, response: { statusCode: status } },
+    });
+  };
+}
 
 export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsync {
   const { config, store, keyring, box, now } = deps;
@@ -41,7 +61,9 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.setErrorHandler(managementErrorHandler(deps.storage));
     api.setNotFoundHandler(managementNotFound);
     api.addHook('onRequest', requireScopes(auth));
+    api.addHook('onResponse', recordChange(deps.audit));
     clientRoutes(api, { store, box });
+    logRoutes(api, { store, retentionDays: config.logRetentionDays, now });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

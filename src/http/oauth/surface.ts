@@ -13,7 +13,10 @@ import { revokeRoute } from './revoke.js';
 import { tokenRoute } from './token.js';
 import { userinfoRoute } from './userinfo.js';
 
-type OAuthSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'storage' | 'now'>;
+type OAuthSurfaceDeps = Pick<
+  SurfaceDeps,
+  'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'storage' | 'audit' | 'now'
+>;
 
 export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
   const { config, store, keyring, box, now } = deps;
@@ -26,6 +29,7 @@ export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
     issuer: config.issuer,
     tokenEndpoint: endpoints(config.issuer).token,
     adminClientId: config.adminClientId,
+    audit: deps.audit,
     now,
   };
   const userinfoDeps = { stores: store, keyring, issuer: config.issuer, now };

@@ -32,6 +32,7 @@ export function tokenRoute(app: FastifyInstance, deps: TokenDeps) {
         authorization: request.headers.authorization,
         ip: request.ip,
         forwardedFor: request.headers[FORWARDED_FOR_HEADER],
+        userAgent: request.headers['user-agent'],
       },
       deps,
     );

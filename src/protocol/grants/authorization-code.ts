@@ -36,7 +36,8 @@ export const authorizationCode: Grant<Part> = {
   grantType: 'authorization_code',
   parameters: ['code', 'redirect_uri', 'code_verifier'],
 
-  async handle({ params, client }, deps) {
+  async handle(request, deps) {
+    const { params, client } = request;
     const { stores, now } = deps;
     if (!params.code) throw missingParameter('code');
     const codeHash = sha256(params.code);
@@ -55,6 +56,7 @@ export const authorizationCode: Grant<Part> = {
       if (spent) await revokeIssued(stores, spent, now());
       throw invalidCode(spent ? 'code replayed' : 'unknown code');
     }
+    request.subject = { user_id: code.user_id };
     if (code.expires_at <= now() || code.client_id !== client.client_id) throw invalidCode();
     // §4.1.3: redirect_uri must be identical to the one of the authorization request.
     if (!params.redirect_uri) throw missingParameter('redirect_uri');

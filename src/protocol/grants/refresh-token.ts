@@ -21,11 +21,12 @@ const invalid = (cause: string) => new OAuthError('invalid_grant', 'Unknown or i
 
 async function refresh(
   tx: Stores,
-  { params, client }: GrantRequest,
+  request: GrantRequest,
   { issuer, now }: Pick<GrantDeps, 'issuer' | 'now'>,
   keyring: SigningKeys,
   hash: string,
 ): Promise<TokenResponse | OAuthError> {
+  const { params, client } = request;
   await tx.refreshTokens.lock(hash);
   const at = now();
   const presented = await tx.refreshTokens.get(hash);
@@ -55,6 +56,7 @@ async function refresh(
 
   // Refusals that follow leave the token as it was: a request that fails does not spend it.
   const user = await tx.users.get(presented.user_id);
+  request.subject = { user_id: presented.user_id };
   if (!user) return invalid('user deleted');
   if (user.blocked) return new OAuthError('unauthorized', 'user is blocked');
 

@@ -6,6 +6,7 @@
 // RFC 6749 §4.3.2: the endpoint must protect itself against brute force. Every password goes through the
 // login page's attack protection (brute-force.ts): the attempt is counted against the end user's IP and the
 // e-mail before the password is checked, and given back when it was right, so only failures count.
+import { passwordAttemptType } from '../../audit/events.js';
 import type { Client, Connection } from '../../store/types.js';
 import { resolveAudience } from '../authorize/audience.js';
 import { BLOCKED_DESCRIPTION, checkPasswordAttempt } from '../brute-force.js';
@@ -49,12 +50,14 @@ export function credentialsOf(params: GrantRequest['params']): { username: strin
 
 /** Checks the password under attack protection and issues the user's tokens for the connection. */
 export async function issueForPassword(
-  { params, client, ip }: GrantRequest,
+  request: GrantRequest,
   deps: GrantDeps<ResourceOwnerPart>,
   connection: Connection,
   credentials: { username: string; password: string },
 ): Promise<TokenResponse> {
+  const { params, client, ip } = request;
   const { stores, now } = deps;
+  request.subject = { user_name: credentials.username.slice(0, 320), connection: connection.name, strategy: 'auth0' };
   // The audience is checked before the password, so a request that cannot succeed spends no attempt.
   const audience = await resolveAudience(params.audience, stores);
   const api = audience === undefined ? undefined : await stores.resourceServers.getByIdentifier(audience);
@@ -67,12 +70,21 @@ export async function issueForPassword(
     },
     { connection: connection.name, email: credentials.username, password: credentials.password, ip, at: now() },
   );
+  if (result.outcome === 'throttled' || result.outcome === 'blocked')
+    deps.audit.record({
+      type: passwordAttemptType(result.outcome, false, 'sepft'),
+      ip,
+      client_id: client.client_id,
+      client_name: client.name,
+      ...request.subject,
+    });
   if (result.outcome === 'throttled') throw new OAuthError('too_many_attempts', THROTTLED_DESCRIPTION);
   if (result.outcome === 'blocked') throw new OAuthError('too_many_attempts', BLOCKED_DESCRIPTION);
   // The same answer whether the e-mail has no account or the password is wrong (and in the same time: the
   // unknown e-mail is checked against a decoy hash).
   if (result.outcome === 'wrong') throw new OAuthError('invalid_grant', 'Wrong email or password.');
   const { user } = result;
+  request.subject.user_id = user.user_id;
   if (user.blocked) throw new OAuthError('unauthorized', 'user is blocked');
 
   // Auth0: a password grant without `scope` for an API asks for every scope of that API (narrowed, as any

@@ -1,3 +1,4 @@
+import type { AuditLog } from '../../audit/events.js';
 import type { Client, Store } from '../../store/types.js';
 import type { Keyring } from '../keys/keyring.js';
 import type { PasswordCheck } from '../password-check.js';
@@ -11,6 +12,8 @@ export interface GrantRequest {
   client: Client;
   /** What attack protection counts: the caller's address, or the one a trusted backend forwarded (forwarded-for.ts). */
   ip: string;
+  /** Set by the grant once it knows whose tokens these are: the token endpoint records it with the exchange. */
+  subject?: { user_id?: string; user_name?: string; connection?: string; strategy?: string };
 }
 
 /**
@@ -24,6 +27,8 @@ export interface GrantDeps<Part extends keyof Store = keyof Store> {
   /** Checks users' passwords (argon2id, bcrypt upgraded) for the password grants; holds the decoy hash. */
   passwords: PasswordCheck;
   issuer: string;
+  /** Where the password grants record a blocked account or IP (the exchange itself is recorded by token.ts). */
+  audit: AuditLog;
   now: () => number;
 }
 

@@ -15,6 +15,7 @@ import { consentStore } from './consents.js';
 import { ipThrottleStore } from './ip-throttles.js';
 import { loginFailureStore } from './login-failures.js';
 import { loginTicketStore } from './login-tickets.js';
+import { logStore } from './logs.js';
 import { loginTransactionStore } from './login-transactions.js';
 import { revokedTokenStore } from './revoked-tokens.js';
 import { sessionStore } from './sessions.js';
@@ -42,6 +43,7 @@ function stores(db: Executor, now: () => number): Stores {
     branding: brandingStore(db, now),
     refreshTokens: refreshTokenStore(db),
     consents: consentStore(db, now),
+    logs: logStore(db),
   };
 }
 

@@ -262,7 +262,28 @@ export interface ConsentTable {
   updated_at: Millis;
 }
 
+/** One audit event (Auth0's log fields); `details` is JSON text. */
+export interface LogTable {
+  log_id: string;
+  date: Millis;
+  type: string;
+  description: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  client_id: string | null;
+  client_name: string | null;
+  user_id: string | null;
+  user_name: string | null;
+  connection: string | null;
+  connection_id: string | null;
+  audience: string | null;
+  scope: string | null;
+  strategy: string | null;
+  details: string | null;
+}
+
 export interface Database {
+  logs: LogTable;
   consents: ConsentTable;
   refresh_tokens: RefreshTokenTable;
   sessions: SessionTable;
