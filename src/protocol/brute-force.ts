@@ -44,7 +44,7 @@ export type PasswordAttemptResult =
   /** The identifier is blocked for this IP: the password was not checked. */
   | { outcome: 'blocked' }
   /** Unknown e-mail or wrong password: the same answer for both (only the audit log tells them apart). */
-  | { outcome: 'wrong'; unknownUser: boolean }
+  | { outcome: 'wrong'; unknownUser: boolean; userId?: string }
   /** The password is the user's (who may still be blocked by an administrator: `user.blocked`). */
   | { outcome: 'correct'; user: User };
 
@@ -73,7 +73,7 @@ export async function checkPasswordAttempt(
     await deps.passwords.spend(password);
     return { outcome: 'wrong', unknownUser: true };
   }
-  if (!(await deps.passwords.check(user, password))) return { outcome: 'wrong', unknownUser: false };
+  if (!(await deps.passwords.check(user, password))) return { outcome: 'wrong', unknownUser: false, userId: user.user_id };
   await Promise.all([deps.ipThrottles.giveBack('login', ip), deps.loginFailures.reset(key)]);
   return { outcome: 'correct', user };
 }
