@@ -18,6 +18,8 @@ export interface GatehouseSetup {
   tenant?: object;
   /** Names the tenant file, database and log (default `gatehouse`: gatehouse.db, gatehouse.log). */
   name?: string;
+  /** More GATEHOUSE_* settings (the audit benchmark's GATEHOUSE_AUDIT_LOG). */
+  env?: Record<string, string>;
 }
 
 export interface Gatehouse {
@@ -77,6 +79,7 @@ export async function setUpGatehouse(setup: GatehouseSetup): Promise<Gatehouse> 
     GATEHOUSE_BOOTSTRAP: tenantPath,
     GATEHOUSE_WORKERS: String(setup.workers),
     GATEHOUSE_LOG_LEVEL: 'warn',
+    ...setup.env,
   };
   const body = (alg: Alg) =>
     new URLSearchParams({ grant_type: 'client_credentials', audience: setup.workload.audiences[alg] }).toString();

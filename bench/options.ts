@@ -27,6 +27,8 @@ export interface BenchOptions {
   readonly reference: boolean;
   /** The slow-loris benchmark runs (bench/slowloris.ts): last in a full run, or alone with --slowloris-only. */
   readonly slowloris: boolean;
+  /** The audit log's cost on the token endpoint alone (bench/audit.ts): --audit. */
+  readonly audit: boolean;
   readonly signinOptions: SigninOptions;
 }
 
@@ -67,7 +69,7 @@ function httpClient(): 'fetch' | 'http' {
   return raw;
 }
 
-const flags = ['--profile', '--token-only', '--signin-only', '--reference', '--slowloris-only'];
+const flags = ['--profile', '--token-only', '--signin-only', '--reference', '--slowloris-only', '--audit'];
 
 export function readOptions(argv: readonly string[]): BenchOptions {
   const unknown = argv.filter((arg) => !flags.includes(arg));
@@ -81,6 +83,8 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     throw new Error('--token-only and --signin-only exclude each other (without either, both benchmarks run)');
   const reference = argv.includes('--reference');
   const slowlorisOnly = argv.includes('--slowloris-only');
+  const audit = argv.includes('--audit');
+  if (audit && argv.length > 1) throw new Error('--audit runs alone');
   if (slowlorisOnly && argv.length > 1) throw new Error('--slowloris-only runs alone');
   const profile = argv.includes('--profile');
   if (reference && (profile || signinOnly))
@@ -100,10 +104,11 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     warmup: positive('BENCH_WARMUP', Math.min(3, duration)),
     ceilingSeconds: positive('BENCH_CEILING_SECONDS', 3),
     profile,
-    token: !slowlorisOnly && (reference ? tokenOnly : !signinOnly),
-    signin: !slowlorisOnly && !tokenOnly && !reference,
+    audit,
+    token: !audit && !slowlorisOnly && (reference ? tokenOnly : !signinOnly),
+    signin: !audit && !slowlorisOnly && !tokenOnly && !reference,
     reference,
-    slowloris: slowlorisOnly || (!tokenOnly && !signinOnly && !reference && !profile),
+    slowloris: slowlorisOnly || (!audit && !tokenOnly && !signinOnly && !reference && !profile),
     signinOptions: Object.freeze({
       duration: signinDuration,
       rounds: positive('BENCH_SIGNIN_ROUNDS', 3),

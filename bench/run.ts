@@ -7,12 +7,14 @@
 // records CPU profiles of one Gatehouse run of each selected benchmark instead. `--reference` measures
 // the cheapest Fastify token server (bench/reference.ts): alone, or after the token benchmark with
 // `--token-only`. `--slowloris-only` runs the slow-loris benchmark alone (bench/slowloris.ts; BENCH_SLOWLORIS_SECONDS,
-// BENCH_SLOWLORIS_CONNECTIONS), which a full run ends with.
+// BENCH_SLOWLORIS_CONNECTIONS), which a full run ends with. `--audit` measures the audit log's cost per token
+// alone (bench/audit.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { auditBenchmark } from './audit.js';
 import { measureCeiling, type Ceiling } from './ceiling.js';
 import { setUpGatehouse } from './gatehouse.js';
 import { checkTokenResponse, type LoadShape, type LoadTarget, measureRun, type RunResult, warmUp } from './measure.js';
@@ -232,6 +234,11 @@ async function main(): Promise<void> {
   const workload = createWorkload();
   const setup = { options, workload, dir, logDir, gatehouseRoot, profileDir: join(benchDir, 'profiles') };
   try {
+    if (options.audit) {
+      ensureWrk();
+      console.log(`\n${await auditBenchmark({ options, workload, dir, logDir, gatehouseRoot })}`);
+      return;
+    }
     if (options.profile) {
       if (options.token) await profileGatehouse(setup);
       if (options.token && options.signin) console.log('');

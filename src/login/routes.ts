@@ -135,7 +135,8 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
           ? 'f'
           : passwordAttemptType(result.outcome, result.outcome === 'wrong' && result.unknownUser, 's'),
       description: result.outcome === 'correct' && !correct ? 'user is blocked' : undefined,
-      user_id: result.outcome === 'correct' ? result.user.user_id : result.outcome === 'wrong' ? result.userId : undefined,
+      user_id:
+        result.outcome === 'correct' ? result.user.user_id : result.outcome === 'wrong' ? result.userId : undefined,
       user_name: email,
     });
     if (result.outcome === 'throttled')

@@ -73,7 +73,8 @@ export async function checkPasswordAttempt(
     await deps.passwords.spend(password);
     return { outcome: 'wrong', unknownUser: true };
   }
-  if (!(await deps.passwords.check(user, password))) return { outcome: 'wrong', unknownUser: false, userId: user.user_id };
+  if (!(await deps.passwords.check(user, password)))
+    return { outcome: 'wrong', unknownUser: false, userId: user.user_id };
   await Promise.all([deps.ipThrottles.giveBack('login', ip), deps.loginFailures.reset(key)]);
   return { outcome: 'correct', user };
 }

@@ -27,7 +27,11 @@ forEachDatabase('the Management API: logs', (db) => {
   const captured = captureLogs('info');
   const env = { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET };
   const tenant = signInTenant({ clients: [m2mClient(), m2mClient({ client_id: 'm2m-shutdown', name: 'Shutdown' })] });
-  tenant.client_grants = ['m2m-basic', 'm2m-shutdown'].map((id) => ({ client_id: id, audience: API, scope: ['read:items'] }));
+  tenant.client_grants = ['m2m-basic', 'm2m-shutdown'].map((id) => ({
+    client_id: id,
+    audience: API,
+    scope: ['read:items'],
+  }));
 
   const api = async (path: string) => {
     const response = await fetch(server.url(`/api/v2${path}`), { headers: { authorization: `Bearer ${adminToken}` } });
@@ -92,7 +96,10 @@ forEachDatabase('the Management API: logs', (db) => {
 
     const lines = captured.lines.filter((line) => line.audit);
     for (const type of ['fp', 's', 'seccft', 'sapi'])
-      assert.ok(lines.some((line) => (line.audit as Log).type === type), `a log line for ${type}`);
+      assert.ok(
+        lines.some((line) => (line.audit as Log).type === type),
+        `a log line for ${type}`,
+      );
     const everything = JSON.stringify(logs) + JSON.stringify(lines);
     for (const secret of [PASSWORD, WRONG_PASSWORD, SECRET_BASIC, ADMIN_SECRET, created.client_secret!])
       assert.ok(!everything.includes(secret), 'no password or client secret in the rows or log lines');
