@@ -6,8 +6,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { endpoints } from '../../config.js';
 import type { SurfaceDeps } from '../surface.js';
 import { requireScopes } from './auth.js';
+import { brandingRoutes } from './branding.js';
 import { clientRoutes } from './clients.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
+import { signingKeyRoutes } from './signing-keys.js';
+import { tenantSettingsRoutes } from './tenant-settings.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -42,6 +45,9 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.setNotFoundHandler(managementNotFound);
     api.addHook('onRequest', requireScopes(auth));
     clientRoutes(api, { store, box });
+    signingKeyRoutes(api, { store, box, keyring, now });
+    brandingRoutes(api, { store });
+    tenantSettingsRoutes(api, { store });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });
