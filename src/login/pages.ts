@@ -2,7 +2,7 @@
 // no caching, no framing.
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import type { Client, Store } from '../store/types.js';
+import type { Client, Store, TenantSettings } from '../store/types.js';
 import { formActionSource } from './authorization-response.js';
 import type { PageContext, Renderer } from './render.js';
 
@@ -19,6 +19,19 @@ export type PageInput = Omit<PageContext, 'nonce' | 'tenant' | 'application'> & 
    */
   redirectsTo?: string;
 };
+
+/** Auth0's branding settings as the page shows them: the branding logo, else the tenant's picture; a gradient background is not drawn. */
+function brandingOf(tenant: TenantSettings): PageContext['branding'] {
+  const { branding } = tenant;
+  const background = branding?.colors?.page_background;
+  return {
+    logo_url: branding?.logo_url ?? tenant.picture_url,
+    colors: {
+      primary: branding?.colors?.primary,
+      page_background: typeof background === 'string' ? background : undefined,
+    },
+  };
+}
 
 export async function sendPage(
   reply: FastifyReply,
@@ -40,7 +53,7 @@ export async function sendPage(
         support_url: tenant.support_url,
       },
       application: client ? { id: client.client_id, name: client.name, logo_url: client.logo_uri } : undefined,
-      branding: tenant.picture_url ? { logo_url: tenant.picture_url } : undefined,
+      branding: brandingOf(tenant),
     },
     await deps.store.branding.getTemplate(),
   );

@@ -152,6 +152,13 @@ export interface SigningKey {
   revoked_at: number | null;
 }
 
+export interface BrandingSettings {
+  colors?: { primary?: string; page_background?: string | Record<string, unknown> };
+  logo_url?: string;
+  favicon_url?: string;
+  font?: { url?: string };
+}
+
 export interface TenantSettings {
   friendly_name?: string;
   default_audience?: string;
@@ -162,6 +169,10 @@ export interface TenantSettings {
   support_url?: string;
   picture_url?: string;
   allowed_logout_urls?: string[];
+  /** Auth0's branding settings (/api/v2/branding); the login pages use colors and logo_url. */
+  branding?: BrandingSettings;
+  /** Auth0 tenant settings Gatehouse accepts and returns but does not act on (flags, enabled_locales, …). */
+  stored_without_effect?: Record<string, unknown>;
   /** Set once the first-start development client has been created (or a tenant file made it moot). */
   gatehouse_initialized?: boolean;
 }

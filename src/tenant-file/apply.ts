@@ -2,10 +2,20 @@
 // leaves everything else alone, so applying the same file twice writes nothing the second time.
 import type { SecretBox } from '../crypto/secret-box.js';
 import { randomId } from '../crypto/random.js';
-import type { Client, Stores, User } from '../store/types.js';
+import type { Client, Stores, TenantSettings, User } from '../store/types.js';
 import { changedFields } from './canonical.js';
 import { defaultAuthMethod, defaultRefreshToken, newClient, newResourceServer } from './defaults.js';
-import { type DeclaredClient, type DeclaredRole, objectLabel, type TenantFile, TenantFileError } from './parse.js';
+import {
+  checkUrl,
+  type DeclaredClient,
+  type DeclaredRole,
+  objectLabel,
+  type TenantFile,
+  TenantFileError,
+} from './parse.js';
+
+/** Tenant settings to change; null removes a setting. */
+export type TenantPatch = { [K in keyof Omit<TenantSettings, 'gatehouse_initialized'>]?: TenantSettings[K] | null };
 
 export interface ApplyDeps {
   box: SecretBox;
@@ -272,9 +282,16 @@ async function applyRoleMembers(
 }
 
 async function applyTenantSettings(tx: Stores, file: TenantFile): Promise<void> {
-  if (!file.tenant) return;
+  if (file.tenant) await applyTenant(tx, file.tenant);
+}
+
+/**
+ * The tenant settings: the declared fields are changed (null removes one), the rest kept. Also what
+ * /api/v2/tenants/settings and /api/v2/branding write through.
+ */
+export async function applyTenant(tx: Stores, declared: TenantPatch): Promise<TenantSettings> {
   const current = await tx.tenant.get();
-  const { default_audience, default_directory } = file.tenant;
+  const { default_audience, default_directory, allowed_logout_urls } = declared;
   if (default_audience && !(await tx.resourceServers.getByIdentifier(default_audience))) {
     throw new TenantFileError(`tenant: default_audience "${default_audience}" is not an API (resource server)`);
   }
@@ -283,7 +300,15 @@ async function applyTenantSettings(tx: Stores, file: TenantFile): Promise<void> 
     if (connection?.strategy !== 'auth0')
       throw new TenantFileError(`tenant: default_directory "${default_directory}" is not a database connection`);
   }
-  if (Object.keys(changedFields(current, file.tenant)).length) await tx.tenant.put({ ...current, ...file.tenant });
+  for (const url of allowed_logout_urls ?? []) checkUrl('tenant', 'allowed_logout_urls', url);
+  if (!Object.keys(changedFields(current as Record<string, unknown>, declared)).length) return current;
+  const next: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(declared)) {
+    if (value === null) delete next[key];
+    else if (value !== undefined) next[key] = value;
+  }
+  await tx.tenant.put(next as TenantSettings);
+  return next as TenantSettings;
 }
 
 /** A role's `users` entry given as an e-mail: the one user with that address in a database connection. */

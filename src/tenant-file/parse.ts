@@ -147,7 +147,7 @@ export function parseTenantFile(text: string, path = 'tenant file'): TenantFile 
   return file;
 }
 
-function checkUrl(where: string, field: string, value: string, originOnly = false) {
+export function checkUrl(where: string, field: string, value: string, originOnly = false) {
   let url: URL;
   try {
     url = new URL(value);

@@ -7,9 +7,12 @@ import type { AuditLog } from '../../audit/events.js';
 import { endpoints } from '../../config.js';
 import type { SurfaceDeps } from '../surface.js';
 import { requireScopes } from './auth.js';
+import { brandingRoutes } from './branding.js';
 import { clientRoutes } from './clients.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
 import { logRoutes } from './logs.js';
+import { signingKeyRoutes } from './signing-keys.js';
+import { tenantSettingsRoutes } from './tenant-settings.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -64,6 +67,9 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.addHook('onResponse', recordChange(deps.audit));
     clientRoutes(api, { store, box });
     logRoutes(api, { store, retentionDays: config.logRetentionDays, now });
+    signingKeyRoutes(api, { store, box, keyring, now });
+    brandingRoutes(api, { store });
+    tenantSettingsRoutes(api, { store });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

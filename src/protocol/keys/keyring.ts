@@ -32,7 +32,8 @@ export interface PublishedJwk extends JWK {
 /**
  * The keys this process signs with and publishes. It re-reads the (small) key table at most once per
  * `refreshMs`, so a rotation by another process or instance is seen within that time; private keys are
- * decrypted once per kid.
+ * decrypted once per kid. invalidate() (after this instance rotated or revoked a key) makes the next use
+ * read the table again, and a read that started before it is never kept, so it cannot bring back old keys.
  */
 export class Keyring {
   private published: SigningKey[] = [];
@@ -41,6 +42,8 @@ export class Keyring {
   private readonly decrypted = new Map<string, ActiveKey>();
   private loadedAt = -Infinity;
   private loading: Promise<void> | undefined;
+  /** Bumped by invalidate(): a load that started under an older generation keeps nothing. */
+  private generation = 0;
 
   constructor(
     private readonly store: Store,
@@ -51,6 +54,7 @@ export class Keyring {
 
   /** Loads the keys now; throws KeyDecryptionError when the master secret cannot open them. */
   async load(): Promise<void> {
+    const started = this.generation;
     const published = await this.store.signingKeys.listPublished();
     const active = new Map<SigningAlg, ActiveKey>();
     for (const key of published) {
@@ -76,6 +80,7 @@ export class Keyring {
       }
       active.set(key.alg, activeKey);
     }
+    if (started !== this.generation) return;
     this.published = published;
     this.active.clear();
     for (const [alg, key] of active) this.active.set(alg, key);
@@ -89,9 +94,19 @@ export class Keyring {
   }
 
   private async fresh(): Promise<void> {
-    if (this.loadedLately) return;
-    this.loading ??= this.load().finally(() => (this.loading = undefined));
-    await this.loading;
+    while (!this.loadedLately) {
+      // invalidate() drops the pending load, so a load found here started in this generation.
+      const generation = this.generation;
+      if (!this.loading) {
+        const loading = this.load().finally(() => {
+          if (this.loading === loading) this.loading = undefined;
+        });
+        this.loading = loading;
+      }
+      await this.loading;
+      // Overtaken by invalidate(): that load kept nothing; read again.
+      if (generation === this.generation) return;
+    }
   }
 
   signingKey(alg: SigningAlg): Promise<ActiveKey> {
@@ -112,9 +127,11 @@ export class Keyring {
     return this.jwks;
   }
 
-  /** Forget when the keys were read, so the next use reads them again (another worker rotated them). */
+  /** Forget the keys read so far: the next use reads them again (a rotation or revocation just committed). */
   invalidate(): void {
+    this.generation++;
     this.loadedAt = -Infinity;
+    this.loading = undefined;
   }
 
   get ready(): boolean {

@@ -1,0 +1,105 @@
+// /api/v2/keys/signing (Auth0 Management API v2, "Signing keys"; Auth0 docs "Rotate Signing Keys" and "Revoke
+// Signing Keys"): list, get, rotate, revoke, through the same functions as `gatehouse keys` (keys/rotation.ts).
+// Gatehouse keeps a current, next and previous key for each algorithm it signs with (docs/signing-keys.md), so
+// the list holds every algorithm's keys, each with its `alg`. After a rotation or a revocation this worker
+// reads the keys again at once, the cached store has told the instance's other workers (the transaction holds
+// the signing_keys lock), and other instances re-read the key table within a second (protocol/keys/keyring.ts).
+import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SecretBox } from '../../crypto/secret-box.js';
+import type { Keyring } from '../../protocol/keys/keyring.js';
+import { revokeSigningKey, rotateSigningKeys, SigningKeyInUseError } from '../../protocol/keys/rotation.js';
+import type { SigningKey, Store } from '../../store/types.js';
+import { ManagementError, notFound } from './errors.js';
+
+export interface SigningKeyRouteDeps {
+  store: Store;
+  box: SecretBox;
+  keyring: Keyring;
+  now: () => number;
+}
+
+const kidParams = {
+  type: 'object',
+  required: ['kid'],
+  properties: { kid: { type: 'string', minLength: 1, maxLength: 128 } },
+} as const;
+type KidRequest = FastifyRequest<{ Params: { kid: string } }>;
+
+const inexistent = () => notFound('signing key', 'inexistent_signing_key');
+const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
+
+/**
+ * Auth0 answers `cert` as the key's self-signed X.509 certificate and `fingerprint`/`thumbprint` as the
+ * certificate's SHA-1 in upper-case hex (with and without colons). Gatehouse has no X.509 library, so `cert`
+ * is the public key as a PEM SubjectPublicKeyInfo and the two digests are over that DER (docs/management-api.md).
+ */
+function publicKeyPem(key: SigningKey): { cert: string; fingerprint: string; thumbprint: string } {
+  const publicKey = createPublicKey({ key: key.public_jwk as JsonWebKey, format: 'jwk' });
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  const thumbprint = createHash('sha1').update(der).digest('hex').toUpperCase();
+  return {
+    cert: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    fingerprint: thumbprint.match(/../g)!.join(':'),
+    thumbprint,
+  };
+}
+
+/** A key in Auth0's shape (SigningKeys), with Gatehouse's `alg`. */
+function view(key: SigningKey): Record<string, unknown> {
+  const out: Record<string, unknown> = { kid: key.kid, alg: key.alg, ...publicKeyPem(key) };
+  if (key.status === 'current') out.current = true;
+  if (key.status === 'next') out.next = true;
+  if (key.status === 'previous') out.previous = true;
+  if (key.status === 'revoked') out.revoked = true;
+  const since = iso(key.current_since);
+  if (since) out.current_since = since;
+  // A key stopped being current when it became previous.
+  const until = key.current_since === null ? undefined : iso(key.previous_since);
+  if (until) out.current_until = until;
+  const revoked = iso(key.revoked_at);
+  if (revoked) out.revoked_at = revoked;
+  return out;
+}
+
+export function signingKeyRoutes(app: FastifyInstance, { store, box, keyring, now }: SigningKeyRouteDeps) {
+  app.get('/keys/signing', { config: { scopes: ['read:signing_keys'] } }, async () =>
+    (await store.signingKeys.list()).map(view),
+  );
+
+  app.get(
+    '/keys/signing/:kid',
+    { config: { scopes: ['read:signing_keys'] }, schema: { params: kidParams } },
+    async (request: KidRequest) => {
+      const key = (await store.signingKeys.list()).find((k) => k.kid === request.params.kid);
+      if (!key) throw inexistent();
+      return view(key);
+    },
+  );
+
+  app.post('/keys/signing/rotate', { config: { scopes: ['create:signing_keys'] } }, async (_request, reply) => {
+    const kids = await rotateSigningKeys(store, box, now);
+    keyring.invalidate();
+    // Auth0 signs with RS256 only: the answer names the RS256 key that signs from now on (the former next key).
+    const current = (await store.signingKeys.list()).find((k) => k.alg === 'RS256' && kids.includes(k.kid))!;
+    return reply.code(201).send({ cert: publicKeyPem(current).cert, kid: current.kid });
+  });
+
+  app.put(
+    '/keys/signing/:kid/revoke',
+    { config: { scopes: ['update:signing_keys'] }, schema: { params: kidParams } },
+    async (request: KidRequest) => {
+      let revoked: SigningKey | undefined;
+      try {
+        revoked = await revokeSigningKey(store, request.params.kid, now);
+      } catch (error) {
+        // Auth0 docs "Revoke Signing Keys": only a previously used key can be revoked; rotate first.
+        if (error instanceof SigningKeyInUseError) throw new ManagementError(400, error.message, 'invalid_body');
+        throw error;
+      }
+      if (!revoked) throw inexistent();
+      keyring.invalidate();
+      return { cert: publicKeyPem(revoked).cert, kid: revoked.kid };
+    },
+  );
+}

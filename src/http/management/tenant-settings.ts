@@ -1,0 +1,146 @@
+// /api/v2/tenants/settings (Auth0 Management API v2, "Tenants"): get and patch, written through the tenant file's
+// applyTenant in one transaction holding the `tenant` lock, so a new default_audience or session lifetime counts
+// on every worker at once. Session lifetimes are hours on the wire and in storage, as Auth0 answers them. The
+// Auth0 settings Gatehouse does not implement are checked for their type, stored and returned, without effect.
+import type { FastifyInstance } from 'fastify';
+import { DEFAULT_IDLE_SESSION_HOURS, DEFAULT_SESSION_HOURS } from '../../protocol/session.js';
+import type { Store, TenantSettings } from '../../store/types.js';
+import { applyTenant, type TenantPatch } from '../../tenant-file/apply.js';
+import { TenantFileError } from '../../tenant-file/parse.js';
+import { tenantSchema } from '../../tenant-file/schemas.js';
+import { ManagementError } from './errors.js';
+import { mergePatch } from './merge-patch.js';
+
+const object = { type: ['object', 'null'] } as const;
+const boolean = { type: ['boolean', 'null'] } as const;
+const text = { type: 'string', maxLength: 2048 } as const;
+const minutes = { type: 'integer', minimum: 1, maximum: 525600 } as const;
+
+/** Auth0's tenant settings that Gatehouse stores without effect, by name, with the type Auth0's schema gives. */
+const storedOnly = {
+  change_password: object,
+  device_flow: object,
+  guardian_mfa_page: object,
+  error_page: object,
+  default_token_quota: object,
+  flags: { type: 'object' },
+  ephemeral_session_lifetime: { type: 'number', minimum: 0 },
+  idle_ephemeral_session_lifetime: { type: 'number', minimum: 0 },
+  ephemeral_session_lifetime_in_minutes: minutes,
+  idle_ephemeral_session_lifetime_in_minutes: minutes,
+  sandbox_version: text,
+  legacy_sandbox_version: text,
+  default_redirection_uri: text,
+  enabled_locales: { type: 'array', items: { type: 'string', maxLength: 16 } },
+  security_headers: object,
+  session_cookie: object,
+  sessions: object,
+  oidc_logout: { type: 'object' },
+  customize_mfa_in_postlogin_action: boolean,
+  allow_organization_name_in_authentication_api: boolean,
+  acr_values_supported: { type: ['array', 'null'], items: { type: 'string' } },
+  mtls: object,
+  pushed_authorization_requests_supported: boolean,
+  authorization_response_iss_parameter_supported: boolean,
+  skip_non_verifiable_callback_uri_confirmation_prompt: boolean,
+  resource_parameter_profile: text,
+  client_id_metadata_document_supported: { type: 'boolean' },
+  enable_ai_guide: { type: 'boolean' },
+  phone_consolidated_experience: { type: 'boolean' },
+  include_session_metadata_in_tenant_logs: { type: 'boolean' },
+  dynamic_client_registration_security_mode: text,
+  country_codes: object,
+} as const;
+
+const patchBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...tenantSchema.properties,
+    // An empty string clears the default (Auth0's dashboard sends one).
+    default_audience: { type: 'string', maxLength: 2048 },
+    default_directory: { type: 'string', maxLength: 128 },
+    session_lifetime_in_minutes: minutes,
+    idle_session_lifetime_in_minutes: minutes,
+    ...storedOnly,
+  },
+} as const;
+
+const fieldsQuery = {
+  type: 'object',
+  properties: {
+    fields: { type: 'string', maxLength: 2048 },
+    include_fields: { type: 'boolean', default: true },
+  },
+} as const;
+
+interface FieldsQuery {
+  fields?: string;
+  include_fields: boolean;
+}
+
+/** The settings in Auth0's shape: the stored-only ones beside Gatehouse's, the session lifetimes with defaults. */
+function view(settings: TenantSettings, query?: FieldsQuery): Record<string, unknown> {
+  const { gatehouse_initialized: _, branding: __, stored_without_effect, ...fields } = settings;
+  const out: Record<string, unknown> = {
+    ...stored_without_effect,
+    ...fields,
+    session_lifetime: fields.session_lifetime ?? DEFAULT_SESSION_HOURS,
+    idle_session_lifetime: fields.idle_session_lifetime ?? DEFAULT_IDLE_SESSION_HOURS,
+    allowed_logout_urls: fields.allowed_logout_urls ?? [],
+  };
+  if (!query?.fields) return out;
+  // Auth0: `fields` lists fields to include, or to exclude when include_fields=false.
+  const names = new Set(query.fields.split(',').map((f) => f.trim()));
+  return Object.fromEntries(Object.entries(out).filter(([k]) => names.has(k) === query.include_fields));
+}
+
+const invalid = (message: string) => new ManagementError(400, `Payload validation error: ${message}.`, 'invalid_body');
+
+/** The PATCH body as a change to the stored settings: minutes to hours, '' to "no default", the rest aside. */
+function toPatch(body: Record<string, unknown>, current: TenantSettings): TenantPatch {
+  const patch: Record<string, unknown> = {};
+  const others: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (key in storedOnly) others[key] = value;
+    else patch[key] = value;
+  }
+  for (const name of ['session_lifetime', 'idle_session_lifetime']) {
+    const inMinutes = patch[`${name}_in_minutes`];
+    if (inMinutes === undefined) continue;
+    // Auth0: "Cannot be specified together with `session_lifetime`."
+    if (patch[name] !== undefined) throw invalid(`'${name}_in_minutes' cannot be given with '${name}'`);
+    patch[name] = (inMinutes as number) / 60;
+    delete patch[`${name}_in_minutes`];
+  }
+  for (const name of ['default_audience', 'default_directory']) if (patch[name] === '') patch[name] = null;
+  if (Object.keys(others).length) {
+    const merged = mergePatch(current.stored_without_effect ?? {}, others) as Record<string, unknown>;
+    patch.stored_without_effect = Object.keys(merged).length ? merged : null;
+  }
+  return patch as TenantPatch;
+}
+
+export function tenantSettingsRoutes(app: FastifyInstance, { store }: { store: Store }) {
+  app.get<{ Querystring: FieldsQuery }>(
+    '/tenants/settings',
+    { config: { scopes: ['read:tenant_settings'] }, schema: { querystring: fieldsQuery } },
+    async (request) => view(await store.tenant.get(), request.query),
+  );
+
+  app.patch<{ Body: Record<string, unknown> }>(
+    '/tenants/settings',
+    { config: { scopes: ['update:tenant_settings'] }, schema: { body: patchBody } },
+    async (request) => {
+      const settings = await store.transaction('tenant', async (tx) => {
+        try {
+          return await applyTenant(tx, toPatch(request.body, await tx.tenant.get()));
+        } catch (error) {
+          if (error instanceof TenantFileError) throw invalid(error.message.replace(/^tenant: /, ''));
+          throw error;
+        }
+      });
+      return view(settings);
+    },
+  );
+}

@@ -1,0 +1,210 @@
+// /api/v2/keys/signing through the auth0 SDK's ManagementClient: list and get every algorithm's keys in Auth0's
+// shape; rotate, after which the next token of this instance carries the new kid at once (verified with the JWKS)
+// and a second instance sharing the database signs with it soon after; revoke the previous key, which leaves both
+// instances' JWKS, so a token it signed is refused; and the errors: the current key cannot be revoked (400), an
+// unknown kid 404, a token without the scope 403, a bad kid 400.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ManagementClient } from 'auth0';
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import { waitFor } from '../helpers/cli.js';
+import { forEachDatabase } from '../helpers/each-database.js';
+import { postToken } from '../helpers/http-client.js';
+import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
+
+const ADMIN_ID = 'gatehouse-admin';
+const ADMIN_SECRET = 'admin-secret-0123456789-abcdefghijklmnopqrstuv';
+const SECRET = 'limited-secret-0123456789-abcdefghijklmnopqrstu';
+
+interface Key {
+  kid: string;
+  alg: string;
+  cert: string;
+  fingerprint: string;
+  thumbprint: string;
+  current?: boolean;
+  next?: boolean;
+  previous?: boolean;
+  revoked?: boolean;
+  current_since?: string;
+  current_until?: string;
+  revoked_at?: string;
+}
+
+forEachDatabase('the Management API: signing keys', (db) => {
+  let server: RunningGatehouse;
+  let other: RunningGatehouse;
+  let admin: ManagementClient;
+
+  const audience = () => `${server.issuer}api/v2/`;
+  const tokenFrom = async (instance: RunningGatehouse, clientId = ADMIN_ID, secret = ADMIN_SECRET) => {
+    const answer = await postToken(instance, {
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: secret,
+      audience: audience(),
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    return answer.body.access_token as string;
+  };
+  const jwks = async (instance: RunningGatehouse) =>
+    (await fetch(instance.url('/.well-known/jwks.json')).then((r) => r.json())) as JSONWebKeySet;
+  const api = (path: string, token: string, init: RequestInit = {}) =>
+    fetch(server.url(`/api/v2${path}`), { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+  const management = (token: string) =>
+    new ManagementClient({
+      domain: new URL(server.issuer).host,
+      token,
+      fetch: (url, init) => fetch(String(url).replace(/^https:/, 'http:'), init),
+    });
+  const list = async () => (await admin.keys.signing.list()) as unknown as Key[];
+
+  before(async () => {
+    const port = await freePort();
+    server = await startGatehouse({
+      databaseUrl: db().url,
+      port,
+      env: { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET },
+      tenant: {
+        clients: [{ client_id: 'limited', app_type: 'non_interactive', client_secret: SECRET }],
+        client_grants: [
+          { client_id: 'limited', audience: `http://127.0.0.1:${port}/api/v2/`, scope: ['read:clients'] },
+        ],
+      },
+    });
+    // A second instance on the same database, as a second machine would be.
+    other = await startGatehouse({ databaseUrl: db().url });
+    admin = management(await tokenFrom(server));
+  });
+  after(async () => {
+    await other.close();
+    await server.close();
+  });
+
+  test("list and get: each algorithm's current and next key in Auth0's shape", async () => {
+    const keys = await list();
+    assert.deepEqual(keys.map((k) => `${k.alg} ${k.current ? 'current' : 'next'}`).sort(), [
+      'ES256 current',
+      'ES256 next',
+      'EdDSA current',
+      'EdDSA next',
+      'PS256 current',
+      'PS256 next',
+      'RS256 current',
+      'RS256 next',
+    ]);
+    for (const key of keys) {
+      assert.match(key.cert, /^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n$/);
+      assert.match(key.thumbprint, /^[0-9A-F]{40}$/);
+      assert.equal(key.fingerprint, key.thumbprint.match(/../g)!.join(':'));
+      assert.equal(key.current ? typeof key.current_since : undefined, key.current ? 'string' : undefined);
+    }
+    const published = (await jwks(server)).keys.map((k) => k.kid).sort();
+    assert.deepEqual(keys.map((k) => k.kid).sort(), published);
+    const one = keys.find((k) => k.alg === 'RS256' && k.current)!;
+    assert.deepEqual(await admin.keys.signing.get(one.kid), one);
+  });
+
+  test('rotate: the next token carries the new kid at once, on the other instance within seconds', async () => {
+    const before = await list();
+    const oldCurrent = before.find((k) => k.alg === 'RS256' && k.current)!;
+    const oldNext = before.find((k) => k.alg === 'RS256' && k.next)!;
+    const oldToken = await tokenFrom(server);
+    assert.equal(decodeProtectedHeader(oldToken).kid, oldCurrent.kid);
+
+    const rotated = await admin.keys.signing.rotate();
+    assert.deepEqual(rotated, { cert: oldNext.cert, kid: oldNext.kid });
+
+    // This instance: no waiting.
+    const token = await tokenFrom(server);
+    assert.equal(decodeProtectedHeader(token).kid, rotated.kid);
+    await jwtVerify(token, createLocalJWKSet(await jwks(server)), { issuer: server.issuer, audience: audience() });
+    // Another instance re-reads the key table within a second; five is the bound promised.
+    await waitFor(
+      'the other instance to sign with the new key',
+      async () => {
+        return decodeProtectedHeader(await tokenFrom(other)).kid === rotated.kid;
+      },
+      5000,
+    );
+
+    const after = await list();
+    const previous = after.find((k) => k.kid === oldCurrent.kid)!;
+    assert.equal(previous.previous, true);
+    assert.equal(typeof previous.current_until, 'string');
+    assert.equal(after.find((k) => k.kid === rotated.kid)?.current, true);
+    assert.equal(after.filter((k) => k.alg === 'RS256' && k.next).length, 1, 'a new next key');
+
+    // Revoke the previous key: gone from both instances' JWKS, and a token it signed is refused.
+    const revoked = await admin.keys.signing.revoke(oldCurrent.kid);
+    assert.deepEqual(revoked, { cert: oldCurrent.cert, kid: oldCurrent.kid });
+    assert.ok(!(await jwks(server)).keys.some((k) => k.kid === oldCurrent.kid));
+    await waitFor(
+      'the other instance to drop the revoked key',
+      async () => {
+        return !(await jwks(other)).keys.some((k) => k.kid === oldCurrent.kid);
+      },
+      5000,
+    );
+    const refused = await api('/keys/signing', oldToken);
+    assert.equal(refused.status, 401);
+    // The admin's own token was signed by the revoked key too.
+    admin = management(token);
+    const got = (await admin.keys.signing.get(oldCurrent.kid)) as unknown as Key;
+    assert.equal(got.revoked, true);
+    assert.equal(typeof got.revoked_at, 'string');
+  });
+
+  test('errors: revoking the current key 400, an unknown kid 404, no scope 403, a bad kid 400', async () => {
+    const current = (await list()).find((k) => k.alg === 'RS256' && k.current)!;
+    await assert.rejects(admin.keys.signing.revoke(current.kid), (error: { statusCode: number; body: object }) => {
+      assert.equal(error.statusCode, 400);
+      assert.deepEqual(error.body, {
+        statusCode: 400,
+        error: 'Bad Request',
+        message: `Key ${current.kid} is the current key; rotate first, then revoke it`,
+        errorCode: 'invalid_body',
+      });
+      return true;
+    });
+    assert.equal((await list()).find((k) => k.kid === current.kid)?.current, true, 'still current');
+
+    for (const call of [() => admin.keys.signing.get('nope'), () => admin.keys.signing.revoke('nope')]) {
+      await assert.rejects(call(), (error: { statusCode: number; body: object }) => {
+        assert.equal(error.statusCode, 404);
+        assert.deepEqual(error.body, {
+          statusCode: 404,
+          error: 'Not Found',
+          message: 'The signing key does not exist',
+          errorCode: 'inexistent_signing_key',
+        });
+        return true;
+      });
+    }
+
+    const limited = await tokenFrom(server, 'limited', SECRET);
+    const routes: [string, string, string][] = [
+      ['GET', '/keys/signing', 'read:signing_keys'],
+      ['GET', `/keys/signing/${current.kid}`, 'read:signing_keys'],
+      ['POST', '/keys/signing/rotate', 'create:signing_keys'],
+      ['PUT', `/keys/signing/${current.kid}/revoke`, 'update:signing_keys'],
+    ];
+    for (const [method, path, scope] of routes) {
+      const answer = await api(path, limited, { method });
+      assert.equal(answer.status, 403, `${method} ${path}`);
+      assert.equal(
+        ((await answer.json()) as { message: string }).message,
+        `Insufficient scope, expected any of: ${scope}`,
+      );
+    }
+    const adminToken = await tokenFrom(server);
+    for (const [method, path] of [
+      ['GET', `/keys/signing/${'k'.repeat(129)}`],
+      ['PUT', `/keys/signing/${'k'.repeat(129)}/revoke`],
+    ]) {
+      const answer = await api(path, adminToken, { method });
+      assert.equal(answer.status, 400, `${method} ${path}`);
+    }
+    assert.equal((await list()).filter((k) => k.current).length, 4, 'no rotation by the refused calls');
+  });
+});
