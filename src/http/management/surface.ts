@@ -8,10 +8,14 @@ import type { SurfaceDeps } from '../surface.js';
 import { requireScopes } from './auth.js';
 import { clientRoutes } from './clients.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
+import { userRoutes } from './users.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
-type ManagementSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'keyring' | 'box' | 'storage' | 'now'>;
+type ManagementSurfaceDeps = Pick<
+  SurfaceDeps,
+  'config' | 'store' | 'keyring' | 'box' | 'storage' | 'now' | 'passwords'
+>;
 
 export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsync {
   const { config, store, keyring, box, now } = deps;
@@ -42,6 +46,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.setNotFoundHandler(managementNotFound);
     api.addHook('onRequest', requireScopes(auth));
     clientRoutes(api, { store, box });
+    userRoutes(api, { store, passwords: deps.passwords, now });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

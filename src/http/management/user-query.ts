@@ -1,7 +1,7 @@
 // Auth0's user search query syntax, version 3 (Auth0 docs "User Search Query Syntax"), the part Gatehouse
 // answers: `field:value` terms with values bare or "quoted", a trailing `*` for a prefix, AND / OR / NOT
 // (capitalised, as Auth0 requires; also && || ! and a leading -), parentheses, and Lucene's default operator
-// between terms (OR). It produces the store's filter tree; anything else is a QuerySyntaxError (400).
+// between terms (OR, a NOT clause excluding). It produces the store's filter tree; anything else is a QuerySyntaxError (400).
 import { type UserFilter, type UserSearchField, userSearchFields } from '../../store/types.js';
 
 export class QuerySyntaxError extends Error {}
@@ -146,7 +146,11 @@ export function parseUserQuery(q: string): UserFilter | undefined {
       if (peek() === 'or') at++;
       items.push(conjunction(depth));
     }
-    return combine('or', items);
+    // Lucene: a NOT clause is prohibited, not optional: `a b -c` is (a OR b) AND NOT c.
+    const excluded = items.filter((item) => item.kind === 'not');
+    const included = items.filter((item) => item.kind !== 'not');
+    if (!included.length || !excluded.length) return combine(included.length ? 'or' : 'and', items);
+    return { kind: 'and', items: [combine('or', included), ...excluded] };
   }
   function conjunction(depth: number): UserFilter {
     const items = [unary(depth)];
