@@ -29,7 +29,10 @@ test('queries Gatehouse answers, and the filter each gives', () => {
     ['email_verified:true', match('email_verified', true)],
     ['blocked:false', match('blocked', false)],
     ['logins_count:3', match('logins_count', 3)],
-    ['identities.connection:"Username-Password-Authentication"', match('connection', 'Username-Password-Authentication')],
+    [
+      'identities.connection:"Username-Password-Authentication"',
+      match('connection', 'Username-Password-Authentication'),
+    ],
     ['app_metadata.plan:gold', meta('app_metadata', ['plan'], 'gold')],
     ['app_metadata.subscription.plan:"gold plus"', meta('app_metadata', ['subscription', 'plan'], 'gold plus')],
     ['user_metadata.hobby:surf*', meta('user_metadata', ['hobby'], 'surf', true)],
