@@ -174,7 +174,7 @@ forEachDatabase('the Management API: users', (db) => {
     assert.equal((await api(`/users/${encodeURIComponent(id)}`, adminToken, { method: 'DELETE' })).status, 204);
   });
 
-  test('deleting a user ends its sessions and refresh tokens in the same transaction', async () => {
+  test('deleting a user ends its sessions (its rows go with it, by foreign key, in one statement)', async () => {
     const user = await admin.users.create({ connection: DB, email: 'gone@acme.test', password: STRONG });
     const browser = new CookieJarClient(server);
     await logIn(browser, signIn, 'gone@acme.test', STRONG);
