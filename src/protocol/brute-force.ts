@@ -34,7 +34,7 @@ export interface PasswordAttempt {
 export interface PasswordAttemptDeps {
   ipThrottles: IpThrottleStore;
   loginFailures: LoginFailureStore;
-  users: Pick<UserStore, 'findByEmail'>;
+  users: Pick<UserStore, 'findByEmail' | 'recordLogin'>;
   passwords: PasswordCheck;
 }
 
@@ -75,6 +75,11 @@ export async function checkPasswordAttempt(
   }
   if (!(await deps.passwords.check(user, password)))
     return { outcome: 'wrong', unknownUser: false, userId: user.user_id };
-  await Promise.all([deps.ipThrottles.giveBack('login', ip), deps.loginFailures.reset(key)]);
+  // Auth0 user search, "logins_count": a blocked user who signs in is counted too, and last_login moves.
+  await Promise.all([
+    deps.ipThrottles.giveBack('login', ip),
+    deps.loginFailures.reset(key),
+    deps.users.recordLogin(user.user_id, at, ip),
+  ]);
   return { outcome: 'correct', user };
 }

@@ -67,6 +67,7 @@ export async function signUp(
     email_verified: false,
     username: input.username ?? null,
     phone_number: null,
+    phone_verified: false,
     name: input.name ?? null,
     given_name: input.given_name ?? null,
     family_name: input.family_name ?? null,

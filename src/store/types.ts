@@ -113,6 +113,7 @@ export interface User {
   email_verified: boolean;
   username: string | null;
   phone_number: string | null;
+  phone_verified: boolean;
   name: string | null;
   given_name: string | null;
   family_name: string | null;
@@ -293,11 +294,70 @@ export interface ConnectionStore {
   update(id: string, patch: Patch<Connection>): Promise<void>;
 }
 
+/** What sign-ins record of a user (Auth0's logins_count, last_login, last_ip), never set by a profile write. */
+export interface UserActivity {
+  logins_count: number;
+  last_login: number | null;
+  last_ip: string | null;
+}
+
+export type StoredUser = User & UserActivity;
+
+/** Fields a user search can name (Auth0 user search v3, "Searchable fields"). */
+export const userSearchFields = [
+  'user_id',
+  'email',
+  'email.domain',
+  'name',
+  'given_name',
+  'family_name',
+  'nickname',
+  'username',
+  'phone_number',
+  'connection',
+  'email_verified',
+  'blocked',
+  'logins_count',
+] as const;
+export type UserSearchField = (typeof userSearchFields)[number];
+
+/**
+ * A user search as a tree: `match` compares a field (exactly, or as a prefix), `metadata` a value at a path in
+ * app_metadata or user_metadata. Values are data, never SQL: the store binds them as parameters.
+ */
+export type UserFilter =
+  | { kind: 'and' | 'or'; items: UserFilter[] }
+  | { kind: 'not'; item: UserFilter }
+  | { kind: 'match'; field: UserSearchField; value: string | number | boolean; prefix: boolean }
+  | { kind: 'metadata'; column: 'app_metadata' | 'user_metadata'; path: string[]; value: string; prefix: boolean };
+
+export const userSortFields = ['created_at', 'updated_at', 'last_login', 'email', 'name', 'user_id'] as const;
+export type UserSortField = (typeof userSortFields)[number];
+
+export interface UserListOptions {
+  filter?: UserFilter;
+  sort: { field: UserSortField; descending: boolean };
+  offset: number;
+  limit: number;
+  withTotal: boolean;
+}
+
 export interface UserStore {
-  get(userId: string): Promise<User | undefined>;
+  get(userId: string): Promise<StoredUser | undefined>;
   findByEmail(connection: string, email: string): Promise<User | undefined>;
+  /** Users with this e-mail in any connection (stored lower-case, so compared lower-case). */
+  listByEmail(email: string): Promise<StoredUser[]>;
+  list(options: UserListOptions): Promise<{ users: StoredUser[]; total: number }>;
   insert(user: User): Promise<void>;
+  /** Many users in one transaction (seeding, benchmarks): hashes precomputed, rows sent in batches. */
+  insertMany(users: readonly (User & Partial<UserActivity>)[]): Promise<void>;
   update(userId: string, patch: Patch<User>): Promise<void>;
+  /** Deletes the user; sessions, refresh tokens, consents and role memberships go with it (foreign keys). */
+  delete(userId: string): Promise<boolean>;
+  /** A successful sign-in: one statement, so parallel sign-ins each count. */
+  recordLogin(userId: string, at: number, ip: string | null): Promise<void>;
+  /** Users whose last sign-in is at or after `since`. */
+  countActiveSince(since: number): Promise<number>;
 }
 
 export interface RoleStore {

@@ -2,13 +2,14 @@
 // leaves everything else alone, so applying the same file twice writes nothing the second time.
 import type { SecretBox } from '../crypto/secret-box.js';
 import { randomId } from '../crypto/random.js';
-import type { Client, Stores, TenantSettings, User } from '../store/types.js';
+import type { Client, Connection, Stores, TenantSettings, User } from '../store/types.js';
 import { changedFields } from './canonical.js';
 import { defaultAuthMethod, defaultRefreshToken, newClient, newResourceServer } from './defaults.js';
 import {
   checkUrl,
   type DeclaredClient,
   type DeclaredRole,
+  type DeclaredUser,
   objectLabel,
   type TenantFile,
   TenantFileError,
@@ -171,41 +172,58 @@ async function applyConnections(tx: Stores, file: TenantFile): Promise<void> {
   }
 }
 
+/** The database connection a user is declared in, or why there is none (also for POST /api/v2/users). */
+export async function databaseConnection(tx: Stores, name: string, where: string): Promise<Connection> {
+  const connection = await tx.connections.getByName(name);
+  if (!connection) throw new TenantFileError(`${where}: connection "${name}" does not exist`);
+  if (connection.strategy !== 'auth0')
+    throw new TenantFileError(`${where}: connection "${name}" is not a database connection`);
+  return connection;
+}
+
+/** A new user of a database connection from its declared fields: also what POST /api/v2/users creates. */
+export function newUser(
+  declared: Omit<DeclaredUser, 'password' | 'password_hash'>,
+  passwordHash: string | null,
+  at: number,
+): User {
+  const { user_id, ...profile } = declared;
+  return {
+    email_verified: false,
+    username: null,
+    phone_number: null,
+    phone_verified: false,
+    name: null,
+    given_name: null,
+    family_name: null,
+    nickname: null,
+    picture: null,
+    blocked: false,
+    user_metadata: {},
+    app_metadata: {},
+    ...profile,
+    user_id: `auth0|${user_id ?? randomId('', 24).toLowerCase()}`,
+    email: declared.email.toLowerCase(),
+    password_hash: passwordHash,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
 async function applyUsers(tx: Stores, file: TenantFile, deps: ApplyDeps): Promise<void> {
   for (const [i, declared] of (file.users ?? []).entries()) {
     const where = label(file, 'users', i);
-    const connection = await tx.connections.getByName(declared.connection);
-    if (!connection) throw new TenantFileError(`${where}: connection "${declared.connection}" does not exist`);
-    if (connection.strategy !== 'auth0')
-      throw new TenantFileError(`${where}: connection "${declared.connection}" is not a database connection`);
-    const { password, password_hash, user_id, ...profile } = declared;
+    await databaseConnection(tx, declared.connection, where);
+    const { password, password_hash, ...fields } = declared;
     const existing = await tx.users.findByEmail(declared.connection, declared.email);
     if (!existing) {
-      const at = deps.now();
-      const user: User = {
-        user_id: `auth0|${user_id ?? randomId('', 24).toLowerCase()}`,
-        email_verified: false,
-        username: null,
-        phone_number: null,
-        name: null,
-        given_name: null,
-        family_name: null,
-        nickname: null,
-        picture: null,
-        blocked: false,
-        user_metadata: {},
-        app_metadata: {},
-        ...profile,
-        email: declared.email.toLowerCase(),
-        // docs/tenant-file.md "The rules": a declared password is set only when the user is created.
-        password_hash:
-          password_hash ??
-          (password === undefined ? null : deps.passwordHashes.get(userKey(declared.connection, declared.email))!),
-        created_at: at,
-        updated_at: at,
-      };
-      await tx.users.insert(user);
+      // docs/tenant-file.md "The rules": a declared password is set only when the user is created.
+      const hash =
+        password_hash ??
+        (password === undefined ? null : deps.passwordHashes.get(userKey(declared.connection, declared.email))!);
+      await tx.users.insert(newUser(fields, hash, deps.now()));
     } else {
+      const { user_id, ...profile } = fields;
       const patch = changedFields(existing, { ...profile, email: declared.email.toLowerCase() });
       if (Object.keys(patch).length) await tx.users.update(existing.user_id, patch);
     }

@@ -176,8 +176,14 @@ forEachStore('configuration stores', (opened) => {
     const bare = fx.bareUser();
     await store().users.insert(full);
     await store().users.insert(bare);
-    assert.deepEqual(await store().users.get(full.user_id), { ...full, email: full.email?.toLowerCase() ?? null });
-    assert.deepEqual(await store().users.get(bare.user_id), bare);
+    // A new user has not signed in yet.
+    const activity = { logins_count: 0, last_login: null, last_ip: null };
+    assert.deepEqual(await store().users.get(full.user_id), {
+      ...full,
+      ...activity,
+      email: full.email?.toLowerCase() ?? null,
+    });
+    assert.deepEqual(await store().users.get(bare.user_id), { ...bare, ...activity });
     assert.equal(await store().users.get('auth0|nobody'), undefined);
   });
 
@@ -201,15 +207,17 @@ forEachStore('configuration stores', (opened) => {
       user_metadata: { a: [1] },
       nickname: null,
     });
+    const activity = { logins_count: 0, last_login: null, last_ip: null };
     assert.deepEqual(await store().users.get(ada.user_id), {
       ...ada,
+      ...activity,
       blocked: true,
       email: 'new@acme.test',
       user_metadata: { a: [1] },
       nickname: null,
       updated_at: at,
     });
-    assert.deepEqual(await store().users.get(other.user_id), other);
+    assert.deepEqual(await store().users.get(other.user_id), { ...other, ...activity });
   });
 
   test('roles: round trip by name; update changes the description', async () => {

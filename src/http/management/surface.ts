@@ -13,10 +13,14 @@ import { managementErrorHandler, managementNotFound } from './errors.js';
 import { logRoutes } from './logs.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { tenantSettingsRoutes } from './tenant-settings.js';
+import { userRoutes } from './users.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
-type ManagementSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'keyring' | 'box' | 'storage' | 'audit' | 'now'>;
+type ManagementSurfaceDeps = Pick<
+  SurfaceDeps,
+  'config' | 'store' | 'keyring' | 'box' | 'storage' | 'audit' | 'now' | 'passwords'
+>;
 
 /** Auth0 logs every change through the Management API: sapi when it succeeded, fapi when it did not. */
 function recordChange(audit: AuditLog) {
@@ -70,6 +74,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     signingKeyRoutes(api, { store, box, keyring, now });
     brandingRoutes(api, { store });
     tenantSettingsRoutes(api, { store });
+    userRoutes(api, { store, passwords: deps.passwords, now });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

@@ -79,6 +79,7 @@ export interface UserTable {
   email_verified: Bool;
   username: string | null;
   phone_number: string | null;
+  phone_verified: Bool;
   name: string | null;
   given_name: string | null;
   family_name: string | null;
@@ -90,6 +91,7 @@ export interface UserTable {
   blocked: Bool;
   logins_count: number;
   last_login: Millis | null;
+  last_ip: string | null;
   created_at: Millis;
   updated_at: Millis;
 }
