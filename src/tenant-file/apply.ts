@@ -2,7 +2,7 @@
 // leaves everything else alone, so applying the same file twice writes nothing the second time.
 import type { SecretBox } from '../crypto/secret-box.js';
 import { randomId } from '../crypto/random.js';
-import type { Client, Stores, User } from '../store/types.js';
+import type { Client, Permission, Stores, User } from '../store/types.js';
 import { changedFields } from './canonical.js';
 import { defaultAuthMethod, defaultRefreshToken, newClient, newResourceServer } from './defaults.js';
 import { type DeclaredClient, type DeclaredRole, objectLabel, type TenantFile, TenantFileError } from './parse.js';
@@ -217,13 +217,11 @@ async function applyRoles(tx: Stores, file: TenantFile): Promise<void> {
   }
 }
 
-/** A role's permissions, each a scope of an existing API: replaced when the sorted, de-duplicated list differs. */
-async function applyRolePermissions(
-  tx: Stores,
-  roleId: string,
-  permissions: NonNullable<DeclaredRole['permissions']>,
-  where: string,
-): Promise<void> {
+/**
+ * Each permission must be a scope of an existing API (Auth0 RBAC: permissions are an API's scopes): the check
+ * for roles in the tenant file and for roles and users in /api/v2.
+ */
+export async function checkPermissions(tx: Stores, permissions: readonly Permission[], where: string): Promise<void> {
   for (const p of permissions) {
     const api = await tx.resourceServers.getByIdentifier(p.resource_server_identifier);
     if (!api)
@@ -236,6 +234,16 @@ async function applyRolePermissions(
       );
     }
   }
+}
+
+/** A role's permissions, each a scope of an existing API: replaced when the sorted, de-duplicated list differs. */
+async function applyRolePermissions(
+  tx: Stores,
+  roleId: string,
+  permissions: NonNullable<DeclaredRole['permissions']>,
+  where: string,
+): Promise<void> {
+  await checkPermissions(tx, permissions, where);
   const wanted = [...permissions].sort((a, b) =>
     `${a.resource_server_identifier} ${a.permission_name}`.localeCompare(
       `${b.resource_server_identifier} ${b.permission_name}`,

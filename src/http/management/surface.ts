@@ -8,6 +8,10 @@ import type { SurfaceDeps } from '../surface.js';
 import { requireScopes } from './auth.js';
 import { clientRoutes } from './clients.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
+import { grantRoutes } from './grants.js';
+import { roleRoutes } from './roles.js';
+import { userBlockRoutes } from './user-blocks.js';
+import { userRoleRoutes } from './user-roles.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -42,6 +46,10 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.setNotFoundHandler(managementNotFound);
     api.addHook('onRequest', requireScopes(auth));
     clientRoutes(api, { store, box });
+    roleRoutes(api, { store });
+    userRoleRoutes(api, { store });
+    grantRoutes(api, { store, issuer: config.issuer });
+    userBlockRoutes(api, { store, now });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

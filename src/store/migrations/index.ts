@@ -10,6 +10,7 @@ import * as m0008 from './0008-code-refresh-family.js';
 import * as m0009 from './0009-write-probe.js';
 import * as m0010 from './0010-token-endpoint-ip-header.js';
 import * as m0011 from './0011-cross-origin-authentication.js';
+import * as m0014 from './0014-roles-grants.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
 const migrations: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '0009-write-probe': m0009,
   '0010-token-endpoint-ip-header': m0010,
   '0011-cross-origin-authentication': m0011,
+  '0014-roles-grants': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {
