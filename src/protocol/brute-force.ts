@@ -49,7 +49,7 @@ export type PasswordAttemptResult =
   | { outcome: 'correct'; user: User };
 
 /** The identifier accounts are looked up and locked by: the e-mail as stored (trimmed, lower-case). */
-function identifierOf(email: string): string {
+export function identifierOf(email: string): string {
   return email.trim().toLowerCase().slice(0, MAX_IDENTIFIER);
 }
 

@@ -360,15 +360,56 @@ export interface UserStore {
   countActiveSince(since: number): Promise<number>;
 }
 
+/** A page of a list: `offset` rows skipped, at most `limit` rows. */
+export interface PageWindow {
+  offset: number;
+  limit: number;
+}
+
+/** What a role's member list shows of a user. */
+export interface RoleMember {
+  user_id: string;
+  email: string | null;
+  name: string | null;
+  picture: string | null;
+}
+
+/** A user's membership of a role. */
+export interface RoleAssignment {
+  user_id: string;
+  role_id: string;
+}
+
 export interface RoleStore {
+  get(id: string): Promise<Role | undefined>;
   getByName(name: string): Promise<Role | undefined>;
+  /** One page of roles by name; `name_filter` keeps names that contain it, ignoring case. */
+  list(filter: { name_filter?: string }, page: PageWindow): Promise<{ roles: Role[]; total: number }>;
   insert(role: Role): Promise<void>;
   update(id: string, patch: Patch<Role>): Promise<void>;
+  /** Deletes the role; its permissions and memberships go with it (foreign keys). False when there was none. */
+  delete(id: string): Promise<boolean>;
   permissions(roleId: string): Promise<Permission[]>;
+  /** One page of the role's permissions, by API and name. */
+  listPermissions(roleId: string, page: PageWindow): Promise<{ permissions: Permission[]; total: number }>;
   setPermissions(roleId: string, permissions: Permission[]): Promise<void>;
+  /** Adds permissions the role does not have yet (one statement; ones it has are left alone). */
+  addPermissions(roleId: string, permissions: readonly Permission[]): Promise<void>;
+  removePermissions(roleId: string, permissions: readonly Permission[]): Promise<void>;
   members(roleId: string): Promise<string[]>;
+  /** One page of the role's members by user_id; `after` starts past that user_id (checkpoint paging). */
+  listMembers(roleId: string, page: PageWindow & { after?: string }): Promise<{ users: RoleMember[]; total: number }>;
   setMembers(roleId: string, userIds: string[]): Promise<void>;
-  /** Every permission the user holds for one API through roles, each once. */
+  /** Adds memberships that do not exist yet (one statement). */
+  assign(assignments: readonly RoleAssignment[]): Promise<void>;
+  unassign(assignments: readonly RoleAssignment[]): Promise<void>;
+  /** One page of the roles the user is a member of, by name. */
+  rolesOfUser(userId: string, page: PageWindow): Promise<{ roles: Role[]; total: number }>;
+  /** One page of the permissions given to the user directly (not through roles), by API and name. */
+  directPermissions(userId: string, page: PageWindow): Promise<{ permissions: Permission[]; total: number }>;
+  addDirectPermissions(userId: string, permissions: readonly Permission[]): Promise<void>;
+  removeDirectPermissions(userId: string, permissions: readonly Permission[]): Promise<void>;
+  /** Every permission the user holds for one API, directly or through roles, each once. */
   permissionsOfUser(userId: string, resourceServerIdentifier: string): Promise<string[]>;
 }
 
@@ -490,6 +531,16 @@ export interface LoginFailureStore {
   take(key: LoginFailureKey, at: number, policy: LockPolicy): Promise<boolean>;
   /** Forgets the key's count: its login succeeded. */
   reset(key: LoginFailureKey): Promise<void>;
+  /** The keys of these identifiers (every IP; one connection or all) that `take` would refuse at `at`. */
+  blocked(who: LoginIdentifier, at: number, policy: LockPolicy): Promise<LoginFailureKey[]>;
+  /** Forgets every count of these identifiers, from every IP: their blocks are lifted at once. */
+  clear(who: LoginIdentifier): Promise<void>;
+}
+
+/** Identifiers as login failures are keyed (lower-case), in one connection or, without it, in all. */
+export interface LoginIdentifier {
+  identifiers: readonly string[];
+  connection?: string;
 }
 
 /** An allowance of `max` attempts per IP and kind that leaks back one attempt every `leakMs` (a leaky bucket). */
@@ -529,11 +580,33 @@ export interface RefreshTokenStore {
   activeOfFamily(familyId: string): Promise<RefreshToken | undefined>;
 }
 
+/** A user's consent to a client for an audience: what Auth0 calls a user grant. */
+export interface Consent {
+  id: string;
+  user_id: string;
+  client_id: string;
+  /** The API identifier, or '' for OpenID Connect scopes alone. */
+  audience: string;
+  scope: string[];
+}
+
+export interface ConsentFilter {
+  user_id?: string;
+  client_id?: string;
+  audience?: string;
+}
+
 export interface ConsentStore {
   /** The scopes the user accepted for this client and audience ('' for none). */
   scopes(userId: string, clientId: string, audience: string): Promise<string[]>;
   /** Adds scopes to what the user accepted (a new scope is asked for again; accepted ones stay). */
   grant(userId: string, clientId: string, audience: string, scopes: readonly string[]): Promise<void>;
+  /** One page of consents, ordered by user, client and audience. */
+  list(filter: ConsentFilter, page: PageWindow): Promise<{ consents: Consent[]; total: number }>;
+  /** Deletes the consent: its scopes are asked for again. False when there was none. */
+  delete(id: string): Promise<boolean>;
+  /** Deletes every consent of the user. */
+  deleteOfUser(userId: string): Promise<void>;
 }
 
 /** One audit event in Auth0's log fields (Auth0 Management API v2, "Logs"); `date` in epoch milliseconds. */

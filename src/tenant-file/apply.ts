@@ -2,7 +2,7 @@
 // leaves everything else alone, so applying the same file twice writes nothing the second time.
 import type { SecretBox } from '../crypto/secret-box.js';
 import { randomId } from '../crypto/random.js';
-import type { Client, Connection, Stores, TenantSettings, User } from '../store/types.js';
+import type { Client, Connection, Permission, Stores, TenantSettings, User } from '../store/types.js';
 import { changedFields } from './canonical.js';
 import { defaultAuthMethod, defaultRefreshToken, newClient, newResourceServer } from './defaults.js';
 import {
@@ -245,13 +245,11 @@ async function applyRoles(tx: Stores, file: TenantFile): Promise<void> {
   }
 }
 
-/** A role's permissions, each a scope of an existing API: replaced when the sorted, de-duplicated list differs. */
-async function applyRolePermissions(
-  tx: Stores,
-  roleId: string,
-  permissions: NonNullable<DeclaredRole['permissions']>,
-  where: string,
-): Promise<void> {
+/**
+ * Each permission must be a scope of an existing API (Auth0 RBAC: permissions are an API's scopes): the check
+ * for roles in the tenant file and for roles and users in /api/v2.
+ */
+export async function checkPermissions(tx: Stores, permissions: readonly Permission[], where: string): Promise<void> {
   for (const p of permissions) {
     const api = await tx.resourceServers.getByIdentifier(p.resource_server_identifier);
     if (!api)
@@ -264,6 +262,16 @@ async function applyRolePermissions(
       );
     }
   }
+}
+
+/** A role's permissions, each a scope of an existing API: replaced when the sorted, de-duplicated list differs. */
+async function applyRolePermissions(
+  tx: Stores,
+  roleId: string,
+  permissions: NonNullable<DeclaredRole['permissions']>,
+  where: string,
+): Promise<void> {
+  await checkPermissions(tx, permissions, where);
   const wanted = [...permissions].sort((a, b) =>
     `${a.resource_server_identifier} ${a.permission_name}`.localeCompare(
       `${b.resource_server_identifier} ${b.permission_name}`,

@@ -13,6 +13,7 @@ export const managementScopes: readonly string[] = [
   ...actions('users_app_metadata', crud),
   ...actions('roles', crud),
   ...actions('role_members', ['read', 'create', 'delete']),
+  ...actions('grants', ['read', 'delete']),
   ...actions('signing_keys', ['read', 'create', 'update']),
   ...actions('branding', ['read', 'update', 'delete']),
   ...actions('tenant_settings', ['read', 'update']),

@@ -10,9 +10,13 @@ import { requireScopes } from './auth.js';
 import { brandingRoutes } from './branding.js';
 import { clientRoutes } from './clients.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
+import { grantRoutes } from './grants.js';
 import { logRoutes } from './logs.js';
+import { roleRoutes } from './roles.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { tenantSettingsRoutes } from './tenant-settings.js';
+import { userBlockRoutes } from './user-blocks.js';
+import { userRoleRoutes } from './user-roles.js';
 import { userRoutes } from './users.js';
 
 const BODY_LIMIT = 1024 * 1024;
@@ -75,6 +79,10 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     brandingRoutes(api, { store });
     tenantSettingsRoutes(api, { store });
     userRoutes(api, { store, passwords: deps.passwords, now });
+    roleRoutes(api, { store });
+    userRoleRoutes(api, { store });
+    grantRoutes(api, { store, issuer: config.issuer });
+    userBlockRoutes(api, { store, now });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

@@ -1,9 +1,13 @@
 // Brute-force protection's counters: failed logins per identifier and IP, taken in one statement.
 import { sql } from 'kysely';
-import type { LoginFailureStore } from '../types.js';
+import type { LoginFailureStore, LoginIdentifier } from '../types.js';
 import type { Executor } from './db.js';
 
 export function loginFailureStore(db: Executor): LoginFailureStore {
+  const matching = (who: LoginIdentifier) => {
+    const query = db.selectFrom('login_failures').where('identifier', 'in', who.identifiers);
+    return who.connection === undefined ? query : query.where('connection', '=', who.connection);
+  };
   return {
     async take(key, at, { max, forgetMs }) {
       // Counts not added to for forgetMs are forgotten, and their rows swept now and then.
@@ -43,6 +47,24 @@ export function loginFailureStore(db: Executor): LoginFailureStore {
         .where('identifier', '=', key.identifier)
         .where('ip', '=', key.ip)
         .execute();
+    },
+    async blocked(who, at, { max, forgetMs }) {
+      if (!who.identifiers.length) return [];
+      // What take() refuses: `max` failures counted, the last one less than forgetMs ago.
+      return matching(who)
+        .select(['connection', 'identifier', 'ip'])
+        .where('failures', '>=', max)
+        .where('last_failure_at', '>', at - forgetMs)
+        .orderBy('connection')
+        .orderBy('identifier')
+        .orderBy('ip')
+        .execute();
+    },
+    async clear(who) {
+      if (!who.identifiers.length) return;
+      let query = db.deleteFrom('login_failures').where('identifier', 'in', who.identifiers);
+      if (who.connection !== undefined) query = query.where('connection', '=', who.connection);
+      await query.execute();
     },
   };
 }

@@ -110,6 +110,13 @@ export interface RolePermissionTable {
   permission_name: string;
 }
 
+/** A permission given to a user directly, not through a role. */
+export interface UserPermissionTable {
+  user_id: string;
+  resource_server_identifier: string;
+  permission_name: string;
+}
+
 export interface UserRoleTable {
   user_id: string;
   role_id: string;
@@ -256,6 +263,8 @@ export interface RefreshTokenTable {
 }
 
 export interface ConsentTable {
+  /** The grant's id in the Management API (/api/v2/grants). */
+  id: string;
   user_id: string;
   client_id: string;
   /** The API identifier, or '' for OpenID Connect scopes alone. */
@@ -307,6 +316,7 @@ export interface Database {
   roles: RoleTable;
   role_permissions: RolePermissionTable;
   user_roles: UserRoleTable;
+  user_permissions: UserPermissionTable;
   signing_keys: SigningKeyTable;
   client_assertion_jtis: ClientAssertionJtiTable;
   locks: LockTable;
