@@ -6,8 +6,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { endpoints } from '../../config.js';
 import type { SurfaceDeps } from '../surface.js';
 import { requireScopes } from './auth.js';
+import { clientGrantRoutes } from './client-grants.js';
 import { clientRoutes } from './clients.js';
+import { connectionRoutes } from './connections.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
+import { resourceServerRoutes } from './resource-servers.js';
 
 const BODY_LIMIT = 1024 * 1024;
 
@@ -42,6 +45,9 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.setNotFoundHandler(managementNotFound);
     api.addHook('onRequest', requireScopes(auth));
     clientRoutes(api, { store, box });
+    clientGrantRoutes(api, { store });
+    resourceServerRoutes(api, { store, managementAudience: auth.audience });
+    connectionRoutes(api, { store });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });
