@@ -13,7 +13,12 @@ import type {
   TenantSettings,
   TokenEndpointAuthMethod,
 } from '../store/types.js';
-import { clientInertFields, connectionInertFields, resourceServerInertFields, tenantFileSchema } from './schemas.js';
+import {
+  type clientInertFields,
+  type connectionInertFields,
+  type resourceServerInertFields,
+  tenantFileSchema,
+} from './schemas.js';
 
 export class TenantFileError extends Error {}
 
