@@ -68,6 +68,8 @@ export interface Client {
   refresh_token: RefreshTokenSettings;
   jwt_configuration: { lifetime_in_seconds: number; alg?: string };
   client_authentication_methods: { private_key_jwt?: { credentials: PublicKeyCredential[] } } | null;
+  /** Auth0 fields Gatehouse keeps and returns but does not act on (docs/management-api.md); absent when none. */
+  inert?: Record<string, unknown>;
 }
 
 export interface ResourceServerScope {
@@ -89,6 +91,8 @@ export interface ResourceServer {
   token_dialect: TokenDialect;
   /** The Management API: created by Gatehouse, not deletable. */
   is_system: boolean;
+  /** Auth0 fields Gatehouse keeps and returns but does not act on (docs/management-api.md); absent when none. */
+  inert?: Record<string, unknown>;
 }
 
 export interface ClientGrant {
@@ -104,6 +108,8 @@ export interface Connection {
   strategy: string;
   options: Record<string, unknown>;
   enabled_clients: string[];
+  /** Auth0 fields Gatehouse keeps and returns but does not act on (docs/management-api.md); absent when none. */
+  inert?: Record<string, unknown>;
 }
 
 export interface User {
@@ -256,6 +262,19 @@ export interface TenantStore {
   put(settings: TenantSettings): Promise<void>;
 }
 
+/**
+ * One page of a list: by offset (Auth0's page/per_page), or from the id of its first item (Auth0's checkpoint
+ * paging, `from`/`take`; undefined for the first page).
+ */
+export type PageRequest = { offset: number; limit: number } | { from: string | undefined; limit: number };
+
+/** A page's items; `total` (every match) for offset paging, `next` (the next page's first id) for checkpoints. */
+export interface Page<T> {
+  items: T[];
+  total?: number;
+  next?: string;
+}
+
 export interface ClientFilter {
   app_type?: AppType[];
   is_first_party?: boolean;
@@ -276,18 +295,33 @@ export interface ClientStore {
 
 export interface ResourceServerStore {
   getByIdentifier(identifier: string): Promise<ResourceServer | undefined>;
+  /** By id or by identifier (Auth0 accepts either in the path). */
+  get(idOrIdentifier: string): Promise<ResourceServer | undefined>;
+  /** Oldest first. */
+  list(page: { offset: number; limit: number }): Promise<Page<ResourceServer>>;
+  /** Deletes the API with its client grants and the role permissions naming it. False when there was none. */
+  delete(id: string): Promise<boolean>;
   insert(resourceServer: ResourceServer): Promise<void>;
   update(id: string, patch: Patch<ResourceServer>): Promise<void>;
 }
 
 export interface ClientGrantStore {
   find(clientId: string, audience: string): Promise<ClientGrant | undefined>;
+  get(id: string): Promise<ClientGrant | undefined>;
+  /** Oldest first. */
+  list(filter: { client_id?: string; audience?: string }, page: PageRequest): Promise<Page<ClientGrant>>;
+  delete(id: string): Promise<boolean>;
   insert(grant: ClientGrant): Promise<void>;
   update(id: string, patch: Patch<ClientGrant>): Promise<void>;
 }
 
 export interface ConnectionStore {
   getByName(name: string): Promise<Connection | undefined>;
+  get(id: string): Promise<Connection | undefined>;
+  /** Oldest first. */
+  page(filter: { strategy?: string[]; name?: string }, page: PageRequest): Promise<Page<Connection>>;
+  /** Deletes the connection and its users (with what hangs off them). False when there was none. */
+  delete(id: string): Promise<boolean>;
   /** Every connection, oldest first. */
   list(): Promise<Connection[]>;
   insert(connection: Connection): Promise<void>;

@@ -3,8 +3,12 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import { randomId } from '../crypto/random.js';
 import type { Client, Connection, Permission, Stores, TenantSettings, User } from '../store/types.js';
+import { applyClientGrant } from './apply-client-grant.js';
+import { applyConnection } from './apply-connection.js';
+import { applyResourceServer } from './apply-resource-server.js';
 import { changedFields } from './canonical.js';
-import { defaultAuthMethod, defaultRefreshToken, newClient, newResourceServer } from './defaults.js';
+import { defaultAuthMethod, defaultRefreshToken, newClient } from './defaults.js';
+import { splitInert } from './inert.js';
 import {
   checkUrl,
   type DeclaredClient,
@@ -14,6 +18,7 @@ import {
   type TenantFile,
   TenantFileError,
 } from './parse.js';
+import { clientInertFields } from './schemas.js';
 
 /** Tenant settings to change; null removes a setting. */
 export type TenantPatch = { [K in keyof Omit<TenantSettings, 'gatehouse_initialized'>]?: TenantSettings[K] | null };
@@ -34,8 +39,9 @@ function label(file: TenantFile, kind: keyof TenantFile, index: number) {
 
 /** One client, created or patched with the declared fields: also what /api/v2/clients writes through. */
 export async function applyClient(tx: Stores, declared: DeclaredClient, where: string, box: SecretBox): Promise<void> {
-  const { client_secret, refresh_token, jwt_configuration, ...fields } = declared;
+  const { client_secret, refresh_token, jwt_configuration, ...declaredFields } = declared;
   const existing = await tx.clients.get(declared.client_id);
+  const { fields, inert } = splitInert(declaredFields, clientInertFields, existing?.inert);
   const base =
     existing ??
     newClient(
@@ -44,6 +50,7 @@ export async function applyClient(tx: Stores, declared: DeclaredClient, where: s
       declared.token_endpoint_auth_method ?? defaultAuthMethod(declared.app_type ?? 'regular_web'),
     );
   const wanted: Partial<Client> = { ...fields };
+  if (inert) wanted.inert = inert;
   if (refresh_token) {
     const merged = { ...(existing?.refresh_token ?? defaultRefreshToken(base.app_type)), ...refresh_token };
     // Auth0: an `expiring` token has a lifetime. Unless the file says otherwise, the infinite_* flags
@@ -94,10 +101,6 @@ export async function applyClient(tx: Stores, declared: DeclaredClient, where: s
   if (Object.keys(patch).length) await tx.clients.update(existing.client_id, patch);
 }
 
-async function knownClient(tx: Stores, file: TenantFile, clientId: string): Promise<boolean> {
-  return Boolean(file.clients?.some((c) => c.client_id === clientId) || (await tx.clients.get(clientId)));
-}
-
 /**
  * Applies the file inside the caller's transaction `tx`, one kind of object after the other, in the order
  * their references need: APIs and clients before the client grants and connections that name them,
@@ -114,21 +117,8 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
 }
 
 async function applyResourceServers(tx: Stores, file: TenantFile, managementAudience: string): Promise<void> {
-  for (const [i, declared] of (file.resource_servers ?? []).entries()) {
-    const where = label(file, 'resource_servers', i);
-    if (declared.identifier === managementAudience)
-      throw new TenantFileError(`${where}: the Management API is built in and cannot be declared`);
-    const existing = await tx.resourceServers.getByIdentifier(declared.identifier);
-    if (!existing) {
-      await tx.resourceServers.insert({
-        ...newResourceServer(randomId('', 24).toLowerCase(), declared.identifier),
-        ...declared,
-      });
-    } else {
-      const patch = changedFields(existing, declared);
-      if (Object.keys(patch).length) await tx.resourceServers.update(existing.id, patch);
-    }
-  }
+  for (const [i, declared] of (file.resource_servers ?? []).entries())
+    await applyResourceServer(tx, declared, label(file, 'resource_servers', i), managementAudience);
 }
 
 async function applyClients(tx: Stores, file: TenantFile, box: SecretBox): Promise<void> {
@@ -137,39 +127,13 @@ async function applyClients(tx: Stores, file: TenantFile, box: SecretBox): Promi
 }
 
 async function applyClientGrants(tx: Stores, file: TenantFile): Promise<void> {
-  for (const [i, declared] of (file.client_grants ?? []).entries()) {
-    const where = label(file, 'client_grants', i);
-    if (!(await knownClient(tx, file, declared.client_id)))
-      throw new TenantFileError(`${where}: client_id "${declared.client_id}" is not a client`);
-    const api = await tx.resourceServers.getByIdentifier(declared.audience);
-    if (!api) throw new TenantFileError(`${where}: audience "${declared.audience}" is not an API (resource server)`);
-    const unknown = declared.scope.filter((s) => !api.scopes.some((x) => x.value === s));
-    if (unknown.length)
-      throw new TenantFileError(`${where}: scope ${unknown.join(', ')} is not defined by ${declared.audience}`);
-    const existing = await tx.clientGrants.find(declared.client_id, declared.audience);
-    if (!existing) await tx.clientGrants.insert({ id: randomId('cgr_'), ...declared });
-    else if (Object.keys(changedFields(existing, { scope: declared.scope })).length)
-      await tx.clientGrants.update(existing.id, { scope: declared.scope });
-  }
+  for (const [i, declared] of (file.client_grants ?? []).entries())
+    await applyClientGrant(tx, declared, label(file, 'client_grants', i));
 }
 
 async function applyConnections(tx: Stores, file: TenantFile): Promise<void> {
-  for (const [i, declared] of (file.connections ?? []).entries()) {
-    const where = label(file, 'connections', i);
-    for (const clientId of declared.enabled_clients ?? []) {
-      if (!(await knownClient(tx, file, clientId)))
-        throw new TenantFileError(`${where}: enabled_clients has "${clientId}", which is not a client`);
-    }
-    const existing = await tx.connections.getByName(declared.name);
-    if (!existing) {
-      await tx.connections.insert({ id: randomId('con_'), options: {}, enabled_clients: [], ...declared });
-    } else {
-      if (existing.strategy !== declared.strategy)
-        throw new TenantFileError(`${where}: strategy cannot change from ${existing.strategy}`);
-      const patch = changedFields(existing, declared);
-      if (Object.keys(patch).length) await tx.connections.update(existing.id, patch);
-    }
-  }
+  for (const [i, declared] of (file.connections ?? []).entries())
+    await applyConnection(tx, declared, label(file, 'connections', i));
 }
 
 /** The database connection a user is declared in, or why there is none (also for POST /api/v2/users). */

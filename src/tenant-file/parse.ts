@@ -13,12 +13,21 @@ import type {
   TenantSettings,
   TokenEndpointAuthMethod,
 } from '../store/types.js';
-import { tenantFileSchema } from './schemas.js';
+import {
+  type clientInertFields,
+  type connectionInertFields,
+  type resourceServerInertFields,
+  tenantFileSchema,
+} from './schemas.js';
 
 export class TenantFileError extends Error {}
 
+/** Auth0 fields stored without effect, as declared (the schema checks their types). */
+type Inert<Fields> = { [K in keyof Fields]?: unknown };
+
 export interface DeclaredClient
-  extends Partial<Omit<Client, 'sealed_client_secret' | 'refresh_token' | 'jwt_configuration'>> {
+  extends Partial<Omit<Client, 'sealed_client_secret' | 'refresh_token' | 'jwt_configuration' | 'inert'>>,
+    Inert<typeof clientInertFields> {
   client_id: string;
   client_secret?: string;
   app_type?: AppType;
@@ -26,13 +35,14 @@ export interface DeclaredClient
   refresh_token?: Partial<Client['refresh_token']>;
   jwt_configuration?: Partial<Client['jwt_configuration']>;
 }
-export type DeclaredResourceServer = Partial<Omit<ResourceServer, 'id' | 'is_system'>> & { identifier: string };
+export type DeclaredResourceServer = Partial<Omit<ResourceServer, 'id' | 'is_system' | 'inert'>> &
+  Inert<typeof resourceServerInertFields> & { identifier: string };
 export interface DeclaredClientGrant {
   client_id: string;
   audience: string;
   scope: string[];
 }
-export interface DeclaredConnection {
+export interface DeclaredConnection extends Inert<typeof connectionInertFields> {
   name: string;
   strategy: string;
   options?: Record<string, unknown>;

@@ -22,6 +22,52 @@ export const tenantSchema = {
   },
 } as const;
 
+const object = { type: 'object' } as const;
+const boolean = { type: 'boolean' } as const;
+
+// Auth0 fields that Gatehouse accepts, stores and returns without acting on them (docs/management-api.md,
+// "Stored without effect"), typed as Auth0's Management API v2 schema types them. Fields whose silent
+// absence of effect would weaken security (encryption keys, PAR or DPoP requirements, token encryption,
+// consent policies) are not among them: they are refused, as fields Auth0 does not have are.
+export const clientInertFields = {
+  oidc_conformant: boolean,
+  sso: boolean,
+  sso_disabled: boolean,
+  custom_login_page_on: boolean,
+  custom_login_page: string(0, 100000),
+  custom_login_page_preview: string(0, 100000),
+  form_template: string(0, 100000),
+  // Auth0: at most 10 keys, each value a string of up to 255 characters.
+  client_metadata: {
+    type: 'object',
+    maxProperties: 10,
+    propertyNames: { maxLength: 255 },
+    additionalProperties: { type: 'string', maxLength: 255 },
+  },
+  addons: object,
+  mobile: object,
+  native_social_login: object,
+  initiate_login_uri: string(0, 2048),
+  organization_usage: { enum: ['deny', 'allow', 'require'] },
+  organization_require_behavior: { enum: ['no_prompt', 'pre_login_prompt', 'post_login_prompt'] },
+  cross_origin_loc: string(0, 2048),
+  allowed_clients: strings,
+  client_aliases: strings,
+} as const;
+
+export const resourceServerInertFields = {
+  allow_online_access: boolean,
+  authorization_details: { type: 'array', items: object },
+} as const;
+
+export const connectionInertFields = {
+  display_name: string(1, 128),
+  is_domain_connection: boolean,
+  show_as_button: boolean,
+  realms: strings,
+  metadata: { type: 'object', maxProperties: 10, additionalProperties: { type: 'string', maxLength: 255 } },
+} as const;
+
 export const resourceServerSchema = {
   type: 'object',
   additionalProperties: false,
@@ -45,6 +91,7 @@ export const resourceServerSchema = {
     skip_consent_for_verifiable_first_party_clients: { type: 'boolean' },
     enforce_policies: { type: 'boolean' },
     token_dialect: { enum: tokenDialects },
+    ...resourceServerInertFields,
   },
 } as const;
 
@@ -111,6 +158,7 @@ export const clientSchema = {
         },
       },
     },
+    ...clientInertFields,
   },
 } as const;
 
@@ -130,6 +178,7 @@ export const connectionSchema = {
     strategy: { enum: ['auth0', 'email', 'sms'] },
     options: { type: 'object' },
     enabled_clients: strings,
+    ...connectionInertFields,
   },
 } as const;
 

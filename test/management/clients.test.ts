@@ -165,4 +165,34 @@ forEachDatabase('the Management API: clients', (db) => {
     const list = (await api('/clients', { headers }).then((r) => r.json())) as { name: string }[];
     assert.ok(!list.some((c) => c.name === 'X'));
   });
+
+  test('Auth0 fields Gatehouse does not act on are kept and returned; security settings it lacks are refused', async () => {
+    const created = await admin.clients.create({
+      name: 'Legacy',
+      oidc_conformant: true,
+      sso_disabled: false,
+      client_metadata: { team: 'billing' },
+      organization_usage: 'deny',
+    });
+    const { oidc_conformant, sso_disabled, client_metadata, organization_usage } = created;
+    assert.deepEqual(
+      { oidc_conformant, sso_disabled, client_metadata, organization_usage },
+      { oidc_conformant: true, sso_disabled: false, client_metadata: { team: 'billing' }, organization_usage: 'deny' },
+    );
+    const updated = await admin.clients.update(created.client_id!, { client_metadata: { team: 'payments' } });
+    assert.deepEqual(updated.client_metadata, { team: 'payments' });
+    assert.equal((await admin.clients.get(created.client_id!)).oidc_conformant, true, 'kept by the update');
+    const headers = { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' };
+    const par = await api('/clients', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: 'X', require_pushed_authorization_requests: true }),
+    });
+    assert.equal(par.status, 400);
+    assert.equal(
+      ((await par.json()) as { message: string }).message,
+      "Payload validation error: 'Additional properties not allowed: require_pushed_authorization_requests'.",
+    );
+    await admin.clients.delete(created.client_id!);
+  });
 });

@@ -46,8 +46,8 @@ const inexistent = () => notFound('client', 'inexistent_client');
 
 /** A client in Auth0's shape; the secret and the key credentials only for a token with read:client_keys. */
 function view(client: Client, box: SecretBox, withKeys: boolean, query?: FieldsQuery): Record<string, unknown> {
-  const { sealed_client_secret, client_authentication_methods, logo_uri, ...fields } = client;
-  const out: Record<string, unknown> = { ...fields };
+  const { sealed_client_secret, client_authentication_methods, logo_uri, inert, ...fields } = client;
+  const out: Record<string, unknown> = { ...inert, ...fields };
   if (logo_uri !== null) out.logo_uri = logo_uri;
   if (withKeys) {
     if (sealed_client_secret) out.client_secret = box.open(sealed_client_secret);

@@ -5,6 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorObject } from 'ajv';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { TenantFileError } from '../../tenant-file/parse.js';
 import { RETRY_AFTER_SECONDS, type StorageHealth } from '../storage-health.js';
 
 export class ManagementError extends Error {
@@ -19,6 +20,17 @@ export class ManagementError extends Error {
 
 export const notFound = (what: string, errorCode: string) =>
   new ManagementError(404, `The ${what} does not exist`, errorCode);
+
+/** Runs one of the tenant file's apply functions, answering its refusals as the API's body errors (400). */
+export async function applying<T>(apply: () => Promise<T>): Promise<T> {
+  try {
+    return await apply();
+  } catch (error) {
+    if (error instanceof TenantFileError)
+      throw new ManagementError(400, `Payload validation error: ${error.message}.`, 'invalid_body');
+    throw error;
+  }
+}
 
 /** Auth0: "Payload validation error: 'Additional properties not allowed: foo'." */
 function describe(issue: ErrorObject): string {

@@ -1,3 +1,5 @@
+import type { Page, PageRequest } from '../../store/types.js';
+
 // Auth0's offset paging (Management API v2, "Pagination"): `page` is 0-based, `per_page` 50 by default and
 // at most 100; `include_totals=true` wraps the page as {start, limit, length, total, <collection>}.
 export const pageQuery = {
@@ -23,4 +25,30 @@ export function paged<T>(collection: string, query: PageQuery, items: T[], total
     total,
     [collection]: items,
   };
+}
+
+// Auth0's checkpoint paging (Management API v2, "Pagination", checkpoint): `from` is the id to start at and
+// `take` the page size (50 by default, at most 100); the answer is {<collection>, next} without totals,
+// `next` naming where the next page starts and absent on the last page.
+export const checkpointQuery = {
+  ...pageQuery,
+  from: { type: 'string', minLength: 1, maxLength: 256 },
+  take: { type: 'integer', minimum: 1, maximum: 100 },
+} as const;
+
+export interface CheckpointQuery extends PageQuery {
+  from?: string;
+  take?: number;
+}
+
+const byCheckpoint = (query: CheckpointQuery) => query.from !== undefined || query.take !== undefined;
+
+/** Checkpoint paging when `from` or `take` is given, else offset paging. */
+export const pageRequest = (query: CheckpointQuery): PageRequest =>
+  byCheckpoint(query) ? { from: query.from, limit: query.take ?? 50 } : pageOf(query);
+
+/** A page in the shape its paging asked for. */
+export function listed<T>(collection: string, query: CheckpointQuery, page: Page<unknown>, items: T[]) {
+  if (!byCheckpoint(query)) return paged(collection, query, items, page.total ?? 0);
+  return page.next === undefined ? { [collection]: items } : { [collection]: items, next: page.next };
 }

@@ -8,10 +8,13 @@ import { endpoints } from '../../config.js';
 import type { SurfaceDeps } from '../surface.js';
 import { requireScopes } from './auth.js';
 import { brandingRoutes } from './branding.js';
+import { clientGrantRoutes } from './client-grants.js';
 import { clientRoutes } from './clients.js';
+import { connectionRoutes } from './connections.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
 import { grantRoutes } from './grants.js';
 import { logRoutes } from './logs.js';
+import { resourceServerRoutes } from './resource-servers.js';
 import { roleRoutes } from './roles.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { tenantSettingsRoutes } from './tenant-settings.js';
@@ -83,6 +86,9 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     userRoleRoutes(api, { store });
     grantRoutes(api, { store, issuer: config.issuer });
     userBlockRoutes(api, { store, now });
+    clientGrantRoutes(api, { store });
+    resourceServerRoutes(api, { store, managementAudience: auth.audience });
+    connectionRoutes(api, { store });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

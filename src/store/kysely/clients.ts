@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Client, ClientStore, Patch } from '../types.js';
-import { bool, int, parse, text, toColumns } from './columns.js';
+import { bool, int, parse, text, toColumns, withInert } from './columns.js';
 import type { Executor } from './db.js';
 import type { ClientTable } from './schema.js';
 
@@ -16,6 +16,7 @@ const convert = {
   refresh_token: text,
   jwt_configuration: text,
   client_authentication_methods: (v: unknown) => (v === null ? null : text(v)),
+  inert: text,
 };
 
 function columns(patch: Patch<Client>): Record<string, unknown> {
@@ -26,27 +27,30 @@ function columns(patch: Patch<Client>): Record<string, unknown> {
 }
 
 function fromRow(row: Selectable<ClientTable>): Client {
-  return {
-    client_id: row.client_id,
-    name: row.name,
-    description: row.description,
-    app_type: row.app_type as Client['app_type'],
-    token_endpoint_auth_method: row.token_endpoint_auth_method as Client['token_endpoint_auth_method'],
-    sealed_client_secret: row.client_secret,
-    is_first_party: bool(row.is_first_party),
-    is_token_endpoint_ip_header_trusted: bool(row.is_token_endpoint_ip_header_trusted),
-    grant_types: parse(row.grant_types),
-    callbacks: parse(row.callbacks),
-    allowed_logout_urls: parse(row.allowed_logout_urls),
-    web_origins: parse(row.web_origins),
-    allowed_origins: parse(row.allowed_origins),
-    cross_origin_authentication: bool(row.cross_origin_authentication),
-    logo_uri: row.logo_uri,
-    refresh_token: parse(row.refresh_token),
-    jwt_configuration: parse(row.jwt_configuration),
-    client_authentication_methods:
-      row.client_authentication_methods === null ? null : parse(row.client_authentication_methods),
-  };
+  return withInert(
+    {
+      client_id: row.client_id,
+      name: row.name,
+      description: row.description,
+      app_type: row.app_type as Client['app_type'],
+      token_endpoint_auth_method: row.token_endpoint_auth_method as Client['token_endpoint_auth_method'],
+      sealed_client_secret: row.client_secret,
+      is_first_party: bool(row.is_first_party),
+      is_token_endpoint_ip_header_trusted: bool(row.is_token_endpoint_ip_header_trusted),
+      grant_types: parse(row.grant_types),
+      callbacks: parse(row.callbacks),
+      allowed_logout_urls: parse(row.allowed_logout_urls),
+      web_origins: parse(row.web_origins),
+      allowed_origins: parse(row.allowed_origins),
+      cross_origin_authentication: bool(row.cross_origin_authentication),
+      logo_uri: row.logo_uri,
+      refresh_token: parse(row.refresh_token),
+      jwt_configuration: parse(row.jwt_configuration),
+      client_authentication_methods:
+        row.client_authentication_methods === null ? null : parse(row.client_authentication_methods),
+    },
+    row.inert,
+  );
 }
 
 export function clientStore(db: Executor, now: () => number): ClientStore {

@@ -17,3 +17,9 @@ export function toColumns<P extends object>(
   }
   return out;
 }
+
+/** Adds the stored-only Auth0 fields (a JSON object column) to a domain object, when there are any. */
+export function withInert<T extends object>(object: T, column: string): T & { inert?: Record<string, unknown> } {
+  const inert = parse<Record<string, unknown>>(column);
+  return Object.keys(inert).length ? { ...object, inert } : object;
+}

@@ -25,6 +25,8 @@ export interface ResourceServerTable {
   enforce_policies: Bool;
   token_dialect: string;
   is_system: Bool;
+  /** Auth0 fields stored and returned without effect (migration 0012), a JSON object. */
+  inert: Json;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -49,6 +51,8 @@ export interface ClientTable {
   refresh_token: Json;
   jwt_configuration: Json;
   client_authentication_methods: Json | null;
+  /** Auth0 fields stored and returned without effect (migration 0012), a JSON object. */
+  inert: Json;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -68,6 +72,8 @@ export interface ConnectionTable {
   strategy: string;
   options: Json;
   enabled_clients: Json;
+  /** Auth0 fields stored and returned without effect (migration 0012), a JSON object. */
+  inert: Json;
   created_at: Millis;
   updated_at: Millis;
 }

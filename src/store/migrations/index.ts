@@ -10,6 +10,7 @@ import * as m0008 from './0008-code-refresh-family.js';
 import * as m0009 from './0009-write-probe.js';
 import * as m0010 from './0010-token-endpoint-ip-header.js';
 import * as m0011 from './0011-cross-origin-authentication.js';
+import * as m0012 from './0012-stored-auth0-fields.js';
 import * as m0013 from './0013-user-search.js';
 import * as m0014 from './0014-roles-grants.js';
 import * as m0016 from './0016-logs.js';
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '0009-write-probe': m0009,
   '0010-token-endpoint-ip-header': m0010,
   '0011-cross-origin-authentication': m0011,
+  '0012-stored-auth0-fields': m0012,
   '0013-user-search': m0013,
   '0014-roles-grants': m0014,
   '0016-logs': m0016,

@@ -1,0 +1,103 @@
+// /api/v2/resource-servers (Auth0 Management API v2, "Resource Servers", the dashboard's APIs): list, get,
+// create, patch, delete. Every write goes through the tenant file's applyResourceServer in one transaction
+// holding the `tenant` lock, so the next token carries a changed lifetime or may ask for a new scope at once.
+// The Management API itself is Gatehouse's own: it cannot be changed or deleted here.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ResourceServer, Store } from '../../store/types.js';
+import { applyResourceServer } from '../../tenant-file/apply-resource-server.js';
+import type { DeclaredResourceServer } from '../../tenant-file/parse.js';
+import { resourceServerSchema } from '../../tenant-file/schemas.js';
+import { applying, ManagementError, notFound } from './errors.js';
+import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
+
+export interface ResourceServerRouteDeps {
+  store: Store;
+  managementAudience: string;
+}
+
+// Auth0 "Update a resource server": the identifier is fixed once created.
+const { identifier: _identifier, ...changeable } = resourceServerSchema.properties;
+const patchBody = { ...resourceServerSchema, required: [], properties: changeable } as const;
+const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 600 } },
+} as const;
+
+type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+
+const inexistent = () => notFound('resource server', 'inexistent_resource_server');
+const builtIn = () =>
+  new ManagementError(
+    403,
+    'The Management API is built in and cannot be changed or deleted',
+    'operation_not_supported',
+  );
+const where = 'resource server';
+
+function view({ inert, ...api }: ResourceServer): Record<string, unknown> {
+  return { ...inert, ...api };
+}
+
+export function resourceServerRoutes(app: FastifyInstance, { store, managementAudience }: ResourceServerRouteDeps) {
+  const read = { scopes: ['read:resource_servers'] };
+
+  app.get<{ Querystring: PageQuery }>(
+    '/resource-servers',
+    { config: read, schema: { querystring: { type: 'object', properties: pageQuery } } },
+    async ({ query }) => {
+      const page = await store.resourceServers.list(pageOf(query));
+      return paged('resource_servers', query, page.items.map(view), page.total ?? 0);
+    },
+  );
+
+  app.get('/resource-servers/:id', { config: read, schema: { params: idParams } }, async (request: IdRequest) => {
+    const api = await store.resourceServers.get(request.params.id);
+    if (!api) throw inexistent();
+    return view(api);
+  });
+
+  app.post<{ Body: DeclaredResourceServer }>(
+    '/resource-servers',
+    { config: { scopes: ['create:resource_servers'] }, schema: { body: resourceServerSchema } },
+    async (request, reply) => {
+      const api = await store.transaction('tenant', async (tx) => {
+        // Auth0 answers 409 for an identifier already taken (the Management API's included).
+        if (await tx.resourceServers.getByIdentifier(request.body.identifier))
+          throw new ManagementError(409, 'A resource server with the same identifier already exists', 'conflict');
+        return applying(() => applyResourceServer(tx, request.body, where, managementAudience));
+      });
+      return reply.code(201).send(view(api));
+    },
+  );
+
+  app.patch<{ Params: { id: string }; Body: Omit<DeclaredResourceServer, 'identifier'> }>(
+    '/resource-servers/:id',
+    { config: { scopes: ['update:resource_servers'] }, schema: { params: idParams, body: patchBody } },
+    async (request) => {
+      const api = await store.transaction('tenant', async (tx) => {
+        const existing = await tx.resourceServers.get(request.params.id);
+        if (!existing) throw inexistent();
+        if (existing.is_system) throw builtIn();
+        const declared = { ...request.body, identifier: existing.identifier };
+        return applying(() => applyResourceServer(tx, declared, where, managementAudience));
+      });
+      return view(api);
+    },
+  );
+
+  app.delete(
+    '/resource-servers/:id',
+    { config: { scopes: ['delete:resource_servers'] }, schema: { params: idParams } },
+    async (request: IdRequest, reply) => {
+      await store.transaction('tenant', async (tx) => {
+        const existing = await tx.resourceServers.get(request.params.id);
+        if (!existing) throw inexistent();
+        if (existing.is_system) throw builtIn();
+        // Its client grants and the role permissions naming it go in the same transaction.
+        await tx.resourceServers.delete(existing.id);
+      });
+      return reply.code(204).send();
+    },
+  );
+}
