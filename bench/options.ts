@@ -29,7 +29,17 @@ export interface BenchOptions {
   readonly slowloris: boolean;
   /** The audit log's cost on the token endpoint alone (bench/audit.ts): --audit. */
   readonly audit: boolean;
+  /** The Management API at 10,000 and 1,000,000 users, alone (bench/management.ts): --management. */
+  readonly management: ManagementOptions;
   readonly signinOptions: SigninOptions;
+}
+
+export interface ManagementOptions {
+  readonly run: boolean;
+  /** Users in the database at each measurement, smallest first (BENCH_MANAGEMENT_SIZES, comma-separated). */
+  readonly sizes: readonly number[];
+  /** Requests per route and size (BENCH_MANAGEMENT_SAMPLES). */
+  readonly samples: number;
 }
 
 export interface SigninOptions {
@@ -63,13 +73,32 @@ function positive(name: string, fallback: number): number {
   return value;
 }
 
+function sizes(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map((part) => Number(part.replaceAll('_', '').trim()));
+  if (values.length < 2 || values.some((v, i) => !Number.isInteger(v) || v < 10_100 || (i > 0 && v <= values[i - 1])))
+    throw new Error(
+      `${name} must be two or more increasing whole numbers ≥ 10,100 (the deep page is users 10,001–10,050), got "${raw}"`,
+    );
+  return values;
+}
+
 function httpClient(): 'fetch' | 'http' {
   const raw = process.env.BENCH_SIGNIN_CLIENT || 'http';
   if (raw !== 'fetch' && raw !== 'http') throw new Error(`BENCH_SIGNIN_CLIENT must be fetch or http, got "${raw}"`);
   return raw;
 }
 
-const flags = ['--profile', '--token-only', '--signin-only', '--reference', '--slowloris-only', '--audit'];
+const flags = [
+  '--profile',
+  '--token-only',
+  '--signin-only',
+  '--reference',
+  '--slowloris-only',
+  '--audit',
+  '--management',
+];
 
 export function readOptions(argv: readonly string[]): BenchOptions {
   const unknown = argv.filter((arg) => !flags.includes(arg));
@@ -85,6 +114,8 @@ export function readOptions(argv: readonly string[]): BenchOptions {
   const slowlorisOnly = argv.includes('--slowloris-only');
   const audit = argv.includes('--audit');
   if (audit && argv.length > 1) throw new Error('--audit runs alone');
+  const management = argv.includes('--management');
+  if (management && argv.length > 1) throw new Error('--management runs alone');
   if (slowlorisOnly && argv.length > 1) throw new Error('--slowloris-only runs alone');
   const profile = argv.includes('--profile');
   if (reference && (profile || signinOnly))
@@ -105,10 +136,15 @@ export function readOptions(argv: readonly string[]): BenchOptions {
     ceilingSeconds: positive('BENCH_CEILING_SECONDS', 3),
     profile,
     audit,
-    token: !audit && !slowlorisOnly && (reference ? tokenOnly : !signinOnly),
-    signin: !audit && !slowlorisOnly && !tokenOnly && !reference,
+    management: Object.freeze({
+      run: management,
+      sizes: sizes('BENCH_MANAGEMENT_SIZES', [10_000, 1_000_000]),
+      samples: positive('BENCH_MANAGEMENT_SAMPLES', 300),
+    }),
+    token: !audit && !management && !slowlorisOnly && (reference ? tokenOnly : !signinOnly),
+    signin: !audit && !management && !slowlorisOnly && !tokenOnly && !reference,
     reference,
-    slowloris: slowlorisOnly || (!audit && !tokenOnly && !signinOnly && !reference && !profile),
+    slowloris: slowlorisOnly || (!audit && !management && !tokenOnly && !signinOnly && !reference && !profile),
     signinOptions: Object.freeze({
       duration: signinDuration,
       rounds: positive('BENCH_SIGNIN_ROUNDS', 3),

@@ -8,13 +8,15 @@
 // the cheapest Fastify token server (bench/reference.ts): alone, or after the token benchmark with
 // `--token-only`. `--slowloris-only` runs the slow-loris benchmark alone (bench/slowloris.ts; BENCH_SLOWLORIS_SECONDS,
 // BENCH_SLOWLORIS_CONNECTIONS), which a full run ends with. `--audit` measures the audit log's cost per token
-// alone (bench/audit.ts).
+// alone (bench/audit.ts). `--management` measures the Management API's user routes and a sign-in at 10,000 and
+// 1,000,000 users (bench/management.ts; BENCH_MANAGEMENT_SIZES, BENCH_MANAGEMENT_SAMPLES).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { auditBenchmark } from './audit.js';
+import { formatManagementReport, managementBenchmark } from './management.js';
 import { measureCeiling, type Ceiling } from './ceiling.js';
 import { setUpGatehouse } from './gatehouse.js';
 import { checkTokenResponse, type LoadShape, type LoadTarget, measureRun, type RunResult, warmUp } from './measure.js';
@@ -237,6 +239,21 @@ async function main(): Promise<void> {
     if (options.audit) {
       ensureWrk();
       console.log(`\n${await auditBenchmark({ options, workload, dir, logDir, gatehouseRoot })}`);
+      return;
+    }
+    if (options.management.run) {
+      const { sizes, samples } = options.management;
+      const results = await managementBenchmark({
+        dir,
+        logDir,
+        gatehouseRoot,
+        workers: options.workers,
+        sizes,
+        samples,
+      });
+      const path = join(benchDir, 'management.json');
+      writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
+      console.log(`\n${formatManagementReport(results)}\n\nWritten to ${path}`);
       return;
     }
     if (options.profile) {
