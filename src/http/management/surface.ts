@@ -12,6 +12,7 @@ import { clientRoutes } from './clients.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
 import { logRoutes } from './logs.js';
 import { signingKeyRoutes } from './signing-keys.js';
+import { certificateHost } from '../../protocol/keys/rotation.js';
 import { tenantSettingsRoutes } from './tenant-settings.js';
 
 const BODY_LIMIT = 1024 * 1024;
@@ -67,7 +68,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.addHook('onResponse', recordChange(deps.audit));
     clientRoutes(api, { store, box });
     logRoutes(api, { store, retentionDays: config.logRetentionDays, now });
-    signingKeyRoutes(api, { store, box, keyring, now });
+    signingKeyRoutes(api, { store, box, keyring, now, certificateHost: certificateHost(config.issuer) });
     brandingRoutes(api, { store });
     tenantSettingsRoutes(api, { store });
   };

@@ -10,6 +10,7 @@ import * as m0008 from './0008-code-refresh-family.js';
 import * as m0009 from './0009-write-probe.js';
 import * as m0010 from './0010-token-endpoint-ip-header.js';
 import * as m0011 from './0011-cross-origin-authentication.js';
+import * as m0015 from './0015-signing-key-certificates.js';
 import * as m0016 from './0016-logs.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '0009-write-probe': m0009,
   '0010-token-endpoint-ip-header': m0010,
   '0011-cross-origin-authentication': m0011,
+  '0015-signing-key-certificates': m0015,
   '0016-logs': m0016,
 };
 
