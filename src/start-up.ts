@@ -14,7 +14,7 @@ import {
   upsertAdminClient,
 } from './tenant-file/bootstrap.js';
 import { Keyring } from './protocol/keys/keyring.js';
-import { ensureSigningKeys } from './protocol/keys/rotation.js';
+import { certificateHost, ensureSigningKeys } from './protocol/keys/rotation.js';
 import { migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
 import { describeStartError } from './store/start-errors.js';
@@ -37,7 +37,7 @@ export async function openStoreAndKeys(config: Config, now: () => number = Date.
     const keyring = new Keyring(store, box, now);
     // Load existing keys first: a wrong GATEHOUSE_SECRET must stop the start before anything is written.
     await keyring.load();
-    await ensureSigningKeys(store, box, now);
+    await ensureSigningKeys(store, box, now, certificateHost(config.issuer));
     await keyring.load();
     return { store, box, keyring, csrfKey, generatedSecretPath: master.generatedAt };
   } catch (error) {

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, wantsStacks } from '../config.js';
 import { DatabaseStartError } from '../store/start-errors.js';
 import { TenantFileError } from '../tenant-file/parse.js';
 import { KeyDecryptionError } from '../protocol/keys/keyring.js';
-import { revokeSigningKey, rotateSigningKeys } from '../protocol/keys/rotation.js';
+import { certificateHost, revokeSigningKey, rotateSigningKeys } from '../protocol/keys/rotation.js';
 import { start } from '../main.js';
 
 const usage = `Usage:
@@ -22,7 +22,7 @@ async function keys(action: string | undefined, rest: string[]) {
   const { store, box } = await openStoreAndKeys(config);
   try {
     if (action === 'rotate') {
-      const kids = await rotateSigningKeys(store, box, Date.now);
+      const kids = await rotateSigningKeys(store, box, Date.now, certificateHost(config.issuer));
       console.log(`Rotated. Now signing with: ${kids.join(', ')}`);
     } else if (action === 'revoke') {
       if (!kid) throw new ConfigError('keys revoke needs a kid');

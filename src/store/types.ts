@@ -157,6 +157,8 @@ export interface SigningKey {
   current_since: number | null;
   previous_since: number | null;
   revoked_at: number | null;
+  /** The key's self-signed X.509 certificate, base64 DER; null until made for a key older than certificates. */
+  certificate: string | null;
 }
 
 export interface BrandingSettings {
@@ -453,6 +455,8 @@ export interface SigningKeyStore {
   list(): Promise<SigningKey[]>;
   insert(key: SigningKey): Promise<void>;
   setStatus(kid: string, status: SigningKeyStatus, at: number): Promise<void>;
+  /** Stores a key's certificate unless it has one; false when it had (a certificate never changes). */
+  setCertificate(kid: string, certificate: string): Promise<boolean>;
 }
 
 export interface ClientAssertionStore {

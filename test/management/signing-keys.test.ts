@@ -2,10 +2,15 @@
 // shape; rotate, after which the next token of this instance carries the new kid at once (verified with the JWKS)
 // and a second instance sharing the database signs with it soon after; revoke the previous key, which leaves both
 // instances' JWKS, so a token it signed is refused; and the errors: the current key cannot be revoked (400), an
-// unknown kid 404, a token without the scope 403, a bad kid 400.
+// unknown kid 404, a token without the scope 403, a bad kid 400. Each key's `cert` is its self-signed X.509
+// certificate, the same on every read and instance; a key stored without one (a database from before
+// certificates) gets one on its first read, and the JWKS publishes it as x5c/x5t.
 import assert from 'node:assert/strict';
+import { createPublicKey, type JsonWebKey, X509Certificate } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { ManagementClient } from 'auth0';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
@@ -20,6 +25,7 @@ interface Key {
   kid: string;
   alg: string;
   cert: string;
+  pkcs7: string;
   fingerprint: string;
   thumbprint: string;
   current?: boolean;
@@ -29,6 +35,40 @@ interface Key {
   current_since?: string;
   current_until?: string;
   revoked_at?: string;
+}
+
+/** Another connection clears the keys' certificates, as a database made before they existed has none. */
+async function clearCertificates(url: string) {
+  if (url.startsWith('sqlite:')) {
+    const file = new SQLite(url.slice('sqlite:'.length));
+    file.exec('update signing_keys set certificate = null');
+    file.close();
+  } else {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('update signing_keys set certificate = null');
+    await client.end();
+  }
+}
+
+/** The key's certificate: self-signed for the JWK's public key, named after the issuer's host, valid ~10 years. */
+function checkCertificate(key: Key, jwk: JsonWebKey, host: string) {
+  assert.match(key.cert, /^-----BEGIN CERTIFICATE-----\r\n([A-Za-z0-9+/=]{1,64}\r\n)+-----END CERTIFICATE-----\r\n$/);
+  const cert = new X509Certificate(key.cert);
+  const publicKey = createPublicKey({ key: jwk, format: 'jwk' });
+  assert.ok(cert.publicKey.equals(publicKey), `${key.alg}: the certificate holds the JWK's key`);
+  assert.ok(cert.checkIssued(cert), `${key.alg}: self-issued`);
+  assert.ok(cert.verify(publicKey), `${key.alg}: signed by its own key`);
+  assert.equal(cert.subject, `CN=${host}`);
+  assert.equal(cert.issuer, `CN=${host}`);
+  const years = (Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / (365.25 * 24 * 3600 * 1000);
+  assert.ok(years > 9.9 && years < 10.1, `${key.alg}: valid for ten years, not ${years}`);
+  assert.equal(key.fingerprint, cert.fingerprint);
+  assert.equal(key.thumbprint, cert.fingerprint.replaceAll(':', ''));
+  assert.match(key.pkcs7, /^-----BEGIN PKCS7-----\r\n[\s\S]+\r\n-----END PKCS7-----\r\n$/);
+  const container = Buffer.from(key.pkcs7.replace(/-----[A-Z0-9 ]+-----|\s/g, ''), 'base64');
+  assert.ok(container.includes(cert.raw), `${key.alg}: the PKCS#7 holds the certificate`);
+  return cert.raw.toString('base64');
 }
 
 forEachDatabase('the Management API: signing keys', (db) => {
@@ -72,8 +112,8 @@ forEachDatabase('the Management API: signing keys', (db) => {
         ],
       },
     });
-    // A second instance on the same database, as a second machine would be.
-    other = await startGatehouse({ databaseUrl: db().url });
+    // A second instance on the same database and issuer, as a second machine would be.
+    other = await startGatehouse({ databaseUrl: db().url, env: { GATEHOUSE_ISSUER: server.issuer } });
     admin = management(await tokenFrom(server));
   });
   after(async () => {
@@ -93,16 +133,49 @@ forEachDatabase('the Management API: signing keys', (db) => {
       'RS256 current',
       'RS256 next',
     ]);
+    const published = (await jwks(server)).keys;
     for (const key of keys) {
-      assert.match(key.cert, /^-----BEGIN PUBLIC KEY-----\n[\s\S]+\n-----END PUBLIC KEY-----\n$/);
       assert.match(key.thumbprint, /^[0-9A-F]{40}$/);
       assert.equal(key.fingerprint, key.thumbprint.match(/../g)!.join(':'));
       assert.equal(key.current ? typeof key.current_since : undefined, key.current ? 'string' : undefined);
+      const jwk = published.find((k) => k.kid === key.kid)!;
+      const der = checkCertificate(key, jwk as JsonWebKey, new URL(server.issuer).host);
+      // RFC 7517 §4.7, §4.8: the JWKS carries the same certificate and its SHA-1.
+      assert.deepEqual(jwk.x5c, [der]);
+      assert.equal(jwk.x5t, Buffer.from(key.thumbprint, 'hex').toString('base64url'));
     }
-    const published = (await jwks(server)).keys.map((k) => k.kid).sort();
-    assert.deepEqual(keys.map((k) => k.kid).sort(), published);
+    assert.deepEqual(keys.map((k) => k.kid).sort(), published.map((k) => k.kid).sort());
     const one = keys.find((k) => k.alg === 'RS256' && k.current)!;
     assert.deepEqual(await admin.keys.signing.get(one.kid), one);
+  });
+
+  test('a certificate is made once: the same on every read and instance; a key without one gets it on first read', async () => {
+    const first = await list();
+    assert.deepEqual(await list(), first, 'a second read');
+    const otherAdmin = new ManagementClient({
+      domain: new URL(server.issuer).host,
+      token: await tokenFrom(server),
+      fetch: (url, init) =>
+        fetch(
+          String(url)
+            .replace(/^https:/, 'http:')
+            .replace(server.url('/'), other.url('/')),
+          init,
+        ),
+    });
+    assert.deepEqual(await otherAdmin.keys.signing.list(), first, 'the other instance');
+
+    // Keys stored before certificates existed: the first read (on either instance) makes one each, once.
+    await clearCertificates(db().url);
+    const [here, there] = await Promise.all([list(), otherAdmin.keys.signing.list() as unknown as Promise<Key[]>]);
+    assert.deepEqual(there, here, 'both instances answer the one certificate stored');
+    const published = (await jwks(server)).keys;
+    for (const key of here) {
+      const before = first.find((k) => k.kid === key.kid)!;
+      assert.notEqual(key.cert, before.cert, 'a new certificate (new serial)');
+      checkCertificate(key, published.find((k) => k.kid === key.kid) as JsonWebKey, new URL(server.issuer).host);
+    }
+    assert.deepEqual(await list(), here, 'and it stays');
   });
 
   test('rotate: the next token carries the new kid at once, on the other instance within seconds', async () => {

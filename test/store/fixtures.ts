@@ -167,6 +167,7 @@ export function signingKey(overrides: Partial<SigningKey> = {}): SigningKey {
     current_since: null,
     previous_since: null,
     revoked_at: null,
+    certificate: null,
     ...overrides,
   };
 }

@@ -4,11 +4,16 @@
 // the list holds every algorithm's keys, each with its `alg`. After a rotation or a revocation this worker
 // reads the keys again at once, the cached store has told the instance's other workers (the transaction holds
 // the signing_keys lock), and other instances re-read the key table within a second (protocol/keys/keyring.ts).
-import { createHash, createPublicKey, type JsonWebKey } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { certificateViews } from '../../crypto/certificate.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { Keyring } from '../../protocol/keys/keyring.js';
-import { revokeSigningKey, rotateSigningKeys, SigningKeyInUseError } from '../../protocol/keys/rotation.js';
+import {
+  ensureCertificates,
+  revokeSigningKey,
+  rotateSigningKeys,
+  SigningKeyInUseError,
+} from '../../protocol/keys/rotation.js';
 import type { SigningKey, Store } from '../../store/types.js';
 import { ManagementError, notFound } from './errors.js';
 
@@ -17,6 +22,8 @@ export interface SigningKeyRouteDeps {
   box: SecretBox;
   keyring: Keyring;
   now: () => number;
+  /** The host the keys' certificates name (rotation.ts certificateHost). */
+  certificateHost: string;
 }
 
 const kidParams = {
@@ -29,25 +36,11 @@ type KidRequest = FastifyRequest<{ Params: { kid: string } }>;
 const inexistent = () => notFound('signing key', 'inexistent_signing_key');
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
-/**
- * Auth0 answers `cert` as the key's self-signed X.509 certificate and `fingerprint`/`thumbprint` as the
- * certificate's SHA-1 in upper-case hex (with and without colons). Gatehouse has no X.509 library, so `cert`
- * is the public key as a PEM SubjectPublicKeyInfo and the two digests are over that DER (docs/management-api.md).
- */
-function publicKeyPem(key: SigningKey): { cert: string; fingerprint: string; thumbprint: string } {
-  const publicKey = createPublicKey({ key: key.public_jwk as JsonWebKey, format: 'jwk' });
-  const der = publicKey.export({ type: 'spki', format: 'der' });
-  const thumbprint = createHash('sha1').update(der).digest('hex').toUpperCase();
-  return {
-    cert: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    fingerprint: thumbprint.match(/../g)!.join(':'),
-    thumbprint,
-  };
-}
-
 /** A key in Auth0's shape (SigningKeys), with Gatehouse's `alg`. */
-function view(key: SigningKey): Record<string, unknown> {
-  const out: Record<string, unknown> = { kid: key.kid, alg: key.alg, ...publicKeyPem(key) };
+function view(key: SigningKey & { certificate: string }): Record<string, unknown> {
+  // Auth0 docs "Signing Keys": `cert` is the key's certificate, `pkcs7` the same in a PKCS#7 container, and
+  // `fingerprint`/`thumbprint` its SHA-1 with and without colons.
+  const out: Record<string, unknown> = { kid: key.kid, alg: key.alg, ...certificateViews(key.certificate) };
   if (key.status === 'current') out.current = true;
   if (key.status === 'next') out.next = true;
   if (key.status === 'previous') out.previous = true;
@@ -62,27 +55,37 @@ function view(key: SigningKey): Record<string, unknown> {
   return out;
 }
 
-export function signingKeyRoutes(app: FastifyInstance, { store, box, keyring, now }: SigningKeyRouteDeps) {
-  app.get('/keys/signing', { config: { scopes: ['read:signing_keys'] } }, async () =>
-    (await store.signingKeys.list()).map(view),
-  );
+const certified = (keys: SigningKey[]) =>
+  keys.filter((k): k is SigningKey & { certificate: string } => !!k.certificate);
+
+export function signingKeyRoutes(app: FastifyInstance, deps: SigningKeyRouteDeps) {
+  const { store, box, keyring, now, certificateHost } = deps;
+  /** Every key, each with its certificate: a key from before certificates gets its one now (and the JWKS with it). */
+  const keys = async () => {
+    const all = await store.signingKeys.list();
+    if (all.every((k) => k.certificate !== null)) return certified(all);
+    if (await ensureCertificates(store, box, certificateHost)) keyring.invalidate();
+    return certified(await store.signingKeys.list());
+  };
+
+  app.get('/keys/signing', { config: { scopes: ['read:signing_keys'] } }, async () => (await keys()).map(view));
 
   app.get(
     '/keys/signing/:kid',
     { config: { scopes: ['read:signing_keys'] }, schema: { params: kidParams } },
     async (request: KidRequest) => {
-      const key = (await store.signingKeys.list()).find((k) => k.kid === request.params.kid);
+      const key = (await keys()).find((k) => k.kid === request.params.kid);
       if (!key) throw inexistent();
       return view(key);
     },
   );
 
   app.post('/keys/signing/rotate', { config: { scopes: ['create:signing_keys'] } }, async (_request, reply) => {
-    const kids = await rotateSigningKeys(store, box, now);
+    const kids = await rotateSigningKeys(store, box, now, certificateHost);
     keyring.invalidate();
     // Auth0 signs with RS256 only: the answer names the RS256 key that signs from now on (the former next key).
-    const current = (await store.signingKeys.list()).find((k) => k.alg === 'RS256' && kids.includes(k.kid))!;
-    return reply.code(201).send({ cert: publicKeyPem(current).cert, kid: current.kid });
+    const current = (await keys()).find((k) => k.alg === 'RS256' && kids.includes(k.kid))!;
+    return reply.code(201).send({ cert: certificateViews(current.certificate).cert, kid: current.kid });
   });
 
   app.put(
@@ -99,7 +102,8 @@ export function signingKeyRoutes(app: FastifyInstance, { store, box, keyring, no
       }
       if (!revoked) throw inexistent();
       keyring.invalidate();
-      return { cert: publicKeyPem(revoked).cert, kid: revoked.kid };
+      const key = (await keys()).find((k) => k.kid === revoked.kid)!;
+      return { cert: certificateViews(key.certificate).cert, kid: key.kid };
     },
   );
 }

@@ -17,6 +17,7 @@ import { logRoutes } from './logs.js';
 import { resourceServerRoutes } from './resource-servers.js';
 import { roleRoutes } from './roles.js';
 import { signingKeyRoutes } from './signing-keys.js';
+import { certificateHost } from '../../protocol/keys/rotation.js';
 import { tenantSettingsRoutes } from './tenant-settings.js';
 import { userBlockRoutes } from './user-blocks.js';
 import { userRoleRoutes } from './user-roles.js';
@@ -78,7 +79,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.addHook('onResponse', recordChange(deps.audit));
     clientRoutes(api, { store, box });
     logRoutes(api, { store, retentionDays: config.logRetentionDays, now });
-    signingKeyRoutes(api, { store, box, keyring, now });
+    signingKeyRoutes(api, { store, box, keyring, now, certificateHost: certificateHost(config.issuer) });
     brandingRoutes(api, { store });
     tenantSettingsRoutes(api, { store });
     userRoutes(api, { store, passwords: deps.passwords, now });

@@ -2,6 +2,7 @@
 // for each algorithm the current key, decrypted once per kid with its JWS signer ready, and the JWKS.
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import { certificateThumbprint } from '../../crypto/certificate.js';
 import { DecryptionError, type SecretBox } from '../../crypto/secret-box.js';
 import { type JwsSigner, jwsSigner } from './sign.js';
 import { type SigningAlg, type SigningKey, type Store, signingAlgs } from '../../store/types.js';
@@ -27,6 +28,14 @@ export interface PublishedJwk extends JWK {
   kid: string;
   use: 'sig';
   alg: string;
+}
+
+/** RFC 7517 §4.7, §4.8: a key with a certificate publishes it (x5c) and its SHA-1 thumbprint (x5t), as Auth0's do. */
+function publishedJwk(key: SigningKey): PublishedJwk {
+  const jwk = key.public_jwk as PublishedJwk;
+  return key.certificate === null
+    ? jwk
+    : { ...jwk, x5t: certificateThumbprint(key.certificate), x5c: [key.certificate] };
 }
 
 /**
@@ -84,7 +93,7 @@ export class Keyring {
     this.published = published;
     this.active.clear();
     for (const [alg, key] of active) this.active.set(alg, key);
-    this.jwks = { keys: published.map((k) => k.public_jwk as PublishedJwk) };
+    this.jwks = { keys: published.map(publishedJwk) };
     this.loadedAt = this.now();
   }
 

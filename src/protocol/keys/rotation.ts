@@ -1,7 +1,9 @@
 // Signing keys as Auth0 keeps them: for each algorithm a current key (signs) and a next key (already
 // published, so rotation switches at once); rotating makes next current, current previous (still
-// published) and creates a new next. Keys live in the database, private halves sealed with the master secret.
-import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+// published) and creates a new next. Keys live in the database, private halves sealed with the master secret,
+// each with the self-signed certificate Auth0 publishes for its keys, made once with the key (crypto/certificate.ts).
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK } from 'jose';
+import { selfSignedCertificate } from '../../crypto/certificate.js';
 import type { SecretBox } from '../../crypto/secret-box.js';
 import type { SigningAlg, SigningKey, Store, Stores } from '../../store/types.js';
 import { signingAlgs } from './keyring.js';
@@ -9,8 +11,18 @@ import { signingAlgs } from './keyring.js';
 /** Revoking the current or next key would break tokens being issued now: rotate first. */
 export class SigningKeyInUseError extends Error {}
 
-async function newKey(alg: SigningAlg, box: SecretBox, status: 'current' | 'next', now: number): Promise<SigningKey> {
+/** The host the certificates name (subject and issuer CN), as Auth0's name its tenant domain: the issuer's. */
+export const certificateHost = (issuer: string) => new URL(issuer).host;
+
+async function newKey(
+  alg: SigningAlg,
+  box: SecretBox,
+  status: 'current' | 'next',
+  now: number,
+  host: string,
+): Promise<SigningKey> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true, modulusLength: 2048 });
+  const certificate = await selfSignedCertificate({ publicKey, privateKey, host, notBefore: now });
   const public_jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(public_jwk);
   const private_jwk = await exportJWK(privateKey);
@@ -24,11 +36,45 @@ async function newKey(alg: SigningAlg, box: SecretBox, status: 'current' | 'next
     current_since: status === 'current' ? now : null,
     previous_since: null,
     revoked_at: null,
+    certificate,
   };
 }
 
-/** Creates whatever current/next keys are missing. Safe when several instances start at once. */
-export async function ensureSigningKeys(store: Store, box: SecretBox, now: () => number): Promise<void> {
+/**
+ * Makes and stores the certificate of every key that has none (keys created before certificates were), once:
+ * under the signing_keys lock, reading the keys again inside it, so two instances never store two certificates
+ * for one key. Returns whether any was made (the caller then re-reads the keys).
+ */
+export async function ensureCertificates(store: Store, box: SecretBox, host: string): Promise<boolean> {
+  if ((await store.signingKeys.list()).every((key) => key.certificate !== null)) return false;
+  return store.transaction('signing_keys', async (tx) => {
+    let made = false;
+    for (const key of await tx.signingKeys.list()) {
+      if (key.certificate !== null) continue;
+      const privateKey = await importJWK(JSON.parse(box.open(key.sealed_private_jwk)), key.alg, { extractable: false });
+      const publicKey = await importJWK(key.public_jwk, key.alg);
+      const certificate = await selfSignedCertificate({
+        publicKey: publicKey as CryptoKey,
+        privateKey: privateKey as CryptoKey,
+        host,
+        notBefore: key.created_at,
+      });
+      made = (await tx.signingKeys.setCertificate(key.kid, certificate)) || made;
+    }
+    return made;
+  });
+}
+
+/**
+ * Creates whatever current/next keys are missing, and the certificates of keys without one. Safe when several
+ * instances start at once.
+ */
+export async function ensureSigningKeys(store: Store, box: SecretBox, now: () => number, host: string): Promise<void> {
+  await ensureKeys(store, box, now, host);
+  await ensureCertificates(store, box, host);
+}
+
+async function ensureKeys(store: Store, box: SecretBox, now: () => number, host: string): Promise<void> {
   const complete = (keys: SigningKey[]) =>
     signingAlgs.every((alg) =>
       ['current', 'next'].every((status) => keys.some((k) => k.alg === alg && k.status === status)),
@@ -40,7 +86,7 @@ export async function ensureSigningKeys(store: Store, box: SecretBox, now: () =>
     for (const alg of signingAlgs) {
       for (const status of ['current', 'next'] as const) {
         if (!keys.some((k) => k.alg === alg && k.status === status)) {
-          await tx.signingKeys.insert(await newKey(alg, box, status, now()));
+          await tx.signingKeys.insert(await newKey(alg, box, status, now(), host));
         }
       }
     }
@@ -48,9 +94,14 @@ export async function ensureSigningKeys(store: Store, box: SecretBox, now: () =>
 }
 
 /** Rotates every algorithm's keys in one transaction. Returns the new current kids. */
-export async function rotateSigningKeys(store: Store, box: SecretBox, now: () => number): Promise<string[]> {
+export async function rotateSigningKeys(
+  store: Store,
+  box: SecretBox,
+  now: () => number,
+  host: string,
+): Promise<string[]> {
   // Generate outside the lock: RSA generation takes a while and nobody need wait for it.
-  const fresh = await Promise.all(signingAlgs.map((alg) => newKey(alg, box, 'next', now())));
+  const fresh = await Promise.all(signingAlgs.map((alg) => newKey(alg, box, 'next', now(), host)));
   return store.transaction('signing_keys', async (tx: Stores) => {
     const at = now();
     const keys = await tx.signingKeys.listPublished();

@@ -140,6 +140,8 @@ export interface SigningKeyTable {
   current_since: Millis | null;
   previous_since: Millis | null;
   revoked_at: Millis | null;
+  /** The key's self-signed X.509 certificate, base64 DER; null for keys made before migration 0015. */
+  certificate: string | null;
 }
 
 export interface ClientAssertionJtiTable {

@@ -52,5 +52,14 @@ export function signingKeyStore(db: Executor): SigningKeyStore {
         .where('kid', '=', kid)
         .execute();
     },
+    async setCertificate(kid, certificate) {
+      const result = await db
+        .updateTable('signing_keys')
+        .set({ certificate })
+        .where('kid', '=', kid)
+        .where('certificate', 'is', null)
+        .executeTakeFirst();
+      return result.numUpdatedRows > 0n;
+    },
   };
 }

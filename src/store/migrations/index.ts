@@ -13,6 +13,7 @@ import * as m0011 from './0011-cross-origin-authentication.js';
 import * as m0012 from './0012-stored-auth0-fields.js';
 import * as m0013 from './0013-user-search.js';
 import * as m0014 from './0014-roles-grants.js';
+import * as m0015 from './0015-signing-key-certificates.js';
 import * as m0016 from './0016-logs.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0012-stored-auth0-fields': m0012,
   '0013-user-search': m0013,
   '0014-roles-grants': m0014,
+  '0015-signing-key-certificates': m0015,
   '0016-logs': m0016,
 };
 
