@@ -61,9 +61,14 @@ export function managementClient(server: RunningGatehouse, token: string): Manag
 export const clientCredentials = (server: RunningGatehouse, clientId: string, secret: string, audience: string) =>
   postToken(server, { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, audience });
 
-/** An access token for the Management API, or a failed assertion. */
-export async function managementToken(server: RunningGatehouse, clientId = ADMIN_ID, secret = ADMIN_SECRET) {
-  const answer: JsonAnswer = await clientCredentials(server, clientId, secret, `${server.issuer}api/v2/`);
+/** An access token for the Management API (this server's, unless another audience is named), or a failed assertion. */
+export async function managementToken(
+  server: RunningGatehouse,
+  clientId = ADMIN_ID,
+  secret = ADMIN_SECRET,
+  audience = `${server.issuer}api/v2/`,
+) {
+  const answer: JsonAnswer = await clientCredentials(server, clientId, secret, audience);
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   return answer.body.access_token as string;
 }

@@ -5,16 +5,19 @@
 // unknown kid 404, a token without the scope 403, a bad kid 400.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ManagementClient } from 'auth0';
+import type { ManagementClient } from 'auth0';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import {
+  type AdminApi,
+  LIMITED_ID,
+  LIMITED_SECRET,
+  managementToken,
+  refusesWithoutScope,
+  startWithAdmin,
+} from '../helpers/admin-api.js';
 import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
-import { postToken } from '../helpers/http-client.js';
-import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-
-const ADMIN_ID = 'gatehouse-admin';
-const ADMIN_SECRET = 'admin-secret-0123456789-abcdefghijklmnopqrstuv';
-const SECRET = 'limited-secret-0123456789-abcdefghijklmnopqrstu';
+import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
 interface Key {
   kid: string;
@@ -32,53 +35,27 @@ interface Key {
 }
 
 forEachDatabase('the Management API: signing keys', (db) => {
-  let server: RunningGatehouse;
+  let it: AdminApi;
   let other: RunningGatehouse;
   let admin: ManagementClient;
 
-  const audience = () => `${server.issuer}api/v2/`;
-  const tokenFrom = async (instance: RunningGatehouse, clientId = ADMIN_ID, secret = ADMIN_SECRET) => {
-    const answer = await postToken(instance, {
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-      audience: audience(),
-    });
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    return answer.body.access_token as string;
-  };
+  const audience = () => it.audience;
+  /** A Management API token for this server's audience, from either instance. */
+  const tokenFrom = (instance: RunningGatehouse, clientId?: string, secret?: string) =>
+    managementToken(instance, clientId, secret, it.audience);
   const jwks = async (instance: RunningGatehouse) =>
     (await fetch(instance.url('/.well-known/jwks.json')).then((r) => r.json())) as JSONWebKeySet;
-  const api = (path: string, token: string, init: RequestInit = {}) =>
-    fetch(server.url(`/api/v2${path}`), { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
-  const management = (token: string) =>
-    new ManagementClient({
-      domain: new URL(server.issuer).host,
-      token,
-      fetch: (url, init) => fetch(String(url).replace(/^https:/, 'http:'), init),
-    });
   const list = async () => (await admin.keys.signing.list()) as unknown as Key[];
 
   before(async () => {
-    const port = await freePort();
-    server = await startGatehouse({
-      databaseUrl: db().url,
-      port,
-      env: { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET },
-      tenant: {
-        clients: [{ client_id: 'limited', app_type: 'non_interactive', client_secret: SECRET }],
-        client_grants: [
-          { client_id: 'limited', audience: `http://127.0.0.1:${port}/api/v2/`, scope: ['read:clients'] },
-        ],
-      },
-    });
+    it = await startWithAdmin(db(), {}, { limited: ['read:clients'] });
     // A second instance on the same database, as a second machine would be.
     other = await startGatehouse({ databaseUrl: db().url });
-    admin = management(await tokenFrom(server));
+    admin = it.admin;
   });
   after(async () => {
     await other.close();
-    await server.close();
+    await it.server.close();
   });
 
   test("list and get: each algorithm's current and next key in Auth0's shape", async () => {
@@ -99,7 +76,7 @@ forEachDatabase('the Management API: signing keys', (db) => {
       assert.equal(key.fingerprint, key.thumbprint.match(/../g)!.join(':'));
       assert.equal(key.current ? typeof key.current_since : undefined, key.current ? 'string' : undefined);
     }
-    const published = (await jwks(server)).keys.map((k) => k.kid).sort();
+    const published = (await jwks(it.server)).keys.map((k) => k.kid).sort();
     assert.deepEqual(keys.map((k) => k.kid).sort(), published);
     const one = keys.find((k) => k.alg === 'RS256' && k.current)!;
     assert.deepEqual(await admin.keys.signing.get(one.kid), one);
@@ -109,16 +86,19 @@ forEachDatabase('the Management API: signing keys', (db) => {
     const before = await list();
     const oldCurrent = before.find((k) => k.alg === 'RS256' && k.current)!;
     const oldNext = before.find((k) => k.alg === 'RS256' && k.next)!;
-    const oldToken = await tokenFrom(server);
+    const oldToken = await tokenFrom(it.server);
     assert.equal(decodeProtectedHeader(oldToken).kid, oldCurrent.kid);
 
     const rotated = await admin.keys.signing.rotate();
     assert.deepEqual(rotated, { cert: oldNext.cert, kid: oldNext.kid });
 
     // This instance: no waiting.
-    const token = await tokenFrom(server);
+    const token = await tokenFrom(it.server);
     assert.equal(decodeProtectedHeader(token).kid, rotated.kid);
-    await jwtVerify(token, createLocalJWKSet(await jwks(server)), { issuer: server.issuer, audience: audience() });
+    await jwtVerify(token, createLocalJWKSet(await jwks(it.server)), {
+      issuer: it.server.issuer,
+      audience: audience(),
+    });
     // Another instance re-reads the key table within a second; five is the bound promised.
     await waitFor(
       'the other instance to sign with the new key',
@@ -138,7 +118,7 @@ forEachDatabase('the Management API: signing keys', (db) => {
     // Revoke the previous key: gone from both instances' JWKS, and a token it signed is refused.
     const revoked = await admin.keys.signing.revoke(oldCurrent.kid);
     assert.deepEqual(revoked, { cert: oldCurrent.cert, kid: oldCurrent.kid });
-    assert.ok(!(await jwks(server)).keys.some((k) => k.kid === oldCurrent.kid));
+    assert.ok(!(await jwks(it.server)).keys.some((k) => k.kid === oldCurrent.kid));
     await waitFor(
       'the other instance to drop the revoked key',
       async () => {
@@ -146,10 +126,10 @@ forEachDatabase('the Management API: signing keys', (db) => {
       },
       5000,
     );
-    const refused = await api('/keys/signing', oldToken);
+    const refused = await it.api('/keys/signing', oldToken);
     assert.equal(refused.status, 401);
     // The admin's own token was signed by the revoked key too.
-    admin = management(token);
+    admin = it.client(token);
     const got = (await admin.keys.signing.get(oldCurrent.kid)) as unknown as Key;
     assert.equal(got.revoked, true);
     assert.equal(typeof got.revoked_at, 'string');
@@ -182,27 +162,19 @@ forEachDatabase('the Management API: signing keys', (db) => {
       });
     }
 
-    const limited = await tokenFrom(server, 'limited', SECRET);
-    const routes: [string, string, string][] = [
+    const limited = await tokenFrom(it.server, LIMITED_ID, LIMITED_SECRET);
+    await refusesWithoutScope(it, limited, [
       ['GET', '/keys/signing', 'read:signing_keys'],
       ['GET', `/keys/signing/${current.kid}`, 'read:signing_keys'],
       ['POST', '/keys/signing/rotate', 'create:signing_keys'],
       ['PUT', `/keys/signing/${current.kid}/revoke`, 'update:signing_keys'],
-    ];
-    for (const [method, path, scope] of routes) {
-      const answer = await api(path, limited, { method });
-      assert.equal(answer.status, 403, `${method} ${path}`);
-      assert.equal(
-        ((await answer.json()) as { message: string }).message,
-        `Insufficient scope, expected any of: ${scope}`,
-      );
-    }
-    const adminToken = await tokenFrom(server);
+    ]);
+    const adminToken = await tokenFrom(it.server);
     for (const [method, path] of [
       ['GET', `/keys/signing/${'k'.repeat(129)}`],
       ['PUT', `/keys/signing/${'k'.repeat(129)}/revoke`],
     ]) {
-      const answer = await api(path, adminToken, { method });
+      const answer = await it.api(path, adminToken, { method });
       assert.equal(answer.status, 400, `${method} ${path}`);
     }
     assert.equal((await list()).filter((k) => k.current).length, 4, 'no rotation by the refused calls');
