@@ -6,67 +6,57 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
-import type { ManagementClient } from 'auth0';
-import { forEachDatabase } from '../helpers/each-database.js';
 import {
-  adminEnv,
-  callApi,
+  type AdminApi,
   clientCredentials,
-  managementClient,
-  managementToken,
-  sdkError,
-} from '../helpers/management-sdk.js';
-import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
+  managementError,
+  refusesWithoutScope,
+  startWithAdmin,
+} from '../helpers/admin-api.js';
+import { forEachDatabase } from '../helpers/each-database.js';
 
 const ORDERS = 'https://orders.example/';
 const WORKER_SECRET = 'worker-secret-0123456789-abcdefghijklmnopqrst';
 const READER_SECRET = 'reader-secret-0123456789-abcdefghijklmnopqrst';
 
 forEachDatabase('the Management API: client grants', (db) => {
-  let server: RunningGatehouse;
-  let admin: ManagementClient;
-  let adminToken: string;
-
+  let it: AdminApi;
   before(async () => {
-    const port = await freePort();
-    server = await startGatehouse({
-      databaseUrl: db().url,
-      port,
-      env: adminEnv,
-      tenant: {
-        resource_servers: [{ identifier: ORDERS, scopes: [{ value: 'read:orders' }, { value: 'write:orders' }] }],
-        clients: [
-          { client_id: 'worker', app_type: 'non_interactive', client_secret: WORKER_SECRET },
-          { client_id: 'reader', app_type: 'non_interactive', client_secret: READER_SECRET },
-        ],
-        client_grants: [
-          { client_id: 'reader', audience: `http://127.0.0.1:${port}/api/v2/`, scope: ['read:client_grants'] },
-          { client_id: 'reader', audience: ORDERS, scope: ['read:orders'] },
-        ],
-      },
-    });
-    adminToken = await managementToken(server);
-    admin = managementClient(server, adminToken);
+    it = await startWithAdmin(db(), (audience) => ({
+      resource_servers: [{ identifier: ORDERS, scopes: [{ value: 'read:orders' }, { value: 'write:orders' }] }],
+      clients: [
+        { client_id: 'worker', app_type: 'non_interactive', client_secret: WORKER_SECRET },
+        { client_id: 'reader', app_type: 'non_interactive', client_secret: READER_SECRET },
+      ],
+      client_grants: [
+        { client_id: 'reader', audience, scope: ['read:client_grants'] },
+        { client_id: 'reader', audience: ORDERS, scope: ['read:orders'] },
+      ],
+    }));
   });
-  after(() => server.close());
+  after(() => it.server.close());
 
-  const workerToken = () => clientCredentials(server, 'worker', WORKER_SECRET, ORDERS);
+  const workerToken = () => clientCredentials(it.server, 'worker', WORKER_SECRET, ORDERS);
   const scopeOf = (answer: { body: Record<string, unknown> }) => decodeJwt(answer.body.access_token as string).scope;
 
   test('create, get, list, update, delete: /oauth/token follows each at once', async () => {
     assert.equal((await workerToken()).status, 403, 'no grant yet');
-    const created = await admin.clientGrants.create({ client_id: 'worker', audience: ORDERS, scope: ['read:orders'] });
+    const created = await it.admin.clientGrants.create({
+      client_id: 'worker',
+      audience: ORDERS,
+      scope: ['read:orders'],
+    });
     assert.match(created.id ?? '', /^cgr_/);
     assert.deepEqual(created, { id: created.id, client_id: 'worker', audience: ORDERS, scope: ['read:orders'] });
     const granted = await workerToken();
     assert.equal(granted.status, 200, JSON.stringify(granted.body));
     assert.equal(scopeOf(granted), 'read:orders');
 
-    assert.deepEqual(await admin.clientGrants.get(created.id!), created);
+    assert.deepEqual(await it.admin.clientGrants.get(created.id!), created);
     // The SDK pages by checkpoint (take, from); Auth0's offset paging answers with totals.
-    const page = await admin.clientGrants.list({ client_id: 'worker' });
+    const page = await it.admin.clientGrants.list({ client_id: 'worker' });
     assert.deepEqual(page.data, [created]);
-    const totals = await callApi(server, adminToken, 'GET', `/client-grants?audience=${ORDERS}&include_totals=true`);
+    const totals = await it.call(`/client-grants?audience=${ORDERS}&include_totals=true`, it.adminToken);
     const readers = (totals.body.client_grants as { id: string }[])[0].id;
     assert.deepEqual(totals.body, {
       start: 0,
@@ -75,24 +65,19 @@ forEachDatabase('the Management API: client grants', (db) => {
       total: 2,
       client_grants: [{ id: readers, client_id: 'reader', audience: ORDERS, scope: ['read:orders'] }, created],
     });
-    const first = await callApi(server, adminToken, 'GET', `/client-grants?audience=${ORDERS}&take=1`);
+    const first = await it.call(`/client-grants?audience=${ORDERS}&take=1`, it.adminToken);
     assert.equal((first.body.client_grants as unknown[]).length, 1);
     assert.equal(typeof first.body.next, 'string');
-    const second = await callApi(
-      server,
-      adminToken,
-      'GET',
-      `/client-grants?audience=${ORDERS}&take=1&from=${first.body.next}`,
-    );
+    const second = await it.call(`/client-grants?audience=${ORDERS}&take=1&from=${first.body.next}`, it.adminToken);
     assert.deepEqual(second.body, { client_grants: [created] }, 'the last page has no next');
 
-    const updated = await admin.clientGrants.update(created.id!, { scope: ['read:orders', 'write:orders'] });
+    const updated = await it.admin.clientGrants.update(created.id!, { scope: ['read:orders', 'write:orders'] });
     assert.deepEqual(updated.scope, ['read:orders', 'write:orders']);
     assert.equal(scopeOf(await workerToken()), 'read:orders write:orders');
 
     await assert.rejects(
-      admin.clientGrants.create({ client_id: 'worker', audience: ORDERS, scope: [] }),
-      sdkError(409, {
+      it.admin.clientGrants.create({ client_id: 'worker', audience: ORDERS, scope: [] }),
+      managementError(409, {
         statusCode: 409,
         error: 'Conflict',
         message: 'A client grant for this client and audience already exists',
@@ -100,11 +85,11 @@ forEachDatabase('the Management API: client grants', (db) => {
       }),
     );
 
-    await admin.clientGrants.delete(created.id!);
+    await it.admin.clientGrants.delete(created.id!);
     assert.equal((await workerToken()).status, 403, 'deleted: no more tokens');
     await assert.rejects(
-      admin.clientGrants.get(created.id!),
-      sdkError(404, {
+      it.admin.clientGrants.get(created.id!),
+      managementError(404, {
         statusCode: 404,
         error: 'Not Found',
         message: 'The client grant does not exist',
@@ -147,7 +132,7 @@ forEachDatabase('the Management API: client grants', (db) => {
       },
     ];
     for (const { body, status, answer } of cases) {
-      const got = await callApi(server, adminToken, 'POST', '/client-grants', body);
+      const got = await it.call('/client-grants', it.adminToken, { method: 'POST', body });
       assert.equal(got.status, status, JSON.stringify(body));
       assert.deepEqual(got.body, {
         statusCode: status,
@@ -155,31 +140,25 @@ forEachDatabase('the Management API: client grants', (db) => {
         ...answer,
       });
     }
-    const patch = await callApi(server, adminToken, 'PATCH', '/client-grants/cgr_nope', { audience: ORDERS });
+    const patch = await it.call('/client-grants/cgr_nope', it.adminToken, {
+      method: 'PATCH',
+      body: { audience: ORDERS },
+    });
     assert.equal(patch.status, 400);
-    const list = await admin.clientGrants.list({ client_id: 'worker' });
+    const list = await it.admin.clientGrants.list({ client_id: 'worker' });
     assert.deepEqual(list.data, [], 'nothing was created');
   });
 
   test("a token without the route's scope: 403", async () => {
-    const reader = await managementToken(server, 'reader', READER_SECRET);
-    const listed = await callApi(server, reader, 'GET', '/client-grants?client_id=reader');
+    const reader = await it.token('reader', READER_SECRET);
+    const listed = await it.call('/client-grants?client_id=reader', reader);
     assert.equal(listed.status, 200);
     assert.equal((listed.body as unknown as unknown[]).length, 2);
     const grantId = (listed.body as unknown as { id: string }[])[0].id;
-    for (const [method, path, scope, body] of [
+    await refusesWithoutScope(it, reader, [
       ['POST', '/client-grants', 'create:client_grants', { client_id: 'reader', audience: ORDERS, scope: [] }],
       ['PATCH', `/client-grants/${grantId}`, 'update:client_grants', { scope: [] }],
       ['DELETE', `/client-grants/${grantId}`, 'delete:client_grants', undefined],
-    ] as const) {
-      const got = await callApi(server, reader, method, path, body);
-      assert.equal(got.status, 403, `${method} ${path}`);
-      assert.deepEqual(got.body, {
-        statusCode: 403,
-        error: 'Forbidden',
-        message: `Insufficient scope, expected any of: ${scope}`,
-        errorCode: 'insufficient_scope',
-      });
-    }
+    ]);
   });
 });

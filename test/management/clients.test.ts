@@ -4,114 +4,83 @@
 // in Auth0's shape: no token and another API's token 401, a missing scope 403, an unknown id 404, a bad body 400.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ManagementClient } from 'auth0';
+import {
+  ADMIN_ID,
+  type AdminApi,
+  clientCredentials,
+  LIMITED_ID,
+  LIMITED_SECRET,
+  managementError,
+  startWithAdmin,
+} from '../helpers/admin-api.js';
 import { forEachDatabase } from '../helpers/each-database.js';
-import { postToken } from '../helpers/http-client.js';
-import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
-const ADMIN_ID = 'gatehouse-admin';
-const ADMIN_SECRET = 'admin-secret-0123456789-abcdefghijklmnopqrstuv';
-const SECRET = 'limited-secret-0123456789-abcdefghijklmnopqrstu';
 const OTHER_API = 'https://orders.example/';
 
 forEachDatabase('the Management API: clients', (db) => {
-  let server: RunningGatehouse;
-  let admin: ManagementClient;
+  let it: AdminApi;
 
-  const tokenFor = async (clientId: string, secret: string, audience: string) => {
-    const answer = await postToken(server, {
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-      audience,
-    });
-    return answer;
-  };
-  const management = (token: string) =>
-    new ManagementClient({
-      domain: new URL(server.issuer).host,
-      token,
-      fetch: (url, init) => fetch(String(url).replace(/^https:/, 'http:'), init),
-    });
-  const api = (path: string, init: RequestInit = {}) => fetch(server.url(`/api/v2${path}`), init);
+  const tokenFor = (clientId: string, secret: string, audience: string) =>
+    clientCredentials(it.server, clientId, secret, audience);
 
   before(async () => {
-    const port = await freePort();
-    const audience = `http://127.0.0.1:${port}/api/v2/`;
-    server = await startGatehouse({
-      databaseUrl: db().url,
-      port,
-      env: { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET },
-      tenant: {
+    it = await startWithAdmin(
+      db(),
+      {
         resource_servers: [{ identifier: OTHER_API, scopes: [{ value: 'read:orders' }] }],
-        clients: [{ client_id: 'limited', app_type: 'non_interactive', client_secret: SECRET }],
-        client_grants: [
-          { client_id: 'limited', audience, scope: ['read:clients'] },
-          { client_id: 'limited', audience: OTHER_API, scope: ['read:orders'] },
-        ],
+        client_grants: [{ client_id: LIMITED_ID, audience: OTHER_API, scope: ['read:orders'] }],
       },
-    });
-    const answer = await tokenFor(ADMIN_ID, ADMIN_SECRET, audience);
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    admin = management(answer.body.access_token as string);
+      { limited: ['read:clients'] },
+    );
   });
-  after(() => server.close());
-
-  const managementAudience = () => `${server.issuer}api/v2/`;
+  after(() => it.server.close());
 
   test('create, get, list with totals, update, rotate the secret, delete', async () => {
-    const created = await admin.clients.create({ name: 'Reports', app_type: 'non_interactive' });
+    const created = await it.admin.clients.create({ name: 'Reports', app_type: 'non_interactive' });
     const id = created.client_id!;
     assert.match(created.client_secret ?? '', /^[A-Za-z0-9_-]{43}$/);
     assert.equal(created.name, 'Reports');
     assert.deepEqual(created.grant_types, ['client_credentials']);
     assert.equal((await tokenFor(id, created.client_secret!, OTHER_API)).status, 403, 'no grant for that API yet');
 
-    const read = await admin.clients.get(id);
+    const read = await it.admin.clients.get(id);
     assert.equal(read.client_secret, created.client_secret, 'the admin token has read:client_keys');
 
-    const page = await admin.clients.list({ include_totals: true, per_page: 1, app_type: 'non_interactive' });
-    const raw = (await api('/clients?include_totals=true&per_page=1&app_type=non_interactive', {
-      headers: { authorization: `Bearer ${await adminToken()}` },
-    }).then((r) => r.json())) as Record<string, unknown>;
+    const page = await it.admin.clients.list({ include_totals: true, per_page: 1, app_type: 'non_interactive' });
+    const raw = (await it.call('/clients?include_totals=true&per_page=1&app_type=non_interactive', it.adminToken)).body;
     assert.deepEqual(
       { start: raw.start, limit: raw.limit, length: raw.length, total: raw.total },
       { start: 0, limit: 1, length: 1, total: 3 },
     );
     assert.equal(page.data.length, 1);
 
-    const updated = await admin.clients.update(id, { name: 'Reports v2', callbacks: ['https://app.example/cb'] });
+    const updated = await it.admin.clients.update(id, { name: 'Reports v2', callbacks: ['https://app.example/cb'] });
     assert.equal(updated.name, 'Reports v2');
     assert.deepEqual(updated.callbacks, ['https://app.example/cb']);
 
-    const rotated = await admin.clients.rotateSecret(id);
+    const rotated = await it.admin.clients.rotateSecret(id);
     assert.notEqual(rotated.client_secret, created.client_secret);
-    const grant = { client_id: id, audience: managementAudience() };
+    const grant = { client_id: id, audience: it.audience };
     // No grant for the Management API: both secrets are tried against an audience the client may not have,
     // so authentication is what tells them apart (invalid_client 401 against access_denied 403).
     assert.equal((await tokenFor(id, created.client_secret!, grant.audience)).status, 401, 'old secret refused');
     assert.equal((await tokenFor(id, rotated.client_secret!, grant.audience)).status, 403, 'new secret accepted');
 
-    await admin.clients.delete(id);
+    await it.admin.clients.delete(id);
     assert.equal((await tokenFor(id, rotated.client_secret!, grant.audience)).status, 401, 'deleted: refused');
-    await assert.rejects(admin.clients.get(id), (error: { statusCode: number; body: Record<string, unknown> }) => {
-      assert.equal(error.statusCode, 404);
-      assert.deepEqual(error.body, {
+    await assert.rejects(
+      it.admin.clients.get(id),
+      managementError(404, {
         statusCode: 404,
         error: 'Not Found',
         message: 'The client does not exist',
         errorCode: 'inexistent_client',
-      });
-      return true;
-    });
+      }),
+    );
   });
 
-  async function adminToken(): Promise<string> {
-    return (await tokenFor(ADMIN_ID, ADMIN_SECRET, managementAudience())).body.access_token as string;
-  }
-
   test("no token, another API's token: 401", async () => {
-    const none = await api('/clients');
+    const none = await fetch(it.server.url('/api/v2/clients'));
     assert.equal(none.status, 401);
     assert.deepEqual(await none.json(), {
       statusCode: 401,
@@ -119,55 +88,50 @@ forEachDatabase('the Management API: clients', (db) => {
       message: 'Missing authentication',
       errorCode: 'invalid_token',
     });
-    const other = await tokenFor('limited', SECRET, OTHER_API);
-    const wrong = await api('/clients', { headers: { authorization: `Bearer ${other.body.access_token}` } });
+    const other = await tokenFor(LIMITED_ID, LIMITED_SECRET, OTHER_API);
+    const wrong = await it.api('/clients', other.body.access_token as string);
     assert.equal(wrong.status, 401);
     assert.equal(((await wrong.json()) as { errorCode: string }).errorCode, 'invalid_token');
   });
 
   test("a token without the route's scope: 403; without read:client_keys no secret", async () => {
-    const answer = await tokenFor('limited', SECRET, managementAudience());
-    const limited = management(answer.body.access_token as string);
+    const limited = it.client(it.limitedToken);
     const read = await limited.clients.get(ADMIN_ID);
     assert.equal(read.client_id, ADMIN_ID);
     assert.equal(read.client_secret, undefined);
-    await assert.rejects(limited.clients.create({ name: 'Nope' }), (error: { statusCode: number; body: object }) => {
-      assert.equal(error.statusCode, 403);
-      assert.deepEqual(error.body, {
+    await assert.rejects(
+      limited.clients.create({ name: 'Nope' }),
+      managementError(403, {
         statusCode: 403,
         error: 'Forbidden',
         message: 'Insufficient scope, expected any of: create:clients',
         errorCode: 'insufficient_scope',
-      });
-      return true;
-    });
+      }),
+    );
   });
 
   test('a bad body: 400 invalid_body, nothing created', async () => {
-    const headers = { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' };
-    const unknownField = await api('/clients', {
+    const unknownField = await it.api('/clients', it.adminToken, {
       method: 'POST',
-      headers,
-      body: JSON.stringify({ name: 'X', colour: 'red' }),
+      body: { name: 'X', colour: 'red' },
     });
     assert.equal(unknownField.status, 400);
     const body = (await unknownField.json()) as Record<string, unknown>;
     assert.equal(body.errorCode, 'invalid_body');
     assert.match(String(body.message), /^Payload validation error: 'Additional properties not allowed: colour'/);
     // The tenant file's own rule: a public client cannot use client_credentials.
-    const publicM2m = await api('/clients', {
+    const publicM2m = await it.api('/clients', it.adminToken, {
       method: 'POST',
-      headers,
-      body: JSON.stringify({ name: 'X', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] }),
+      body: { name: 'X', token_endpoint_auth_method: 'none', grant_types: ['client_credentials'] },
     });
     assert.equal(publicM2m.status, 400);
     assert.match(String(((await publicM2m.json()) as { message: string }).message), /public client/);
-    const list = (await api('/clients', { headers }).then((r) => r.json())) as { name: string }[];
+    const list = (await it.api('/clients', it.adminToken).then((r) => r.json())) as { name: string }[];
     assert.ok(!list.some((c) => c.name === 'X'));
   });
 
   test('Auth0 fields Gatehouse does not act on are kept and returned; security settings it lacks are refused', async () => {
-    const created = await admin.clients.create({
+    const created = await it.admin.clients.create({
       name: 'Legacy',
       oidc_conformant: true,
       sso_disabled: false,
@@ -179,20 +143,18 @@ forEachDatabase('the Management API: clients', (db) => {
       { oidc_conformant, sso_disabled, client_metadata, organization_usage },
       { oidc_conformant: true, sso_disabled: false, client_metadata: { team: 'billing' }, organization_usage: 'deny' },
     );
-    const updated = await admin.clients.update(created.client_id!, { client_metadata: { team: 'payments' } });
+    const updated = await it.admin.clients.update(created.client_id!, { client_metadata: { team: 'payments' } });
     assert.deepEqual(updated.client_metadata, { team: 'payments' });
-    assert.equal((await admin.clients.get(created.client_id!)).oidc_conformant, true, 'kept by the update');
-    const headers = { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' };
-    const par = await api('/clients', {
+    assert.equal((await it.admin.clients.get(created.client_id!)).oidc_conformant, true, 'kept by the update');
+    const par = await it.api('/clients', it.adminToken, {
       method: 'POST',
-      headers,
-      body: JSON.stringify({ name: 'X', require_pushed_authorization_requests: true }),
+      body: { name: 'X', require_pushed_authorization_requests: true },
     });
     assert.equal(par.status, 400);
     assert.equal(
       ((await par.json()) as { message: string }).message,
       "Payload validation error: 'Additional properties not allowed: require_pushed_authorization_requests'.",
     );
-    await admin.clients.delete(created.client_id!);
+    await it.admin.clients.delete(created.client_id!);
   });
 });

@@ -4,29 +4,20 @@
 // connection, at once), delete (its users go with it); and the errors in Auth0's shape.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ManagementClient } from 'auth0';
+import { type AdminApi, managementError, refusesWithoutScope, startWithAdmin } from '../helpers/admin-api.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { alice, DB, PASSWORD, tenant, webClient } from '../helpers/fixtures.js';
 import { postToken } from '../helpers/http-client.js';
-import { adminEnv, callApi, managementClient, managementToken, sdkError } from '../helpers/management-sdk.js';
-import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
 const REALM = 'http://auth0.com/oauth/grant-type/password-realm';
 const BACKEND_SECRET = 'backend-secret-0123456789-abcdefghijklmnopqrs';
 const READER_SECRET = 'reader-secret-0123456789-abcdefghijklmnopqrst';
 
 forEachDatabase('the Management API: connections', (db) => {
-  let server: RunningGatehouse;
-  let admin: ManagementClient;
-  let adminToken: string;
-
+  let it: AdminApi;
   before(async () => {
-    const port = await freePort();
-    server = await startGatehouse({
-      databaseUrl: db().url,
-      port,
-      env: adminEnv,
-      tenant: tenant({
+    it = await startWithAdmin(db(), (audience) =>
+      tenant({
         clients: [
           webClient({
             client_id: 'backend',
@@ -37,17 +28,15 @@ forEachDatabase('the Management API: connections', (db) => {
           }),
           { client_id: 'reader', app_type: 'non_interactive', client_secret: READER_SECRET },
         ],
-        client_grants: [{ client_id: 'reader', audience: `http://127.0.0.1:${port}/api/v2/`, scope: ['read:clients'] }],
+        client_grants: [{ client_id: 'reader', audience, scope: ['read:clients'] }],
         users: [alice()],
       }),
-    });
-    adminToken = await managementToken(server);
-    admin = managementClient(server, adminToken);
+    );
   });
-  after(() => server.close());
+  after(() => it.server.close());
 
   const signIn = (realm = DB) =>
-    postToken(server, {
+    postToken(it.server, {
       grant_type: REALM,
       client_id: 'backend',
       client_secret: BACKEND_SECRET,
@@ -57,7 +46,7 @@ forEachDatabase('the Management API: connections', (db) => {
     });
 
   test('create, get, list, update: stored-only fields kept, name and strategy fixed', async () => {
-    const created = await admin.connections.create({
+    const created = await it.admin.connections.create({
       name: 'partners',
       strategy: 'auth0',
       options: { password_policy: 'good' },
@@ -75,9 +64,9 @@ forEachDatabase('the Management API: connections', (db) => {
       display_name: 'Partners',
       realms: ['partners'],
     });
-    assert.deepEqual(await admin.connections.get(created.id!), created);
+    assert.deepEqual(await it.admin.connections.get(created.id!), created);
 
-    const byStrategy = await admin.connections.list({ strategy: ['auth0'], take: 1 });
+    const byStrategy = await it.admin.connections.list({ strategy: ['auth0'], take: 1 });
     assert.deepEqual(
       byStrategy.data.map((c) => c.name),
       [DB],
@@ -87,42 +76,48 @@ forEachDatabase('the Management API: connections', (db) => {
       (await byStrategy.getNextPage()).data.map((c) => c.name),
       ['partners'],
     );
-    const totals = await callApi(server, adminToken, 'GET', '/connections?include_totals=true&per_page=1&page=1');
+    const totals = await it.call('/connections?include_totals=true&per_page=1&page=1', it.adminToken);
     assert.deepEqual(
       { start: totals.body.start, limit: totals.body.limit, length: totals.body.length, total: totals.body.total },
       { start: 1, limit: 1, length: 1, total: 2 },
     );
     assert.deepEqual((totals.body.connections as { name: string }[])[0].name, 'partners');
-    assert.deepEqual((await admin.connections.list({ name: 'partners' })).data, [created]);
+    assert.deepEqual((await it.admin.connections.list({ name: 'partners' })).data, [created]);
 
-    const updated = await admin.connections.update(created.id!, {
+    const updated = await it.admin.connections.update(created.id!, {
       options: { password_policy: 'fair' },
       display_name: 'Our partners',
     });
     assert.deepEqual(updated, { ...created, options: { password_policy: 'fair' }, display_name: 'Our partners' });
     for (const field of ['name', 'strategy', 'colour'])
-      assert.deepEqual(await callApi(server, adminToken, 'PATCH', `/connections/${created.id}`, { [field]: 'x' }), {
-        status: 400,
-        body: {
-          statusCode: 400,
-          error: 'Bad Request',
-          message: `Payload validation error: 'Additional properties not allowed: ${field}'.`,
-          errorCode: 'invalid_body',
+      assert.deepEqual(
+        await it.call(`/connections/${created.id}`, it.adminToken, { method: 'PATCH', body: { [field]: 'x' } }),
+        {
+          status: 400,
+          body: {
+            statusCode: 400,
+            error: 'Bad Request',
+            message: `Payload validation error: 'Additional properties not allowed: ${field}'.`,
+            errorCode: 'invalid_body',
+          },
         },
-      });
+      );
     await assert.rejects(
-      admin.connections.create({ name: 'partners', strategy: 'email' }),
-      sdkError(409, {
+      it.admin.connections.create({ name: 'partners', strategy: 'email' }),
+      managementError(409, {
         statusCode: 409,
         error: 'Conflict',
         message: 'A connection with the same name already exists',
         errorCode: 'conflict',
       }),
     );
-    const unknownClient = await callApi(server, adminToken, 'POST', '/connections', {
-      name: 'others',
-      strategy: 'auth0',
-      enabled_clients: ['nobody'],
+    const unknownClient = await it.call('/connections', it.adminToken, {
+      method: 'POST',
+      body: {
+        name: 'others',
+        strategy: 'auth0',
+        enabled_clients: ['nobody'],
+      },
     });
     assert.equal(unknownClient.status, 400);
     assert.equal(
@@ -132,28 +127,28 @@ forEachDatabase('the Management API: connections', (db) => {
   });
 
   test('enabled clients: a client taken off cannot sign in through the connection at once', async () => {
-    const directory = (await admin.connections.list({ name: DB })).data[0];
+    const directory = (await it.admin.connections.list({ name: DB })).data[0];
     assert.equal((await signIn()).status, 200);
-    const enabled = await admin.connections.clients.get(directory.id!, { take: 1 });
+    const enabled = await it.admin.connections.clients.get(directory.id!, { take: 1 });
     assert.deepEqual(enabled.data, [{ client_id: 'backend' }]);
     assert.deepEqual((await enabled.getNextPage()).data, [{ client_id: 'reader' }], 'checkpoint paging');
 
-    await admin.connections.clients.update(directory.id!, [{ client_id: 'backend', status: false }]);
+    await it.admin.connections.clients.update(directory.id!, [{ client_id: 'backend', status: false }]);
     const refused = await signIn();
     assert.equal(refused.status, 400);
     assert.deepEqual(refused.body, { error: 'invalid_request', error_description: 'the connection is not enabled' });
-    assert.deepEqual((await admin.connections.get(directory.id!)).enabled_clients, ['reader']);
+    assert.deepEqual((await it.admin.connections.get(directory.id!)).enabled_clients, ['reader']);
 
-    await admin.connections.clients.update(directory.id!, [{ client_id: 'backend', status: true }]);
+    await it.admin.connections.clients.update(directory.id!, [{ client_id: 'backend', status: true }]);
     assert.equal((await signIn()).status, 200, 'enabled again');
   });
 
   test('delete: the connection and its users go; unknown ids 404; scopes 403', async () => {
-    const directory = (await admin.connections.list({ name: DB })).data[0];
-    await admin.connections.delete(directory.id!);
+    const directory = (await it.admin.connections.list({ name: DB })).data[0];
+    await it.admin.connections.delete(directory.id!);
     await assert.rejects(
-      admin.connections.get(directory.id!),
-      sdkError(404, {
+      it.admin.connections.get(directory.id!),
+      managementError(404, {
         statusCode: 404,
         error: 'Not Found',
         message: 'The connection does not exist',
@@ -161,22 +156,18 @@ forEachDatabase('the Management API: connections', (db) => {
       }),
     );
     // The same connection again: Alice was deleted with the old one.
-    await admin.connections.create({ name: DB, strategy: 'auth0', enabled_clients: ['backend'] });
+    await it.admin.connections.create({ name: DB, strategy: 'auth0', enabled_clients: ['backend'] });
     const again = await signIn();
     assert.deepEqual(again.body, { error: 'invalid_grant', error_description: 'Wrong email or password.' });
 
-    const reader = await managementToken(server, 'reader', READER_SECRET);
-    for (const [method, path, scope] of [
+    const reader = await it.token('reader', READER_SECRET);
+    await refusesWithoutScope(it, reader, [
       ['GET', '/connections', 'read:connections'],
       ['POST', '/connections', 'create:connections'],
       ['PATCH', '/connections/x', 'update:connections'],
       ['DELETE', '/connections/x', 'delete:connections'],
       ['GET', '/connections/x/clients', 'read:connections'],
       ['PATCH', '/connections/x/clients', 'update:connections'],
-    ] as const) {
-      const got = await callApi(server, reader, method, path);
-      assert.equal(got.status, 403, `${method} ${path}`);
-      assert.equal(got.body.message, `Insufficient scope, expected any of: ${scope}`);
-    }
+    ]);
   });
 });

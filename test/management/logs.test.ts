@@ -5,7 +5,8 @@
 // every event still waiting in the batch.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ManagementClient } from 'auth0';
+import type { ManagementClient } from 'auth0';
+import { ADMIN_ID, ADMIN_SECRET, adminEnv, apiFetch, startWithAdmin } from '../helpers/admin-api.js';
 import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { API, CALLBACK, m2mClient, PASSWORD, SECRET_BASIC, signInTenant, users } from '../helpers/fixtures.js';
@@ -13,8 +14,6 @@ import { basicAuth, CookieJarClient, openLogin, postToken, signIn, submitLogin }
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
-const ADMIN_ID = 'gatehouse-admin';
-const ADMIN_SECRET = 'admin-secret-0123456789-abcdefghijklmnopqrstuv';
 const WRONG_PASSWORD = 'Wrong-Horse-Battery-77';
 const webParams = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' };
 
@@ -25,7 +24,7 @@ forEachDatabase('the Management API: logs', (db) => {
   let admin: ManagementClient;
   let adminToken: string;
   const captured = captureLogs('info');
-  const env = { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET };
+  const env = adminEnv;
   const tenant = signInTenant({ clients: [m2mClient(), m2mClient({ client_id: 'm2m-shutdown', name: 'Shutdown' })] });
   tenant.client_grants = ['m2m-basic', 'm2m-shutdown'].map((id) => ({
     client_id: id,
@@ -34,7 +33,7 @@ forEachDatabase('the Management API: logs', (db) => {
   }));
 
   const api = async (path: string) => {
-    const response = await fetch(server.url(`/api/v2${path}`), { headers: { authorization: `Bearer ${adminToken}` } });
+    const response = await apiFetch(server, path, adminToken);
     return { status: response.status, body: (await response.json()) as unknown };
   };
   const all = async () => (await api('/logs?per_page=100&sort=date:1')).body as Log[];
@@ -46,20 +45,7 @@ forEachDatabase('the Management API: logs', (db) => {
     );
 
   before(async () => {
-    server = await startGatehouse({ databaseUrl: db().url, env, tenant, logger: captured.logger });
-    const answer = await postToken(server, {
-      grant_type: 'client_credentials',
-      client_id: ADMIN_ID,
-      client_secret: ADMIN_SECRET,
-      audience: `${server.issuer}api/v2/`,
-    });
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    adminToken = answer.body.access_token as string;
-    admin = new ManagementClient({
-      domain: new URL(server.issuer).host,
-      token: adminToken,
-      fetch: (url, init) => fetch(String(url).replace(/^https:/, 'http:'), init),
-    });
+    ({ server, admin, adminToken } = await startWithAdmin(db(), tenant, { logger: captured.logger }));
   });
   after(() => server.close());
 

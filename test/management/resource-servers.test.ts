@@ -4,20 +4,17 @@
 // returned; the Management API itself cannot be changed or deleted; and the errors in Auth0's shape.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ManagementClient } from 'auth0';
 import { decodeJwt } from 'jose';
+import {
+  type AdminApi,
+  clientCredentials,
+  managementError,
+  refusesWithoutScope,
+  startWithAdmin,
+} from '../helpers/admin-api.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { alice, PASSWORD, scopes, tenant, webClient } from '../helpers/fixtures.js';
 import { postToken } from '../helpers/http-client.js';
-import {
-  adminEnv,
-  callApi,
-  clientCredentials,
-  managementClient,
-  managementToken,
-  sdkError,
-} from '../helpers/management-sdk.js';
-import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
 const BILLING = 'https://billing.example/';
 const AUDIT = 'https://audit.example/';
@@ -25,15 +22,12 @@ const WORKER_SECRET = 'worker-secret-0123456789-abcdefghijklmnopqrst';
 const BACKEND_SECRET = 'backend-secret-0123456789-abcdefghijklmnopqrs';
 
 forEachDatabase('the Management API: resource servers', (db) => {
-  let server: RunningGatehouse;
-  let admin: ManagementClient;
-  let adminToken: string;
+  let it: AdminApi;
 
   before(async () => {
-    server = await startGatehouse({
-      databaseUrl: db().url,
-      env: adminEnv,
-      tenant: tenant({
+    it = await startWithAdmin(
+      db(),
+      tenant({
         resource_servers: [
           // Role-based access control: the token lists the user's permissions for this API.
           {
@@ -62,15 +56,13 @@ forEachDatabase('the Management API: resource servers', (db) => {
           },
         ],
       }),
-    });
-    adminToken = await managementToken(server);
-    admin = managementClient(server, adminToken);
+    );
   });
-  after(() => server.close());
+  after(() => it.server.close());
 
-  const workerToken = () => clientCredentials(server, 'worker', WORKER_SECRET, BILLING);
+  const workerToken = () => clientCredentials(it.server, 'worker', WORKER_SECRET, BILLING);
   const alicesToken = () =>
-    postToken(server, {
+    postToken(it.server, {
       grant_type: 'password',
       client_id: 'backend',
       client_secret: BACKEND_SECRET,
@@ -80,7 +72,7 @@ forEachDatabase('the Management API: resource servers', (db) => {
     });
 
   test('create, get by id and identifier, list, update (the next token follows), delete with its grants', async () => {
-    const created = await admin.resourceServers.create({
+    const created = await it.admin.resourceServers.create({
       identifier: BILLING,
       name: 'Billing',
       scopes: [{ value: 'read:invoices', description: 'Read invoices' }],
@@ -104,41 +96,45 @@ forEachDatabase('the Management API: resource servers', (db) => {
       is_system: false,
       allow_online_access: true,
     });
-    assert.deepEqual(await admin.resourceServers.get(created.id!), created);
-    assert.deepEqual(await admin.resourceServers.get(BILLING), created, 'Auth0 takes the identifier too');
+    assert.deepEqual(await it.admin.resourceServers.get(created.id!), created);
+    assert.deepEqual(await it.admin.resourceServers.get(BILLING), created, 'Auth0 takes the identifier too');
 
-    const page = await admin.resourceServers.list({ include_totals: true, per_page: 1, page: 2 });
+    const page = await it.admin.resourceServers.list({ include_totals: true, per_page: 1, page: 2 });
     assert.equal(page.data.length, 1);
-    const raw = await callApi(server, adminToken, 'GET', '/resource-servers?include_totals=true&per_page=1&page=2');
+    const raw = await it.call('/resource-servers?include_totals=true&per_page=1&page=2', it.adminToken);
     assert.deepEqual(
       { start: raw.body.start, limit: raw.body.limit, length: raw.body.length, total: raw.body.total },
       { start: 2, limit: 1, length: 1, total: 3 },
       'the Management API, the audit API and Billing',
     );
 
-    const grant = await admin.clientGrants.create({ client_id: 'worker', audience: BILLING, scope: ['read:invoices'] });
+    const grant = await it.admin.clientGrants.create({
+      client_id: 'worker',
+      audience: BILLING,
+      scope: ['read:invoices'],
+    });
     const before = await workerToken();
     assert.equal(before.status, 200, JSON.stringify(before.body));
     const claims = decodeJwt(before.body.access_token as string);
     assert.equal(claims.exp! - claims.iat!, 3600);
 
-    const updated = await admin.resourceServers.update(created.id!, {
+    const updated = await it.admin.resourceServers.update(created.id!, {
       token_lifetime: 600,
       scopes: [{ value: 'read:invoices' }, { value: 'write:invoices' }],
     });
     assert.equal(updated.token_lifetime, 600);
     assert.equal(updated.allow_online_access, true, 'kept');
-    await admin.clientGrants.update(grant.id!, { scope: ['read:invoices', 'write:invoices'] });
+    await it.admin.clientGrants.update(grant.id!, { scope: ['read:invoices', 'write:invoices'] });
     const after = decodeJwt((await workerToken()).body.access_token as string);
     assert.equal(after.exp! - after.iat!, 600);
     assert.equal(after.scope, 'read:invoices write:invoices');
 
-    await admin.resourceServers.delete(BILLING);
+    await it.admin.resourceServers.delete(BILLING);
     assert.equal((await workerToken()).status, 403, 'the API is gone');
-    assert.deepEqual((await admin.clientGrants.list({ audience: BILLING })).data, [], 'its grant went with it');
+    assert.deepEqual((await it.admin.clientGrants.list({ audience: BILLING })).data, [], 'its grant went with it');
     await assert.rejects(
-      admin.resourceServers.get(created.id!),
-      sdkError(404, {
+      it.admin.resourceServers.get(created.id!),
+      managementError(404, {
         statusCode: 404,
         error: 'Not Found',
         message: 'The resource server does not exist',
@@ -151,10 +147,10 @@ forEachDatabase('the Management API: resource servers', (db) => {
     const first = await alicesToken();
     assert.equal(first.status, 200, JSON.stringify(first.body));
     assert.deepEqual(decodeJwt(first.body.access_token as string).permissions, ['read:audit']);
-    const audit = await admin.resourceServers.get(AUDIT);
-    await admin.resourceServers.delete(audit.id!);
+    const audit = await it.admin.resourceServers.get(AUDIT);
+    await it.admin.resourceServers.delete(audit.id!);
     // The same API again: the auditor role held read:audit for the old one, and holds nothing now.
-    await admin.resourceServers.create({
+    await it.admin.resourceServers.create({
       identifier: AUDIT,
       scopes: [{ value: 'read:audit' }],
       enforce_policies: true,
@@ -166,19 +162,22 @@ forEachDatabase('the Management API: resource servers', (db) => {
   });
 
   test('the Management API cannot be changed or deleted; a taken identifier 409; a bad body 400', async () => {
-    const audience = `${server.issuer}api/v2/`;
+    const audience = it.audience;
     const refused = {
       statusCode: 403,
       error: 'Forbidden',
       message: 'The Management API is built in and cannot be changed or deleted',
       errorCode: 'operation_not_supported',
     };
-    await assert.rejects(admin.resourceServers.update(audience, { token_lifetime: 60 }), sdkError(403, refused));
-    await assert.rejects(admin.resourceServers.delete(audience), sdkError(403, refused));
-    assert.equal((await admin.resourceServers.get(audience)).is_system, true);
     await assert.rejects(
-      admin.resourceServers.create({ identifier: audience }),
-      sdkError(409, {
+      it.admin.resourceServers.update(audience, { token_lifetime: 60 }),
+      managementError(403, refused),
+    );
+    await assert.rejects(it.admin.resourceServers.delete(audience), managementError(403, refused));
+    assert.equal((await it.admin.resourceServers.get(audience)).is_system, true);
+    await assert.rejects(
+      it.admin.resourceServers.create({ identifier: audience }),
+      managementError(409, {
         statusCode: 409,
         error: 'Conflict',
         message: 'A resource server with the same identifier already exists',
@@ -190,7 +189,7 @@ forEachDatabase('the Management API: resource servers', (db) => {
       ['PATCH', `/resource-servers/${encodeURIComponent(AUDIT)}`, { identifier: 'https://y.example/' }, 'identifier'],
       ['POST', '/resource-servers', { identifier: 'https://x.example/', signing_secret: 'shh' }, 'signing_secret'],
     ] as const) {
-      const got = await callApi(server, adminToken, method, path, body);
+      const got = await it.call(path, it.adminToken, { method, body });
       assert.deepEqual(got, {
         status: 400,
         body: {
@@ -204,33 +203,18 @@ forEachDatabase('the Management API: resource servers', (db) => {
   });
 
   test("a token without the route's scope: 403", async () => {
-    await admin.clientGrants.create({
+    await it.admin.clientGrants.create({
       client_id: 'worker',
-      audience: `${server.issuer}api/v2/`,
+      audience: it.audience,
       scope: ['read:clients'],
     });
-    const worker = await managementToken(server, 'worker', WORKER_SECRET);
-    for (const [method, path, scope] of [
+    const worker = await it.token('worker', WORKER_SECRET);
+    await refusesWithoutScope(it, worker, [
       ['GET', '/resource-servers', 'read:resource_servers'],
       ['GET', '/resource-servers/x', 'read:resource_servers'],
       ['POST', '/resource-servers', 'create:resource_servers'],
       ['PATCH', '/resource-servers/x', 'update:resource_servers'],
       ['DELETE', '/resource-servers/x', 'delete:resource_servers'],
-    ] as const) {
-      const got = await callApi(server, worker, method, path);
-      assert.deepEqual(
-        got,
-        {
-          status: 403,
-          body: {
-            statusCode: 403,
-            error: 'Forbidden',
-            message: `Insufficient scope, expected any of: ${scope}`,
-            errorCode: 'insufficient_scope',
-          },
-        },
-        `${method} ${path}`,
-      );
-    }
+    ]);
   });
 });

@@ -5,73 +5,34 @@
 // minutes at once 400, a token without the scope 403.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ManagementClient } from 'auth0';
 import { decodeJwt } from 'jose';
+import { type AdminApi, refusesWithoutScope, startWithAdmin } from '../helpers/admin-api.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { API, DB, m2mClient, SECRET_BASIC, tenant, webClient } from '../helpers/fixtures.js';
 import { basicAuth, postToken } from '../helpers/http-client.js';
-import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
-
-const ADMIN_ID = 'gatehouse-admin';
-const ADMIN_SECRET = 'admin-secret-0123456789-abcdefghijklmnopqrstuv';
-const SECRET = 'limited-secret-0123456789-abcdefghijklmnopqrstu';
 
 forEachDatabase('the Management API: tenant settings', (db) => {
-  let server: RunningGatehouse;
-  let admin: ManagementClient;
-  let adminToken: string;
+  let it: AdminApi;
 
-  const tokenFor = async (clientId: string, secret: string) => {
-    const answer = await postToken(server, {
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-      audience: `${server.issuer}api/v2/`,
-    });
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    return answer.body.access_token as string;
-  };
-  const api = (path: string, token: string, init: RequestInit = {}) =>
-    fetch(server.url(`/api/v2${path}`), { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
-  const patch = (token: string, body: object) =>
-    api('/tenants/settings', token, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+  const patch = (token: string, body: object) => it.api('/tenants/settings', token, { method: 'PATCH', body });
   /** A client_credentials request that names no audience. */
   const tokenWithoutAudience = () =>
-    postToken(server, { grant_type: 'client_credentials' }, { authorization: basicAuth('m2m-basic', SECRET_BASIC) });
+    postToken(it.server, { grant_type: 'client_credentials' }, { authorization: basicAuth('m2m-basic', SECRET_BASIC) });
 
   before(async () => {
-    const port = await freePort();
-    server = await startGatehouse({
-      databaseUrl: db().url,
-      port,
-      env: { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET },
-      tenant: tenant({
-        clients: [
-          webClient(),
-          m2mClient(),
-          { client_id: 'limited', app_type: 'non_interactive', client_secret: SECRET },
-        ],
-        client_grants: [
-          { client_id: 'm2m-basic', audience: API, scope: ['read:items'] },
-          { client_id: 'limited', audience: `http://127.0.0.1:${port}/api/v2/`, scope: ['read:clients'] },
-        ],
+    it = await startWithAdmin(
+      db(),
+      tenant({
+        clients: [webClient(), m2mClient()],
+        client_grants: [{ client_id: 'm2m-basic', audience: API, scope: ['read:items'] }],
       }),
-    });
-    adminToken = await tokenFor(ADMIN_ID, ADMIN_SECRET);
-    admin = new ManagementClient({
-      domain: new URL(server.issuer).host,
-      token: adminToken,
-      fetch: (url, init) => fetch(String(url).replace(/^https:/, 'http:'), init),
-    });
+      { limited: ['read:clients'] },
+    );
   });
-  after(() => server.close());
+  after(() => it.server.close());
 
   test('get, patch (hours, minutes, stored-only fields merged), fields', async () => {
-    assert.deepEqual(await admin.tenants.settings.get(), {
+    assert.deepEqual(await it.admin.tenants.settings.get(), {
       friendly_name: 'Acme',
       default_directory: DB,
       session_lifetime: 168,
@@ -103,33 +64,33 @@ forEachDatabase('the Management API: tenant settings', (db) => {
       enabled_locales: ['en', 'fr'],
       sandbox_version: '18',
     };
-    assert.deepEqual(await admin.tenants.settings.update(changes), expected);
-    assert.deepEqual(await admin.tenants.settings.get(), expected);
+    assert.deepEqual(await it.admin.tenants.settings.update(changes), expected);
+    assert.deepEqual(await it.admin.tenants.settings.get(), expected);
 
     // Nested settings merge (RFC 7396); null removes one.
-    const merged = await admin.tenants.settings.update({ flags: { disable_clickjack_protection_headers: true } });
+    const merged = await it.admin.tenants.settings.update({ flags: { disable_clickjack_protection_headers: true } });
     assert.deepEqual(merged.flags, { enable_apis_section: true, disable_clickjack_protection_headers: true });
-    const removed = await admin.tenants.settings.update({ error_page: null, sandbox_version: '22' });
+    const removed = await it.admin.tenants.settings.update({ error_page: null, sandbox_version: '22' });
     assert.equal(removed.error_page, undefined);
     assert.equal(removed.sandbox_version, '22');
 
-    assert.deepEqual(await admin.tenants.settings.get({ fields: 'friendly_name,session_lifetime' }), {
+    assert.deepEqual(await it.admin.tenants.settings.get({ fields: 'friendly_name,session_lifetime' }), {
       friendly_name: 'Acme Corp',
       session_lifetime: 10,
     });
-    const without = await admin.tenants.settings.get({ fields: 'flags', include_fields: false });
+    const without = await it.admin.tenants.settings.get({ fields: 'flags', include_fields: false });
     assert.equal(without.flags, undefined);
     assert.equal(without.friendly_name, 'Acme Corp');
   });
 
   test('a patched default_audience applies to the next token request without audience; "" clears it', async () => {
     assert.equal((await tokenWithoutAudience()).status, 403, 'no default audience yet');
-    assert.equal((await admin.tenants.settings.update({ default_audience: API })).default_audience, API);
+    assert.equal((await it.admin.tenants.settings.update({ default_audience: API })).default_audience, API);
     const answer = await tokenWithoutAudience();
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     assert.equal(decodeJwt(answer.body.access_token as string).aud, API);
 
-    assert.equal((await admin.tenants.settings.update({ default_audience: '' })).default_audience, undefined);
+    assert.equal((await it.admin.tenants.settings.update({ default_audience: '' })).default_audience, undefined);
     assert.equal((await tokenWithoutAudience()).status, 403, 'cleared');
   });
 
@@ -148,34 +109,25 @@ forEachDatabase('the Management API: tenant settings', (db) => {
       [{ allowed_logout_urls: ['not a url'] }, /is not an absolute URL/],
     ];
     for (const [body, message] of bad) {
-      const answer = await patch(adminToken, body);
+      const answer = await patch(it.adminToken, body);
       assert.equal(answer.status, 400, JSON.stringify(body));
       const error = (await answer.json()) as { message: string; errorCode: string };
       assert.equal(error.errorCode, 'invalid_body');
       assert.match(error.message, message);
     }
     await assert.rejects(
-      admin.tenants.settings.update({ default_directory: 'nope' }),
+      it.admin.tenants.settings.update({ default_directory: 'nope' }),
       (error: { statusCode: number; body: { message: string } }) => {
         assert.equal(error.statusCode, 400);
         assert.match(error.body.message, /default_directory "nope" is not a database connection/);
         return true;
       },
     );
-    assert.equal((await admin.tenants.settings.get()).session_lifetime, 10, 'nothing changed');
+    assert.equal((await it.admin.tenants.settings.get()).session_lifetime, 10, 'nothing changed');
 
-    const limited = await tokenFor('limited', SECRET);
-    const get = await api('/tenants/settings', limited);
-    assert.equal(get.status, 403);
-    assert.equal(
-      ((await get.json()) as { message: string }).message,
-      'Insufficient scope, expected any of: read:tenant_settings',
-    );
-    const patched = await patch(limited, { friendly_name: 'X' });
-    assert.equal(patched.status, 403);
-    assert.equal(
-      ((await patched.json()) as { message: string }).message,
-      'Insufficient scope, expected any of: update:tenant_settings',
-    );
+    await refusesWithoutScope(it, it.limitedToken, [
+      ['GET', '/tenants/settings', 'read:tenant_settings'],
+      ['PATCH', '/tenants/settings', 'update:tenant_settings', { friendly_name: 'X' }],
+    ]);
   });
 });

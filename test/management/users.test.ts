@@ -5,15 +5,14 @@
 // merges as Auth0 merges it; searches with Auth0's query syntax; and the errors in Auth0's shape.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ManagementClient } from 'auth0';
+import type { ManagementClient } from 'auth0';
 import type { User } from '../../src/store/types.js';
+import { type AdminApi, type ManagementFailure, managementError, startWithAdmin } from '../helpers/admin-api.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { alice, CALLBACK, DB, tenant, webClient } from '../helpers/fixtures.js';
-import { alertText, CookieJarClient, logIn, openLogin, postToken, submitLogin } from '../helpers/http-client.js';
-import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
+import { alertText, CookieJarClient, logIn, openLogin, submitLogin } from '../helpers/http-client.js';
+import type { RunningGatehouse } from '../helpers/server.js';
 
-const ADMIN_ID = 'gatehouse-admin';
-const ADMIN_SECRET = 'admin-secret-0123456789-abcdefghijklmnopqrstuv';
 const READER_SECRET = 'reader-secret-0123456789-abcdefghijklmnopqrstu';
 const METADATA_SECRET = 'metadata-secret-0123456789-abcdefghijklmnopq';
 const PARTNERS = 'Partners';
@@ -21,12 +20,8 @@ const STRONG = 'Strong-Pass-123';
 const NEWER = 'Newer-Pass-456';
 const signIn = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid', state: 'st' };
 
-type Failure = { statusCode: number; body: Record<string, unknown> };
-const failsWith = (status: number, body: Record<string, unknown>) => (error: Failure) => {
-  assert.equal(error.statusCode, status);
-  assert.deepEqual(error.body, body);
-  return true;
-};
+type Failure = ManagementFailure;
+const failsWith = managementError;
 
 forEachDatabase('the Management API: users', (db) => {
   let server: RunningGatehouse;
@@ -35,27 +30,8 @@ forEachDatabase('the Management API: users', (db) => {
   let readerToken: string;
   let metadataToken: string;
 
-  const management = (token: string) =>
-    new ManagementClient({
-      domain: new URL(server.issuer).host,
-      token,
-      fetch: (url, init) => fetch(String(url).replace(/^https:/, 'http:'), init),
-    });
-  const api = (path: string, token: string, init: RequestInit = {}) =>
-    fetch(server.url(`/api/v2${path}`), {
-      ...init,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
-    });
-  const tokenOf = async (clientId: string, secret: string) => {
-    const answer = await postToken(server, {
-      grant_type: 'client_credentials',
-      client_id: clientId,
-      client_secret: secret,
-      audience: `${server.issuer}api/v2/`,
-    });
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    return answer.body.access_token as string;
-  };
+  let management: AdminApi['client'];
+  let api: AdminApi['api'];
   /** The login page's answer to this e-mail and password: 303 signed in, 400 wrong, 401 blocked. */
   const tryLogin = async (email: string, password: string) => {
     const browser = new CookieJarClient(server);
@@ -64,8 +40,6 @@ forEachDatabase('the Management API: users', (db) => {
   };
 
   before(async () => {
-    const port = await freePort();
-    const audience = `http://127.0.0.1:${port}/api/v2/`;
     const m2m = (client_id: string, client_secret: string) => ({
       client_id,
       app_type: 'non_interactive',
@@ -73,11 +47,8 @@ forEachDatabase('the Management API: users', (db) => {
       grant_types: ['client_credentials'],
     });
     const clients = [webClient(), m2m('reader', READER_SECRET), m2m('metadata', METADATA_SECRET)];
-    server = await startGatehouse({
-      databaseUrl: db().url,
-      port,
-      env: { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET },
-      tenant: tenant({
+    const it = await startWithAdmin(db(), (audience) =>
+      tenant({
         clients,
         connections: [
           { name: DB, strategy: 'auth0', enabled_clients: ['web'], options: { password_policy: 'good' } },
@@ -89,11 +60,10 @@ forEachDatabase('the Management API: users', (db) => {
           { client_id: 'metadata', audience, scope: ['read:users', 'update:users_app_metadata'] },
         ],
       }),
-    });
-    adminToken = await tokenOf(ADMIN_ID, ADMIN_SECRET);
-    readerToken = await tokenOf('reader', READER_SECRET);
-    metadataToken = await tokenOf('metadata', METADATA_SECRET);
-    admin = management(adminToken);
+    );
+    ({ server, admin, adminToken, api, client: management } = it);
+    readerToken = await it.token('reader', READER_SECRET);
+    metadataToken = await it.token('metadata', METADATA_SECRET);
   });
   after(() => server.close());
 
