@@ -3,25 +3,24 @@
 // test server's http URL, and raw calls for what the SDK would not send (bad bodies, other tokens).
 import assert from 'node:assert/strict';
 import { ManagementClient } from 'auth0';
-import { postToken } from './http-client.js';
-import type { RunningGatehouse } from './server.js';
+import { type Endpoint, postToken } from './http-client.js';
 
 export const ADMIN_ID = 'gatehouse-admin';
 export const ADMIN_SECRET = 'admin-secret-0123456789-abcdefghijklmnopqrstuv';
 export const adminEnv = { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET };
 
 /** A client_credentials answer: status and JSON body. */
-export const clientCredentials = (server: RunningGatehouse, clientId: string, secret: string, audience: string) =>
+export const clientCredentials = (server: Endpoint, clientId: string, secret: string, audience: string) =>
   postToken(server, { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, audience });
 
 /** An access token for the Management API, or a failed assertion. */
-export async function managementToken(server: RunningGatehouse, clientId = ADMIN_ID, secret = ADMIN_SECRET) {
+export async function managementToken(server: Endpoint, clientId = ADMIN_ID, secret = ADMIN_SECRET) {
   const answer = await clientCredentials(server, clientId, secret, `${server.issuer}api/v2/`);
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   return answer.body.access_token as string;
 }
 
-export const managementClient = (server: RunningGatehouse, token: string) =>
+export const managementClient = (server: Endpoint, token: string) =>
   new ManagementClient({
     domain: new URL(server.issuer).host,
     token,
@@ -30,7 +29,7 @@ export const managementClient = (server: RunningGatehouse, token: string) =>
 
 /** A raw /api/v2 call with a bearer token and, for a body, JSON. */
 export async function callApi(
-  server: RunningGatehouse,
+  server: Endpoint,
   token: string,
   method: string,
   path: string,
