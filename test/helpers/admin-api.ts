@@ -7,7 +7,7 @@ import { ManagementClient } from 'auth0';
 import type pino from 'pino';
 import type { TestDatabase } from './databases.js';
 import type { TenantFile } from './fixtures.js';
-import { type JsonAnswer, postToken } from './http-client.js';
+import { type Endpoint, type JsonAnswer, postToken } from './http-client.js';
 import { freePort, type RunningGatehouse, startGatehouse } from './server.js';
 
 export const ADMIN_ID = 'gatehouse-admin';
@@ -49,7 +49,7 @@ export interface AdminOptions {
   logger?: pino.Logger;
 }
 
-export function managementClient(server: RunningGatehouse, token: string): ManagementClient {
+export function managementClient(server: Endpoint, token: string): ManagementClient {
   return new ManagementClient({
     domain: new URL(server.issuer).host,
     token,
@@ -58,12 +58,12 @@ export function managementClient(server: RunningGatehouse, token: string): Manag
 }
 
 /** A client_credentials answer (status and JSON body) for any audience. */
-export const clientCredentials = (server: RunningGatehouse, clientId: string, secret: string, audience: string) =>
+export const clientCredentials = (server: Endpoint, clientId: string, secret: string, audience: string) =>
   postToken(server, { grant_type: 'client_credentials', client_id: clientId, client_secret: secret, audience });
 
 /** An access token for the Management API (this server's, unless another audience is named), or a failed assertion. */
 export async function managementToken(
-  server: RunningGatehouse,
+  server: Endpoint,
   clientId = ADMIN_ID,
   secret = ADMIN_SECRET,
   audience = `${server.issuer}api/v2/`,
@@ -74,7 +74,7 @@ export async function managementToken(
 }
 
 /** A raw /api/v2 request with a bearer token; a body that is not a string goes as JSON. */
-export function apiFetch(server: RunningGatehouse, path: string, token: string, init: ApiInit = {}) {
+export function apiFetch(server: Endpoint, path: string, token: string, init: ApiInit = {}) {
   const { method = 'GET', body, headers = {} } = init;
   const json = body !== undefined && typeof body !== 'string';
   const hasType = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');

@@ -7,6 +7,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { PASSWORD } from './fixtures.js';
 import type { RunningGatehouse } from './server.js';
 
+/** What these helpers need of a server: an in-process one (startGatehouse) or a `gatehouse start` child. */
+export type Endpoint = Pick<RunningGatehouse, 'issuer' | 'url'>;
+
 export interface Answer {
   status: number;
   headers: Headers;
@@ -21,7 +24,7 @@ export type Form = Record<string, string> | [string, string][];
 export class CookieJarClient {
   private readonly jar = new Map<string, { value: string; path: string }>();
 
-  constructor(readonly server: RunningGatehouse) {}
+  constructor(readonly server: Endpoint) {}
 
   cookie(name: string): string | undefined {
     return this.jar.get(name)?.value;
@@ -110,7 +113,7 @@ export class CookieJarClient {
 }
 
 /** The URL of /authorize with these parameters (pairs allow a name to repeat). */
-export function authorizeUrl(server: RunningGatehouse, params: Form): string {
+export function authorizeUrl(server: Endpoint, params: Form): string {
   return `${server.url('/authorize')}?${new URLSearchParams(params).toString()}`;
 }
 
@@ -243,7 +246,7 @@ export interface JsonAnswer {
 }
 
 export function postToken(
-  server: RunningGatehouse,
+  server: Endpoint,
   params: Record<string, string>,
   headers: Record<string, string> = {},
 ): Promise<JsonAnswer> {
@@ -252,7 +255,7 @@ export function postToken(
 
 /** POSTs a form body to one of the server's endpoints and reads the JSON answer. */
 export async function postForm(
-  server: RunningGatehouse,
+  server: Endpoint,
   path: string,
   params: Record<string, string>,
   headers: Record<string, string> = {},
@@ -270,7 +273,7 @@ export async function postForm(
 }
 
 export async function getUserinfo(
-  server: RunningGatehouse,
+  server: Endpoint,
   authorization?: string,
   method = 'GET',
 ): Promise<JsonAnswer & { text: string }> {
@@ -289,7 +292,7 @@ export async function getUserinfo(
  * unless `contentType` says otherwise).
  */
 export async function postSignup(
-  server: RunningGatehouse,
+  server: Endpoint,
   body: Record<string, unknown> | URLSearchParams | string,
   contentType?: string,
 ): Promise<JsonAnswer> {

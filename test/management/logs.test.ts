@@ -1,15 +1,16 @@
 // The audit log through the auth0 SDK's ManagementClient: a wrong password, a sign-in on the login page, a
 // client_credentials exchange and a Management API change each leave Auth0's event (fp, s, seccft, sapi) with
 // the right IP and client, and no password or secret anywhere in the rows or the log lines; search with q,
-// one event by id (404 inexistent_log), a user's own events, checkpoint paging; and a clean shutdown writes
-// every event still waiting in the batch.
+// one event by id (404 inexistent_log), a user's own events, checkpoint paging; a password set through
+// PATCH /users/{id} (scp) or refused by the policy (fcp); and a clean shutdown writes every event still
+// waiting in the batch.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { ManagementClient } from 'auth0';
 import { ADMIN_ID, ADMIN_SECRET, adminEnv, apiFetch, startWithAdmin } from '../helpers/admin-api.js';
 import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
-import { API, CALLBACK, m2mClient, PASSWORD, SECRET_BASIC, signInTenant, users } from '../helpers/fixtures.js';
+import { API, CALLBACK, DB, m2mClient, PASSWORD, SECRET_BASIC, signInTenant, users } from '../helpers/fixtures.js';
 import { basicAuth, CookieJarClient, openLogin, postToken, signIn, submitLogin } from '../helpers/http-client.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
@@ -162,6 +163,44 @@ forEachDatabase('the Management API: logs', (db) => {
     }
     await second.close();
     assert.equal(await count(), requests);
+  });
+
+  test('a password set through PATCH /users/{id} is scp; one the policy refuses is fcp; neither holds the password', async () => {
+    const NEW_PASSWORD = 'Other-Meadow-77';
+    const updated = await admin.users.update(users.dave.user_id, { password: NEW_PASSWORD, connection: DB });
+    assert.equal(updated.user_id, users.dave.user_id);
+    await assert.rejects(
+      admin.users.update(users.dave.user_id, { password: 'qz12' }),
+      (error: { statusCode: number }) => {
+        assert.equal(error.statusCode, 400);
+        return true;
+      },
+    );
+    // A change that does not touch the password is no password event.
+    await admin.users.update(users.erin.user_id, { nickname: 'erin' });
+
+    const search = async (type: string) =>
+      (await api(`/logs?q=${encodeURIComponent(`type:${type}`)}&per_page=100`)).body as Log[];
+    const [success, failure] = await waitFor('the scp and fcp events', async () => {
+      const found = [await search('scp'), await search('fcp')];
+      return found.every((rows) => rows.length > 0) && found;
+    });
+    assert.equal(success.length, 1, JSON.stringify(success));
+    assert.equal(failure.length, 1, JSON.stringify(failure));
+    for (const row of [success[0], failure[0]]) {
+      assert.equal(row.user_id, users.dave.user_id);
+      assert.equal(row.user_name, users.dave.email);
+      assert.equal(row.connection, DB);
+      assert.equal(row.client_id, ADMIN_ID);
+      assert.equal(row.ip, '127.0.0.1');
+    }
+    assert.equal(success[0].description, 'Success Change Password');
+    assert.equal(failure[0].description, 'PasswordStrengthError: Password is too weak');
+
+    const lines = captured.lines.filter((line) => ['scp', 'fcp'].includes((line.audit as Log | undefined)?.type ?? ''));
+    assert.equal(lines.length, 2, 'a log line for each');
+    const everything = JSON.stringify([success, failure, lines]);
+    for (const secret of [NEW_PASSWORD, 'qz12']) assert.ok(!everything.includes(secret), 'no password recorded');
   });
 
   test('read:logs is needed; a bad sort or take is a 400', async () => {

@@ -82,7 +82,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     signingKeyRoutes(api, { store, box, keyring, now, certificateHost: certificateHost(config.issuer) });
     brandingRoutes(api, { store });
     tenantSettingsRoutes(api, { store });
-    userRoutes(api, { store, passwords: deps.passwords, now });
+    userRoutes(api, { store, passwords: deps.passwords, audit: deps.audit, now });
     roleRoutes(api, { store });
     userRoleRoutes(api, { store });
     grantRoutes(api, { store, issuer: config.issuer });

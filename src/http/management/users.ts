@@ -3,6 +3,7 @@
 // (the check /dbconnections/signup makes), hashed with argon2id before the transaction. Users are not cached,
 // so their writes take no lock (no cache has to drop); each is one transaction.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../../audit/events.js';
 import type { Passwords } from '../../crypto/passwords.js';
 import { meetsPolicy } from '../../protocol/password-policy.js';
 import type { Connection, Patch, Store, Stores, User, UserFilter, UserSortField } from '../../store/types.js';
@@ -19,6 +20,7 @@ import { type FieldsQuery, fieldsQuery, mergeMetadata, userView } from './user-v
 export interface UserRouteDeps {
   store: Store;
   passwords: Pick<Passwords, 'hash'>;
+  audit: AuditLog;
   now: () => number;
 }
 
@@ -122,7 +124,24 @@ function filterOf(query: ListQuery): UserFilter | undefined {
   return filter ? { kind: 'and', items: [connection, filter] } : connection;
 }
 
-export function userRoutes(app: FastifyInstance, { store, passwords, now }: UserRouteDeps) {
+export function userRoutes(app: FastifyInstance, { store, passwords, audit, now }: UserRouteDeps) {
+  /**
+   * Auth0 logs a password set through the Management API as scp ("Success Change Password"), and fcp when it
+   * was refused (Auth0 docs, "Log Event Type Codes"); never the password itself.
+   */
+  const recordPasswordChange = (request: FastifyRequest, user: User, type: 'scp' | 'fcp', description?: string) =>
+    audit.record({
+      type,
+      description,
+      ip: request.ip,
+      user_agent: request.headers['user-agent'],
+      client_id: request.caller?.clientId,
+      user_id: user.user_id,
+      user_name: user.email ?? undefined,
+      connection: user.connection,
+      strategy: 'auth0',
+    });
+
   app.get<{ Querystring: ListQuery }>(
     '/users',
     {
@@ -242,7 +261,11 @@ export function userRoutes(app: FastifyInstance, { store, passwords, now }: User
       let passwordHash: string | undefined;
       if (typeof body.password === 'string') {
         const connection = await connectionOf(store, existing.connection);
-        if (!meetsPolicy(body.password, connection.options)) throw weakPassword();
+        if (!meetsPolicy(body.password, connection.options)) {
+          const refused = weakPassword();
+          recordPasswordChange(request, existing, 'fcp', refused.message);
+          throw refused;
+        }
         passwordHash = await passwords.hash(body.password);
       }
       const email = typeof body.email === 'string' ? body.email.toLowerCase() : undefined;
@@ -263,7 +286,9 @@ export function userRoutes(app: FastifyInstance, { store, passwords, now }: User
         // Another user took the address meanwhile: the unique (connection, email) index refused this one.
         throw !(error instanceof ManagementError) && (await emailTaken()) ? userExists() : error;
       }
-      return userView((await store.users.get(id))!);
+      const user = (await store.users.get(id))!;
+      if (passwordHash) recordPasswordChange(request, user, 'scp');
+      return userView(user);
     },
   );
 
