@@ -13,7 +13,7 @@ const src = join(root, 'src');
 const layers = [
   ['config', 'file-limit', 'crypto'],
   ['store'],
-  ['audit'],
+  ['audit', 'delivery'],
   ['protocol'],
   ['tenant-file'],
   ['http', 'login', 'invalidation', 'heartbeat'],

@@ -3,6 +3,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { noAuditLog } from './audit/events.js';
 import { AuditWriter } from './audit/writer.js';
+import { logMessages } from './delivery/messages.js';
 import type { Config } from './config.js';
 import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import type { SecretBox } from './crypto/secret-box.js';
@@ -57,6 +58,8 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const writer = config.auditLog
     ? new AuditWriter({ store: store.logs, logger: options.logger, now, retentionDays: config.logRetentionDays })
     : undefined;
+  // Until a mail server or SMS webhook is configured, messages go to the log (delivery/messages.ts).
+  const messages = logMessages(options.logger);
   const deps: SurfaceDeps = {
     config,
     store,
@@ -69,6 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     // Writes failing for lack of space or a read-only database: 503 on every surface, /healthz reports it.
     storage: new StorageHealth(store, now),
     audit: writer ?? noAuditLog,
+    messages,
     now,
   };
 
@@ -87,6 +91,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
 
   app.addHook('onClose', async () => {
     await writer?.close();
+    await messages.close();
     await store.close();
   });
   await app.ready();

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/events.js';
 import type { Config } from '../config.js';
 import type { Passwords } from '../crypto/passwords.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { Messages } from '../delivery/messages.js';
 import type { Renderer } from '../login/render.js';
 import type { Keyring } from '../protocol/keys/keyring.js';
 import type { Store } from '../store/types.js';
@@ -24,5 +25,7 @@ export interface SurfaceDeps {
   storage: StorageHealth;
   /** Records sign-ins, token exchanges, API changes… as Auth0's log events (audit/writer.ts). */
   audit: AuditLog;
+  /** E-mails and text messages, delivered after the answer (delivery/messages.ts). */
+  messages: Messages;
   now: () => number;
 }
