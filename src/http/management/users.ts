@@ -12,7 +12,7 @@ import type { DeclaredUser } from '../../tenant-file/parse.js';
 import { TenantFileError } from '../../tenant-file/parse.js';
 import { userSchema } from '../../tenant-file/schemas.js';
 import { ManagementError, notFound } from './errors.js';
-import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
+import { emptyPageQuery, type PageQuery, pageOf, paged } from './pagination.js';
 import { parseUserQuery, QuerySyntaxError } from './user-query.js';
 import { type FieldsQuery, fieldsQuery, mergeMetadata, userView } from './user-view.js';
 
@@ -23,6 +23,8 @@ export interface UserRouteDeps {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+// Auth0 "List or search users" and "Get a user": read:users or read:user_idp_tokens.
+const readUsers = ['read:users', 'read:user_idp_tokens'];
 const { password_hash: _hash, ...declared } = userSchema.properties;
 const nullable = <S extends { type: string }>(schema: S) => ({ ...schema, type: [schema.type, 'null'] }) as const;
 
@@ -126,12 +128,12 @@ export function userRoutes(app: FastifyInstance, { store, passwords, now }: User
   app.get<{ Querystring: ListQuery }>(
     '/users',
     {
-      config: { scopes: ['read:users'] },
+      config: { scopes: readUsers },
       schema: {
         querystring: {
           type: 'object',
           properties: {
-            ...pageQuery,
+            ...emptyPageQuery,
             ...fieldsQuery,
             sort: { type: 'string', pattern: sortPattern },
             connection: { type: 'string', minLength: 1, maxLength: 128 },
@@ -182,7 +184,7 @@ export function userRoutes(app: FastifyInstance, { store, passwords, now }: User
   app.get<{ Params: { id: string }; Querystring: FieldsQuery }>(
     '/users/:id',
     {
-      config: { scopes: ['read:users'] },
+      config: { scopes: readUsers },
       schema: { params: idParams, querystring: { type: 'object', properties: fieldsQuery } },
     },
     async (request) => {
