@@ -107,7 +107,7 @@ forEachDatabase('the Management API: client grants', (db) => {
       sdkError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The client grant does not exist',
+        message: 'The client grant does not exist.',
         errorCode: 'inexistent_client_grant',
       }),
     );
@@ -118,7 +118,7 @@ forEachDatabase('the Management API: client grants', (db) => {
       {
         body: { client_id: 'nobody', audience: ORDERS, scope: [] },
         status: 404,
-        answer: { message: 'The client does not exist', errorCode: 'inexistent_client' },
+        answer: { message: 'The client does not exist.', errorCode: 'inexistent_client' },
       },
       {
         body: { client_id: 'worker', audience: 'https://nowhere.example/', scope: [] },

@@ -156,7 +156,7 @@ forEachDatabase('the Management API: connections', (db) => {
       sdkError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The connection does not exist',
+        message: 'The connection does not exist.',
         errorCode: 'inexistent_connection',
       }),
     );
@@ -178,5 +178,27 @@ forEachDatabase('the Management API: connections', (db) => {
       assert.equal(got.status, 403, `${method} ${path}`);
       assert.equal(got.body.message, `Insufficient scope, expected any of: ${scope}`);
     }
+  });
+
+  test('delete of an unknown id: 204 as Auth0; enabled clients take up to 1000', async () => {
+    const unknown = await fetch(server.url('/api/v2/connections/con_nothing'), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    assert.equal(unknown.status, 204);
+    const created = await admin.connections.create({ name: 'Spare', strategy: 'auth0' });
+    assert.equal(
+      (await callApi(server, adminToken, 'GET', `/connections/${created.id}/clients?take=1000`)).status,
+      200,
+    );
+    assert.equal(
+      (await callApi(server, adminToken, 'GET', `/connections/${created.id}/clients?take=1001`)).status,
+      400,
+    );
+    const deleted = await fetch(server.url(`/api/v2/connections/${created.id}`), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    assert.equal(deleted.status, 202);
   });
 });

@@ -141,7 +141,7 @@ forEachDatabase('the Management API: resource servers', (db) => {
       sdkError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The resource server does not exist',
+        message: 'The resource server does not exist.',
         errorCode: 'inexistent_resource_server',
       }),
     );
@@ -232,5 +232,32 @@ forEachDatabase('the Management API: resource servers', (db) => {
         `${method} ${path}`,
       );
     }
+  });
+
+  test('list: the identifiers filter, once or repeated', async () => {
+    const made = ['https://one.example/', 'https://two.example/', 'https://three.example/'];
+    for (const identifier of made) await admin.resourceServers.create({ identifier, name: identifier });
+    const param = (ids: string[]) => ids.map((id) => `identifiers=${encodeURIComponent(id)}`).join('&');
+    const one = await callApi(server, adminToken, 'GET', `/resource-servers?${param([made[1]])}`);
+    assert.deepEqual(
+      (one.body as unknown as { identifier: string }[]).map((r) => r.identifier),
+      [made[1]],
+    );
+    const two = await callApi(
+      server,
+      adminToken,
+      'GET',
+      `/resource-servers?include_totals=true&${param([made[2], made[0]])}`,
+    );
+    assert.equal(two.body.total, 2);
+    assert.deepEqual(
+      (two.body.resource_servers as { identifier: string }[]).map((r) => r.identifier),
+      [made[0], made[2]],
+    );
+    const sdk = await admin.resourceServers.list({ identifiers: [made[0]] });
+    assert.deepEqual(
+      sdk.data.map((r) => r.identifier),
+      [made[0]],
+    );
   });
 });

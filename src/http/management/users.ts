@@ -65,7 +65,7 @@ const idParams = {
   required: ['id'],
   properties: { id: { type: 'string', minLength: 1, maxLength: 300 } },
 } as const;
-const sortPattern = `^(${userSortFields.join('|')}):(1|-1)$`;
+const sortPattern = '^[A-Za-z_.]{1,64}:(1|-1)$';
 
 type CreateBody = Omit<DeclaredUser, 'password_hash' | 'email'> & {
   email?: string;
@@ -147,6 +147,13 @@ export function userRoutes(app: FastifyInstance, { store, passwords, now }: User
     async (request) => {
       const { query } = request;
       const [field, order] = (query.sort ?? 'created_at:1').split(':');
+      // Auth0 "Sort Search Results": any field but the metadata; here, the fields Gatehouse stores.
+      if (!(userSortFields as readonly string[]).includes(field))
+        throw new ManagementError(
+          400,
+          `Query validation error: 'sort' cannot sort by ${field}; sortable: ${userSortFields.join(', ')}.`,
+          'invalid_query_string',
+        );
       // Unlike Auth0's search engine, no cap of 1000 results: every page can be reached (docs/management-api.md).
       const { users, total } = await store.users.list({
         filter: filterOf(query),
