@@ -144,6 +144,13 @@ export interface Permission {
   permission_name: string;
 }
 
+/** Where a user's permission comes from: given directly (empty id and name) or through a role. */
+export interface PermissionSource {
+  source_id: string;
+  source_name: string;
+  source_type: 'DIRECT' | 'ROLE';
+}
+
 export type SigningKeyStatus = 'next' | 'current' | 'previous' | 'revoked';
 
 export interface SigningKey {
@@ -278,7 +285,8 @@ export interface Page<T> {
 }
 
 export interface ClientFilter {
-  app_type?: AppType[];
+  /** Any of these; Auth0's other application types (e.g. `resource_server`) match no client here. */
+  app_type?: readonly string[];
   is_first_party?: boolean;
 }
 
@@ -287,8 +295,8 @@ export interface ClientStore {
   insert(client: Client): Promise<void>;
   update(clientId: string, patch: Patch<Client>): Promise<void>;
   count(): Promise<number>;
-  /** One page of clients, oldest first, with the number that match the filter. */
-  list(filter: ClientFilter, page: { offset: number; limit: number }): Promise<{ clients: Client[]; total: number }>;
+  /** One page of clients, oldest first: by offset with the number that match the filter, or from a checkpoint. */
+  list(filter: ClientFilter, page: PageRequest): Promise<Page<Client>>;
   /** Deletes the client; its client grants go with it (foreign key). False when there was none. */
   delete(clientId: string): Promise<boolean>;
   /** Every client's web_origins and allowed_origins: the origins browsers may call the OAuth endpoints from. */
@@ -299,8 +307,11 @@ export interface ResourceServerStore {
   getByIdentifier(identifier: string): Promise<ResourceServer | undefined>;
   /** By id or by identifier (Auth0 accepts either in the path). */
   get(idOrIdentifier: string): Promise<ResourceServer | undefined>;
-  /** Oldest first. */
-  list(page: { offset: number; limit: number }): Promise<Page<ResourceServer>>;
+  /** Oldest first; only those whose identifier is one of `identifiers` when given. */
+  list(
+    filter: { identifiers?: readonly string[] },
+    page: { offset: number; limit: number },
+  ): Promise<Page<ResourceServer>>;
   /** Deletes the API with its client grants and the role permissions naming it. False when there was none. */
   delete(id: string): Promise<boolean>;
   insert(resourceServer: ResourceServer): Promise<void>;
@@ -367,7 +378,27 @@ export type UserFilter =
   | { kind: 'match'; field: UserSearchField; value: string | number | boolean; prefix: boolean }
   | { kind: 'metadata'; column: 'app_metadata' | 'user_metadata'; path: string[]; value: string; prefix: boolean };
 
-export const userSortFields = ['created_at', 'updated_at', 'last_login', 'email', 'name', 'user_id'] as const;
+// Auth0 "Sort Search Results": any user field but the metadata; these are the ones Gatehouse stores.
+export const userSortFields = [
+  'created_at',
+  'updated_at',
+  'last_login',
+  'logins_count',
+  'email',
+  'email_verified',
+  'name',
+  'given_name',
+  'family_name',
+  'nickname',
+  'username',
+  'phone_number',
+  'phone_verified',
+  'picture',
+  'blocked',
+  'last_ip',
+  'connection',
+  'user_id',
+] as const;
 export type UserSortField = (typeof userSortFields)[number];
 
 export interface UserListOptions {
@@ -441,8 +472,14 @@ export interface RoleStore {
   unassign(assignments: readonly RoleAssignment[]): Promise<void>;
   /** One page of the roles the user is a member of, by name. */
   rolesOfUser(userId: string, page: PageWindow): Promise<{ roles: Role[]; total: number }>;
-  /** One page of the permissions given to the user directly (not through roles), by API and name. */
-  directPermissions(userId: string, page: PageWindow): Promise<{ permissions: Permission[]; total: number }>;
+  /**
+   * One page of the permissions the user holds, directly or through roles, each once, by API and name, each
+   * with where it comes from.
+   */
+  userPermissions(
+    userId: string,
+    page: PageWindow,
+  ): Promise<{ permissions: (Permission & { sources: PermissionSource[] })[]; total: number }>;
   addDirectPermissions(userId: string, permissions: readonly Permission[]): Promise<void>;
   removeDirectPermissions(userId: string, permissions: readonly Permission[]): Promise<void>;
   /** Every permission the user holds for one API, directly or through roles, each once. */

@@ -61,7 +61,7 @@ forEachDatabase('the Management API: branding', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The template does not exist',
+        message: 'The template does not exist.',
         errorCode: 'inexistent_template',
       }),
     );
@@ -75,12 +75,19 @@ forEachDatabase('the Management API: branding', (db) => {
       headers: { 'content-type': 'text/html' },
       body: html,
     });
-    assert.equal(put.status, 201);
+    assert.equal(put.status, 204, 'Auth0: 204 when a template is replaced');
     assert.match(await loginPage(), /<p id="brand">Html Acme Web<\/p>/);
 
     await it.admin.branding.templates.deleteUniversalLogin();
     assert.doesNotMatch(await loginPage(), /id="brand"/);
     await assert.rejects(it.admin.branding.templates.getUniversalLogin(), { statusCode: 404 });
+    const created = await it.api('/branding/templates/universal-login', it.adminToken, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/html' },
+      body: html,
+    });
+    assert.equal(created.status, 201, 'Auth0: 201 when the template is created');
+    await it.admin.branding.templates.deleteUniversalLogin();
   });
 
   test('a template without the auth0 tags or that does not parse: 400 with the reason, nothing stored', async () => {

@@ -92,7 +92,7 @@ forEachDatabase('the Management API: client grants', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The client grant does not exist',
+        message: 'The client grant does not exist.',
         errorCode: 'inexistent_client_grant',
       }),
     );
@@ -103,7 +103,7 @@ forEachDatabase('the Management API: client grants', (db) => {
       {
         body: { client_id: 'nobody', audience: ORDERS, scope: [] },
         status: 404,
-        answer: { message: 'The client does not exist', errorCode: 'inexistent_client' },
+        answer: { message: 'The client does not exist.', errorCode: 'inexistent_client' },
       },
       {
         body: { client_id: 'worker', audience: 'https://nowhere.example/', scope: [] },

@@ -14,6 +14,7 @@ import {
   startWithAdmin,
 } from '../helpers/admin-api.js';
 import { forEachDatabase } from '../helpers/each-database.js';
+import { scopedToken } from '../helpers/scoped-token.js';
 
 const OTHER_API = 'https://orders.example/';
 
@@ -73,7 +74,7 @@ forEachDatabase('the Management API: clients', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The client does not exist',
+        message: 'The client does not exist.',
         errorCode: 'inexistent_client',
       }),
     );
@@ -156,5 +157,95 @@ forEachDatabase('the Management API: clients', (db) => {
       "Payload validation error: 'Additional properties not allowed: require_pushed_authorization_requests'.",
     );
     await it.admin.clients.delete(created.client_id!);
+  });
+
+  const getWith = async (token: string, path: string, init: RequestInit = {}) => {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const response = await fetch(it.server.url(`/api/v2${path}`), { ...init, headers });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & { length: number } };
+  };
+
+  test("Auth0's other read scopes: read:client_summary sees four fields, read:client_credentials the secret", async () => {
+    const admin = it.adminToken;
+    const created = await getWith(admin, '/clients', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'Scoped', description: 'd', app_type: 'non_interactive' }),
+    });
+    const id = created.body.client_id as string;
+    const summary = await scopedToken(it.server, admin, ['read:client_summary']);
+    const one = await getWith(summary, `/clients/${id}`);
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.deepEqual(one.body, { client_id: id, app_type: 'non_interactive', name: 'Scoped', description: 'd' });
+    const listed = await getWith(summary, '/clients?per_page=100');
+    assert.equal(listed.status, 200);
+    for (const client of listed.body as unknown as Record<string, unknown>[])
+      assert.deepEqual(
+        Object.keys(client).sort(),
+        ['app_type', 'client_id', 'description', 'name'].filter((k) => k in client),
+      );
+
+    const credentials = await scopedToken(it.server, admin, ['read:client_credentials']);
+    const full = await getWith(credentials, `/clients/${id}`);
+    assert.equal(full.status, 200);
+    assert.equal(full.body.client_secret, created.body.client_secret);
+    assert.deepEqual(full.body.grant_types, ['client_credentials']);
+
+    const updater = await scopedToken(it.server, admin, ['update:client_credentials']);
+    const patched = await getWith(updater, `/clients/${id}`, {
+      method: 'PATCH',
+      body: JSON.stringify({ name: 'Scoped 2' }),
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    assert.equal(patched.body.name, 'Scoped 2');
+    assert.equal(patched.body.client_secret, undefined, 'no read scope for the secret');
+    const deleted = await fetch(it.server.url(`/api/v2${`/clients/${id}`}`), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    assert.equal(deleted.status, 204);
+  });
+
+  test('checkpoint paging (from/take), per_page=0, the other app types, and q refused', async () => {
+    const admin = it.adminToken;
+    const all = (await getWith(admin, '/clients?per_page=100')).body as unknown as { client_id: string }[];
+    assert.ok(all.length >= 3);
+    const first = await getWith(admin, '/clients?take=2');
+    assert.equal(first.status, 200);
+    assert.deepEqual(
+      (first.body.clients as { client_id: string }[]).map((c) => c.client_id),
+      all.slice(0, 2).map((c) => c.client_id),
+    );
+    assert.equal(first.body.next, all[2].client_id);
+    const rest = await getWith(admin, `/clients?take=100&from=${encodeURIComponent(String(first.body.next))}`);
+    assert.deepEqual(
+      (rest.body.clients as { client_id: string }[]).map((c) => c.client_id),
+      all.slice(2).map((c) => c.client_id),
+    );
+    assert.equal(rest.body.next, undefined, 'the last page has no next');
+
+    const totals = await getWith(admin, '/clients?per_page=0&include_totals=true');
+    assert.equal(totals.status, 200);
+    assert.deepEqual(
+      { ...totals.body, clients: totals.body.clients },
+      {
+        start: 0,
+        limit: 0,
+        length: 0,
+        total: all.length,
+        clients: [],
+      },
+    );
+
+    for (const type of ['resource_server', 'sso_integration', 'express_configuration', 'zoom']) {
+      const none = await getWith(admin, `/clients?app_type=${type}`);
+      assert.equal(none.status, 200, type);
+      assert.deepEqual(none.body, []);
+    }
+    assert.equal((await getWith(admin, '/clients?app_type=mainframe')).status, 400);
+
+    const search = await getWith(admin, '/clients?q=name:Reports');
+    assert.equal(search.status, 400);
+    assert.equal(search.body.errorCode, 'invalid_query_string');
+    assert.match(String(search.body.message), /^Query validation error: 'q' is not supported/);
   });
 });

@@ -151,7 +151,7 @@ forEachDatabase('the Management API: connections', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The connection does not exist',
+        message: 'The connection does not exist.',
         errorCode: 'inexistent_connection',
       }),
     );
@@ -169,5 +169,27 @@ forEachDatabase('the Management API: connections', (db) => {
       ['GET', '/connections/x/clients', 'read:connections'],
       ['PATCH', '/connections/x/clients', 'update:connections'],
     ]);
+  });
+
+  test('delete of an unknown id: 204 as Auth0; enabled clients take up to 1000', async () => {
+    const unknown = await fetch(it.server.url('/api/v2/connections/con_nothing'), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${it.adminToken}` },
+    });
+    assert.equal(unknown.status, 204);
+    const created = await it.admin.connections.create({ name: 'Spare', strategy: 'auth0' });
+    assert.equal(
+      (await it.call(`/connections/${created.id}/clients?take=1000`, it.adminToken, { method: 'GET' })).status,
+      200,
+    );
+    assert.equal(
+      (await it.call(`/connections/${created.id}/clients?take=1001`, it.adminToken, { method: 'GET' })).status,
+      400,
+    );
+    const deleted = await fetch(it.server.url(`/api/v2/connections/${created.id}`), {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${it.adminToken}` },
+    });
+    assert.equal(deleted.status, 202);
   });
 });

@@ -13,6 +13,7 @@ import { forEachDatabase } from '../helpers/each-database.js';
 import { API, CALLBACK, DB, m2mClient, PASSWORD, SECRET_BASIC, signInTenant, users } from '../helpers/fixtures.js';
 import { basicAuth, CookieJarClient, openLogin, postToken, signIn, submitLogin } from '../helpers/http-client.js';
 import { captureLogs } from '../helpers/log-capture.js';
+import { scopedToken } from '../helpers/scoped-token.js';
 import { type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
 const WRONG_PASSWORD = 'Wrong-Horse-Battery-77';
@@ -105,7 +106,7 @@ forEachDatabase('the Management API: logs', (db) => {
       assert.deepEqual(error.body, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The log does not exist',
+        message: 'The log does not exist.',
         errorCode: 'inexistent_log',
       });
       return true;
@@ -208,5 +209,26 @@ forEachDatabase('the Management API: logs', (db) => {
     assert.equal(none.status, 401);
     assert.equal((await api('/logs?sort=type:1')).status, 400);
     assert.equal((await api('/logs?take=0')).status, 400);
+  });
+
+  test("read:logs_users alone reads /logs and /logs/{id} (Auth0's scopes); per_page=0 answers the totals only", async () => {
+    const token = await scopedToken(server, adminToken, ['read:logs_users']);
+    const get = (path: string) =>
+      fetch(server.url(`/api/v2${path}`), { headers: { authorization: `Bearer ${token}` } });
+    const list = await get('/logs?include_totals=true&per_page=0');
+    const body = (await list.json()) as { total: number; limit: number; logs: Log[] };
+    assert.equal(list.status, 200, JSON.stringify(body));
+    assert.deepEqual(body.logs, []);
+    assert.equal(body.limit, 0);
+    assert.ok(body.total > 0, 'the totals still count every event');
+    const [first] = await all();
+    assert.equal((await get(`/logs/${first.log_id}`)).status, 200);
+    const other = await scopedToken(server, adminToken, ['read:users']);
+    const refused = await fetch(server.url('/api/v2/logs'), { headers: { authorization: `Bearer ${other}` } });
+    assert.equal(refused.status, 403);
+    assert.equal(
+      ((await refused.json()) as { message: string }).message,
+      'Insufficient scope, expected any of: read:logs,read:logs_users',
+    );
   });
 });

@@ -137,7 +137,7 @@ forEachDatabase('the Management API: resource servers', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The resource server does not exist',
+        message: 'The resource server does not exist.',
         errorCode: 'inexistent_resource_server',
       }),
     );
@@ -216,5 +216,29 @@ forEachDatabase('the Management API: resource servers', (db) => {
       ['PATCH', '/resource-servers/x', 'update:resource_servers'],
       ['DELETE', '/resource-servers/x', 'delete:resource_servers'],
     ]);
+  });
+
+  test('list: the identifiers filter, once or repeated', async () => {
+    const made = ['https://one.example/', 'https://two.example/', 'https://three.example/'];
+    for (const identifier of made) await it.admin.resourceServers.create({ identifier, name: identifier });
+    const param = (ids: string[]) => ids.map((id) => `identifiers=${encodeURIComponent(id)}`).join('&');
+    const one = await it.call(`/resource-servers?${param([made[1]])}`, it.adminToken, { method: 'GET' });
+    assert.deepEqual(
+      (one.body as unknown as { identifier: string }[]).map((r) => r.identifier),
+      [made[1]],
+    );
+    const two = await it.call(`/resource-servers?include_totals=true&${param([made[2], made[0]])}`, it.adminToken, {
+      method: 'GET',
+    });
+    assert.equal(two.body.total, 2);
+    assert.deepEqual(
+      (two.body.resource_servers as { identifier: string }[]).map((r) => r.identifier),
+      [made[0], made[2]],
+    );
+    const sdk = await it.admin.resourceServers.list({ identifiers: [made[0]] });
+    assert.deepEqual(
+      sdk.data.map((r) => r.identifier),
+      [made[0]],
+    );
   });
 });

@@ -34,7 +34,7 @@ forEachDatabase('the Management API: roles and permissions', (db) => {
       managementError(409, {
         statusCode: 409,
         error: 'Conflict',
-        message: 'A role with this name already exists',
+        message: 'The role already exists.',
         errorCode: 'role_conflict',
       }),
     );
@@ -56,7 +56,7 @@ forEachDatabase('the Management API: roles and permissions', (db) => {
       managementError(409, {
         statusCode: 409,
         error: 'Conflict',
-        message: 'A role with this name already exists',
+        message: 'The role already exists.',
         errorCode: 'role_conflict',
       }),
     );
@@ -67,7 +67,7 @@ forEachDatabase('the Management API: roles and permissions', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The role does not exist',
+        message: 'The role does not exist.',
         errorCode: 'inexistent_role',
       }),
     );
@@ -108,7 +108,11 @@ forEachDatabase('the Management API: roles and permissions', (db) => {
         errorCode: 'invalid_body',
       }),
     );
-    await admin.roles.permissions.delete(role.id!, { permissions: [perm('write:items')] });
+    const removed = await it.api(`/roles/${role.id}/permissions`, it.adminToken, {
+      method: 'DELETE',
+      body: { permissions: [perm('write:items')] },
+    });
+    assert.equal(removed.status, 200, 'Auth0 answers 200');
     const left = await admin.roles.permissions.list(role.id!);
     assert.deepEqual(
       left.data.map((p) => p.permission_name),
@@ -135,7 +139,7 @@ forEachDatabase('the Management API: roles and permissions', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The user does not exist',
+        message: 'The user does not exist.',
         errorCode: 'inexistent_user',
       }),
     );
@@ -168,22 +172,37 @@ forEachDatabase('the Management API: roles and permissions', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The role does not exist',
+        message: 'The role does not exist.',
         errorCode: 'inexistent_role',
       }),
     );
     await assert.rejects(admin.users.roles.list('nobody'), (error: { statusCode: number }) => error.statusCode === 404);
 
     await admin.users.permissions.create(ERIN, { permissions: [perm('delete:items')] });
-    const direct = await admin.users.permissions.list(ERIN);
+    await admin.roles.permissions.add(role.id!, { permissions: [perm('delete:items'), perm('read:items')] });
+    const direct = await admin.users.permissions.list(ERIN, { include_totals: true });
+    // Auth0 lists the role's permissions too, each with its sources.
     assert.deepEqual(direct.data, [
       {
         resource_server_identifier: API,
         permission_name: 'delete:items',
         resource_server_name: 'Acme API',
         description: '',
+        sources: [
+          { source_id: '', source_name: '', source_type: 'DIRECT' },
+          { source_id: role.id, source_name: 'Auditor', source_type: 'ROLE' },
+        ],
+      },
+      {
+        resource_server_identifier: API,
+        permission_name: 'read:items',
+        resource_server_name: 'Acme API',
+        description: '',
+        sources: [{ source_id: role.id, source_name: 'Auditor', source_type: 'ROLE' }],
       },
     ]);
+    assert.equal((direct.response as { total?: number }).total, 2);
+    await admin.roles.permissions.delete(role.id!, { permissions: [perm('delete:items'), perm('read:items')] });
     await assert.rejects(
       admin.users.permissions.create(ERIN, {
         permissions: [{ resource_server_identifier: 'https://nowhere.test', permission_name: 'x' }],
@@ -197,7 +216,7 @@ forEachDatabase('the Management API: roles and permissions', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The user does not exist',
+        message: 'The user does not exist.',
         errorCode: 'inexistent_user',
       }),
     );

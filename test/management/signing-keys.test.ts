@@ -15,6 +15,7 @@ import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify
 import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { postToken } from '../helpers/http-client.js';
+import { scopedToken } from '../helpers/scoped-token.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
 const ADMIN_ID = 'gatehouse-admin';
@@ -248,7 +249,7 @@ forEachDatabase('the Management API: signing keys', (db) => {
         assert.deepEqual(error.body, {
           statusCode: 404,
           error: 'Not Found',
-          message: 'The signing key does not exist',
+          message: 'The signing key does not exist.',
           errorCode: 'inexistent_signing_key',
         });
         return true;
@@ -257,18 +258,15 @@ forEachDatabase('the Management API: signing keys', (db) => {
 
     const limited = await tokenFrom(server, 'limited', SECRET);
     const routes: [string, string, string][] = [
-      ['GET', '/keys/signing', 'read:signing_keys'],
-      ['GET', `/keys/signing/${current.kid}`, 'read:signing_keys'],
-      ['POST', '/keys/signing/rotate', 'create:signing_keys'],
-      ['PUT', `/keys/signing/${current.kid}/revoke`, 'update:signing_keys'],
+      ['GET', '/keys/signing', 'any of: read:signing_keys'],
+      ['GET', `/keys/signing/${current.kid}`, 'any of: read:signing_keys'],
+      ['POST', '/keys/signing/rotate', 'all of: create:signing_keys,update:signing_keys'],
+      ['PUT', `/keys/signing/${current.kid}/revoke`, 'any of: update:signing_keys'],
     ];
-    for (const [method, path, scope] of routes) {
+    for (const [method, path, expected] of routes) {
       const answer = await api(path, limited, { method });
       assert.equal(answer.status, 403, `${method} ${path}`);
-      assert.equal(
-        ((await answer.json()) as { message: string }).message,
-        `Insufficient scope, expected any of: ${scope}`,
-      );
+      assert.equal(((await answer.json()) as { message: string }).message, `Insufficient scope, expected ${expected}`);
     }
     const adminToken = await tokenFrom(server);
     for (const [method, path] of [
@@ -279,5 +277,28 @@ forEachDatabase('the Management API: signing keys', (db) => {
       assert.equal(answer.status, 400, `${method} ${path}`);
     }
     assert.equal((await list()).filter((k) => k.current).length, 4, 'no rotation by the refused calls');
+  });
+
+  test('rotate needs both create:signing_keys and update:signing_keys, as Auth0', async () => {
+    const adminToken = await tokenFrom(server);
+    const currentKid = async () => (await list()).find((k) => k.alg === 'RS256' && k.current)!.kid;
+    const before = await currentKid();
+    for (const scopes of [['create:signing_keys'], ['update:signing_keys']]) {
+      const answer = await api('/keys/signing/rotate', await scopedToken(server, adminToken, scopes), {
+        method: 'POST',
+      });
+      assert.equal(answer.status, 403, scopes.join(' '));
+      assert.deepEqual(await answer.json(), {
+        statusCode: 403,
+        error: 'Forbidden',
+        message: 'Insufficient scope, expected all of: create:signing_keys,update:signing_keys',
+        errorCode: 'insufficient_scope',
+      });
+    }
+    assert.equal(await currentKid(), before, 'no rotation by the refused calls');
+    const both = await scopedToken(server, adminToken, ['create:signing_keys', 'update:signing_keys']);
+    const answer = await api('/keys/signing/rotate', both, { method: 'POST' });
+    assert.equal(answer.status, 201);
+    assert.notEqual(await currentKid(), before);
   });
 });

@@ -75,7 +75,7 @@ forEachDatabase('the Management API: user blocks', (db) => {
       managementError(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The user does not exist',
+        message: 'The user does not exist.',
         errorCode: 'inexistent_user',
       }),
     );

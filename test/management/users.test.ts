@@ -12,6 +12,7 @@ import { forEachDatabase } from '../helpers/each-database.js';
 import { alice, CALLBACK, DB, tenant, webClient } from '../helpers/fixtures.js';
 import { alertText, CookieJarClient, logIn, openLogin, submitLogin } from '../helpers/http-client.js';
 import type { RunningGatehouse } from '../helpers/server.js';
+import { scopedToken } from '../helpers/scoped-token.js';
 
 const READER_SECRET = 'reader-secret-0123456789-abcdefghijklmnopqrstu';
 const METADATA_SECRET = 'metadata-secret-0123456789-abcdefghijklmnopq';
@@ -135,7 +136,7 @@ forEachDatabase('the Management API: users', (db) => {
       failsWith(404, {
         statusCode: 404,
         error: 'Not Found',
-        message: 'The user does not exist',
+        message: 'The user does not exist.',
         errorCode: 'inexistent_user',
       }),
     );
@@ -401,7 +402,9 @@ forEachDatabase('the Management API: users', (db) => {
         'GET',
         '/users?sort=password:1',
         undefined,
-        'Query validation error: \'must match pattern "^(created_at|updated_at|last_login|email|name|user_id):(1|-1)$"\' on property sort.',
+        "Query validation error: 'sort' cannot sort by password; sortable: created_at, updated_at, last_login, logins_count, " +
+          'email, email_verified, name, given_name, family_name, nickname, username, phone_number, phone_verified, picture, ' +
+          'blocked, last_ip, connection, user_id.',
         'invalid_query_string',
       ],
       [
@@ -423,5 +426,46 @@ forEachDatabase('the Management API: users', (db) => {
         `${method} ${path}`,
       );
     }
+  });
+
+  test("Auth0's other sort fields, per_page=0 and read:user_idp_tokens", async () => {
+    const at = Date.parse('2031-01-01T00:00:00Z');
+    const base = { connection: DB, email_verified: false, username: null, phone_number: null, phone_verified: false };
+    const profile = { given_name: null, family_name: null, picture: null, password_hash: null, blocked: false };
+    await server.gatehouse.store.users.insertMany(
+      [3, 1, 2].map((n) => ({
+        ...base,
+        ...profile,
+        user_id: `auth0|sort${n}`,
+        email: `sort${n}@sort.test`,
+        name: `Sort ${n}`,
+        nickname: `nick${4 - n}`,
+        user_metadata: {},
+        app_metadata: {},
+        created_at: at + n,
+        updated_at: at + n,
+      })),
+    );
+    for (const n of [1, 1, 1, 2]) await server.gatehouse.store.users.recordLogin(`auth0|sort${n}`, at, '192.0.2.1');
+    const sorted = async (sort: string) =>
+      (await admin.users.list({ q: 'email:sort*', sort })).data.map((u) => u.user_id!.slice('auth0|'.length));
+    assert.deepEqual(await sorted('logins_count:-1'), ['sort1', 'sort2', 'sort3']);
+    assert.deepEqual(await sorted('nickname:1'), ['sort3', 'sort2', 'sort1']);
+    assert.deepEqual(await sorted('username:1'), ['sort1', 'sort2', 'sort3']);
+    const unknown = await fetch(server.url('/api/v2/users?sort=app_metadata.plan:1'), {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    assert.equal(unknown.status, 400);
+
+    const empty = await fetch(server.url('/api/v2/users?q=email:sort*&per_page=0&include_totals=true'), {
+      headers: { authorization: `Bearer ${adminToken}` },
+    });
+    assert.equal(empty.status, 200);
+    assert.deepEqual(await empty.json(), { start: 0, limit: 0, length: 0, total: 3, users: [] });
+
+    const idp = await scopedToken(server, adminToken, ['read:user_idp_tokens']);
+    const get = (path: string) => fetch(server.url(`/api/v2${path}`), { headers: { authorization: `Bearer ${idp}` } });
+    assert.equal((await get('/users?q=email:sort1*')).status, 200);
+    assert.equal((await get('/users/auth0%7Csort1')).status, 200);
   });
 });

@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scopes any one of which lets a token call the route. */
     scopes?: readonly string[];
+    /** Scopes a token must hold every one of (Auth0 lists a few routes that need two, e.g. a key rotation). */
+    allScopes?: readonly string[];
   }
   interface FastifyRequest {
     caller?: Caller;
@@ -53,17 +55,23 @@ export async function authenticate(authorization: string | undefined, deps: Mana
   return { scopes, clientId };
 }
 
+const insufficient = (message: string) =>
+  new ManagementError(403, `Insufficient scope, ${message}`, 'insufficient_scope');
+
 /**
  * An onRequest hook, so that authentication comes before body validation: 401 without a good token, 403
- * without one of the route's scopes. A route that declares none is closed to every token.
+ * without one of the route's `scopes` or without every one of its `allScopes`. A route that declares
+ * neither is closed to every token.
  */
 export function requireScopes(deps: ManagementAuthDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     if (request.is404) return;
     const caller = await authenticate(request.headers.authorization, deps);
-    const wanted = request.routeOptions.config.scopes ?? [];
-    if (!wanted.some((scope) => caller.scopes.has(scope)))
-      throw new ManagementError(403, `Insufficient scope, expected any of: ${wanted.join(',')}`, 'insufficient_scope');
+    const { scopes: anyOf = [], allScopes = [] } = request.routeOptions.config;
+    const held = (scope: string) => caller.scopes.has(scope);
+    if ((anyOf.length > 0 || allScopes.length === 0) && !anyOf.some(held))
+      throw insufficient(`expected any of: ${anyOf.join(',')}`);
+    if (!allScopes.every(held)) throw insufficient(`expected all of: ${allScopes.join(',')}`);
     request.caller = caller;
   };
 }

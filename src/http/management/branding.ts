@@ -100,8 +100,14 @@ export function brandingRoutes(app: FastifyInstance, { store }: { store: Store }
         // Auth0: a template must hold {%- auth0:head -%} and {%- auth0:widget -%}, and Liquid must parse it.
         const problem = validatePageTemplate(template);
         if (problem) throw new ManagementError(400, `Payload validation error: ${problem}.`, 'invalid_body');
-        await store.transaction('tenant', (tx) => tx.branding.putTemplate(template));
-        return reply.code(201).send();
+        // Auth0 "Set template for New Universal Login": 201 when it creates the template, 204 when it replaces
+        // one. The `tenant` lock keeps the check and the write together.
+        const replaced = await store.transaction('tenant', async (tx) => {
+          const existing = await tx.branding.getTemplate();
+          await tx.branding.putTemplate(template);
+          return existing !== undefined;
+        });
+        return reply.code(replaced ? 204 : 201).send();
       },
     );
   });

@@ -12,7 +12,7 @@ import type { DeclaredClient } from '../../tenant-file/parse.js';
 import { TenantFileError } from '../../tenant-file/parse.js';
 import { clientSchema } from '../../tenant-file/schemas.js';
 import { ManagementError, notFound } from './errors.js';
-import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
+import { type CheckpointQuery, checkpointQuery, emptyPageQuery, listed, pageRequest } from './pagination.js';
 
 export interface ClientRouteDeps {
   store: Store;
@@ -36,23 +36,68 @@ interface FieldsQuery {
   fields?: string;
   include_fields: boolean;
 }
-interface ListQuery extends PageQuery, FieldsQuery {
+interface ListQuery extends CheckpointQuery, FieldsQuery {
   app_type?: string;
   is_first_party?: boolean;
+  q?: string;
 }
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const inexistent = () => notFound('client', 'inexistent_client');
 
-/** A client in Auth0's shape; the secret and the key credentials only for a token with read:client_keys. */
-function view(client: Client, box: SecretBox, withKeys: boolean, query?: FieldsQuery): Record<string, unknown> {
+// Auth0's application types (the SDK's ClientAppTypeEnum): the list filters on any of them; Gatehouse's
+// clients have the first four, so the others find none.
+const appTypeNames = [
+  'regular_web',
+  'spa',
+  'native',
+  'non_interactive',
+  'resource_server',
+  'express_configuration',
+  'rms',
+  'box',
+  'cloudbees',
+  'concur',
+  'dropbox',
+  'mscrm',
+  'echosign',
+  'egnyte',
+  'newrelic',
+  'office365',
+  'salesforce',
+  'sentry',
+  'sharepoint',
+  'slack',
+  'springcm',
+  'sso_integration',
+  'zendesk',
+  'zoom',
+].join('|');
+
+/**
+ * How much of a client a token may read (Auth0 "Get clients"): read:client_summary alone sees client_id,
+ * app_type, name and description; read:client_keys or read:client_credentials also the secret and the
+ * key credentials; read:clients the rest.
+ */
+type Detail = 'summary' | 'full' | 'secrets';
+const SUMMARY = ['client_id', 'app_type', 'name', 'description'];
+
+function detailFor(request: FastifyRequest): Detail {
+  const held = (scope: string) => Boolean(request.caller?.scopes.has(scope));
+  if (held('read:client_keys') || held('read:client_credentials')) return 'secrets';
+  return held('read:clients') ? 'full' : 'summary';
+}
+
+/** A client in Auth0's shape, with as much as `detail` allows. */
+function view(client: Client, box: SecretBox, detail: Detail, query?: FieldsQuery): Record<string, unknown> {
   const { sealed_client_secret, client_authentication_methods, logo_uri, inert, ...fields } = client;
-  const out: Record<string, unknown> = { ...inert, ...fields };
+  let out: Record<string, unknown> = { ...inert, ...fields };
   if (logo_uri !== null) out.logo_uri = logo_uri;
-  if (withKeys) {
+  if (detail === 'secrets') {
     if (sealed_client_secret) out.client_secret = box.open(sealed_client_secret);
     if (client_authentication_methods) out.client_authentication_methods = client_authentication_methods;
   }
+  if (detail === 'summary') out = Object.fromEntries(Object.entries(out).filter(([k]) => SUMMARY.includes(k)));
   if (!query?.fields) return out;
   // Auth0: `fields` lists fields to include, or to exclude when include_fields=false.
   const names = new Set(query.fields.split(',').map((f) => f.trim()));
@@ -74,8 +119,7 @@ async function write(tx: Stores, declared: DeclaredClient, box: SecretBox): Prom
 const usesSecret = (method: string) => method !== 'none' && method !== 'private_key_jwt';
 
 export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDeps) {
-  const withKeys = (request: FastifyRequest) => Boolean(request.caller?.scopes.has('read:client_keys'));
-  const read = ['read:clients', 'read:client_keys'];
+  const read = ['read:clients', 'read:client_keys', 'read:client_credentials', 'read:client_summary'];
 
   app.get<{ Querystring: ListQuery }>(
     '/clients',
@@ -85,30 +129,33 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
         querystring: {
           type: 'object',
           properties: {
-            ...pageQuery,
+            ...checkpointQuery,
+            ...emptyPageQuery,
             ...fieldsQuery,
-            app_type: {
-              type: 'string',
-              pattern: '^(regular_web|spa|native|non_interactive)(,(regular_web|spa|native|non_interactive))*$',
-            },
+            app_type: { type: 'string', pattern: `^(${appTypeNames})(,(${appTypeNames}))*$` },
             is_first_party: { type: 'boolean' },
+            q: { type: 'string', maxLength: 2048 },
           },
         },
       },
     },
     async (request) => {
       const { query } = request;
-      const filter = {
-        app_type: query.app_type?.split(',') as Client['app_type'][] | undefined,
-        is_first_party: query.is_first_party,
-      };
-      const { clients, total } = await store.clients.list(filter, pageOf(query));
-      const keys = withKeys(request);
-      return paged(
+      // Auth0 searches clients with `q`; Gatehouse does not, and says so rather than answer every client.
+      if (query.q !== undefined)
+        throw new ManagementError(
+          400,
+          "Query validation error: 'q' is not supported: Gatehouse does not search clients; filter with app_type or is_first_party.",
+          'invalid_query_string',
+        );
+      const filter = { app_type: query.app_type?.split(','), is_first_party: query.is_first_party };
+      const page = await store.clients.list(filter, pageRequest(query));
+      const detail = detailFor(request);
+      return listed(
         'clients',
         query,
-        clients.map((c) => view(c, box, keys, query)),
-        total,
+        page,
+        page.items.map((c) => view(c, box, detail, query)),
       );
     },
   );
@@ -122,7 +169,7 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
     async (request) => {
       const client = await store.clients.get(request.params.id);
       if (!client) throw inexistent();
-      return view(client, box, withKeys(request), request.query);
+      return view(client, box, detailFor(request), request.query);
     },
   );
 
@@ -137,20 +184,25 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
       if (usesSecret(method) && !body.client_authentication_methods) declared.client_secret ??= randomSecret(32);
       const client = await store.transaction('tenant', (tx) => write(tx, declared, box));
       // The creator learns the secret it could not otherwise read without read:client_keys.
-      return reply.code(201).send(view(client, box, true));
+      return reply.code(201).send(view(client, box, 'secrets'));
     },
   );
 
   app.patch<{ Params: { id: string }; Body: Omit<DeclaredClient, 'client_id'> }>(
     '/clients/:id',
-    { config: { scopes: ['update:clients', 'update:client_keys'] }, schema: { params: idParams, body: patchBody } },
+    {
+      // Auth0 "Update a client": update:clients, update:client_keys or update:client_credentials.
+      config: { scopes: ['update:clients', 'update:client_keys', 'update:client_credentials'] },
+      schema: { params: idParams, body: patchBody },
+    },
     async (request) => {
       const { id } = request.params;
       const client = await store.transaction('tenant', async (tx) => {
         if (!(await tx.clients.get(id))) throw inexistent();
         return write(tx, { ...request.body, client_id: id }, box);
       });
-      return view(client, box, withKeys(request));
+      // The secret only to a token that could read it; the rest of the client to any updater.
+      return view(client, box, detailFor(request) === 'secrets' ? 'secrets' : 'full');
     },
   );
 
@@ -177,7 +229,7 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
         return write(tx, { client_id: id, client_secret: randomSecret(32) }, box);
       });
       // Auth0 "Rotate a client secret": the answer is the client with its new secret.
-      return view(client, box, true);
+      return view(client, box, 'secrets');
     },
   );
 }

@@ -111,9 +111,9 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
     { config: { scopes: ['delete:connections'] }, schema: { params: idParams } },
     async (request: IdRequest, reply) => {
       const deleted = await store.transaction('tenant', (tx) => tx.connections.delete(request.params.id));
-      if (!deleted) throw inexistent();
-      // Auth0 answers 202 (its deletion of many users may go on afterwards); here it is complete by now.
-      return reply.code(202).send();
+      // Auth0 "Delete a connection": 202 while it is being deleted (its users may take a while; here it is
+      // complete by now), 204 when no such connection exists any more.
+      return reply.code(deleted ? 202 : 204).send();
     },
   );
 
@@ -125,7 +125,8 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
         params: idParams,
         querystring: {
           type: 'object',
-          properties: { from: checkpointQuery.from, take: { ...checkpointQuery.take, default: 50 } },
+          // Auth0 "Get enabled clients for a connection": take from 1 to 1000.
+          properties: { from: checkpointQuery.from, take: { ...checkpointQuery.take, maximum: 1000, default: 50 } },
         },
       },
     },

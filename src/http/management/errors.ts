@@ -18,8 +18,9 @@ export class ManagementError extends Error {
   }
 }
 
+// Auth0's 404 texts end with a period, e.g. "The user does not exist." (Management API v2 reference).
 export const notFound = (what: string, errorCode: string) =>
-  new ManagementError(404, `The ${what} does not exist`, errorCode);
+  new ManagementError(404, `The ${what} does not exist.`, errorCode);
 
 /** Runs one of the tenant file's apply functions, answering its refusals as the API's body errors (400). */
 export async function applying<T>(apply: () => Promise<T>): Promise<T> {

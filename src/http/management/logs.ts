@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { LogEvent, Store } from '../../store/types.js';
 import { notFound } from './errors.js';
 import { parseLogQuery } from './log-search.js';
-import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
+import { emptyPageQuery, type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
 
 export interface LogRouteDeps {
   store: Store;
@@ -24,6 +24,8 @@ interface ListQuery extends PageQuery {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+// Auth0 "Search log events" and "Get a log event by id": read:logs or read:logs_users.
+const readLogs = ['read:logs', 'read:logs_users'];
 const sortQuery = { sort: { type: 'string', pattern: '^date:(1|-1)$', default: 'date:-1' } } as const;
 const idParams = {
   type: 'object',
@@ -49,12 +51,12 @@ export function logRoutes(app: FastifyInstance, { store, retentionDays, now }: L
   app.get<{ Querystring: ListQuery }>(
     '/logs',
     {
-      config: { scopes: ['read:logs'] },
+      config: { scopes: readLogs },
       schema: {
         querystring: {
           type: 'object',
           properties: {
-            ...pageQuery,
+            ...emptyPageQuery,
             ...sortQuery,
             q: { type: 'string', maxLength: 2048 },
             // The auth0 SDK sends the search as `search`.
@@ -87,7 +89,7 @@ export function logRoutes(app: FastifyInstance, { store, retentionDays, now }: L
 
   app.get<{ Params: { id: string } }>(
     '/logs/:id',
-    { config: { scopes: ['read:logs'] }, schema: { params: idParams } },
+    { config: { scopes: readLogs }, schema: { params: idParams } },
     async (request) => {
       const event = await store.logs.get(request.params.id);
       if (!event || event.date < since()) throw notFound('log', 'inexistent_log');
@@ -98,7 +100,7 @@ export function logRoutes(app: FastifyInstance, { store, retentionDays, now }: L
   app.get<{ Params: { id: string }; Querystring: PageQuery & { sort: string } }>(
     '/users/:id/logs',
     {
-      config: { scopes: ['read:logs', 'read:logs_users'] },
+      config: { scopes: readLogs },
       schema: { params: idParams, querystring: { type: 'object', properties: { ...pageQuery, ...sortQuery } } },
     },
     async (request) => {

@@ -8,6 +8,9 @@ export const pageQuery = {
   include_totals: { type: 'boolean', default: false },
 } as const;
 
+/** The same where Auth0 also takes per_page=0 (/users, /logs, /clients): an empty page, the totals still counted. */
+export const emptyPageQuery = { ...pageQuery, per_page: { ...pageQuery.per_page, minimum: 0 } } as const;
+
 export interface PageQuery {
   page: number;
   per_page: number;

@@ -24,6 +24,11 @@ const idParams = {
   properties: { id: { type: 'string', minLength: 1, maxLength: 600 } },
 } as const;
 
+const identifier = { type: 'string', minLength: 1, maxLength: 600 } as const;
+
+interface ListQuery extends PageQuery {
+  identifiers?: string | string[];
+}
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 const inexistent = () => notFound('resource server', 'inexistent_resource_server');
@@ -42,11 +47,24 @@ function view({ inert, ...api }: ResourceServer): Record<string, unknown> {
 export function resourceServerRoutes(app: FastifyInstance, { store, managementAudience }: ResourceServerRouteDeps) {
   const read = { scopes: ['read:resource_servers'] };
 
-  app.get<{ Querystring: PageQuery }>(
+  app.get<{ Querystring: ListQuery }>(
     '/resource-servers',
-    { config: read, schema: { querystring: { type: 'object', properties: pageQuery } } },
+    {
+      config: read,
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            ...pageQuery,
+            // Auth0 "Get resource servers": `identifiers`, repeated, names the APIs to answer.
+            identifiers: { anyOf: [identifier, { type: 'array', minItems: 1, maxItems: 100, items: identifier }] },
+          },
+        },
+      },
+    },
     async ({ query }) => {
-      const page = await store.resourceServers.list(pageOf(query));
+      const identifiers = query.identifiers === undefined ? undefined : [query.identifiers].flat();
+      const page = await store.resourceServers.list({ identifiers }, pageOf(query));
       return paged('resource_servers', query, page.items.map(view), page.total ?? 0);
     },
   );

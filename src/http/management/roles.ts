@@ -39,7 +39,7 @@ interface MembersQuery extends PageQuery {
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
 
 export const inexistentRole = () => notFound('role', 'inexistent_role');
-const duplicate = () => new ManagementError(409, 'A role with this name already exists', 'role_conflict');
+const duplicate = () => new ManagementError(409, 'The role already exists.', 'role_conflict');
 
 const view = (role: Role) => ({ id: role.id, name: role.name, description: role.description });
 
@@ -153,7 +153,8 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
         await existingRole(tx, id);
         await tx.roles.removePermissions(id, request.body.permissions);
       });
-      return reply.code(204).send();
+      // Auth0 "Remove permissions from a role": 200 without a body.
+      return reply.code(200).send();
     },
   );
 

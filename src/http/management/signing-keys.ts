@@ -80,7 +80,9 @@ export function signingKeyRoutes(app: FastifyInstance, deps: SigningKeyRouteDeps
     },
   );
 
-  app.post('/keys/signing/rotate', { config: { scopes: ['create:signing_keys'] } }, async (_request, reply) => {
+  // Auth0 "Rotate the Application Signing Key": the token needs both create:signing_keys and update:signing_keys.
+  const rotate = { allScopes: ['create:signing_keys', 'update:signing_keys'] };
+  app.post('/keys/signing/rotate', { config: rotate }, async (_request, reply) => {
     const kids = await rotateSigningKeys(store, box, now, certificateHost);
     keyring.invalidate();
     // Auth0 signs with RS256 only: the answer names the RS256 key that signs from now on (the former next key).

@@ -73,8 +73,12 @@ export function userRoleRoutes(app: FastifyInstance, { store }: UserRoleRouteDep
     { config: { scopes: ['read:users'] }, schema: listSchema },
     async (request) => {
       await existingUser(store, request.params.id);
-      const { permissions, total } = await store.roles.directPermissions(request.params.id, pageOf(request.query));
-      return paged('permissions', request.query, await describePermissions(store, permissions), total);
+      // Auth0 "Get a user's permissions": those given directly and those of the user's roles, each with its
+      // `sources` (DIRECT with an empty id and name, or ROLE with the role's id and name).
+      const { permissions, total } = await store.roles.userPermissions(request.params.id, pageOf(request.query));
+      const described = await describePermissions(store, permissions);
+      const items = described.map((p, i) => ({ ...p, sources: permissions[i].sources }));
+      return paged('permissions', request.query, items, total);
     },
   );
 

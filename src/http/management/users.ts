@@ -13,7 +13,7 @@ import type { DeclaredUser } from '../../tenant-file/parse.js';
 import { TenantFileError } from '../../tenant-file/parse.js';
 import { userSchema } from '../../tenant-file/schemas.js';
 import { ManagementError, notFound } from './errors.js';
-import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
+import { emptyPageQuery, type PageQuery, pageOf, paged } from './pagination.js';
 import { parseUserQuery, QuerySyntaxError } from './user-query.js';
 import { type FieldsQuery, fieldsQuery, mergeMetadata, userView } from './user-view.js';
 
@@ -25,6 +25,8 @@ export interface UserRouteDeps {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+// Auth0 "List or search users" and "Get a user": read:users or read:user_idp_tokens.
+const readUsers = ['read:users', 'read:user_idp_tokens'];
 const { password_hash: _hash, ...declared } = userSchema.properties;
 const nullable = <S extends { type: string }>(schema: S) => ({ ...schema, type: [schema.type, 'null'] }) as const;
 
@@ -65,7 +67,7 @@ const idParams = {
   required: ['id'],
   properties: { id: { type: 'string', minLength: 1, maxLength: 300 } },
 } as const;
-const sortPattern = `^(${userSortFields.join('|')}):(1|-1)$`;
+const sortPattern = '^[A-Za-z_.]{1,64}:(1|-1)$';
 
 type CreateBody = Omit<DeclaredUser, 'password_hash' | 'email'> & {
   email?: string;
@@ -145,12 +147,12 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
   app.get<{ Querystring: ListQuery }>(
     '/users',
     {
-      config: { scopes: ['read:users'] },
+      config: { scopes: readUsers },
       schema: {
         querystring: {
           type: 'object',
           properties: {
-            ...pageQuery,
+            ...emptyPageQuery,
             ...fieldsQuery,
             sort: { type: 'string', pattern: sortPattern },
             connection: { type: 'string', minLength: 1, maxLength: 128 },
@@ -164,6 +166,13 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
     async (request) => {
       const { query } = request;
       const [field, order] = (query.sort ?? 'created_at:1').split(':');
+      // Auth0 "Sort Search Results": any field but the metadata; here, the fields Gatehouse stores.
+      if (!(userSortFields as readonly string[]).includes(field))
+        throw new ManagementError(
+          400,
+          `Query validation error: 'sort' cannot sort by ${field}; sortable: ${userSortFields.join(', ')}.`,
+          'invalid_query_string',
+        );
       // Unlike Auth0's search engine, no cap of 1000 results: every page can be reached (docs/management-api.md).
       const { users, total } = await store.users.list({
         filter: filterOf(query),
@@ -201,7 +210,7 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
   app.get<{ Params: { id: string }; Querystring: FieldsQuery }>(
     '/users/:id',
     {
-      config: { scopes: ['read:users'] },
+      config: { scopes: readUsers },
       schema: { params: idParams, querystring: { type: 'object', properties: fieldsQuery } },
     },
     async (request) => {

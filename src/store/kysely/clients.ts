@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Client, ClientStore, Patch } from '../types.js';
 import { bool, int, parse, text, toColumns, withInert } from './columns.js';
 import type { Executor } from './db.js';
+import { atOrAfter, fetchPage } from './paging.js';
 import type { ClientTable } from './schema.js';
 
 const convert = {
@@ -83,15 +84,21 @@ export function clientStore(db: Executor, now: () => number): ClientStore {
       let query = db.selectFrom('clients');
       if (filter.app_type?.length) query = query.where('app_type', 'in', filter.app_type);
       if (filter.is_first_party !== undefined) query = query.where('is_first_party', '=', int(filter.is_first_party));
-      const rows = await query
-        .selectAll()
-        .orderBy('created_at')
-        .orderBy('client_id')
-        .offset(page.offset)
-        .limit(page.limit)
-        .execute();
-      const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-      return { clients: rows.map(fromRow), total: Number(total.n) };
+      const found = await fetchPage(
+        page,
+        async ({ offset, limit, from }) => {
+          const rows = await (from ? query.where(atOrAfter('clients', from, 'client_id')) : query)
+            .selectAll()
+            .orderBy('created_at')
+            .orderBy('client_id')
+            .offset(offset)
+            .limit(limit)
+            .execute();
+          return rows.map((row) => ({ id: row.client_id, client: fromRow(row) }));
+        },
+        async () => Number((await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n),
+      );
+      return { ...found, items: found.items.map((item) => item.client) };
     },
     async delete(clientId) {
       const result = await db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();

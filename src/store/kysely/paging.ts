@@ -9,9 +9,9 @@ export interface Range {
   from?: string;
 }
 
-/** Rows at or after the row with this id, in (created_at, id) order; none when that row is gone. */
-export const atOrAfter = (table: string, id: string): Expression<SqlBool> =>
-  sql<SqlBool>`(created_at, id) >= (select created_at, id from ${sql.table(table)} where id = ${id})`;
+/** Rows at or after the row with this id, in (created_at, <key>) order; none when that row is gone. */
+export const atOrAfter = (table: string, id: string, key = 'id'): Expression<SqlBool> =>
+  sql<SqlBool>`(created_at, ${sql.ref(key)}) >= (select created_at, ${sql.ref(key)} from ${sql.table(table)} where ${sql.ref(key)} = ${id})`;
 
 /**
  * One page: by offset with the total, or a checkpoint page that reads one row more to learn the next page's

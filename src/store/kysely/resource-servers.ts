@@ -51,19 +51,17 @@ export function resourceServerStore(db: Executor, now: () => number): ResourceSe
         .executeTakeFirst();
       return row && fromRow(row);
     },
-    async list(page) {
-      const rows = await db
-        .selectFrom('resource_servers')
+    async list(filter, page) {
+      let query = db.selectFrom('resource_servers');
+      if (filter.identifiers?.length) query = query.where('identifier', 'in', [...filter.identifiers]);
+      const rows = await query
         .selectAll()
         .orderBy('created_at')
         .orderBy('id')
         .offset(page.offset)
         .limit(page.limit)
         .execute();
-      const total = await db
-        .selectFrom('resource_servers')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
+      const total = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return { items: rows.map(fromRow), total: Number(total.n) };
     },
     async insert(resourceServer) {

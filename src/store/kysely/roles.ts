@@ -1,6 +1,6 @@
 // Roles (Auth0 RBAC), their permissions and members, and the permissions given to users directly.
 import { type ExpressionBuilder, sql } from 'kysely';
-import type { Permission, RoleStore } from '../types.js';
+import type { Permission, PermissionSource, RoleStore } from '../types.js';
 import type { Executor } from './db.js';
 import type { Database } from './schema.js';
 
@@ -195,7 +195,72 @@ export function roleStore(db: Executor, now: () => number): RoleStore {
       ]);
       return { roles, total: count(total) };
     },
-    directPermissions: (userId, page) => permissionPage('user_permissions', 'user_id', userId, page),
+    async userPermissions(userId, page) {
+      // Each grant of a permission to the user: directly, or through one of the user's roles.
+      const grants = db
+        .selectFrom('user_permissions')
+        .select([
+          'resource_server_identifier',
+          'permission_name',
+          sql<string>`''`.as('source_id'),
+          sql<string>`''`.as('source_name'),
+          sql<string>`'DIRECT'`.as('source_type'),
+        ])
+        .where('user_id', '=', userId)
+        .unionAll(
+          db
+            .selectFrom('user_roles')
+            .innerJoin('role_permissions', 'role_permissions.role_id', 'user_roles.role_id')
+            .innerJoin('roles', 'roles.id', 'user_roles.role_id')
+            .select([
+              'role_permissions.resource_server_identifier',
+              'role_permissions.permission_name',
+              'roles.id as source_id',
+              'roles.name as source_name',
+              sql<string>`'ROLE'`.as('source_type'),
+            ])
+            .where('user_roles.user_id', '=', userId),
+        );
+      const held = db.selectFrom(grants.as('g')).select(['resource_server_identifier', 'permission_name']).distinct();
+      const [permissions, total] = await Promise.all([
+        held
+          .orderBy('resource_server_identifier')
+          .orderBy('permission_name')
+          .offset(page.offset)
+          .limit(page.limit)
+          .execute(),
+        db
+          .selectFrom(held.as('h'))
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirst(),
+      ]);
+      const key = (p: Permission) => JSON.stringify([p.resource_server_identifier, p.permission_name]);
+      const sources = new Map(permissions.map((p) => [key(p), [] as PermissionSource[]]));
+      if (permissions.length) {
+        const rows = await db
+          .selectFrom(grants.as('g'))
+          .selectAll()
+          .where((eb) =>
+            eb.or(
+              permissions.map((p) =>
+                eb.and([
+                  eb('resource_server_identifier', '=', p.resource_server_identifier),
+                  eb('permission_name', '=', p.permission_name),
+                ]),
+              ),
+            ),
+          )
+          .orderBy('source_type')
+          .orderBy('source_name')
+          .execute();
+        for (const { resource_server_identifier, permission_name, ...source } of rows)
+          sources.get(key({ resource_server_identifier, permission_name }))?.push(source as PermissionSource);
+      }
+      return {
+        permissions: permissions.map((p) => ({ ...p, sources: sources.get(key(p)) ?? [] })),
+        total: count(total),
+      };
+    },
     async addDirectPermissions(userId, permissions) {
       if (!permissions.length) return;
       await db

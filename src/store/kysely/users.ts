@@ -1,10 +1,23 @@
 import { PostgresAdapter, type Selectable, sql } from 'kysely';
-import type { StoredUser, User, UserActivity, UserListOptions, UserStore } from '../types.js';
+import type { StoredUser, User, UserActivity, UserListOptions, UserSortField, UserStore } from '../types.js';
 import { bool, int, parse, text, toColumns } from './columns.js';
 import type { Dialect, Executor } from './db.js';
 import type { UserTable } from './schema.js';
 import { whereOf } from './user-filter.js';
 
+/** Sort fields a user may lack. */
+const NULLABLE = new Set<UserSortField>([
+  'last_login',
+  'email',
+  'name',
+  'given_name',
+  'family_name',
+  'nickname',
+  'username',
+  'phone_number',
+  'picture',
+  'last_ip',
+]);
 const convert = { email_verified: int, phone_verified: int, blocked: int, user_metadata: text, app_metadata: text };
 
 /** Rows per INSERT in insertMany: 20 columns × 500 stays well under both dialects' parameter limits. */
@@ -82,8 +95,7 @@ export function userStore(db: Executor, now: () => number): UserStore {
       const { field, descending } = options.sort;
       const direction = descending ? 'desc' : 'asc';
       // Users without the field come last either way (SQLite and PostgreSQL disagree on where NULLs sort).
-      if (field === 'last_login' || field === 'email' || field === 'name')
-        query = query.orderBy(sql`${sql.ref(field)} is null`).orderBy(field, direction);
+      if (NULLABLE.has(field)) query = query.orderBy(sql`${sql.ref(field)} is null`).orderBy(field, direction);
       else query = query.orderBy(field, direction);
       // user_id breaks ties, so that pages neither repeat nor skip users.
       if (field !== 'user_id') query = query.orderBy('user_id', direction);
