@@ -49,14 +49,15 @@ const ADMIN_ID = 'bench-admin';
 const SEED_CONNECTION = 'bench-users';
 const BATCH = 5000;
 const PER_PAGE = 50;
-const DEEP_PAGE = 200;
+/** The 200th page (page is 0-based): users 9,951–10,000 of the listing, there at every size. */
+const DEEP_PAGE = 199;
 
 export const operations = [
   'users-by-email',
   'search q=email:',
   'get by id',
-  'list, page 0',
-  `list, page ${DEEP_PAGE}`,
+  'list, 1st page',
+  'list, 200th page',
   'sign-in',
 ] as const;
 type Operation = (typeof operations)[number];
@@ -122,8 +123,11 @@ export async function managementBenchmark(setup: ManagementSetup): Promise<Manag
   try {
     const issuer = gatehouse.issuer;
     const token = await adminToken(issuer, adminSecret);
+    const get = (path: string) => fetch(`${issuer}api/v2${path}`, { headers: { authorization: `Bearer ${token}` } });
     const api = async (path: string) => {
-      const answer = await fetch(`${issuer}api/v2${path}`, { headers: { authorization: `Bearer ${token}` } });
+      // A kept-alive connection left idle while seeding is closed by the server (5 s keep-alive); undici may
+      // send on it just as it closes. That one request is sent again on a new connection.
+      const answer = await get(path).catch(() => get(path));
       const text = await answer.text();
       if (answer.status !== 200) throw new Error(`GET /api/v2${path}: ${answer.status} ${text.slice(0, 300)}`);
       return JSON.parse(text) as unknown;
@@ -193,7 +197,7 @@ async function measure(
     await api(`/users/${encodeURIComponent(seededId(pick(i)))}`);
   });
   for (const page of [0, DEEP_PAGE] as const) {
-    figures[page === 0 ? 'list, page 0' : `list, page ${DEEP_PAGE}`] = await timed(samples, async () => {
+    figures[page === 0 ? 'list, 1st page' : 'list, 200th page'] = await timed(samples, async () => {
       const users = await api(`/users?page=${page}&per_page=${PER_PAGE}`);
       if (!Array.isArray(users) || users.length !== PER_PAGE) throw new Error(`page ${page}: not ${PER_PAGE} users`);
     });
@@ -239,11 +243,11 @@ export function formatManagementReport(results: ManagementResults): string {
   const small = results.sizes[String(sizes[0])];
   const large = results.sizes[String(sizes.at(-1))];
   const header = `Management API at scale (${results.samples} requests per route; ${results.machine.cpu_model}, Node ${results.machine.node})`;
-  const columns = sizes.map((s) => `${s.toLocaleString('en-US')} users: p50 / p99 ms`.padStart(30)).join('');
+  const columns = sizes.map((s) => `${s.toLocaleString('en-US')} users: p50 / p99 ms`.padStart(32)).join('');
   const lines = operations.map((op) => {
     const cells = sizes
       .map((s) =>
-        `${ms(results.sizes[String(s)][op].p50_ms)} / ${ms(results.sizes[String(s)][op].p99_ms)}`.padStart(30),
+        `${ms(results.sizes[String(s)][op].p50_ms)} / ${ms(results.sizes[String(s)][op].p99_ms)}`.padStart(32),
       )
       .join('');
     const p50 = large[op].p50_ms / small[op].p50_ms;

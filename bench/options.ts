@@ -77,9 +77,9 @@ function sizes(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const values = raw.split(',').map((part) => Number(part.replaceAll('_', '').trim()));
-  if (values.length < 2 || values.some((v, i) => !Number.isInteger(v) || v < 10_100 || (i > 0 && v <= values[i - 1])))
+  if (values.length < 2 || values.some((v, i) => !Number.isInteger(v) || v < 10_000 || (i > 0 && v <= values[i - 1])))
     throw new Error(
-      `${name} must be two or more increasing whole numbers ≥ 10,100 (the deep page is users 10,001–10,050), got "${raw}"`,
+      `${name} must be two or more increasing whole numbers ≥ 10,000 (the 200th page of 50 is users 9,951–10,000), got "${raw}"`,
     );
   return values;
 }

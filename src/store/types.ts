@@ -376,7 +376,12 @@ export type UserFilter =
   | { kind: 'and' | 'or'; items: UserFilter[] }
   | { kind: 'not'; item: UserFilter }
   | { kind: 'match'; field: UserSearchField; value: string | number | boolean; prefix: boolean }
-  | { kind: 'metadata'; column: 'app_metadata' | 'user_metadata'; path: string[]; value: string; prefix: boolean };
+  | { kind: 'metadata'; column: 'app_metadata' | 'user_metadata'; path: string[]; value: string; prefix: boolean }
+  | { kind: 'range'; field: UserRangeField; from?: number; to?: number; fromInclusive: boolean; toInclusive: boolean };
+
+/** Fields a search can bound with a range (dates as milliseconds, logins_count as a count). */
+export const userRangeFields = ['created_at', 'updated_at', 'last_login', 'logins_count'] as const;
+export type UserRangeField = (typeof userRangeFields)[number];
 
 // Auth0 "Sort Search Results": any user field but the metadata; these are the ones Gatehouse stores.
 export const userSortFields = [

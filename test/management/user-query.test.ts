@@ -12,6 +12,14 @@ const meta = (column: 'app_metadata' | 'user_metadata', path: string[], value: s
 const and = (...items: UserFilter[]): UserFilter => ({ kind: 'and', items });
 const or = (...items: UserFilter[]): UserFilter => ({ kind: 'or', items });
 const not = (item: UserFilter): UserFilter => ({ kind: 'not', item });
+const range = (
+  field: string,
+  from: number | undefined,
+  to: number | undefined,
+  fromInclusive = true,
+  toInclusive = true,
+) => ({ kind: 'range', field, from, to, fromInclusive, toInclusive }) as UserFilter;
+const DAY = 24 * 60 * 60 * 1000;
 
 test('queries Gatehouse answers, and the filter each gives', () => {
   const table: [string, UserFilter | undefined][] = [
@@ -45,6 +53,20 @@ test('queries Gatehouse answers, and the filter each gives', () => {
     ['NOT blocked:true', not(match('blocked', true))],
     ['email:a* -email:ab*', and(match('email', 'a', true), not(match('email', 'ab', true)))],
     ['email:a* AND NOT name:x', and(match('email', 'a', true), not(match('name', 'x')))],
+    // Ranges: a bare date as an upper end (or an exclusive lower end) reaches to the end of that day.
+    [
+      'created_at:[2026-01-01 TO 2026-01-31]',
+      range('created_at', Date.parse('2026-01-01'), Date.parse('2026-01-31') + DAY - 1),
+    ],
+    ['logins_count:{1 TO *]', range('logins_count', 1, undefined, false, true)],
+    [
+      'last_login:[* TO 2026-01-01T12:00:00Z}',
+      range('last_login', undefined, Date.parse('2026-01-01T12:00:00Z'), true, false),
+    ],
+    [
+      'email:a* AND updated_at:{2026-03-01 TO *]',
+      and(match('email', 'a', true), range('updated_at', Date.parse('2026-03-01') + DAY - 1, undefined, false)),
+    ],
     [
       'jane',
       or(...['email', 'name', 'given_name', 'family_name', 'nickname', 'username'].map((f) => match(f, 'jane'))),
@@ -64,7 +86,9 @@ test('queries refused, with the reason', () => {
     ['name:*', /wildcards/],
     ['email_verified:yes', /takes true or false/],
     ['logins_count:many', /whole number/],
-    ['logins_count:[1 TO 5]', /./],
+    ['email:[a TO b]', /email cannot take a range/],
+    ['created_at:[yesterday TO *]', /ISO 8601 dates/],
+    ['logins_count:[1 TO many]', /whole numbers/],
     ['app_metadata.a"b:x', /./],
     ['app_metadata.a..b:x', /metadata path/],
     ['(email:a', /parenthesis is not closed/],

@@ -283,6 +283,10 @@ forEachDatabase('the Management API: users', (db) => {
       ['app_metadata.plan:gold OR app_metadata.plan:silver', ['seed1', 'seed2']],
       ['(name:jane* OR email:john*) AND NOT identities.connection:Partners', ['seed1', 'seed3']],
       ['email:seed* -email:seed1*', []],
+      ['created_at:[2030-01-01T00:00:00.002Z TO 2030-01-01T00:00:00.003Z]', ['seed2', 'seed3']],
+      ['created_at:{2030-01-01T00:00:00.002Z TO *]', ['seed3', 'seed4', 'seed5']],
+      ['created_at:[2030-01-01 TO 2030-01-01] AND NOT email:seed*', ['seed2', 'seed3', 'seed5']],
+      ['last_login:[* TO *]', []],
     ];
     for (const [q, expected] of table) assert.deepEqual(await ids(q), expected, q);
     assert.deepEqual(await ids('email:seed1@search.test', { connection: PARTNERS }), ['seed4']);

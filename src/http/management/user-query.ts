@@ -1,14 +1,25 @@
 // Auth0's user search query syntax, version 3 (Auth0 docs "User Search Query Syntax"), the part Gatehouse
 // answers: `field:value` terms with values bare or "quoted", a trailing `*` for a prefix, AND / OR / NOT
 // (capitalised, as Auth0 requires; also && || ! and a leading -), parentheses, and Lucene's default operator
-// between terms (OR, a NOT clause excluding). It produces the store's filter tree; anything else is a QuerySyntaxError (400).
-import { type UserFilter, type UserSearchField, userSearchFields } from '../../store/types.js';
+// between terms (OR, a NOT clause excluding), and ranges on the dates and logins_count (`created_at:[2026-01-01 TO *]`,
+// `[` `]` inclusive, `{` `}` exclusive, `*` open). It produces the store's filter tree; anything else is a QuerySyntaxError (400).
+import {
+  type UserFilter,
+  type UserRangeField,
+  type UserSearchField,
+  userRangeFields,
+  userSearchFields,
+} from '../../store/types.js';
 
 export class QuerySyntaxError extends Error {}
 
 type Token =
   | { kind: 'open' | 'close' | 'and' | 'or' | 'not' }
-  | { kind: 'term'; field: string | undefined; value: string; quoted: boolean };
+  | { kind: 'term'; field: string | undefined; value: string; quoted: boolean }
+  | { kind: 'range'; field: string; from: string; to: string; fromInclusive: boolean; toInclusive: boolean };
+
+/** `field:[from TO to]`, with `{` `}` for exclusive ends (Lucene range queries, which Auth0's search takes). */
+const RANGE = /^([A-Za-z_.]+):([[{])\s*(\S+)\s+TO\s+(\S+?)\s*([\]}])/;
 
 /** Bounds, so that a query cannot make the SQL (or the recursion) arbitrarily large. */
 const MAX_TERMS = 50;
@@ -49,6 +60,10 @@ function tokenize(q: string): Token[] {
     } else if (c === '-' || (c === '!' && q[i + 1] !== '=')) {
       tokens.push({ kind: 'not' });
       i++;
+    } else if (RANGE.test(q.slice(i, i + 200))) {
+      const [whole, field, open, from, to, close] = RANGE.exec(q.slice(i, i + 200))!;
+      tokens.push({ kind: 'range', field, from, to, fromInclusive: open === '[', toInclusive: close === ']' });
+      i += whole.length;
     } else if (c === '"') {
       const { value, end } = readQuoted(q, i);
       tokens.push({ kind: 'term', field: undefined, value, quoted: true });
@@ -125,12 +140,38 @@ function termFilter(token: Extract<Token, { kind: 'term' }>): UserFilter {
   return { kind: 'match', field, value, prefix };
 }
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * One end of a range: `*` is open; a date is an ISO 8601 date or date-time. A date without a time that rounds up
+ * (the inclusive upper end, the exclusive lower end) means the end of that day, as Elasticsearch reads it.
+ */
+function rangeEnd(field: UserRangeField, raw: string, roundsUp: boolean): number | undefined {
+  if (raw === '*') return undefined;
+  if (field === 'logins_count') {
+    if (!/^\d{1,15}$/.test(raw)) throw new QuerySyntaxError('logins_count ranges take whole numbers');
+    return Number(raw);
+  }
+  const at = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (Number.isNaN(at)) throw new QuerySyntaxError(`${field} ranges take ISO 8601 dates, not "${raw}"`);
+  return roundsUp && raw.length === 10 ? at + DAY_MS - 1 : at;
+}
+
+function rangeFilter(token: Extract<Token, { kind: 'range' }>): UserFilter {
+  const field = token.field as UserRangeField;
+  if (!userRangeFields.includes(field))
+    throw new QuerySyntaxError(`${token.field} cannot take a range (only ${userRangeFields.join(', ')})`);
+  const from = rangeEnd(field, token.from, !token.fromInclusive);
+  const to = rangeEnd(field, token.to, token.toInclusive);
+  return { kind: 'range', field, from, to, fromInclusive: token.fromInclusive, toInclusive: token.toInclusive };
+}
+
 /** Parses `q`; an empty query (or `*`) is no filter. */
 export function parseUserQuery(q: string): UserFilter | undefined {
   const tokens = tokenize(q);
   if (tokens.length === 0) return undefined;
   if (tokens.length === 1 && tokens[0].kind === 'term' && !tokens[0].field && tokens[0].value === '*') return undefined;
-  if (tokens.filter((t) => t.kind === 'term').length > MAX_TERMS)
+  if (tokens.filter((t) => t.kind === 'term' || t.kind === 'range').length > MAX_TERMS)
     throw new QuerySyntaxError(`a query has at most ${MAX_TERMS} terms`);
   let at = 0;
   const peek = () => tokens[at]?.kind;
@@ -142,7 +183,7 @@ export function parseUserQuery(q: string): UserFilter | undefined {
     if (depth > MAX_DEPTH) throw new QuerySyntaxError('parentheses are nested too deeply');
     const items = [conjunction(depth)];
     // Lucene's default operator: terms side by side are OR'ed.
-    while (peek() === 'or' || peek() === 'term' || peek() === 'open' || peek() === 'not') {
+    while (peek() === 'or' || peek() === 'term' || peek() === 'range' || peek() === 'open' || peek() === 'not') {
       if (peek() === 'or') at++;
       items.push(conjunction(depth));
     }
@@ -176,6 +217,7 @@ export function parseUserQuery(q: string): UserFilter | undefined {
       return inner;
     }
     if (token.kind === 'term') return termFilter(token);
+    if (token.kind === 'range') return rangeFilter(token);
     throw new QuerySyntaxError(`unexpected ${token.kind === 'close' ? '")"' : token.kind.toUpperCase()}`);
   }
 

@@ -83,5 +83,19 @@ export function whereOf(dialect: Dialect, filter: UserFilter): Condition {
       return matchField(dialect, filter.field, filter.value, filter.prefix);
     case 'metadata':
       return matchMetadata(dialect, filter);
+    case 'range': {
+      // A missing bound is open; a user without the field (no last_login yet) is in no range.
+      const column = sql.ref(filter.field);
+      const bounds: Condition[] = [sql<SqlBool>`${column} is not null`];
+      if (filter.from !== undefined)
+        bounds.push(
+          filter.fromInclusive ? sql<SqlBool>`${column} >= ${filter.from}` : sql<SqlBool>`${column} > ${filter.from}`,
+        );
+      if (filter.to !== undefined)
+        bounds.push(
+          filter.toInclusive ? sql<SqlBool>`${column} <= ${filter.to}` : sql<SqlBool>`${column} < ${filter.to}`,
+        );
+      return sql<SqlBool>`(${sql.join(bounds, sql` and `)})`;
+    }
   }
 }
