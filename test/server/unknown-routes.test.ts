@@ -38,7 +38,7 @@ const rows: { name: string; method: string; path: string; status: number; json?:
   {
     name: 'unknown /api/v2 path',
     method: 'GET',
-    path: `/api/v2/users?q=${MARK}`,
+    path: `/api/v2/${MARK}-things?q=${MARK}`,
     status: 404,
     json: managementNotFound,
   },
