@@ -6,7 +6,9 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { consentRoutes } from '../login/consent.js';
 import { type PageDeps, sendErrorPage } from '../login/pages.js';
 import { loginRoutes } from '../login/routes.js';
+import { ticketRoutes } from '../login/tickets.js';
 import type { InteractionDeps } from '../protocol/authorize/interaction.js';
+import { sendSignupVerification } from '../protocol/user-tickets.js';
 import { databaseConnectionsOf } from '../tenant-file/connections.js';
 import { authorizeRoutes } from './authorize.js';
 import { logoutRoutes } from './logout.js';
@@ -15,7 +17,7 @@ import type { SurfaceDeps } from './surface.js';
 
 type BrowserDeps = Pick<
   SurfaceDeps,
-  'config' | 'store' | 'keyring' | 'csrfKey' | 'passwords' | 'renderer' | 'storage' | 'audit' | 'now'
+  'config' | 'store' | 'keyring' | 'csrfKey' | 'passwords' | 'renderer' | 'storage' | 'audit' | 'now' | 'messages'
 >;
 
 export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
@@ -36,7 +38,18 @@ export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
     await browser.register(formbody);
     browser.setErrorHandler(browserErrorHandler(pages, deps.storage));
     authorizeRoutes(browser, { ...pages, store, interaction, now, secureCookies });
-    loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, passwords, audit: deps.audit, now });
+    const mail = { store, messages: deps.messages, issuer: config.issuer, now };
+    loginRoutes(browser, {
+      ...pages,
+      store,
+      csrfKey,
+      secureCookies,
+      passwords,
+      audit: deps.audit,
+      now,
+      afterSignup: (user, client) => sendSignupVerification(mail, user, client),
+    });
+    ticketRoutes(browser, { ...pages, ...mail, csrfKey, secureCookies, passwords, audit: deps.audit });
     consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
     logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies, audit: deps.audit });
   };

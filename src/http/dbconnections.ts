@@ -6,6 +6,7 @@ import type { AuditEvent } from '../audit/events.js';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { describePolicy } from '../protocol/password-policy.js';
 import { SignupError, signUp } from '../protocol/signup.js';
+import { requestPasswordReset, sendSignupVerification } from '../protocol/user-tickets.js';
 import { AUTH0_JS_PREFLIGHT, allowClientOrigin, preflightRoute } from './client-cors.js';
 import { RETRY_AFTER_SECONDS } from './storage-health.js';
 import type { SurfaceDeps } from './surface.js';
@@ -59,10 +60,25 @@ type SignupBody = Partial<
   user_metadata?: Record<string, unknown>;
 };
 
-type DbconnectionsDeps = Pick<SurfaceDeps, 'store' | 'passwords' | 'storage' | 'audit' | 'now'>;
+type DbconnectionsDeps = Pick<SurfaceDeps, 'store' | 'passwords' | 'storage' | 'audit' | 'now' | 'messages' | 'config'>;
 
-/** The /dbconnections paths auth0.js calls from the browser (webAuth.signup): CORS for the client's origins. */
-const browserPaths = ['/dbconnections/signup'];
+/**
+ * The /dbconnections paths auth0.js calls from the browser (webAuth.signup, webAuth.changePassword): CORS for
+ * the client's origins.
+ */
+const browserPaths = ['/dbconnections/signup', '/dbconnections/change_password'];
+
+/** Auth0's answer to a change_password request, whether or not the address has an account. */
+export const CHANGE_PASSWORD_ANSWER = "We've just sent you an email to reset your password.";
+
+const changePasswordSchema = {
+  type: 'object',
+  properties: {
+    client_id: { type: 'string', maxLength: 128 },
+    email: { type: 'string', maxLength: 320 },
+    connection: { type: 'string', maxLength: 128 },
+  },
+} as const;
 
 /** The /dbconnections surface: form or JSON bodies, every error in the shape sendError gives. */
 export function dbconnectionsSurface(deps: DbconnectionsDeps): FastifyPluginAsync {
@@ -107,6 +123,47 @@ async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps
   });
 
   for (const path of browserPaths) preflightRoute(app, path, deps.store.clients, AUTH0_JS_PREFLIGHT);
+  const mail = { store: deps.store, messages: deps.messages, issuer: deps.config.issuer, now: deps.now };
+
+  // Auth0 Authentication API, "Change Password": one answer whether or not the user exists, so the endpoint
+  // cannot be used to find out which addresses have accounts; the e-mail is queued, never awaited.
+  app.post<{ Body: { client_id?: string; email?: string; connection?: string } }>(
+    '/dbconnections/change_password',
+    { schema: { body: changePasswordSchema } },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      for (const name of ['client_id', 'email', 'connection'] as const) {
+        if (!body[name]) return sendError(reply, 'bad.request', `Missing required parameter: ${name}`);
+      }
+      const client = await deps.store.clients.get(body.client_id!);
+      if (!client) return sendError(reply, 'bad.client_id', `Unknown client: ${body.client_id}`);
+      allowClientOrigin(request, reply, client, { credentials: false });
+      const connection = await deps.store.connections.getByName(body.connection!);
+      if (connection?.strategy !== 'auth0' || !connection.enabled_clients.includes(client.client_id))
+        return sendError(
+          reply,
+          'bad.connection',
+          `The connection "${body.connection}" is not a database connection enabled for this application`,
+        );
+      const event = {
+        ip: request.ip,
+        user_agent: request.headers['user-agent'],
+        client_id: client.client_id,
+        client_name: client.name,
+        connection: connection.name,
+        user_name: body.email!.slice(0, 320),
+        strategy: 'auth0',
+      };
+      if (!(await takeAttempt(deps.store.ipThrottles, 'change_password', request.ip, deps.now()))) {
+        deps.audit.record({ ...event, type: 'limit_mu', description: THROTTLED_DESCRIPTION });
+        return sendError(reply, 'too_many_attempts', THROTTLED_DESCRIPTION, {}, 429);
+      }
+      const user = await requestPasswordReset(mail, { client, connection, email: body.email! });
+      // Auth0 logs scpr for a reset e-mail sent, fcpr when no user has the address (seen only in the audit log).
+      deps.audit.record({ ...event, type: user ? 'scpr' : 'fcpr', user_id: user?.user_id });
+      return reply.header('cache-control', 'no-store').type('text/plain; charset=utf-8').send(CHANGE_PASSWORD_ANSWER);
+    },
+  );
 
   app.post<{ Body: SignupBody }>('/dbconnections/signup', { schema: { body: bodySchema } }, async (request, reply) => {
     const body = request.body ?? {};
@@ -141,6 +198,7 @@ async function dbconnectionsRoutes(app: FastifyInstance, deps: DbconnectionsDeps
         deps.now(),
       );
       record({ type: 'ss', user_id: user.user_id });
+      await sendSignupVerification(mail, user, client);
       const profile = Object.fromEntries(profileFields.filter((f) => user[f] !== null).map((f) => [f, user[f]]));
       return reply.header('cache-control', 'no-store').send({
         _id: user.user_id.slice('auth0|'.length),

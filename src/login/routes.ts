@@ -7,7 +7,7 @@ import type { InteractionState } from '../protocol/authorize/interaction.js';
 import { BLOCKED_DESCRIPTION, checkPasswordAttempt } from '../protocol/brute-force.js';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
 import { SignupError, signUp } from '../protocol/signup.js';
-import type { Store } from '../store/types.js';
+import type { Client, Store, User } from '../store/types.js';
 import { formCsrfToken, formIsGenuine } from './csrf.js';
 import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage, type PageDeps } from './pages.js';
 import type { Passwords } from '../crypto/passwords.js';
@@ -21,6 +21,8 @@ export interface LoginDeps extends PageDeps {
   passwords: Passwords;
   audit: AuditLog;
   now: () => number;
+  /** After a sign-up on the page: the verification e-mail (protocol/user-tickets.ts). */
+  afterSignup?: (user: User, client: Client) => Promise<unknown>;
 }
 
 type LoginRequest = FastifyRequest<{
@@ -73,6 +75,8 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
         error: extra.error,
         signupUrl: screen === 'login' && tx.signupAllowed ? `/u/signup?state=${state}` : undefined,
         loginUrl: screen === 'signup' ? `/u/login?state=${state}` : undefined,
+        // Auth0's "Forgot password?" link: /u/reset-password/request (login/tickets.ts).
+        forgotPasswordUrl: screen === 'login' ? `/u/reset-password/request?state=${state}` : undefined,
       },
     });
   }
@@ -178,6 +182,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
         deps.now(),
       );
       record(request, tx, { type: 'ss', user_id: user.user_id, user_name: email });
+      await deps.afterSignup?.(user, tx.client);
       return signIn(request, reply, tx, user.user_id);
     } catch (error) {
       if (!(error instanceof SignupError)) throw error;

@@ -12,7 +12,12 @@ export type Screen =
   | 'error'
   | 'logged-out'
   | 'passwordless-email'
-  | 'passwordless-code';
+  | 'passwordless-code'
+  | 'reset-password-request'
+  | 'reset-password-email'
+  | 'reset-password'
+  | 'reset-password-success'
+  | 'email-verification-result';
 
 export interface PageContext {
   screen: Screen;
@@ -36,6 +41,8 @@ export interface PageContext {
     signupUrl?: string;
     loginUrl?: string;
     forgotPasswordUrl?: string;
+    /** The connection's password policy in words (the reset-password screen). */
+    passwordPolicy?: string;
     scopes?: { value: string; description?: string }[];
     audience?: string;
   };
@@ -51,6 +58,11 @@ export const SCREENS: readonly Screen[] = [
   'logged-out',
   'passwordless-email',
   'passwordless-code',
+  'reset-password-request',
+  'reset-password-email',
+  'reset-password',
+  'reset-password-success',
+  'email-verification-result',
 ];
 const FORM_SCREENS: ReadonlySet<Screen> = new Set([
   'login',
@@ -58,6 +70,8 @@ const FORM_SCREENS: ReadonlySet<Screen> = new Set([
   'consent',
   'passwordless-email',
   'passwordless-code',
+  'reset-password-request',
+  'reset-password',
 ]);
 
 // Auth0's prompt and screen names, so a customer template can branch on {{ prompt.screen.name }}. Auth0 shows
@@ -70,6 +84,11 @@ const PROMPTS: Record<Screen, { name: string; screen: { name: string } }> = {
   'logged-out': { name: 'logout', screen: { name: 'logout-complete' } },
   'passwordless-email': { name: 'login-id', screen: { name: 'login-id' } },
   'passwordless-code': { name: 'login-passwordless', screen: { name: 'login-passwordless-email-code' } },
+  'reset-password-request': { name: 'reset-password', screen: { name: 'reset-password-request' } },
+  'reset-password-email': { name: 'reset-password', screen: { name: 'reset-password-email' } },
+  'reset-password': { name: 'reset-password', screen: { name: 'reset-password' } },
+  'reset-password-success': { name: 'reset-password', screen: { name: 'reset-password-success' } },
+  'email-verification-result': { name: 'email-verification', screen: { name: 'email-verification-result' } },
 };
 
 const PAGE_TITLES: Record<Screen, string> = {
@@ -80,6 +99,11 @@ const PAGE_TITLES: Record<Screen, string> = {
   'logged-out': 'Logged out',
   'passwordless-email': 'Log in',
   'passwordless-code': 'Enter your code',
+  'reset-password-request': 'Forgot your password?',
+  'reset-password-email': 'Check your email',
+  'reset-password': 'Change your password',
+  'reset-password-success': 'Password changed',
+  'email-verification-result': 'Email verified',
 };
 
 const LOCALE = /^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$/i;
@@ -135,6 +159,7 @@ export function viewOf(context: PageContext, styles: string) {
       : badgeName && { initial: Array.from(badgeName.trim())[0].toLocaleUpperCase() },
     form: formOf(context),
     user_name: userName(context.user),
+    user_email: nonEmpty(context.user?.email),
     error: context.error ?? { title: 'Something went wrong', description: 'The request could not be completed.' },
     support: supportOf(tenant),
     return_url: safeHref(context.returnUrl),
@@ -158,6 +183,7 @@ function formOf({ screen, form }: PageContext) {
     signupUrl: safeHref(form.signupUrl, ['http:', 'https:']),
     loginUrl: safeHref(form.loginUrl, ['http:', 'https:']),
     forgotPasswordUrl: safeHref(form.forgotPasswordUrl, ['http:', 'https:']),
+    passwordPolicy: nonEmpty(form.passwordPolicy),
     scopes: (form.scopes ?? []).map(({ value, description }) => ({ value, description: nonEmpty(description) })),
     audience: nonEmpty(form.audience),
   };

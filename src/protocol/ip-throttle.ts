@@ -13,6 +13,8 @@ export const ipThrottles = {
   login: { max: 100, leakMs: DAY_MS / 100 },
   /** Sign-ups: every attempt counts, refused or not (Auth0's pre-user-registration stage). */
   signup: { max: 50, leakMs: DAY_MS / 50 },
+  /** Password-reset requests, like sign-ups: each one may send an e-mail, so each one counts. */
+  change_password: { max: 50, leakMs: DAY_MS / 50 },
 } as const satisfies Record<string, ThrottlePolicy>;
 
 export type ThrottleKind = keyof typeof ipThrottles;

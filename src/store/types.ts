@@ -223,6 +223,26 @@ export interface LoginTicket {
   expires_at: number;
 }
 
+export type UserTicketKind = 'password_change' | 'email_verification';
+
+/** A password-change or e-mail-verification link (Auth0 Management API v2, "Tickets"), by the token's hash. */
+export interface UserTicket {
+  ticket_hash: string;
+  kind: UserTicketKind;
+  user_id: string;
+  /** The application the link returns to (its login route), when known. */
+  client_id: string | null;
+  /** Where the person goes once the ticket is used (Auth0's result_url). */
+  result_url: string | null;
+  /** Password change only: the e-mail counts as verified once the password is changed. */
+  mark_email_verified: boolean;
+  /** Adds ?email=… to result_url (Auth0's includeEmailInRedirect). */
+  include_email: boolean;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface AuthorizationCode {
   code_hash: string;
   client_id: string;
@@ -512,6 +532,8 @@ export interface SessionStore {
   touch(idHash: string, at: number): Promise<void>;
   delete(idHash: string): Promise<void>;
   deleteBySid(sid: string): Promise<void>;
+  /** Ends every session of the user (a password reset). */
+  deleteOfUser(userId: string): Promise<void>;
 }
 
 /**
@@ -559,6 +581,15 @@ export interface LoginTicketStore {
     match: Omit<LoginTicket, 'user_id' | 'created_at' | 'expires_at'>,
     at: number,
   ): Promise<LoginTicket | undefined>;
+}
+
+export interface UserTicketStore {
+  /** Stores the ticket, then deletes a bounded batch of expired ones. */
+  insert(ticket: UserTicket): Promise<void>;
+  /** The ticket, used or not, expired or not (to tell the person why a link no longer works). */
+  get(ticketHash: string): Promise<UserTicket | undefined>;
+  /** Marks the ticket used and returns it, in one statement; nothing when it was used before or has expired. */
+  consume(ticketHash: string, kind: UserTicketKind, at: number): Promise<UserTicket | undefined>;
 }
 
 export interface AuthorizationCodeStore {
@@ -656,6 +687,8 @@ export interface RefreshTokenStore {
   /** Revokes every token of the family, the newest included. */
   revokeFamily(familyId: string, at: number): Promise<void>;
   revoke(tokenHash: string, at: number): Promise<void>;
+  /** Revokes every active token of the user (a password reset). */
+  revokeOfUser(userId: string, at: number): Promise<void>;
   /** The family's newest token that is neither rotated nor revoked. */
   activeOfFamily(familyId: string): Promise<RefreshToken | undefined>;
 }
@@ -751,6 +784,7 @@ export interface Stores {
   sessions: SessionStore;
   loginTransactions: LoginTransactionStore;
   loginTickets: LoginTicketStore;
+  userTickets: UserTicketStore;
   codes: AuthorizationCodeStore;
   revokedTokens: RevokedTokenStore;
   loginFailures: LoginFailureStore;

@@ -22,4 +22,5 @@ export const managementScopes: readonly string[] = [
   'read:logs',
   'read:logs_users',
   'read:stats',
+  'create:user_tickets',
 ];

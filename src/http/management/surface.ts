@@ -19,6 +19,7 @@ import { roleRoutes } from './roles.js';
 import { signingKeyRoutes } from './signing-keys.js';
 import { certificateHost } from '../../protocol/keys/rotation.js';
 import { tenantSettingsRoutes } from './tenant-settings.js';
+import { ticketRoutes } from './tickets.js';
 import { userBlockRoutes } from './user-blocks.js';
 import { userRoleRoutes } from './user-roles.js';
 import { userRoutes } from './users.js';
@@ -27,7 +28,7 @@ const BODY_LIMIT = 1024 * 1024;
 
 type ManagementSurfaceDeps = Pick<
   SurfaceDeps,
-  'config' | 'store' | 'keyring' | 'box' | 'storage' | 'audit' | 'now' | 'passwords'
+  'config' | 'store' | 'keyring' | 'box' | 'storage' | 'audit' | 'now' | 'passwords' | 'messages'
 >;
 
 /** Auth0 logs every change through the Management API: sapi when it succeeded, fapi when it did not. */
@@ -90,6 +91,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     clientGrantRoutes(api, { store });
     resourceServerRoutes(api, { store, managementAudience: auth.audience });
     connectionRoutes(api, { store });
+    ticketRoutes(api, { store, messages: deps.messages, audit: deps.audit, issuer: config.issuer, now });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

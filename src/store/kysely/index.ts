@@ -21,6 +21,7 @@ import { revokedTokenStore } from './revoked-tokens.js';
 import { sessionStore } from './sessions.js';
 import { tenantStore } from './tenant.js';
 import { userStore } from './users.js';
+import { userTicketStore } from './user-tickets.js';
 
 function stores(db: Executor, now: () => number): Stores {
   return {
@@ -36,6 +37,7 @@ function stores(db: Executor, now: () => number): Stores {
     sessions: sessionStore(db),
     loginTransactions: loginTransactionStore(db, now),
     loginTickets: loginTicketStore(db),
+    userTickets: userTicketStore(db),
     codes: authorizationCodeStore(db, now),
     revokedTokens: revokedTokenStore(db, now),
     loginFailures: loginFailureStore(db),

@@ -47,6 +47,14 @@ export function refreshTokenStore(db: Executor): RefreshTokenStore {
         .where('revoked_at', 'is', null)
         .execute();
     },
+    async revokeOfUser(userId, at) {
+      await db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: at })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .execute();
+    },
     async activeOfFamily(familyId) {
       return db
         .selectFrom('refresh_tokens')

@@ -233,6 +233,19 @@ export interface LoginTicketTable {
   expires_at: Millis;
 }
 
+export interface UserTicketTable {
+  ticket_hash: string;
+  kind: string;
+  user_id: string;
+  client_id: string | null;
+  result_url: string | null;
+  mark_email_verified: Bool;
+  include_email: Bool;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: Millis | null;
+}
+
 export interface WriteProbeTable {
   id: number;
   data: string;
@@ -308,6 +321,7 @@ export interface Database {
   sessions: SessionTable;
   login_transactions: LoginTransactionTable;
   login_tickets: LoginTicketTable;
+  user_tickets: UserTicketTable;
   login_transaction_owners: LoginTransactionOwnerTable;
   authorization_codes: AuthorizationCodeTable;
   revoked_tokens: RevokedTokenTable;

@@ -26,5 +26,8 @@ export function sessionStore(db: Executor): SessionStore {
     async deleteBySid(sid) {
       await db.deleteFrom('sessions').where('sid', '=', sid).execute();
     },
+    async deleteOfUser(userId) {
+      await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    },
   };
 }
