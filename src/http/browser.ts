@@ -10,12 +10,22 @@ import type { InteractionDeps } from '../protocol/authorize/interaction.js';
 import { databaseConnectionsOf } from '../tenant-file/connections.js';
 import { authorizeRoutes } from './authorize.js';
 import { logoutRoutes } from './logout.js';
+import { passwordlessLinkRoutes } from './passwordless-link.js';
 import { RETRY_AFTER_SECONDS, type StorageHealth } from './storage-health.js';
 import type { SurfaceDeps } from './surface.js';
 
 type BrowserDeps = Pick<
   SurfaceDeps,
-  'config' | 'store' | 'keyring' | 'csrfKey' | 'passwords' | 'renderer' | 'storage' | 'audit' | 'now'
+  | 'config'
+  | 'store'
+  | 'keyring'
+  | 'csrfKey'
+  | 'passwordlessKey'
+  | 'passwords'
+  | 'renderer'
+  | 'storage'
+  | 'audit'
+  | 'now'
 >;
 
 export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
@@ -38,6 +48,15 @@ export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
     authorizeRoutes(browser, { ...pages, store, interaction, now, secureCookies });
     loginRoutes(browser, { ...pages, store, csrfKey, secureCookies, passwords, audit: deps.audit, now });
     consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
+    passwordlessLinkRoutes(browser, {
+      ...pages,
+      store,
+      interaction,
+      passwordlessKey: deps.passwordlessKey,
+      audit: deps.audit,
+      secureCookies,
+      now,
+    });
     logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies, audit: deps.audit });
   };
 }
