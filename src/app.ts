@@ -11,6 +11,7 @@ import { browserSurface } from './http/browser.js';
 import { limitConnections } from './http/connection-limit.js';
 import { crossOriginSurface } from './http/cross-origin.js';
 import { dbconnectionsSurface } from './http/dbconnections.js';
+import { passwordlessSurface } from './http/passwordless.js';
 import { managementSurface } from './http/management/surface.js';
 import { oauthSurface } from './http/oauth/surface.js';
 import { frameworkErrorHandler, rootSurface } from './http/root.js';
@@ -48,7 +49,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const now = options.now ?? Date.now;
   const prepared = options.prepared ? {} : await prepareStart(config, now);
   const opened = await openStoreAndKeys(config, now, { migrate: !options.prepared });
-  const { box, keyring, csrfKey } = opened;
+  const { box, keyring, csrfKey, passwordlessKey } = opened;
   const store = createCachedStore(opened.store, { now, broadcast: broadcastInvalidation });
   onInvalidation(() => {
     store.invalidate();
@@ -66,6 +67,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     keyring,
     box,
     csrfKey,
+    passwordlessKey,
     // Each worker runs its share of the cores' argon2id at once (crypto/passwords.ts).
     passwords: createPasswords(argon2Concurrency(config.workers)),
     renderer: createRenderer(),
@@ -83,6 +85,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     rootSurface(deps),
     oauthSurface(deps),
     dbconnectionsSurface(deps),
+    passwordlessSurface(deps),
     crossOriginSurface(deps),
     managementSurface(deps),
     browserSurface(deps),

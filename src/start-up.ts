@@ -34,12 +34,13 @@ export async function openStoreAndKeys(config: Config, now: () => number = Date.
     const master = resolveMasterSecret(config.secret, connection.sqliteFile);
     const box = createSecretBox(master.secret);
     const csrfKey = deriveKey(master.secret, 'csrf tokens v1');
+    const passwordlessKey = deriveKey(master.secret, 'passwordless codes v1');
     const keyring = new Keyring(store, box, now);
     // Load existing keys first: a wrong GATEHOUSE_SECRET must stop the start before anything is written.
     await keyring.load();
     await ensureSigningKeys(store, box, now, certificateHost(config.issuer));
     await keyring.load();
-    return { store, box, keyring, csrfKey, generatedSecretPath: master.generatedAt };
+    return { store, box, keyring, csrfKey, passwordlessKey, generatedSecretPath: master.generatedAt };
   } catch (error) {
     await store.close().catch(() => {});
     throw describeStartError(error, config.databaseUrl, config.databaseLockTimeout) ?? error;

@@ -12,12 +12,23 @@ import { sendSignupVerification } from '../protocol/user-tickets.js';
 import { databaseConnectionsOf } from '../tenant-file/connections.js';
 import { authorizeRoutes } from './authorize.js';
 import { logoutRoutes } from './logout.js';
+import { passwordlessLinkRoutes } from './passwordless-link.js';
 import { RETRY_AFTER_SECONDS, type StorageHealth } from './storage-health.js';
 import type { SurfaceDeps } from './surface.js';
 
 type BrowserDeps = Pick<
   SurfaceDeps,
-  'config' | 'store' | 'keyring' | 'csrfKey' | 'passwords' | 'renderer' | 'storage' | 'audit' | 'now' | 'messages'
+  | 'config'
+  | 'store'
+  | 'keyring'
+  | 'csrfKey'
+  | 'passwordlessKey'
+  | 'passwords'
+  | 'renderer'
+  | 'storage'
+  | 'audit'
+  | 'now'
+  | 'messages'
 >;
 
 export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
@@ -51,6 +62,15 @@ export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
     });
     ticketRoutes(browser, { ...pages, ...mail, csrfKey, secureCookies, passwords, audit: deps.audit });
     consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
+    passwordlessLinkRoutes(browser, {
+      ...pages,
+      store,
+      interaction,
+      passwordlessKey: deps.passwordlessKey,
+      audit: deps.audit,
+      secureCookies,
+      now,
+    });
     logoutRoutes(browser, { ...pages, store, keyring, issuer: config.issuer, secureCookies, audit: deps.audit });
   };
 }

@@ -18,6 +18,8 @@ export interface SurfaceDeps {
   box: SecretBox;
   /** Signs the login forms' CSRF tokens; derived from the master secret. */
   csrfKey: Buffer;
+  /** The HMAC key passwordless codes are stored under; derived from the master secret. */
+  passwordlessKey: Buffer;
   /** argon2id with this worker's share of the cores (crypto/passwords.ts). */
   passwords: Passwords;
   renderer: Renderer;

@@ -29,6 +29,7 @@ const exchangeEvents = new Map<string, readonly [EventType, EventType]>([
   ['refresh_token', ['sertft', 'fertft']],
   ['password', ['sepft', 'fepft']],
   ['http://auth0.com/oauth/grant-type/password-realm', ['sepft', 'fepft']],
+  ['http://auth0.com/oauth/grant-type/passwordless/otp', ['sepotpft', 'fepotpft']],
 ]);
 
 export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {

@@ -667,6 +667,41 @@ export interface IpThrottleStore {
   giveBack(kind: string, ip: string): Promise<void>;
 }
 
+/** A passwordless one-time code, as stored: its HMAC only (Auth0 docs: "Passwordless Connections"). */
+export interface PasswordlessCode {
+  connection: string;
+  /** The lower-cased e-mail or the E.164 phone number the code was sent to. */
+  identifier: string;
+  code_hash: string;
+  client_id: string;
+  /** The /authorize parameters a magic link completes; null for a code typed back. */
+  auth_params: Record<string, string> | null;
+  /** A hash of the starting browser's cookie when the code may complete only in that browser; null for any. */
+  binding: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** What checking a code against the live one found: redeemed, wrong (with attempts left or not), or none. */
+export type PasswordlessRedemption =
+  | { outcome: 'redeemed'; code: PasswordlessCode }
+  | { outcome: 'wrong'; attemptsLeft: number }
+  | { outcome: 'none' };
+
+export interface PasswordlessCodeStore {
+  /** Stores a new code for the address, replacing (superseding) any earlier one, in one statement. */
+  replace(code: PasswordlessCode): Promise<void>;
+  /**
+   * Spends the address's code when the hash, client and binding match and it is unused, unexpired and has
+   * tries left; else counts a wrong try against the live code. Each step is one atomic statement.
+   */
+  redeem(
+    match: { connection: string; identifier: string; code_hash: string; client_id: string; binding: string | null },
+    at: number,
+    maxAttempts: number,
+  ): Promise<PasswordlessRedemption>;
+}
+
 export interface BrandingStore {
   getTemplate(): Promise<string | undefined>;
   putTemplate(body: string): Promise<void>;
@@ -789,6 +824,7 @@ export interface Stores {
   revokedTokens: RevokedTokenStore;
   loginFailures: LoginFailureStore;
   ipThrottles: IpThrottleStore;
+  passwordlessCodes: PasswordlessCodeStore;
   branding: BrandingStore;
   refreshTokens: RefreshTokenStore;
   consents: ConsentStore;

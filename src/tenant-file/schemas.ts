@@ -169,6 +169,36 @@ export const clientGrantSchema = {
   properties: { client_id: string(1, 128), audience: string(1, 600), scope: strings },
 } as const;
 
+// Auth0's options for passwordless connections (Auth0 docs: "Passwordless Connections"; Management API
+// "Create a connection"): the e-mail of an `email` connection, the code's length and life (seconds), sign-up
+// and brute-force protection. Other options stay free-form, as Auth0's are per strategy.
+const connectionOptions = {
+  type: 'object',
+  properties: {
+    email: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        from: string(1, 320),
+        subject: string(1, 998),
+        syntax: { enum: ['liquid'] },
+        body: string(1, 100000),
+      },
+    },
+    totp: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        length: { type: 'integer', minimum: 4, maximum: 10 },
+        time_step: { type: 'integer', minimum: 30, maximum: 86400 },
+      },
+    },
+    disable_signup: boolean,
+    brute_force_protection: boolean,
+    template: string(1, 1600),
+  },
+} as const;
+
 export const connectionSchema = {
   type: 'object',
   additionalProperties: false,
@@ -176,7 +206,7 @@ export const connectionSchema = {
   properties: {
     name: { type: 'string', pattern: '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,126}[A-Za-z0-9])?$' },
     strategy: { enum: ['auth0', 'email', 'sms'] },
-    options: { type: 'object' },
+    options: connectionOptions,
     enabled_clients: strings,
     ...connectionInertFields,
   },

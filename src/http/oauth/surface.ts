@@ -15,7 +15,7 @@ import { userinfoRoute } from './userinfo.js';
 
 type OAuthSurfaceDeps = Pick<
   SurfaceDeps,
-  'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'storage' | 'audit' | 'now'
+  'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'passwordlessKey' | 'storage' | 'audit' | 'now'
 >;
 
 export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
@@ -27,6 +27,7 @@ export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
     keyring,
     passwords: passwordCheck(deps.passwords, store.users),
     issuer: config.issuer,
+    passwordlessKey: deps.passwordlessKey,
     tokenEndpoint: endpoints(config.issuer).token,
     adminClientId: config.adminClientId,
     audit: deps.audit,

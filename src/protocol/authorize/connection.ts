@@ -8,6 +8,8 @@ export interface ConnectionDeps {
   stores: Pick<Stores, 'connections' | 'tenant'>;
   /** Database connections enabled for a client, by name (for the default connection). */
   databaseConnections(clientId: string): Promise<string[]>;
+  /** A passwordless connection the request has already signed in with (a magic link): accepted by name. */
+  passwordlessSignIn?: string;
 }
 
 export async function resolveConnection(
@@ -21,7 +23,7 @@ export async function resolveConnection(
     if (!found?.enabled_clients.includes(client.client_id)) {
       throw new OAuthError('invalid_request', `The connection "${name}" is not enabled for this application`);
     }
-    if (found.strategy !== 'auth0')
+    if (found.strategy !== 'auth0' && found.name !== deps.passwordlessSignIn)
       throw new OAuthError(
         'invalid_request',
         `Passwordless sign-in (connection "${name}") is not available on this server yet`,

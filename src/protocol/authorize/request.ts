@@ -81,6 +81,8 @@ export interface AuthorizeDeps {
   issuer: string;
   /** Database connections enabled for a client, by name (for the default connection). */
   databaseConnections(clientId: string): Promise<string[]>;
+  /** A passwordless connection the request has already signed in with (a magic link, connection.ts). */
+  passwordlessSignIn?: string;
 }
 
 /** Runs checks whose OAuthError becomes an AuthorizeError: to the target when there is one, else an error page. */

@@ -2,6 +2,7 @@ import { authorizationCode } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
 import { password } from './password.js';
 import { passwordRealm } from './password-realm.js';
+import { passwordlessOtp } from './passwordless-otp.js';
 import { refreshToken } from './refresh-token.js';
 import type { Grant } from './types.js';
 
@@ -24,5 +25,8 @@ export const clientGrantTypeNames: readonly string[] = [...grantTypeNames, 'impl
 
 /** The grants this server can issue tokens for today, by grant_type. */
 export const grants = new Map<string, Grant>(
-  [clientCredentials, authorizationCode, refreshToken, password, passwordRealm].map((g) => [g.grantType, g]),
+  [clientCredentials, authorizationCode, refreshToken, password, passwordRealm, passwordlessOtp].map((g) => [
+    g.grantType,
+    g,
+  ]),
 );

@@ -27,6 +27,8 @@ export interface GrantDeps<Part extends keyof Store = keyof Store> {
   /** Checks users' passwords (argon2id, bcrypt upgraded) for the password grants; holds the decoy hash. */
   passwords: PasswordCheck;
   issuer: string;
+  /** The HMAC key passwordless codes are stored under (passwordless-otp.ts). */
+  passwordlessKey: Buffer;
   /** Where the password grants record a blocked account or IP (the exchange itself is recorded by token.ts). */
   audit: AuditLog;
   now: () => number;

@@ -259,6 +259,19 @@ export interface IpThrottleTable {
   updated_at: Millis;
 }
 
+export interface PasswordlessCodeTable {
+  connection: string;
+  identifier: string;
+  code_hash: string;
+  client_id: string;
+  auth_params: string | null;
+  binding: string | null;
+  attempts: number;
+  created_at: Millis;
+  expires_at: Millis;
+  used_at: Millis | null;
+}
+
 export interface BrandingTemplateTable {
   name: string;
   body: string;
@@ -327,6 +340,7 @@ export interface Database {
   revoked_tokens: RevokedTokenTable;
   login_failures: LoginFailureTable;
   ip_throttles: IpThrottleTable;
+  passwordless_codes: PasswordlessCodeTable;
   write_probe: WriteProbeTable;
   branding_templates: BrandingTemplateTable;
   tenant: TenantTable;

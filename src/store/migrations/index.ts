@@ -16,6 +16,7 @@ import * as m0014 from './0014-roles-grants.js';
 import * as m0015 from './0015-signing-key-certificates.js';
 import * as m0016 from './0016-logs.js';
 import * as m0018 from './0018-user-tickets.js';
+import * as m0019 from './0019-passwordless-codes.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
 const migrations: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0015-signing-key-certificates': m0015,
   '0016-logs': m0016,
   '0018-user-tickets': m0018,
+  '0019-passwordless-codes': m0019,
 };
 
 export const migrationProvider: MigrationProvider = {
