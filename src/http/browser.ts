@@ -5,6 +5,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { consentRoutes } from '../login/consent.js';
 import { type PageDeps, sendErrorPage } from '../login/pages.js';
+import { passwordlessPageRoutes } from '../login/passwordless.js';
 import { loginRoutes } from '../login/routes.js';
 import { ticketRoutes } from '../login/tickets.js';
 import type { InteractionDeps } from '../protocol/authorize/interaction.js';
@@ -61,6 +62,14 @@ export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
       afterSignup: (user, client) => sendSignupVerification(mail, user, client),
     });
     ticketRoutes(browser, { ...pages, ...mail, csrfKey, secureCookies, passwords, audit: deps.audit });
+    passwordlessPageRoutes(browser, {
+      ...pages,
+      ...mail,
+      csrfKey,
+      secureCookies,
+      passwordlessKey: deps.passwordlessKey,
+      audit: deps.audit,
+    });
     consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
     passwordlessLinkRoutes(browser, {
       ...pages,

@@ -9,6 +9,7 @@ import type { AuditLog } from '../audit/events.js';
 import { randomSecret } from '../crypto/random.js';
 import { sendDecision } from '../login/authorization-response.js';
 import { type PageDeps, sendErrorPage } from '../login/pages.js';
+import { PASSWORDLESS_BINDING_COOKIE } from '../login/passwordless.js';
 import { startBrowserSession } from '../login/session-cookie.js';
 import { authorize, type InteractionDeps } from '../protocol/authorize/interaction.js';
 import { isBrowserId, transactionOwners } from '../protocol/authorize/pending-logins.js';
@@ -23,9 +24,6 @@ import {
 } from '../protocol/passwordless.js';
 import type { Store } from '../store/types.js';
 import { BROWSER_COOKIE } from './authorize.js';
-
-/** The cookie a browser-started passwordless sign-in is bound to (set by the page that starts it). */
-export const PASSWORDLESS_BINDING_COOKIE = 'gatehouse_passwordless';
 
 const INVALID_LINK = 'This sign-in link is invalid. Return to the application and sign in again.';
 
@@ -107,10 +105,7 @@ export function passwordlessLinkRoutes(app: FastifyInstance, deps: PasswordlessL
     const cookie = request.cookies[BROWSER_COOKIE];
     const owners = transactionOwners(request.ip, isBrowserId(cookie) ? cookie : randomSecret());
     try {
-      const decision = await authorize(raw, session, owners, {
-        ...deps.interaction,
-        passwordlessSignIn: connection.name,
-      });
+      const decision = await authorize(raw, session, owners, deps.interaction);
       return sendDecision(reply, decision, false);
     } catch (error) {
       if (error instanceof AuthorizeError) return fail(reply, error.error.description);

@@ -18,8 +18,8 @@ import {
   issueCode,
   SIGNUP_DISABLED_DESCRIPTION,
   signupDisabled,
-  startLimits,
 } from '../protocol/passwordless.js';
+import { sendPasswordlessMessage, TOO_MANY_REQUESTS, takeSendAllowance } from '../protocol/passwordless-send.js';
 import type { Client, Connection } from '../store/types.js';
 import { AUTH0_JS_PREFLIGHT, allowClientOrigin, preflightRoute } from './client-cors.js';
 import { RETRY_AFTER_SECONDS } from './storage-health.js';
@@ -30,10 +30,6 @@ type PasswordlessDeps = Pick<
   'config' | 'store' | 'box' | 'passwordlessKey' | 'messages' | 'storage' | 'audit' | 'now'
 >;
 
-/** Auth0's words past the limits on /passwordless/start (per IP and per address). */
-export const TOO_MANY_REQUESTS = 'Too many requests. Please try again later.';
-/** Auth0's default text message (the `sms` connection's options.template, with @@password@@ for the code). */
-export const DEFAULT_SMS_TEMPLATE = 'Your verification code is: @@password@@';
 const MAX_AUTH_PARAMS = 30;
 
 interface StartBody {
@@ -171,11 +167,7 @@ async function passwordlessRoutes(app: FastifyInstance, deps: PasswordlessDeps) 
         ...event,
       });
     // Auth0's limits, counted per IP and per address in one statement each, before anything is sent.
-    const { ip: perIp, address: perAddress } = startLimits;
-    const allowed =
-      (await store.ipThrottles.take(perIp.kind, ip, at, perIp)) &&
-      (await store.ipThrottles.take(perAddress.kind, `${connection.name}:${identifier}`, at, perAddress));
-    if (!allowed) {
+    if (!(await takeSendAllowance(store.ipThrottles, connection, identifier, ip, at))) {
       record({ type: 'limit_mu', description: TOO_MANY_REQUESTS });
       throw new StartError(429, 'too_many_requests', TOO_MANY_REQUESTS);
     }
@@ -191,22 +183,13 @@ async function passwordlessRoutes(app: FastifyInstance, deps: PasswordlessDeps) 
       auth_params: link ? authParams : undefined,
       at,
     });
-    if (sms) {
-      await deps.messages.sms({ to: identifier, body: smsBody(connection, code) });
-    } else {
-      const url = link ? magicLink(config.issuer, client, connection, identifier, code, authParams) : undefined;
-      await deps.messages.email({
-        kind: 'passwordless',
-        to: identifier,
-        connection: connection.name,
-        variables: {
-          ...(url ? { link: url } : { code }),
-          email: identifier,
-          application: { name: client.name, client_id: client.client_id },
-          connection: { name: connection.name },
-        },
-      });
-    }
+    await sendPasswordlessMessage(deps.messages, {
+      connection,
+      client,
+      identifier,
+      code,
+      link: link ? magicLink(config.issuer, client, connection, identifier, code, authParams) : undefined,
+    });
     // Auth0 logs cs for a code and cls for a link.
     record({ type: link ? 'cls' : 'cs' });
     const _id = randomBytes(12).toString('hex');
@@ -238,11 +221,6 @@ async function passwordlessRoutes(app: FastifyInstance, deps: PasswordlessDeps) 
       throw error;
     }
   }
-}
-
-function smsBody(connection: Connection, code: string): string {
-  const template = typeof connection.options.template === 'string' ? connection.options.template : DEFAULT_SMS_TEMPLATE;
-  return template.includes('@@password@@') ? template.replaceAll('@@password@@', code) : `${template} ${code}`;
 }
 
 /**

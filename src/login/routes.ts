@@ -1,17 +1,20 @@
 // /u/login and /u/signup: the database connection's forms. They check the password (or create the user)
-// and start the SSO session, then send the browser back to /authorize/resume; they never issue codes.
+// and start the SSO session, then send the browser back to /authorize/resume; they never issue codes. A
+// transaction for a passwordless connection is sent on to its own pages (login/passwordless.ts).
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type AuditEvent, type AuditLog, passwordAttemptType } from '../audit/events.js';
 import type { InteractionState } from '../protocol/authorize/interaction.js';
 import { BLOCKED_DESCRIPTION, checkPasswordAttempt } from '../protocol/brute-force.js';
 import { takeAttempt, THROTTLED_DESCRIPTION } from '../protocol/ip-throttle.js';
+import { isPasswordless } from '../protocol/passwordless.js';
 import { SignupError, signUp } from '../protocol/signup.js';
 import type { Client, Store, User } from '../store/types.js';
 import { formCsrfToken, formIsGenuine } from './csrf.js';
 import { EXPIRED_SIGN_IN, sendErrorPage, sendInvalidFormPage, sendPage, type PageDeps } from './pages.js';
 import type { Passwords } from '../crypto/passwords.js';
 import { passwordCheck } from '../protocol/password-check.js';
+import { PASSWORDLESS_PAGE } from './passwordless.js';
 import { startBrowserSession } from './session-cookie.js';
 
 export interface LoginDeps extends PageDeps {
@@ -50,6 +53,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
         request: request_,
         client,
         signupAllowed: connection.options.disable_signup !== true,
+        passwordless: isPasswordless(connection),
       }
     );
   }
@@ -103,10 +107,17 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
       .redirect(`/authorize/resume?state=${encodeURIComponent(tx.id)}`, 303);
   }
 
+  /** A passwordless connection has no password: its transaction goes to the passwordless pages. */
+  const toPasswordless = (reply: Reply, tx: Transaction, status: 302 | 303) =>
+    reply
+      .header('cache-control', 'no-store')
+      .redirect(`${PASSWORDLESS_PAGE}?state=${encodeURIComponent(tx.id)}`, status);
+
   /** The posted form's transaction, CSRF-checked; or the page that says why not. */
   async function postedForm(request: LoginRequest, reply: Reply, screen: 'login' | 'signup') {
     const tx = await transactionOf(request);
     if (!tx) return { reply: await sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN) };
+    if (tx.passwordless) return { reply: await toPasswordless(reply, tx, 303) };
     const body = request.body ?? {};
     if (!formIsGenuine(request, deps, `${screen} ${tx.id}`, body._csrf))
       return { reply: await sendInvalidFormPage(reply, deps) };
@@ -118,6 +129,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
   app.get('/u/login', async (request: LoginRequest, reply) => {
     const tx = await transactionOf(request);
     if (!tx) return sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN);
+    if (tx.passwordless) return toPasswordless(reply, tx, 302);
     return showForm(request, reply, 200, tx, 'login', {});
   });
 
@@ -159,6 +171,7 @@ export function loginRoutes(app: FastifyInstance, deps: LoginDeps) {
   app.get('/u/signup', async (request: LoginRequest, reply) => {
     const tx = await transactionOf(request);
     if (!tx) return sendErrorPage(reply, deps, 400, EXPIRED_SIGN_IN);
+    if (tx.passwordless) return toPasswordless(reply, tx, 302);
     if (!tx.signupAllowed) return reply.redirect(`/u/login?state=${encodeURIComponent(tx.id)}`, 302);
     return showForm(request, reply, 200, tx, 'signup', {});
   });

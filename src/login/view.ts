@@ -41,6 +41,11 @@ export interface PageContext {
     signupUrl?: string;
     loginUrl?: string;
     forgotPasswordUrl?: string;
+    /** The passwordless screens of an `sms` connection: a phone number instead of an e-mail address. */
+    sms?: boolean;
+    phoneNumber?: string;
+    /** The passwordless code screen's "Resend code" form. */
+    resend?: { action: string; csrf: string };
     /** The connection's password policy in words (the reset-password screen). */
     passwordPolicy?: string;
     scopes?: { value: string; description?: string }[];
@@ -132,7 +137,7 @@ export function viewOf(context: PageContext, styles: string) {
     locale: context.locale && LOCALE.test(context.locale) ? context.locale : 'en',
     nonce: context.nonce,
     state,
-    prompt: PROMPTS[context.screen],
+    prompt: promptOf(context),
     transaction: context.transaction && { state, params: extParams(context.transaction.params) },
     application: application && { id: application.id, name: application.name, logo_url: httpUrl(application.logo_url) },
     tenant: tenant && {
@@ -179,6 +184,9 @@ function formOf({ screen, form }: PageContext) {
     action,
     csrf: form.csrf,
     email: form.email,
+    sms: form.sms === true,
+    phoneNumber: nonEmpty(form.phoneNumber),
+    resend: resendOf(form.resend),
     error: nonEmpty(form.error),
     signupUrl: safeHref(form.signupUrl, ['http:', 'https:']),
     loginUrl: safeHref(form.loginUrl, ['http:', 'https:']),
@@ -187,6 +195,18 @@ function formOf({ screen, form }: PageContext) {
     scopes: (form.scopes ?? []).map(({ value, description }) => ({ value, description: nonEmpty(description) })),
     audience: nonEmpty(form.audience),
   };
+}
+
+function resendOf(resend: NonNullable<PageContext['form']>['resend']) {
+  const action = safeHref(resend?.action, ['http:', 'https:']);
+  return action && resend?.csrf ? { action, csrf: resend.csrf } : undefined;
+}
+
+/** Auth0 names the code screen after its channel: login-passwordless-email-code or login-passwordless-sms-otp. */
+function promptOf({ screen, form }: PageContext) {
+  if (screen === 'passwordless-code' && form?.sms)
+    return { name: 'login-passwordless', screen: { name: 'login-passwordless-sms-otp' } };
+  return PROMPTS[screen];
 }
 
 function pageTitle({ screen, error }: PageContext, appName: string | undefined): string {

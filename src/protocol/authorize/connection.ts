@@ -1,15 +1,17 @@
 // The connection to sign in with (Auth0 docs: "Authentication API", /docs/api/authentication, the connection
 // parameter of /authorize): the one asked for when it is enabled for the client, else the tenant's default
-// directory when that is enabled for it, else the client's first enabled database connection.
+// directory when that is enabled for it, else the client's first enabled database connection. A passwordless
+// connection (`email`, `sms`) is signed in on Universal Login's passwordless pages and needs only to be enabled
+// for the client (Auth0 docs: "Passwordless with Universal Login"; the OTP grant type is checked only at
+// /oauth/token).
 import type { Client, Stores } from '../../store/types.js';
 import { OAuthError } from '../errors.js';
+import { isPasswordless } from '../passwordless.js';
 
 export interface ConnectionDeps {
   stores: Pick<Stores, 'connections' | 'tenant'>;
   /** Database connections enabled for a client, by name (for the default connection). */
   databaseConnections(clientId: string): Promise<string[]>;
-  /** A passwordless connection the request has already signed in with (a magic link): accepted by name. */
-  passwordlessSignIn?: string;
 }
 
 export async function resolveConnection(
@@ -23,11 +25,8 @@ export async function resolveConnection(
     if (!found?.enabled_clients.includes(client.client_id)) {
       throw new OAuthError('invalid_request', `The connection "${name}" is not enabled for this application`);
     }
-    if (found.strategy !== 'auth0' && found.name !== deps.passwordlessSignIn)
-      throw new OAuthError(
-        'invalid_request',
-        `Passwordless sign-in (connection "${name}") is not available on this server yet`,
-      );
+    if (found.strategy !== 'auth0' && !isPasswordless(found))
+      throw new OAuthError('invalid_request', `Sign-in with connection "${name}" is not available on this server`);
     return name;
   }
   const tenant = await deps.stores.tenant.get();

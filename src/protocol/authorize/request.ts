@@ -46,7 +46,7 @@ export interface AuthorizeRequest {
   screen_hint?: string;
   /** The user a verified id_token_hint names: only that user may be signed in silently. */
   id_token_hint_sub?: string;
-  /** The database connection to sign in with. */
+  /** The connection to sign in with: a database connection, or a passwordless one (`email`, `sms`). */
   connection: string;
   /** A ticket from /co/authenticate (cross-origin authentication) that signs the browser in. */
   login_ticket?: string;
@@ -81,8 +81,6 @@ export interface AuthorizeDeps {
   issuer: string;
   /** Database connections enabled for a client, by name (for the default connection). */
   databaseConnections(clientId: string): Promise<string[]>;
-  /** A passwordless connection the request has already signed in with (a magic link, connection.ts). */
-  passwordlessSignIn?: string;
 }
 
 /** Runs checks whose OAuthError becomes an AuthorizeError: to the target when there is one, else an error page. */
