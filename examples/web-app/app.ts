@@ -170,7 +170,9 @@ export function createWebApp(options: WebAppOptions): express.Express {
       nonce: login.nonce,
     };
     if (options.audience) parameters.audience = options.audience;
-    const { prompt, max_age, login_hint } = request.query;
+    const { prompt, max_age, login_hint, connection } = request.query;
+    // /login?connection=email: straight to that connection's page (e.g. passwordless), as Auth0's SDKs pass it on.
+    if (typeof connection === 'string' && /^[\w-]{1,128}$/.test(connection)) parameters.connection = connection;
     if (typeof prompt === 'string' && /^(none|login|consent)$/.test(prompt)) parameters.prompt = prompt;
     if (typeof login_hint === 'string' && login_hint.length <= 320) parameters.login_hint = login_hint;
     if (typeof max_age === 'string' && /^\d{1,9}$/.test(max_age)) {
