@@ -2,7 +2,7 @@
 // smtps, and credentials only when the URL carries them.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { smtpSender } from '../../src/delivery/smtp.js';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.js';
 

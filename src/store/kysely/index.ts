@@ -21,6 +21,8 @@ import { revokedTokenStore } from './revoked-tokens.js';
 import { sessionStore } from './sessions.js';
 import { tenantStore } from './tenant.js';
 import { userStore } from './users.js';
+import { emailTemplateStore } from './email-templates.js';
+import { outboxStore } from './outbox.js';
 
 function stores(db: Executor, now: () => number): Stores {
   return {
@@ -44,6 +46,8 @@ function stores(db: Executor, now: () => number): Stores {
     refreshTokens: refreshTokenStore(db),
     consents: consentStore(db, now),
     logs: logStore(db),
+    outbox: outboxStore(db),
+    emailTemplates: emailTemplateStore(db, now),
   };
 }
 
