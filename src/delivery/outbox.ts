@@ -61,6 +61,8 @@ export class Outbox {
     this.channels = (['email', 'sms'] as const).filter((channel) => options.senders[channel]);
     this.timer = setInterval(() => this.sweep(), SWEEP_MS);
     this.timer.unref();
+    // A start sends at once what a stopped or crashed process left due.
+    setImmediate(() => this.sweep());
   }
 
   /** Inserts the message claimed by this worker and starts its delivery on the next turn of the event loop. */
