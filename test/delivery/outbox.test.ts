@@ -10,7 +10,6 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { afterEach, test } from 'node:test';
 import { loadConfig } from '../../src/config.js';
 import { createMessages } from '../../src/delivery/create.js';
-import type { Messages } from '../../src/delivery/messages.js';
 import { BACKOFF_MS, CLAIM_MS, GIVE_UP_AFTER_MS } from '../../src/delivery/outbox.js';
 import type { OutboxMessage } from '../../src/store/types.js';
 import { captureLogs } from '../helpers/log-capture.js';
