@@ -72,20 +72,24 @@ async function render(
   }
 }
 
+/** GATEHOUSE_SMTP_CA's certificates; a file that cannot be read stops the start (start-up.ts checks it first). */
+export function readSmtpCa(config: Config): string | undefined {
+  if (!config.smtpCa || !config.smtpUrl) return undefined;
+  try {
+    return readFileSync(config.smtpCa, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `GATEHOUSE_SMTP_CA: cannot read ${config.smtpCa} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
 export function createMessages(deps: DeliveryDeps): Messages {
   const { config, logger } = deps;
   const logged = logMessages(logger);
   if (!config.smtpUrl && !config.smsWebhookUrl) return logged;
 
-  let ca: string | undefined;
-  if (config.smtpCa) {
-    try {
-      ca = readFileSync(config.smtpCa, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`GATEHOUSE_SMTP_CA: cannot read ${config.smtpCa} (${(error as Error).message})`);
-    }
-  }
-  const smtp = config.smtpUrl ? smtpSender(config.smtpUrl, ca) : undefined;
+  const smtp = config.smtpUrl ? smtpSender(config.smtpUrl, readSmtpCa(config)) : undefined;
   const sms =
     config.smsWebhookUrl && config.smsWebhookSecret
       ? smsWebhookSender(config.smsWebhookUrl, config.smsWebhookSecret)
