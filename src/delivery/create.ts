@@ -44,7 +44,7 @@ async function sourceOf(message: EmailMessage, deps: DeliveryDeps) {
   if (!stored) return { enabled: true, from, source: fallback };
   return {
     enabled: stored.enabled,
-    from: stored.from ?? from,
+    from: text(stored.from) ?? from,
     // The default body keeps its own plain-text part; a replaced one has its text made from the HTML.
     source: {
       subject: stored.subject,

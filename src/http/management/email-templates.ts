@@ -59,7 +59,7 @@ export function emailTemplateRoutes(app: FastifyInstance, { store, from }: { sto
     return (await store.emailTemplates.get(name)) ?? (isSent(name) ? defaultTemplate(name, from) : undefined);
   }
 
-  const view = (template: EmailTemplate) => ({ ...template, from: template.from ?? from, syntax: 'liquid' });
+  const view = (template: EmailTemplate) => ({ ...template, from: template.from || from, syntax: 'liquid' });
 
   /** `base` with the body's fields; a null clears a field to its default. Refuses a body Liquid cannot parse. */
   function merged(name: string, base: EmailTemplate | undefined, body: Body): EmailTemplate {
