@@ -3,7 +3,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { noAuditLog } from './audit/events.js';
 import { AuditWriter } from './audit/writer.js';
-import { logMessages } from './delivery/messages.js';
+import { createMessages } from './delivery/create.js';
 import type { Config } from './config.js';
 import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import type { SecretBox } from './crypto/secret-box.js';
@@ -59,8 +59,9 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const writer = config.auditLog
     ? new AuditWriter({ store: store.logs, logger: options.logger, now, retentionDays: config.logRetentionDays })
     : undefined;
-  // Until a mail server or SMS webhook is configured, messages go to the log (delivery/messages.ts).
-  const messages = logMessages(options.logger);
+  // E-mails and text messages: queued in the outbox and sent after the answer, or only logged while no mail
+  // server (SMS webhook) is configured (delivery/create.ts).
+  const messages = createMessages({ config, store, logger: options.logger, now });
   const deps: SurfaceDeps = {
     config,
     store,

@@ -16,7 +16,16 @@ export interface Config {
   readonly secret: string | undefined;
   readonly adminClientId: string | undefined;
   readonly adminClientSecret: string | undefined;
+  /** smtp://… or smtps://… (delivery/smtp.ts); without it e-mails are only logged. */
   readonly smtpUrl: string | undefined;
+  /** The From of every e-mail unless a template sets its own. */
+  readonly smtpFrom: string;
+  /** A PEM file of the CA certificates the mail server's certificate is checked against (instead of the system's). */
+  readonly smtpCa: string | undefined;
+  /** Where text messages are POSTed (delivery/sms-webhook.ts); without it they are only logged. */
+  readonly smsWebhookUrl: string | undefined;
+  /** The HMAC key of the webhook's X-Gatehouse-Signature; required with smsWebhookUrl. */
+  readonly smsWebhookSecret: string | undefined;
   readonly workers: number;
   readonly logLevel: string;
   /** Pending login transactions (started, not completed, not expired) per network and per browser. */
@@ -58,6 +67,10 @@ const variables = {
   adminClientId: 'GATEHOUSE_ADMIN_CLIENT_ID',
   adminClientSecret: 'GATEHOUSE_ADMIN_CLIENT_SECRET',
   smtpUrl: 'GATEHOUSE_SMTP_URL',
+  smtpFrom: 'GATEHOUSE_SMTP_FROM',
+  smtpCa: 'GATEHOUSE_SMTP_CA',
+  smsWebhookUrl: 'GATEHOUSE_SMS_WEBHOOK_URL',
+  smsWebhookSecret: 'GATEHOUSE_SMS_WEBHOOK_SECRET',
   workers: 'GATEHOUSE_WORKERS',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
   maxConnections: 'GATEHOUSE_MAX_CONNECTIONS',
@@ -175,7 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     secret,
     adminClientId,
     adminClientSecret,
-    smtpUrl: get('smtpUrl'),
+    ...deliverySettings(get, parsed.hostname),
     workers: positiveInt(variables.workers, get('workers') ?? String(availableParallelism()), 256),
     logLevel: logLevel(get('logLevel') ?? 'info'),
     ...pendingLoginLimits(get),
@@ -191,6 +204,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     auditLog: onOff(variables.auditLog, get('auditLog') ?? 'on'),
     logRetentionDays: positiveInt(variables.logRetentionDays, get('logRetentionDays') ?? '30', 36500),
   });
+}
+
+/** Mail server and SMS webhook (docs/email-and-passwordless.md). */
+function deliverySettings(get: (key: Key) => string | undefined, issuerHost: string) {
+  const smtpUrl = get('smtpUrl');
+  if (smtpUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(smtpUrl);
+    } catch {}
+    if (!url || (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+      throw new ConfigError(`${variables.smtpUrl} must be smtp://host[:port] or smtps://host[:port]`);
+    }
+    for (const [name, value] of url.searchParams) {
+      if (name !== 'requireTLS' || (value !== 'true' && value !== 'false'))
+        throw new ConfigError(`${variables.smtpUrl} takes only ?requireTLS=true or false, got "${name}=${value}"`);
+    }
+  }
+  const smtpFrom = get('smtpFrom') ?? `no-reply@${issuerHost.replace(/^\[(.*)\]$/, '$1')}`;
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(smtpFrom) && !/^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/.test(smtpFrom)) {
+    throw new ConfigError(`${variables.smtpFrom} must be an address (a@b or Name <a@b>), got "${smtpFrom}"`);
+  }
+  const smsWebhookUrl = get('smsWebhookUrl');
+  const smsWebhookSecret = get('smsWebhookSecret');
+  if (smsWebhookUrl !== undefined && !/^https?:\/\/[^/]/.test(smsWebhookUrl)) {
+    throw new ConfigError(`${variables.smsWebhookUrl} must be an http or https URL`);
+  }
+  if (smsWebhookUrl !== undefined && (smsWebhookSecret === undefined || smsWebhookSecret.length < 32)) {
+    throw new ConfigError(`${variables.smsWebhookUrl} needs ${variables.smsWebhookSecret} of at least 32 characters`);
+  }
+  return { smtpUrl, smtpFrom, smtpCa: get('smtpCa'), smsWebhookUrl, smsWebhookSecret };
 }
 
 /** Defaults roomy enough that an office behind one NAT address or a browser test suite never meets them. */

@@ -3,6 +3,7 @@
 // Fastify nor the login pages.
 import type { Config } from './config.js';
 import { endpoints } from './config.js';
+import { readSmtpCa } from './delivery/create.js';
 import { resolveMasterSecret } from './crypto/master-secret.js';
 import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import { createSecretBox, deriveKey } from './crypto/secret-box.js';
@@ -59,6 +60,8 @@ export interface PreparedStart {
  */
 export async function prepareStart(config: Config, now: () => number = Date.now): Promise<PreparedStart> {
   const urls = endpoints(config.issuer);
+  // Before any worker starts: a CA file that cannot be read is one clear sentence, not a worker's failure.
+  readSmtpCa(config);
   const { store, box, generatedSecretPath } = await openStoreAndKeys(config, now);
   try {
     await ensureManagementApi(store, urls.managementAudience);

@@ -828,6 +828,69 @@ export interface Stores {
   branding: BrandingStore;
   refreshTokens: RefreshTokenStore;
   consents: ConsentStore;
+  outbox: OutboxStore;
+  emailTemplates: EmailTemplateStore;
+}
+
+/** A message waiting in the outbox (delivery/outbox.ts), rendered when it was queued. */
+export interface OutboxMessage {
+  id: string;
+  channel: 'email' | 'sms';
+  /** The e-mail's kind (verify_email, passwordless, …), for the log lines; null for a text message. */
+  kind: string | null;
+  recipient: string;
+  /** E-mail only: the From, subject and HTML part. */
+  sender: string | null;
+  subject: string | null;
+  text_body: string;
+  html_body: string | null;
+  attempts: number;
+  next_attempt_at: number;
+  /** Until then, the worker that claimed the row is sending it and nobody else may. */
+  claimed_until: number;
+  last_error: string | null;
+  created_at: number;
+}
+
+export interface OutboxStore {
+  add(message: OutboxMessage): Promise<void>;
+  /**
+   * Claims up to `limit` rows due at `now` and not claimed, until `claimedUntil`, in one statement: each row is
+   * returned to one caller only, however many workers and instances sweep at once.
+   */
+  claimDue(
+    now: number,
+    claimedUntil: number,
+    limit: number,
+    channels: OutboxMessage['channel'][],
+  ): Promise<OutboxMessage[]>;
+  /** Deletes a sent row, if this claim still holds it. */
+  delete(id: string, claimedUntil: number): Promise<void>;
+  /** Records a failed attempt and gives the row back (unclaimed) for `nextAttemptAt`, if this claim still holds it. */
+  retry(
+    id: string,
+    claimedUntil: number,
+    change: { attempts: number; nextAttemptAt: number; error: string },
+  ): Promise<void>;
+}
+
+/** An e-mail template as Auth0's Management API shows it (/api/v2/email-templates). */
+export interface EmailTemplate {
+  template: string;
+  body: string;
+  from: string | null;
+  subject: string;
+  resultUrl: string | null;
+  urlLifetimeInSeconds: number | null;
+  includeEmailInRedirect: boolean;
+  enabled: boolean;
+}
+
+export interface EmailTemplateStore {
+  /** The stored template, or undefined while the default is in use. */
+  get(name: string): Promise<EmailTemplate | undefined>;
+  /** Stores a template; with `onlyNew`, returns false (and stores nothing) when one is stored already. */
+  put(template: EmailTemplate, onlyNew?: boolean): Promise<boolean>;
 }
 
 export type LockName = 'tenant' | 'signing_keys';

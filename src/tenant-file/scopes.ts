@@ -18,6 +18,7 @@ export const managementScopes: readonly string[] = [
   ...actions('grants', ['read', 'delete']),
   ...actions('signing_keys', ['read', 'create', 'update']),
   ...actions('branding', ['read', 'update', 'delete']),
+  ...actions('email_templates', ['read', 'create', 'update']),
   ...actions('tenant_settings', ['read', 'update']),
   'read:logs',
   'read:logs_users',

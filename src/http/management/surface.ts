@@ -11,6 +11,7 @@ import { brandingRoutes } from './branding.js';
 import { clientGrantRoutes } from './client-grants.js';
 import { clientRoutes } from './clients.js';
 import { connectionRoutes } from './connections.js';
+import { emailTemplateRoutes } from './email-templates.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
 import { grantRoutes } from './grants.js';
 import { logRoutes } from './logs.js';
@@ -92,6 +93,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     resourceServerRoutes(api, { store, managementAudience: auth.audience });
     connectionRoutes(api, { store });
     ticketRoutes(api, { store, messages: deps.messages, audit: deps.audit, issuer: config.issuer, now });
+    emailTemplateRoutes(api, { store, from: config.smtpFrom });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

@@ -22,6 +22,8 @@ import { revokedTokenStore } from './revoked-tokens.js';
 import { sessionStore } from './sessions.js';
 import { tenantStore } from './tenant.js';
 import { userStore } from './users.js';
+import { emailTemplateStore } from './email-templates.js';
+import { outboxStore } from './outbox.js';
 import { userTicketStore } from './user-tickets.js';
 
 function stores(db: Executor, now: () => number): Stores {
@@ -48,6 +50,8 @@ function stores(db: Executor, now: () => number): Stores {
     refreshTokens: refreshTokenStore(db),
     consents: consentStore(db, now),
     logs: logStore(db),
+    outbox: outboxStore(db),
+    emailTemplates: emailTemplateStore(db, now),
   };
 }
 

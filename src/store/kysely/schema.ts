@@ -327,7 +327,37 @@ export interface LogTable {
   details: string | null;
 }
 
+export interface OutboxTable {
+  id: string;
+  channel: string;
+  kind: string | null;
+  recipient: string;
+  sender: string | null;
+  subject: string | null;
+  text_body: string;
+  html_body: string | null;
+  attempts: number;
+  next_attempt_at: Millis;
+  claimed_until: Millis;
+  last_error: string | null;
+  created_at: Millis;
+}
+
+export interface EmailTemplateTable {
+  template: string;
+  body: string;
+  sender: string | null;
+  subject: string;
+  result_url: string | null;
+  url_lifetime_in_seconds: number | null;
+  include_email_in_redirect: number;
+  enabled: number;
+  updated_at: Millis;
+}
+
 export interface Database {
+  outbox: OutboxTable;
+  email_templates: EmailTemplateTable;
   logs: LogTable;
   consents: ConsentTable;
   refresh_tokens: RefreshTokenTable;

@@ -15,6 +15,7 @@ import * as m0013 from './0013-user-search.js';
 import * as m0014 from './0014-roles-grants.js';
 import * as m0015 from './0015-signing-key-certificates.js';
 import * as m0016 from './0016-logs.js';
+import * as m0017 from './0017-delivery.js';
 import * as m0018 from './0018-user-tickets.js';
 import * as m0019 from './0019-passwordless-codes.js';
 
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '0014-roles-grants': m0014,
   '0015-signing-key-certificates': m0015,
   '0016-logs': m0016,
+  '0017-delivery': m0017,
   '0018-user-tickets': m0018,
   '0019-passwordless-codes': m0019,
 };

@@ -1,0 +1,141 @@
+// /api/v2/email-templates (Auth0 Management API v2, "Email Templates"; Auth0 docs "Customize Email Templates"):
+// read, create, replace and update the e-mail templates in Auth0's shape. verify_email, reset_email,
+// welcome_email and blocked_account are the ones Gatehouse sends (delivery/templates.ts holds their defaults,
+// which GET shows until a template is stored); Auth0's other template names are stored without effect. Only
+// Liquid is spoken (`syntax: 'liquid'`), and a body or subject Liquid cannot parse is refused with the reason.
+import type { FastifyInstance } from 'fastify';
+import { emailTemplateNames, type EmailTemplateName } from '../../delivery/messages.js';
+import { createEmailLiquid, defaultTemplate } from '../../delivery/templates.js';
+import type { EmailTemplate, Store } from '../../store/types.js';
+import { ManagementError } from './errors.js';
+
+// Auth0's template names (EmailTemplateNameEnum of the Management API).
+const auth0Names = [
+  ...emailTemplateNames,
+  'verify_email_by_code',
+  'auth_email_by_code',
+  'reset_email_by_code',
+  'stolen_credentials',
+  'enrollment_email',
+  'mfa_oob_code',
+  'user_invitation',
+  'change_password',
+  'password_reset',
+  'async_approval',
+] as const;
+
+const MAX_BODY = 102400;
+
+const fields = {
+  template: { type: 'string', enum: auth0Names },
+  body: { type: ['string', 'null'], maxLength: MAX_BODY },
+  from: { type: ['string', 'null'], maxLength: 512 },
+  resultUrl: { type: ['string', 'null'], maxLength: 2048 },
+  subject: { type: ['string', 'null'], maxLength: 1024 },
+  syntax: { type: ['string', 'null'], enum: ['liquid', null] },
+  urlLifetimeInSeconds: { type: ['integer', 'null'], minimum: 0 },
+  includeEmailInRedirect: { type: 'boolean' },
+  enabled: { type: ['boolean', 'null'] },
+} as const;
+
+const fullBody = { type: 'object', additionalProperties: false, required: ['template'], properties: fields } as const;
+const patchBody = { type: 'object', additionalProperties: false, properties: fields } as const;
+const params = {
+  type: 'object',
+  required: ['templateName'],
+  properties: { templateName: { type: 'string', enum: auth0Names } },
+} as const;
+
+type Body = { [K in keyof EmailTemplate]?: EmailTemplate[K] | null } & { syntax?: string | null };
+
+const invalid = (reason: string) => new ManagementError(400, `Payload validation error: ${reason}.`, 'invalid_body');
+const isSent = (name: string): name is EmailTemplateName => (emailTemplateNames as readonly string[]).includes(name);
+
+export function emailTemplateRoutes(app: FastifyInstance, { store, from }: { store: Store; from: string }) {
+  const liquid = createEmailLiquid();
+
+  /** The stored template, or for a template Gatehouse sends, its default. */
+  async function current(name: string): Promise<EmailTemplate | undefined> {
+    return (await store.emailTemplates.get(name)) ?? (isSent(name) ? defaultTemplate(name, from) : undefined);
+  }
+
+  const view = (template: EmailTemplate) => ({ ...template, from: template.from || from, syntax: 'liquid' });
+
+  /** `base` with the body's fields; a null clears a field to its default. Refuses a body Liquid cannot parse. */
+  function merged(name: string, base: EmailTemplate | undefined, body: Body): EmailTemplate {
+    if (body.template !== undefined && body.template !== name)
+      throw invalid(`template must be ${name}, the template of the path`);
+    const fallback = isSent(name) ? defaultTemplate(name, from) : undefined;
+    const pick = <K extends keyof EmailTemplate>(key: K, otherwise: EmailTemplate[K]): EmailTemplate[K] =>
+      body[key] === undefined ? (base?.[key] ?? otherwise) : ((body[key] ?? otherwise) as EmailTemplate[K]);
+    const template: EmailTemplate = {
+      template: name,
+      body: pick('body', fallback?.body ?? ''),
+      from: body.from === undefined ? (base?.from ?? null) : body.from,
+      subject: pick('subject', fallback?.subject ?? ''),
+      resultUrl: body.resultUrl === undefined ? (base?.resultUrl ?? null) : body.resultUrl,
+      urlLifetimeInSeconds:
+        body.urlLifetimeInSeconds === undefined ? (base?.urlLifetimeInSeconds ?? null) : body.urlLifetimeInSeconds,
+      includeEmailInRedirect: pick('includeEmailInRedirect', true),
+      enabled: pick('enabled', true),
+    };
+    for (const [field, source] of [
+      ['body', template.body],
+      ['subject', template.subject],
+    ] as const) {
+      const problem = liquid.check(source);
+      if (problem) throw invalid(`${field} is not a valid Liquid template: ${problem}`);
+    }
+    return template;
+  }
+
+  app.get<{ Params: { templateName: string } }>(
+    '/email-templates/:templateName',
+    { config: { scopes: ['read:email_templates'] }, schema: { params } },
+    async (request) => {
+      const template = await current(request.params.templateName);
+      if (!template) throw new ManagementError(404, 'The template does not exist.', 'inexistent_email_template');
+      return view(template);
+    },
+  );
+
+  app.post<{ Body: Body & { template: string } }>(
+    '/email-templates',
+    { config: { scopes: ['create:email_templates'] }, schema: { body: fullBody } },
+    async (request, reply) => {
+      const name = request.body.template;
+      const template = merged(name, undefined, request.body);
+      // Auth0 "Create an email template": 409 when the template was created already.
+      const created = await store.transaction('tenant', (tx) => tx.emailTemplates.put(template, true));
+      if (!created) throw new ManagementError(409, `Template ${name} already exists.`, 'email_template_conflict');
+      return reply.code(201).send(view(template));
+    },
+  );
+
+  app.put<{ Params: { templateName: string }; Body: Body }>(
+    '/email-templates/:templateName',
+    { config: { scopes: ['update:email_templates'] }, schema: { params, body: fullBody } },
+    async (request) => {
+      // PUT replaces: a field left out takes its default.
+      const template = merged(request.params.templateName, undefined, request.body);
+      await store.transaction('tenant', (tx) => tx.emailTemplates.put(template));
+      return view(template);
+    },
+  );
+
+  app.patch<{ Params: { templateName: string }; Body: Body }>(
+    '/email-templates/:templateName',
+    { config: { scopes: ['update:email_templates'] }, schema: { params, body: patchBody } },
+    async (request) => {
+      const name = request.params.templateName;
+      const template = await store.transaction('tenant', async (tx) => {
+        const base = (await tx.emailTemplates.get(name)) ?? (isSent(name) ? defaultTemplate(name, from) : undefined);
+        if (!base) throw new ManagementError(404, 'The template does not exist.', 'inexistent_email_template');
+        const next = merged(name, base, request.body);
+        await tx.emailTemplates.put(next);
+        return next;
+      });
+      return view(template);
+    },
+  );
+}
