@@ -50,7 +50,7 @@ async function until(check: () => boolean, what: string) {
 const pending = (opened: OpenedStore) =>
   opened.store.outbox.claimDue(opened.clock.now + 10 * GIVE_UP_AFTER_MS, 0, 1000, ['email', 'sms']);
 
-forEachStore('delivery through the outbox', (opened, _kind, another) => {
+forEachStore('delivery through the outbox', (opened, kind, another) => {
   // Every instance shares the one outbox: each test's instances stop before the next test starts theirs.
   const cleanup: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
@@ -200,6 +200,41 @@ forEachStore('delivery through the outbox', (opened, _kind, another) => {
     }
     assert.equal(new Set(ids).size, ids.length, 'no row claimed twice');
     assert.equal(ids.length, 12);
+  });
+
+  test('a claim that waited for another one holding the rows claims none of them', async (t) => {
+    // SQLite runs one writer at a time (a second connection would block this thread); PostgreSQL lets the
+    // second UPDATE wait on the rows' locks, then re-check them once the first commits.
+    if (kind.name !== 'PostgreSQL') return t.skip('one writer at a time on SQLite');
+    const second = await another();
+    const now = opened().clock.now;
+    const base = { channel: 'sms' as const, kind: null, recipient: '+15550101', sender: null, subject: null };
+    const ids = [`held-a-${now}`, `held-b-${now}`];
+    for (const id of ids)
+      await opened().store.outbox.add({
+        ...base,
+        id,
+        text_body: 'x',
+        html_body: null,
+        attempts: 0,
+        next_attempt_at: now - 1,
+        claimed_until: 0,
+        last_error: null,
+        created_at: now,
+      });
+    let waiting: Promise<OutboxMessage[]> | undefined;
+    const first = await opened().store.transaction(null, async (tx) => {
+      const claimed = await tx.outbox.claimDue(now, now + CLAIM_MS, 10, ['sms']);
+      waiting = second.store.outbox.claimDue(now, now + CLAIM_MS, 10, ['sms']);
+      // Give the second claim time to reach the locked rows before this one commits.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return claimed;
+    });
+    assert.deepEqual(first.map((row) => row.id).sort(), ids.sort());
+    assert.deepEqual(
+      (await waiting)?.map((row) => row.id),
+      [],
+    );
   });
 
   test('a text message is POSTed to the webhook as {to, body}, signed; a non-2xx answer is retried', async () => {
