@@ -77,10 +77,27 @@ function emailVariables(user: User, client: Client | undefined, url: string) {
 }
 
 export interface TicketMailDeps {
-  store: Pick<Stores, 'userTickets' | 'users' | 'connections'>;
+  store: Pick<Stores, 'userTickets' | 'users' | 'connections' | 'emailTemplates'>;
   messages: Messages;
   issuer: string;
   now: () => number;
+}
+
+/**
+ * What the e-mail template says of its link (Auth0 "Customize Email Templates": the redirect URL, the URL lifetime
+ * and whether the address goes along); the ticket's own settings, when a Management API call gives them, win.
+ */
+async function templateTicketSettings(
+  store: Pick<Stores, 'emailTemplates'>,
+  name: 'reset_email' | 'verify_email',
+): Promise<Pick<NewTicket, 'result_url' | 'ttl_sec' | 'include_email'>> {
+  const template = await store.emailTemplates.get(name);
+  if (!template) return {};
+  return {
+    result_url: template.resultUrl ?? undefined,
+    ttl_sec: template.urlLifetimeInSeconds ?? undefined,
+    include_email: template.includeEmailInRedirect,
+  };
 }
 
 /**
@@ -94,8 +111,9 @@ export async function requestPasswordReset(
 ): Promise<User | undefined> {
   const now = deps.now();
   const user = await deps.store.users.findByEmail(input.connection.name, identifierOf(input.email));
+  const settings = await templateTicketSettings(deps.store, 'reset_email');
   const { token, row } = ticketRow(
-    { kind: 'password_change', user_id: user?.user_id ?? '', client_id: input.client.client_id },
+    { kind: 'password_change', user_id: user?.user_id ?? '', client_id: input.client.client_id, ...settings },
     now,
   );
   if (!user?.email) return undefined;
@@ -125,10 +143,12 @@ export async function sendVerificationEmail(
   options: { result_url?: string | null; ttl_sec?: number } = {},
 ): Promise<void> {
   if (!user.email) return;
+  const settings = await templateTicketSettings(deps.store, 'verify_email');
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined && value !== null));
   const url = await createTicket(
     deps.store,
     deps.issuer,
-    { kind: 'email_verification', user_id: user.user_id, client_id: client?.client_id, ...options },
+    { kind: 'email_verification', user_id: user.user_id, client_id: client?.client_id, ...settings, ...given },
     deps.now(),
   );
   await deps.messages.email({ kind: 'verify_email', to: user.email, variables: emailVariables(user, client, url) });
