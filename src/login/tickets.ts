@@ -13,6 +13,7 @@ import {
   afterTicketUrl,
   requestPasswordReset,
   resetPassword,
+  sendWelcomeEmail,
   type TicketProblem,
   usableTicket,
   verifyEmail,
@@ -193,6 +194,7 @@ export function ticketRoutes(app: FastifyInstance, deps: TicketPageDeps) {
       connection: user.connection,
     });
     const client = ticket.client_id ? await store.clients.get(ticket.client_id) : undefined;
+    await sendWelcomeEmail(mail, user, client);
     return sendPage(reply, deps, 200, {
       screen: 'email-verification-result',
       client,

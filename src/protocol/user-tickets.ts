@@ -154,10 +154,26 @@ export async function sendVerificationEmail(
   await deps.messages.email({ kind: 'verify_email', to: user.email, variables: emailVariables(user, client, url) });
 }
 
-/** After a sign-up: the verification e-mail, when the user's connection sends one. */
+/**
+ * The welcome e-mail, once a user's address is verified, or after the sign-up when the connection verifies none
+ * (Auth0 "Customize Email Templates": welcome_email). As in Auth0 it is sent only once the tenant has set it up:
+ * a stored, enabled welcome_email template.
+ */
+export async function sendWelcomeEmail(deps: TicketMailDeps, user: User, client: Client | undefined): Promise<boolean> {
+  const template = await deps.store.emailTemplates.get('welcome_email');
+  if (!user.email || !template?.enabled) return false;
+  const { url: _none, ...variables } = emailVariables(user, client, '');
+  await deps.messages.email({ kind: 'welcome_email', to: user.email, variables });
+  return true;
+}
+
+/** After a sign-up: the verification e-mail when the user's connection sends one, else the welcome e-mail. */
 export async function sendSignupVerification(deps: TicketMailDeps, user: User, client: Client): Promise<boolean> {
   const connection = await deps.store.connections.getByName(user.connection);
-  if (!connection || !sendsVerificationEmail(connection)) return false;
+  if (!connection || !sendsVerificationEmail(connection)) {
+    await sendWelcomeEmail(deps, user, client);
+    return false;
+  }
   await sendVerificationEmail(deps, user, client);
   return true;
 }

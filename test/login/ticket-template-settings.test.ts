@@ -1,7 +1,8 @@
 // The e-mail templates' link settings (Auth0 "Customize Email Templates": Redirect To, URL Lifetime, include the
 // e-mail in the redirect) shape the tickets the flows create, on SQLite and PostgreSQL: a reset link sent after
 // /dbconnections/change_password ends on the reset_email template's resultUrl with ?email=, and a verification
-// link sent after a sign-up lasts the verify_email template's urlLifetimeInSeconds. Mail goes to a real SMTP server.
+// link sent after a sign-up lasts the verify_email template's urlLifetimeInSeconds; the welcome e-mail follows a
+// verification only once a welcome_email template is stored and enabled. Mail goes to a real SMTP server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { type AdminApi, startWithAdmin } from '../helpers/admin-api.js';
@@ -63,5 +64,34 @@ forEachDatabase('tickets follow the e-mail templates', (db) => {
     offset += 61_000;
     const late = await new CookieJarClient(it.server).get(link);
     assert.equal(late.status, 410, 'a minute later the link has expired');
+  });
+
+  async function signUpAndVerify(email: string) {
+    const signup = await postSignup(it.server, { client_id: 'web', email, password: NEW_PASSWORD, connection: DB });
+    assert.equal(signup.status, 200, JSON.stringify(signup.body));
+    const mail = await smtp.nextMessage(email);
+    const link = linksIn(mail.text).find((l) => l.includes('/u/email-verification?ticket='));
+    assert.ok(link, mail.text);
+    assert.equal((await new CookieJarClient(it.server).get(link)).status, 200);
+  }
+
+  test('the welcome e-mail follows a verification once the tenant has set it up', async () => {
+    await signUpAndVerify('early@acme.test');
+    await it.admin.emailTemplates.create({
+      template: 'welcome_email',
+      body: '<p>Welcome aboard, {{ user.email }}!</p>',
+      subject: 'Welcome to {{ application.name }}',
+      syntax: 'liquid',
+      enabled: true,
+    });
+    await signUpAndVerify('later@acme.test');
+    const welcome = await smtp.nextMessage('later@acme.test');
+    assert.match(welcome.subject ?? '', /^Welcome to /);
+    assert.match(welcome.text, /Welcome aboard, later@acme\.test!/);
+    const early = smtp.received.filter((m) => JSON.stringify(m.to).includes('early@acme.test'));
+    assert.ok(
+      early.length >= 1 && early.every((m) => !/^Welcome/.test(m.subject ?? '')),
+      'no welcome before it was set up',
+    );
   });
 });
