@@ -144,7 +144,9 @@ export async function sendVerificationEmail(
 ): Promise<void> {
   if (!user.email) return;
   const settings = await templateTicketSettings(deps.store, 'verify_email');
-  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined && value !== null));
+  const given = Object.fromEntries(
+    Object.entries(options).filter(([, value]) => value !== undefined && value !== null),
+  );
   const url = await createTicket(
     deps.store,
     deps.issuer,
