@@ -30,10 +30,14 @@ const bodySchema = {
     password: field,
     realm: { type: 'string', maxLength: 128 },
     credential_type: field,
+    otp: { type: 'string', maxLength: 32 },
   },
 } as const;
 
-type CrossOriginSurfaceDeps = Pick<SurfaceDeps, 'config' | 'store' | 'passwords' | 'storage' | 'audit' | 'now'>;
+type CrossOriginSurfaceDeps = Pick<
+  SurfaceDeps,
+  'config' | 'store' | 'passwords' | 'storage' | 'audit' | 'now' | 'passwordlessKey'
+>;
 
 export function crossOriginSurface(deps: CrossOriginSurfaceDeps): FastifyPluginAsync {
   const { store, now } = deps;
@@ -47,6 +51,7 @@ export function crossOriginSurface(deps: CrossOriginSurfaceDeps): FastifyPluginA
       passwords: passwordCheck(deps.passwords, store.users),
     },
     audit: deps.audit,
+    passwordlessKey: deps.passwordlessKey,
     now,
   };
   const cookieOptions = {

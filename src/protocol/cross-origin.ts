@@ -15,10 +15,20 @@ import { type AuditLog, passwordAttemptType } from '../audit/events.js';
 import { BLOCKED_DESCRIPTION, checkPasswordAttempt, type PasswordAttemptDeps } from './brute-force.js';
 import { OAuthError } from './errors.js';
 import { THROTTLED_DESCRIPTION } from './ip-throttle.js';
+import {
+  enabledPasswordlessConnection,
+  identifierOf as passwordlessIdentifierOf,
+  PasswordlessCodeError,
+  redeemCode,
+  signInWithCode,
+  wrongCodeDescription,
+} from './passwordless.js';
 
 export const LOGIN_TICKET_LIFETIME_MS = 60_000;
 /** The credential_type auth0.js sends with a realm (the database connection). */
 export const PASSWORD_REALM = 'http://auth0.com/oauth/grant-type/password-realm';
+/** auth0.js's passwordlessLogin from the application's page: `realm` the email or sms connection, `otp` the code. */
+export const PASSWORDLESS_OTP = 'http://auth0.com/oauth/grant-type/passwordless/otp';
 /** Without a realm auth0.js sends `password`: the tenant's default directory, as for /authorize. */
 const PASSWORD = 'password';
 
@@ -43,10 +53,13 @@ export interface CrossOriginCredentials {
   password?: string;
   realm?: string;
   credential_type?: string;
+  otp?: string;
 }
 
 export interface CrossOriginDeps extends ConnectionDeps {
-  stores: ConnectionDeps['stores'] & Pick<Stores, 'loginTickets'>;
+  stores: ConnectionDeps['stores'] & Pick<Stores, 'loginTickets' | 'users' | 'passwordlessCodes'>;
+  /** The key passwordless codes are hashed under (protocol/passwordless.ts). */
+  passwordlessKey: Buffer;
   attempts: PasswordAttemptDeps;
   audit: AuditLog;
   now: () => number;
@@ -97,6 +110,7 @@ export async function authenticateCrossOrigin(
     throw new CrossOriginError(401, 'unauthorized_client', 'Cross origin login not allowed.');
   if (!request.origin || !clientOrigins(client).includes(request.origin))
     throw new CrossOriginError(403, 'access_denied', `Origin ${request.origin ?? '(none)'} is not allowed.`);
+  if (body.credential_type === PASSWORDLESS_OTP) return passwordlessTicket(client, body, request, deps);
   if (!body.username || !body.password || !body.credential_type || (body.credential_type !== PASSWORD && !body.realm))
     throw new CrossOriginError(
       400,
@@ -131,17 +145,77 @@ export async function authenticateCrossOrigin(
   if (result.outcome === 'wrong') throw new CrossOriginError(403, 'access_denied', 'Wrong email or password.');
   if (result.user.blocked) throw new CrossOriginError(403, 'blocked_user', 'Blocked user');
 
+  return issueLoginTicket(client, connection, result.user.user_id, at, deps);
+}
+
+/** A login ticket for the user, bound to the browser by the verifier the caller sets as a cookie. */
+async function issueLoginTicket(
+  client: Client,
+  connection: string,
+  userId: string,
+  at: number,
+  deps: CrossOriginDeps,
+): Promise<LoginTicketResponse> {
   const response = { login_ticket: randomSecret(), co_verifier: randomSecret(), co_id: randomSecret(18) };
   await deps.stores.loginTickets.insert({
     ticket_hash: sha256(response.login_ticket),
     client_id: client.client_id,
     connection,
-    user_id: result.user.user_id,
+    user_id: userId,
     verifier_hash: sha256(response.co_verifier),
     created_at: at,
     expires_at: at + LOGIN_TICKET_LIFETIME_MS,
   });
   return response;
+}
+
+/**
+ * auth0.js passwordlessLogin (Auth0 docs "Passwordless with Embedded Login"): the code sent by /passwordless/start,
+ * redeemed under the same rules as the OTP grant (latest code, single use, three tries), for a login ticket.
+ */
+async function passwordlessTicket(
+  client: Client,
+  body: CrossOriginCredentials,
+  request: { ip: string; userAgent: string | undefined },
+  deps: CrossOriginDeps,
+): Promise<LoginTicketResponse> {
+  if (!body.username || !body.otp || !body.realm)
+    throw new CrossOriginError(
+      400,
+      'invalid_request',
+      'Invalid request body. All and only of client_id, credential_type, username, otp, realm are required.',
+    );
+  const connection = enabledPasswordlessConnection(await deps.stores.connections.getByName(body.realm), client);
+  if (!connection) throw new CrossOriginError(400, 'invalid_request', `Unknown realm ${body.realm}.`);
+  const at = deps.now();
+  const event = {
+    ip: request.ip,
+    user_agent: request.userAgent,
+    client_id: client.client_id,
+    client_name: client.name,
+    user_name: body.username.slice(0, 320),
+    connection: connection.name,
+    strategy: connection.strategy,
+  };
+  const identifier = passwordlessIdentifierOf(connection.strategy, body.username);
+  try {
+    if (!identifier) throw new PasswordlessCodeError('wrong', wrongCodeDescription(connection.strategy));
+    await redeemCode(deps.stores, deps.passwordlessKey, {
+      connection,
+      identifier,
+      code: body.otp,
+      client_id: client.client_id,
+      at,
+    });
+    const { user } = await signInWithCode(deps.stores, connection, identifier, at);
+    if (user.blocked) throw new CrossOriginError(403, 'blocked_user', 'Blocked user');
+    deps.audit.record({ type: 'scoa', user_id: user.user_id, ...event });
+    return await issueLoginTicket(client, connection.name, user.user_id, at, deps);
+  } catch (error) {
+    if (!(error instanceof PasswordlessCodeError)) throw error;
+    deps.audit.record({ type: 'fcoa', description: error.description, ...event });
+    throw new CrossOriginError(403, 'access_denied', error.description);
+  }
 }
 
 /** /authorize?login_ticket=…: the ticket's user when it is live and was made for this client, connection and browser. */

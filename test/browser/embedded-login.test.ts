@@ -1,7 +1,8 @@
 // Embedded login with auth0.js (unchanged, its dist/auth0.min.js) in Chromium, from a page on a registered web
 // origin: webAuth.login({ realm, username, password }) → POST /co/authenticate (CORS preflight, credentials) →
 // /authorize with the login ticket → the callback with a code, which the app's backend redeems; and
-// webAuth.signup() creating the user across origins. A wrong password reaches auth0.js's callback as Auth0's error.
+// webAuth.signup() creating the user across origins; webAuth.passwordlessLogin() redeeming an e-mailed code through
+// /co/authenticate the same way. A wrong password reaches auth0.js's callback as Auth0's error.
 //
 // Cookies: on an http issuer the verifier cookie is SameSite=Lax, so the page and Gatehouse must be same-site:
 // both run on `localhost`, on different ports (as in spa.test.ts).
@@ -18,6 +19,7 @@ import { forEachDatabase } from '../helpers/each-database.js';
 import { alice, DB, PASSWORD, tenant, WEB_SECRET, webClient } from '../helpers/fixtures.js';
 import { basicAuth, postToken } from '../helpers/http-client.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
+import { codeIn, startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 const CLIENT_ID = 'embedded';
 
@@ -26,6 +28,7 @@ declare global {
     embedded: {
       login(email: string, password: string): void;
       signup(email: string, password: string): Promise<{ ok: boolean; value: Record<string, unknown> }>;
+      passwordless(email: string, code: string): void;
       loginError?: Record<string, unknown>;
     };
   }
@@ -49,6 +52,11 @@ window.embedded = {
       window.embedded.loginError = { code: error.code, description: error.description };
     });
   },
+  passwordless(email, verificationCode) {
+    webAuth.passwordlessLogin({ connection: 'email', email, verificationCode }, (error) => {
+      window.embedded.loginError = { code: error.code, description: error.description };
+    });
+  },
   signup(email, password) {
     return new Promise((resolve) =>
       webAuth.signup({ connection: ${JSON.stringify(DB)}, email, password }, (error, result) =>
@@ -68,6 +76,7 @@ function auth0Bundle(): string {
 describeInBrowser('embedded login with auth0.js in Chromium', () => {
   forEachDatabase('auth0.js against Gatehouse', (db) => {
     let gatehouse: RunningGatehouse | undefined;
+    let smtp: TestSmtp | undefined;
     let app: Server | undefined;
     let browser: Browser | undefined;
     let page: Page;
@@ -82,10 +91,11 @@ describeInBrowser('embedded login with auth0.js in Chromium', () => {
       const [gatehousePort, appPort] = [await freePort(), await freePort()];
       const issuerOrigin = `http://localhost:${gatehousePort}`;
       appOrigin = `http://localhost:${appPort}`;
+      smtp = await startSmtp();
       gatehouse = await startGatehouse({
         databaseUrl: db().url,
         port: gatehousePort,
-        env: { GATEHOUSE_ISSUER: `${issuerOrigin}/` },
+        env: { GATEHOUSE_ISSUER: `${issuerOrigin}/`, ...smtp.env },
         tenant: tenant({
           clients: [
             webClient({
@@ -96,6 +106,10 @@ describeInBrowser('embedded login with auth0.js in Chromium', () => {
             }),
           ],
           users: [alice({ user_id: 'alice' })],
+          connections: [
+            { name: DB, strategy: 'auth0', enabled_clients: [CLIENT_ID] },
+            { name: 'email', strategy: 'email', enabled_clients: [CLIENT_ID] },
+          ],
         }),
       });
       const bundle = auth0Bundle();
@@ -135,6 +149,7 @@ describeInBrowser('embedded login with auth0.js in Chromium', () => {
       await browser?.close().catch(() => {});
       await closeServer(app);
       await gatehouse?.close();
+      await smtp?.stop();
     });
 
     async function openApp() {
@@ -204,6 +219,48 @@ describeInBrowser('embedded login with auth0.js in Chromium', () => {
         page.evaluate((password) => window.embedded.login('new-user@acme.test', password), PASSWORD),
       ]);
       assert.ok(new URL(page.url()).searchParams.get('code'), page.url());
+    });
+
+    test('webAuth.passwordlessLogin: an e-mailed code through /co/authenticate, the code at the callback', async () => {
+      // The app's backend starts the sign-in (a confidential client sends its secret, which a page cannot).
+      const started = await fetch(gatehouse!.url('/passwordless/start'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basicAuth(CLIENT_ID, WEB_SECRET) },
+        body: JSON.stringify({
+          client_id: CLIENT_ID,
+          connection: 'email',
+          email: 'pat@acme.test',
+          send: 'code',
+        }),
+      });
+      assert.equal(started.status, 200, await started.text());
+      const code = codeIn((await smtp!.nextMessage('pat@acme.test')).text);
+
+      await openApp();
+      await page.evaluate(() => window.embedded.passwordless('pat@acme.test', '000000'.replace(/0/g, '9')));
+      await page.waitForFunction(() => window.embedded.loginError !== undefined);
+      assert.equal((await page.evaluate(() => window.embedded.loginError))?.code, 'access_denied');
+
+      await openApp();
+      await Promise.all([
+        page.waitForURL(/\/callback\?/),
+        page.evaluate(([email, otp]) => window.embedded.passwordless(email, otp), ['pat@acme.test', code] as const),
+      ]);
+      const callback = new URL(page.url());
+      const authorize = requests.find((r) => r.url.pathname === '/authorize');
+      assert.equal(authorize?.url.searchParams.get('realm'), 'email');
+      const tokens = await postToken(
+        gatehouse!,
+        {
+          grant_type: 'authorization_code',
+          code: callback.searchParams.get('code') ?? '',
+          redirect_uri: `${appOrigin}/callback`,
+        },
+        { authorization: basicAuth(CLIENT_ID, WEB_SECRET) },
+      );
+      assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
+      const claims = decodeJwt(tokens.body.id_token as string);
+      assert.match(String(claims.sub), /^email\|/, 'the passwordless user, created on first use');
     });
   });
 });
