@@ -47,6 +47,8 @@ export interface AdminOptions {
   limited?: string[];
   now?: () => number;
   logger?: pino.Logger;
+  /** More settings (e.g. GATEHOUSE_SMTP_URL), besides the operator's client. */
+  env?: Record<string, string>;
 }
 
 export function managementClient(server: Endpoint, token: string): ManagementClient {
@@ -107,7 +109,7 @@ export async function startWithAdmin(
     port,
     now: options.now,
     logger: options.logger,
-    env: adminEnv,
+    env: { ...adminEnv, ...options.env },
     tenant: limited
       ? {
           ...file,
