@@ -1,11 +1,14 @@
 // Password reset and e-mail verification over HTTP (Auth0 docs, "Password Reset Flow", "Verify Emails"):
-// /dbconnections/change_password through the auth0 SDK (one answer for known and unknown addresses), the link the
-// reset e-mail carries (read from the log-only delivery), the reset page's checks (CSRF, confirmation, policy),
-// what a reset ends (other sessions, refresh tokens, brute-force blocks), a used or expired link; the login page's
-// "Forgot password?" page; sign-up → verify_email → the link → email_verified; the Management API's tickets and jobs.
+// /dbconnections/change_password through the auth0 SDK (one answer for known and unknown addresses), the reset
+// e-mail as a real SMTP server receives it and the link it carries, the reset page's checks (CSRF, confirmation,
+// policy), what a reset ends (other sessions, refresh tokens, brute-force blocks), a used or expired link; the
+// login page's "Forgot password?" page; sign-up → verify_email → the link → email_verified; the Management API's
+// tickets and jobs; a mail server that refuses the message (the answer does not wait, the outbox retries); and
+// the log-only delivery a server without GATEHOUSE_SMTP_URL falls back to.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AuthenticationClient } from 'auth0/legacy';
+import { BACKOFF_MS } from '../../src/delivery/outbox.js';
 import { type AdminApi, startWithAdmin } from '../helpers/admin-api.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { CALLBACK, DB, PASSWORD, users } from '../helpers/fixtures.js';
@@ -20,39 +23,56 @@ import {
   submitLogin,
 } from '../helpers/http-client.js';
 import { captureLogs } from '../helpers/log-capture.js';
+import { startGatehouse } from '../helpers/server.js';
+import { linksIn, startSmtp, type TestSmtp } from '../helpers/smtp.js';
 import { refreshWith, signInAlice, tokensTenant, userTokens } from '../helpers/user-tokens.js';
 
 const ANSWER = "We've just sent you an email to reset your password.";
 const NEW_PASSWORD = 'Brand-New-Meadow-77';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const loginParams = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' };
+const SUBJECTS = { reset_email: 'Reset your password', verify_email: 'Verify your email' } as const;
+
+/** Polls (every 50 ms, at most 20 s) until check() holds. */
+async function until(check: () => boolean, what: string) {
+  for (let waited = 0; !check(); waited += 50) {
+    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 forEachDatabase('password reset and e-mail verification', (db) => {
   let it: AdminApi;
+  let smtp: TestSmtp;
   let offset = 0;
   const logs = captureLogs('info');
 
   before(async () => {
+    smtp = await startSmtp();
     it = await startWithAdmin(db(), tokensTenant(), {
       limited: ['read:users'],
       now: () => Date.now() + offset,
       logger: logs.logger,
+      env: smtp.env,
     });
   });
-  after(() => it.server.close());
+  after(async () => {
+    await it.server.close();
+    await smtp.stop();
+  });
 
-  /** The e-mails the log-only delivery recorded for an address, of a kind. */
-  const mails = (kind: string, to: string) =>
-    logs.lines
-      .map((line) => line.message as { channel?: string; kind?: string; to?: string; url?: string } | undefined)
-      .filter((m) => m?.channel === 'email' && m.kind === kind && m.to === to);
-
-  /** Waits (bounded) for the n-th e-mail of a kind to an address; returns its link. */
-  async function nthLink(kind: string, to: string, n: number): Promise<string> {
-    for (let i = 0; i < 100 && mails(kind, to).length < n; i++) await new Promise((r) => setTimeout(r, 50));
-    const found = mails(kind, to);
-    assert.ok(found.length >= n, `no ${kind} e-mail #${n} to ${to}`);
-    return found[n - 1]!.url!;
+  /**
+   * The next e-mail of a kind to an address, as the mail server received it: its subject, the default sender
+   * (no-reply@<issuer host>), one link in the text and the same link in the HTML part's button. Returns the link.
+   */
+  async function nextLink(kind: keyof typeof SUBJECTS, to: string): Promise<string> {
+    const mail = await smtp.nextMessage(to);
+    assert.equal(mail.subject, SUBJECTS[kind]);
+    assert.equal(mail.from, 'no-reply@127.0.0.1');
+    const links = linksIn(mail.text);
+    assert.equal(links.length, 1, mail.text);
+    assert.ok(decodeHtml(mail.html).includes(`href="${links[0]}"`), mail.html);
+    return links[0]!;
   }
 
   const changePassword = (email: string) =>
@@ -63,11 +83,10 @@ forEachDatabase('password reset and e-mail verification', (db) => {
     });
 
   async function requestLink(email: string): Promise<string> {
-    const before = mails('reset_email', email).length;
     const answer = await changePassword(email);
     assert.equal(answer.status, 200);
     assert.equal(await answer.text(), ANSWER);
-    return nthLink('reset_email', email, before + 1);
+    return nextLink('reset_email', email);
   }
 
   const loginStatus = async (email: string, password: string) => {
@@ -88,9 +107,12 @@ forEachDatabase('password reset and e-mail verification', (db) => {
     assert.equal(unknown.data, ANSWER);
     assert.equal(known.status, unknown.status);
     assert.equal(known.headers.get('content-type'), unknown.headers.get('content-type'));
-    const link = await nthLink('reset_email', users.alice.email, 1);
+    const link = await nextLink('reset_email', users.alice.email);
     assert.match(link, new RegExp(`^${it.server.issuer}u/reset-password\\?ticket=[\\w-]{43}#$`));
-    assert.equal(mails('reset_email', 'nobody@acme.test').length, 0);
+    // A later e-mail was queued after the unknown address's request: once it is in, nothing went to that address.
+    await sdk.database.changePassword({ email: users.alice.email, connection: DB });
+    await nextLink('reset_email', users.alice.email);
+    assert.ok(!smtp.received.some((mail) => mail.to.includes('nobody@acme.test')));
     // Missing fields are Auth0's bad.request, not a crash.
     const missing = await fetch(it.server.url('/dbconnections/change_password'), {
       method: 'POST',
@@ -193,7 +215,6 @@ forEachDatabase('password reset and e-mail verification', (db) => {
       assert.ok(request.text.includes('Email address') && request.text.includes('Continue'));
       const form = pageForm(request);
       assert.equal((await browser.post(form.action, { email })).status, 403, 'CSRF missing');
-      const before = mails('reset_email', email).length;
       const sent = await browser.post(form.action, { _csrf: form.csrf, email });
       assert.equal(sent.status, 200);
       assert.ok(sent.text.includes('Check Your Email'));
@@ -203,9 +224,11 @@ forEachDatabase('password reset and e-mail verification', (db) => {
         ),
       );
       assert.match(sent.text, /href="\/u\/login\?state=/);
-      if (email === users.alice.email) await nthLink('reset_email', email, before + 1);
-      else assert.equal(mails('reset_email', email).length, 0);
+      if (email === users.alice.email) await nextLink('reset_email', email);
     }
+    // An e-mail queued after ghost's request has arrived: none went to ghost.
+    await requestLink(users.alice.email);
+    assert.ok(!smtp.received.some((mail) => mail.to.includes('ghost@acme.test')));
   });
 
   test('sign-up sends verify_email; its link sets email_verified once; the Management API makes tickets and sends the e-mail again', async () => {
@@ -213,7 +236,7 @@ forEachDatabase('password reset and e-mail verification', (db) => {
     const signup = await postSignup(it.server, { client_id: 'web', email, password: PASSWORD, connection: DB });
     assert.equal(signup.status, 200, JSON.stringify(signup.body));
     const userId = `auth0|${signup.body._id as string}`;
-    const link = await nthLink('verify_email', email, 1);
+    const link = await nextLink('verify_email', email);
     assert.match(link, new RegExp(`^${it.server.issuer}u/email-verification\\?ticket=`));
     assert.equal((await it.admin.users.get(userId)).email_verified, false);
     const verified = await new CookieJarClient(it.server).get(link);
@@ -233,7 +256,9 @@ forEachDatabase('password reset and e-mail verification', (db) => {
     const job = await it.admin.jobs.verificationEmail.create({ user_id: userId, client_id: 'web' });
     assert.equal(job.type, 'verification_email');
     assert.match(job.id, /^job_/);
-    await nthLink('verify_email', email, 2);
+    const resent = await nextLink('verify_email', email);
+    assert.notEqual(resent, link, 'a fresh ticket');
+    assert.equal((await new CookieJarClient(it.server).get(resent)).status, 200);
 
     // tickets/password-change by email + connection_id: a reset link that returns to result_url with the address.
     const connectionId = (await it.server.gatehouse.store.connections.getByName(DB))!.id;
@@ -254,6 +279,85 @@ forEachDatabase('password reset and e-mail verification', (db) => {
       decodeHtml(done.text).includes('href="https://app.acme.test/login?email=newcomer%40acme.test"'),
       done.text,
     );
+  });
+
+  test('a mail server that refuses the reset e-mail (550): 200 at once, the failure logged, delivered on a retry', async () => {
+    smtp.refuseWith = 550;
+    const refusedBefore = smtp.refused;
+    try {
+      const answer = await changePassword(users.alice.email);
+      assert.equal(answer.status, 200);
+      assert.equal(await answer.text(), ANSWER);
+      await smtp.waitForRefusals(refusedBefore + 1);
+    } finally {
+      smtp.refuseWith = undefined;
+    }
+    const failed = () =>
+      logs.lines.find(
+        (line) =>
+          line.msg === 'message not delivered; will retry' &&
+          (line.delivery as { kind?: string }).kind === 'reset_email',
+      ) as { delivery: { domain: string; attempts: number; error: string } } | undefined;
+    await until(() => failed() !== undefined, 'the failure log line');
+    assert.equal(failed()!.delivery.domain, 'acme.test');
+    assert.equal(failed()!.delivery.attempts, 1);
+    assert.match(failed()!.delivery.error, /550/);
+
+    // The server accepts again; the retry comes once the backoff has passed on Gatehouse's clock.
+    offset += BACKOFF_MS[0]! + 1;
+    let link: string;
+    try {
+      link = await nextLink('reset_email', users.alice.email);
+    } finally {
+      offset = 0;
+    }
+    const ticket = new URL(link).searchParams.get('ticket')!;
+    assert.ok(!JSON.stringify(logs.lines).includes(ticket), 'the link is never logged');
+    const page = await new CookieJarClient(it.server).get(link);
+    assert.equal(page.status, 200, page.text);
+    assert.ok(page.text.includes('Change Your Password'));
+  });
+
+  test('without GATEHOUSE_SMTP_URL the reset and verification links are logged, and they work', async () => {
+    // A second instance on the same database, with no mail server: what `npm start` alone gives a developer.
+    const logged = captureLogs('info');
+    const plain = await startGatehouse({ databaseUrl: db().url, logger: logged.logger });
+    const sentTo = smtp.received.length;
+    try {
+      const linkFor = async (kind: string, to: string) => {
+        const find = () =>
+          logged.lines
+            .map((line) => line.message as { channel?: string; kind?: string; to?: string; url?: string } | undefined)
+            .find((m) => m?.channel === 'email' && m.kind === kind && m.to === to)?.url;
+        await until(() => find() !== undefined, `the logged ${kind} to ${to}`);
+        return find()!;
+      };
+      const answer = await fetch(plain.url('/dbconnections/change_password'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_id: 'web', email: users.bob.email, connection: DB }),
+      });
+      assert.equal(answer.status, 200);
+      const reset = await linkFor('reset_email', users.bob.email);
+      assert.match(reset, new RegExp(`^${plain.issuer}u/reset-password\\?ticket=`));
+      const page = await new CookieJarClient(plain).get(reset);
+      assert.equal(page.status, 200, page.text);
+      assert.ok(page.text.includes('Change Your Password'));
+
+      const signup = await postSignup(plain, {
+        client_id: 'web',
+        email: 'logged@acme.test',
+        password: PASSWORD,
+        connection: DB,
+      });
+      assert.equal(signup.status, 200, JSON.stringify(signup.body));
+      const verified = await new CookieJarClient(plain).get(await linkFor('verify_email', 'logged@acme.test'));
+      assert.equal(verified.status, 200, verified.text);
+      assert.ok(verified.text.includes('Email Verified'));
+    } finally {
+      await plain.close();
+    }
+    assert.equal(smtp.received.length, sentTo, "nothing went through the other instance's mail server");
   });
 
   test('the Management API routes: scopes, body validation, unknown users', async () => {

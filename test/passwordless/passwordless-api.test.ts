@@ -4,7 +4,9 @@
 // the callback and its code exchanged, and every refusal: a wrong code three times (the third burns it), an
 // expired code (the server's clock moved on), a code reused, an older code after a newer one, a connection not
 // enabled for the client, a confidential client without its secret, a malformed phone number, the per-address
-// limit, and disable_signup for an unknown address. Messages are read from the log-only delivery.
+// limit, and disable_signup for an unknown address. E-mails are read from a real SMTP server (smtp-server, parsed
+// with mailparser) and text messages from a real signed webhook; a mail server that refuses the code e-mail
+// (550) is retried by the outbox; a server with neither configured logs the codes instead.
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { after, before, test } from 'node:test';
@@ -13,9 +15,19 @@ import { decodeJwt } from 'jose';
 import type { Dispatcher } from 'undici-types';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { CALLBACK, nativeClient, tenant, WEB_SECRET, webClient } from '../helpers/fixtures.js';
-import { CookieJarClient, getUserinfo, postForm, postToken } from '../helpers/http-client.js';
+import { BACKOFF_MS } from '../../src/delivery/outbox.js';
+import {
+  CookieJarClient,
+  decodeHtml,
+  type Endpoint,
+  getUserinfo,
+  postForm,
+  postToken,
+} from '../helpers/http-client.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
+import { startSmsWebhook, type TestSmsWebhook } from '../helpers/sms-webhook.js';
+import { codeIn, linksIn, type ReceivedMail, startSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 const OTP = 'http://auth0.com/oauth/grant-type/passwordless/otp';
 const WRONG_EMAIL = { error: 'invalid_grant', error_description: 'Wrong email or verification code.' };
@@ -38,6 +50,17 @@ const other = webClient({
   grant_types: [OTP],
 });
 
+const FROM = 'login@gatehouse.test';
+const APP_NAMES: Record<string, string> = { web: web.name as string, native: native.name as string };
+
+/** Polls (every 50 ms, at most 20 s) until check() holds. */
+async function until(check: () => boolean, what: string) {
+  for (let waited = 0; !check(); waited += 50) {
+    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 function auth0Sdk(port: number, clientId: string, clientSecret?: string): AuthenticationClient {
   const plainTcp = new Agent();
   (plainTcp as unknown as { protocol: string }).protocol = 'https:';
@@ -56,6 +79,9 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
   let port: number;
   let sdk: AuthenticationClient;
   let offsetMs = 0;
+  let smtp: TestSmtp;
+  let sms: TestSmsWebhook;
+  let markers = 0;
   const logs = captureLogs('info');
   // The issuer is https (the SDK speaks nothing else); the server listens on plain HTTP behind it.
   const plain = () => ({
@@ -63,24 +89,43 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
   });
 
-  /** The messages the log-only delivery wrote for this address, oldest first. */
-  const messagesTo = (to: string) =>
-    logs.lines
-      .map((line) => line.message as Record<string, string> | undefined)
-      .filter((m): m is Record<string, string> => m?.to === to);
-  const lastCode = (to: string) => {
-    const message = messagesTo(to).at(-1);
-    assert.ok(message, `a message to ${to}`);
-    return message.channel === 'sms' ? /\d{6}/.exec(message.body)![0] : message.code;
-  };
+  /** The next passwordless e-mail to an address: the application's subject and GATEHOUSE_SMTP_FROM. */
+  async function nextMail(to: string, clientId = 'web'): Promise<ReceivedMail> {
+    const mail = await smtp.nextMessage(to);
+    assert.equal(mail.subject, `Welcome to ${APP_NAMES[clientId]}`);
+    assert.equal(mail.from, FROM);
+    return mail;
+  }
+  /** The code of the next code e-mail: the one six-digit number in its text, and in bold in its HTML part. */
+  async function nextCode(to: string, clientId = 'web'): Promise<string> {
+    const mail = await nextMail(to, clientId);
+    const code = codeIn(mail.text);
+    assert.ok(mail.html.includes(`<b>${code}</b>`), mail.html);
+    return code;
+  }
+  /** The code of the next text message, which reads as Auth0's. */
+  async function nextSmsCode(to: string): Promise<string> {
+    const { body } = await sms.nextMessage(to);
+    assert.match(body, /^Your verification code is: \d{6}$/);
+    return codeIn(body);
+  }
+  /**
+   * Sends a code to a fresh address and waits for it: every message queued before it has been handed to the
+   * mail server by then, so a check that an address got nothing can follow.
+   */
+  async function delivered() {
+    const marker = `marker-${markers++}@example.test`;
+    assert.equal((await start({ email: marker, send: 'code' })).status, 200);
+    await nextCode(marker);
+  }
   const start = (body: Record<string, unknown>, headers: Record<string, string> = {}) =>
     fetch(plain().url('/passwordless/start'), {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify({ client_id: 'web', client_secret: WEB_SECRET, connection: 'email', ...body }),
     }).then(async (r) => ({ status: r.status, headers: r.headers, body: (await r.json()) as Record<string, unknown> }));
-  const otp = (username: string, code: string, realm = 'email', client = 'web') =>
-    postToken(plain(), {
+  const otp = (username: string, code: string, realm = 'email', client = 'web', endpoint: Endpoint = plain()) =>
+    postToken(endpoint, {
       grant_type: OTP,
       client_id: client,
       ...(client === 'web' ? { client_secret: WEB_SECRET } : {}),
@@ -91,11 +136,18 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
     });
 
   before(async () => {
+    smtp = await startSmtp();
+    sms = await startSmsWebhook();
     port = await freePort();
     server = await startGatehouse({
       databaseUrl: db().url,
       port,
-      env: { GATEHOUSE_ISSUER: `https://127.0.0.1:${port}/` },
+      env: {
+        GATEHOUSE_ISSUER: `https://127.0.0.1:${port}/`,
+        GATEHOUSE_SMTP_FROM: `Gatehouse <${FROM}>`,
+        ...smtp.env,
+        ...sms.env,
+      },
       logger: logs.logger,
       now: () => Date.now() + offsetMs,
       tenant: tenant({
@@ -115,11 +167,15 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
     });
     sdk = auth0Sdk(port, 'web', WEB_SECRET);
   });
-  after(() => server?.close());
+  after(async () => {
+    await server?.close();
+    await smtp?.stop();
+    await sms?.stop();
+  });
 
   test('sendEmail with a code, then loginWithEmail: a new verified user, tokens and /userinfo', async () => {
     await sdk.passwordless.sendEmail({ email: 'Carol@Example.test', send: 'code' });
-    const code = lastCode('carol@example.test');
+    const code = await nextCode('carol@example.test');
     assert.match(code, /^\d{6}$/);
     const { data } = await sdk.passwordless.loginWithEmail({
       email: 'carol@example.test',
@@ -136,14 +192,14 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
 
     // The next sign-in finds the same user.
     await sdk.passwordless.sendEmail({ email: 'carol@example.test', send: 'code' });
-    const again = await otp('carol@example.test', lastCode('carol@example.test'));
+    const again = await otp('carol@example.test', await nextCode('carol@example.test'));
     assert.equal(again.status, 200);
     assert.equal(decodeJwt(again.body.id_token as string).sub, claims.sub);
   });
 
   test('a code is single use', async () => {
     await start({ email: 'dave@example.test', send: 'code' });
-    const code = lastCode('dave@example.test');
+    const code = await nextCode('dave@example.test');
     assert.equal((await otp('dave@example.test', code)).status, 200);
     const reused = await otp('dave@example.test', code);
     assert.equal(reused.status, 403);
@@ -155,7 +211,7 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
     assert.equal(answer.status, 200);
     assert.equal(answer.body.email, 'erin@example.test');
     assert.match(String(answer.body._id), /^[0-9a-f]+$/);
-    const code = lastCode('erin@example.test');
+    const code = await nextCode('erin@example.test');
     const wrong = code === '000000' ? '111111' : '000000';
     assert.deepEqual((await otp('erin@example.test', wrong)).body, WRONG_EMAIL);
     assert.deepEqual((await otp('erin@example.test', wrong)).body, WRONG_EMAIL);
@@ -165,7 +221,7 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
 
   test('a code expires after three minutes', async () => {
     await start({ email: 'frank@example.test', send: 'code' });
-    const code = lastCode('frank@example.test');
+    const code = await nextCode('frank@example.test');
     offsetMs += 181_000;
     try {
       assert.deepEqual((await otp('frank@example.test', code)).body, WRONG_EMAIL);
@@ -176,9 +232,9 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
 
   test('a new code replaces the older one', async () => {
     await start({ email: 'gina@example.test', send: 'code' });
-    const older = lastCode('gina@example.test');
+    const older = await nextCode('gina@example.test');
     await start({ email: 'gina@example.test', send: 'code' });
-    const newer = lastCode('gina@example.test');
+    const newer = await nextCode('gina@example.test');
     if (older !== newer) assert.deepEqual((await otp('gina@example.test', older)).body, WRONG_EMAIL);
     assert.equal((await otp('gina@example.test', newer)).status, 200);
   });
@@ -191,17 +247,15 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
       send: 'code',
     });
     assert.equal(answer.status, 200);
-    const tokens = await otp('hal@example.test', lastCode('hal@example.test'), 'email', 'native');
+    const tokens = await otp('hal@example.test', await nextCode('hal@example.test', 'native'), 'email', 'native');
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
   });
 
   test('sendSMS and loginWithSMS: Auth0 text message, a phone-verified sms| user', async () => {
     await sdk.passwordless.sendSMS({ phone_number: '+14155550100' });
-    const message = messagesTo('+14155550100').at(-1)!;
-    assert.match(message.body, /^Your verification code is: \d{6}$/);
     const { data } = await sdk.passwordless.loginWithSMS({
       phone_number: '+14155550100',
-      code: lastCode('+14155550100'),
+      code: await nextSmsCode('+14155550100'),
       scope: 'openid',
     });
     assert.match(String(decodeJwt(data.id_token!).sub), /^sms\|/);
@@ -218,9 +272,12 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
       authParams: { redirect_uri: CALLBACK, scope: 'openid email', state: 'st-1', response_type: 'code' },
     });
     assert.equal(answer.status, 200);
-    const message = messagesTo('ivy@example.test').at(-1)!;
-    assert.equal(message.code, undefined, 'a link e-mail carries the link');
-    const link = new URL(message.link);
+    const mail = await nextMail('ivy@example.test');
+    assert.ok(!mail.text.includes('code is'), 'a link e-mail carries the link, not a code');
+    const links = linksIn(mail.text);
+    assert.equal(links.length, 1, mail.text);
+    assert.ok(decodeHtml(mail.html).includes(`href="${links[0]}"`), mail.html);
+    const link = new URL(links[0]!);
     assert.equal(link.pathname, '/passwordless/verify_redirect');
     assert.equal(link.searchParams.get('connection'), 'email');
     assert.equal(link.searchParams.get('email'), 'ivy@example.test');
@@ -248,7 +305,6 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
   });
 
   test('refusals: connection not enabled, no secret, bad phone number, bad authParams; nothing sent', async () => {
-    const before = logs.lines.length;
     const notEnabled = await start({
       client_id: 'other',
       client_secret: `${WEB_SECRET}-other`,
@@ -272,14 +328,16 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
       email: 'x@example.test',
     });
     assert.equal(form.status, 401);
-    assert.equal(messagesTo('x@example.test').length, 0);
-    assert.ok(logs.lines.length >= before);
+    await delivered();
+    assert.ok(!smtp.received.some((mail) => mail.to.includes('x@example.test')));
+    assert.ok(!sms.received.some((message) => message.to === '4155550100'));
   });
 
   test('disable_signup: an unknown address gets no code', async () => {
     const answer = await start({ connection: 'invite-only', email: 'stranger@example.test', send: 'code' });
     assert.equal(answer.status, 400);
-    assert.equal(messagesTo('stranger@example.test').length, 0);
+    await delivered();
+    assert.ok(!smtp.received.some((mail) => mail.to.includes('stranger@example.test')));
   });
 
   test('ten starts per address per hour, then 429', async () => {
@@ -287,7 +345,74 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
     const refused = await start({ email: 'busy@example.test', send: 'code' });
     assert.equal(refused.status, 429);
     assert.equal(refused.body.error, 'too_many_requests');
-    assert.equal(messagesTo('busy@example.test').length, 10);
+    for (let i = 0; i < 10; i++) await nextCode('busy@example.test');
+    await delivered();
+    assert.equal(smtp.received.filter((mail) => mail.to.includes('busy@example.test')).length, 10);
+  });
+
+  test('a mail server that refuses the code e-mail (550): /passwordless/start answers 200, the failure is logged, a retry delivers', async () => {
+    smtp.refuseWith = 550;
+    const refusedBefore = smtp.refused;
+    try {
+      const answer = await start({ email: 'retry@example.test', send: 'code' });
+      assert.equal(answer.status, 200);
+      assert.equal(answer.body.email, 'retry@example.test');
+      await smtp.waitForRefusals(refusedBefore + 1);
+    } finally {
+      smtp.refuseWith = undefined;
+    }
+    const failed = () =>
+      logs.lines.find(
+        (line) =>
+          line.msg === 'message not delivered; will retry' &&
+          (line.delivery as { kind?: string }).kind === 'passwordless',
+      ) as { delivery: { domain: string; attempts: number; error: string } } | undefined;
+    await until(() => failed() !== undefined, 'the failure log line');
+    assert.equal(failed()!.delivery.domain, 'example.test');
+    assert.equal(failed()!.delivery.attempts, 1);
+    assert.match(failed()!.delivery.error, /550/);
+
+    // Accepted again; the retry comes once the backoff has passed on the server's clock, and its code signs in.
+    offsetMs += BACKOFF_MS[0]! + 1;
+    try {
+      const code = await nextCode('retry@example.test');
+      assert.ok(!JSON.stringify(logs.lines).includes(code), 'the code is never logged');
+      assert.equal((await otp('retry@example.test', code)).status, 200);
+    } finally {
+      offsetMs -= BACKOFF_MS[0]! + 1;
+    }
+  });
+
+  test('without a mail server or SMS webhook the codes are logged, and they sign in', async () => {
+    // A second instance on the same database with neither configured: what `npm start` alone gives a developer.
+    const logged = captureLogs('info');
+    const bare = await startGatehouse({ databaseUrl: db().url, logger: logged.logger });
+    const loggedTo = async (to: string) => {
+      const find = () =>
+        logged.lines.map((line) => line.message as Record<string, string> | undefined).find((m) => m?.to === to);
+      await until(() => find() !== undefined, `the logged message to ${to}`);
+      return find()!;
+    };
+    try {
+      const startOn = (body: Record<string, unknown>) =>
+        fetch(bare.url('/passwordless/start'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ client_id: 'web', client_secret: WEB_SECRET, send: 'code', ...body }),
+        });
+      assert.equal((await startOn({ connection: 'email', email: 'dev@example.test' })).status, 200);
+      const email = await loggedTo('dev@example.test');
+      assert.equal(email.channel, 'email');
+      assert.equal((await otp('dev@example.test', email.code!, 'email', 'web', bare)).status, 200);
+
+      assert.equal((await startOn({ connection: 'sms', phone_number: '+14155550199' })).status, 200);
+      const text = await loggedTo('+14155550199');
+      assert.equal(text.channel, 'sms');
+      assert.equal((await otp('+14155550199', codeIn(text.body!), 'sms', 'web', bare)).status, 200);
+    } finally {
+      await bare.close();
+    }
+    assert.ok(!smtp.received.some((mail) => mail.to.includes('dev@example.test')));
   });
 
   test('discovery lists the OTP grant', async () => {
