@@ -221,7 +221,7 @@ forEachDatabase('cross-origin authentication', (db) => {
       },
       {
         name: 'unknown credential type',
-        body: { username: 'alice@acme.test', credential_type: 'http://auth0.com/oauth/grant-type/passwordless/otp' },
+        body: { username: 'alice@acme.test', credential_type: 'http://auth0.com/oauth/grant-type/mfa-otp' },
         status: 400,
         error: { error: 'unsupported_credential_type', error_description: 'Unknown credential type parameter.' },
       },
