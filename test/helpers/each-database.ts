@@ -12,13 +12,15 @@ export function forEachDatabase(title: string, body: (db: () => TestDatabase, ki
       before(async () => {
         database = await kind.create();
       });
-      after(async () => {
-        await database?.drop();
-      });
       body(() => {
         if (!database) throw new Error('database not created yet: call db() inside a hook or test');
         return database;
       }, kind);
+      // Registered after the body's hooks, so it runs after them (node:test runs `after` hooks in order): the
+      // servers a suite started are closed before their database goes, and nothing of theirs is cut mid-query.
+      after(async () => {
+        await database?.drop();
+      });
     });
   }
 }
