@@ -81,8 +81,12 @@ export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000): Connect
         oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format),
     },
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A client losing its connection must not crash the process. The pool reports an idle client's loss here; a
+  // client a transaction holds between two queries reports it on itself (node-postgres, "Pool: error"), where
+  // nothing else listens. Either way the query that needed it fails, the pool drops the client when it comes back,
+  // and the next query gets a new connection.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
 }
 
