@@ -15,6 +15,7 @@ import type { OutboxMessage } from '../../src/store/types.js';
 import { captureLogs } from '../helpers/log-capture.js';
 import { freePort, TEST_SECRET } from '../helpers/server.js';
 import { codeIn, linksIn, startSmtp, type TestSmtp } from '../helpers/smtp.js';
+import { waitFor } from '../helpers/cli.js';
 import { forEachStore, type OpenedStore } from '../store/open-store.js';
 
 const SMS_SECRET = 'sms-webhook-secret-0123456789-abcdefghij';
@@ -38,13 +39,6 @@ const verifyEmail = (to: string, url = 'https://auth.example.com/verify?ticket=t
   to,
   variables: { url, user: { email: to, name: 'Ada' }, application: { name: 'Reports' } },
 });
-
-async function until(check: () => boolean, what: string) {
-  for (let waited = 0; !check(); waited += 50) {
-    if (waited > WAIT.timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Everything in the outbox, due or not (claimed for a moment, then given back: claimed_until 0). */
 const pending = (opened: OpenedStore) =>
@@ -81,7 +75,7 @@ forEachStore('delivery through the outbox', (opened, kind, another) => {
     assert.deepEqual(linksIn(mail.text), ['https://auth.example.com/verify?ticket=t0k3n']);
     assert.match(mail.html, /href="https:\/\/auth\.example\.com\/verify\?ticket=t0k3n"/);
     assert.match(mail.text, /Welcome to Reports!/);
-    await until(() => logs.some((line) => line.msg === 'message delivered'), 'the delivered log line');
+    await waitFor('the delivered log line', () => logs.some((line) => line.msg === 'message delivered'), 20_000);
     assert.deepEqual(await pending(opened()), []);
   });
 
@@ -91,7 +85,11 @@ forEachStore('delivery through the outbox', (opened, kind, another) => {
     const { messages, logs } = open({ ...smtp.env, GATEHOUSE_SMTP_FROM: 'Reports <mail@reports.example>' });
     await messages.email(verifyEmail('grace@example.com', 'https://auth.example.com/verify?ticket=s3cr3t'));
     await smtp.waitForRefusals(1, WAIT);
-    await until(() => logs.some((line) => line.msg === 'message not delivered; will retry'), 'the failure log line');
+    await waitFor(
+      'the failure log line',
+      () => logs.some((line) => line.msg === 'message not delivered; will retry'),
+      20_000,
+    );
     const failure = logs.find((line) => line.msg === 'message not delivered; will retry') as {
       delivery: Record<string, unknown>;
     };
@@ -114,7 +112,11 @@ forEachStore('delivery through the outbox', (opened, kind, another) => {
     const smtp = await smtpServer({ tls: 'none' });
     const { messages, logs } = open({ GATEHOUSE_SMTP_URL: `${smtp.url}?requireTLS=true` });
     await messages.email(verifyEmail('tls@example.com'));
-    await until(() => logs.some((line) => line.msg === 'message not delivered; will retry'), 'the failure log line');
+    await waitFor(
+      'the failure log line',
+      () => logs.some((line) => line.msg === 'message not delivered; will retry'),
+      20_000,
+    );
     assert.equal(smtp.received.length, 0);
     const [row] = await pending(opened());
     assert.equal(row.recipient, 'tls@example.com');
@@ -127,9 +129,17 @@ forEachStore('delivery through the outbox', (opened, kind, another) => {
     smtp.refuseWith = 451;
     const { messages, logs } = open({ ...smtp.env });
     await messages.email(verifyEmail('gone@example.com'));
-    await until(() => logs.some((line) => line.msg === 'message not delivered; will retry'), 'the first failure');
+    await waitFor(
+      'the first failure',
+      () => logs.some((line) => line.msg === 'message not delivered; will retry'),
+      20_000,
+    );
     opened().clock.advance(GIVE_UP_AFTER_MS);
-    await until(() => logs.some((line) => line.msg === 'message dropped: not delivered within 24 hours'), 'the drop');
+    await waitFor(
+      'the drop',
+      () => logs.some((line) => line.msg === 'message dropped: not delivered within 24 hours'),
+      20_000,
+    );
     assert.equal(smtp.refused, 2);
     assert.ok(!(await pending(opened())).some((row) => row.recipient === 'gone@example.com'));
   });
@@ -150,7 +160,7 @@ forEachStore('delivery through the outbox', (opened, kind, another) => {
     });
     const first = open({ GATEHOUSE_SMTP_URL: `smtp://127.0.0.1:${silentPort}` });
     await first.messages.email(verifyEmail('lin@example.com', 'https://auth.example.com/verify?ticket=once'));
-    await until(() => sockets.size > 0, 'the first worker to connect');
+    await waitFor('the first worker to connect', () => sockets.size > 0, 20_000);
     // The worker is gone: from now on it sweeps no more (its hanging send fails later, when its claim is
     // no longer the row's, and so changes nothing).
     const closing = first.messages.close();
@@ -265,11 +275,15 @@ forEachStore('delivery through the outbox', (opened, kind, another) => {
       GATEHOUSE_SMS_WEBHOOK_SECRET: SMS_SECRET,
     });
     await messages.sms({ to: '+15550123', body: 'Your verification code is: 482913' });
-    await until(() => logs.some((line) => line.msg === 'message not delivered; will retry'), 'the 503 to be logged');
+    await waitFor(
+      'the 503 to be logged',
+      () => logs.some((line) => line.msg === 'message not delivered; will retry'),
+      20_000,
+    );
     assert.ok(!JSON.stringify(logs).includes('482913'), 'the code is never logged');
     answer = 200;
     opened().clock.advance(BACKOFF_MS[0] + 1);
-    await until(() => received.length === 1, 'the webhook to accept the message');
+    await waitFor('the webhook to accept the message', () => received.length === 1, 20_000);
     assert.deepEqual(received, [{ to: '+15550123', body: 'Your verification code is: 482913' }]);
   });
 

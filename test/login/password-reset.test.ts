@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { AuthenticationClient } from 'auth0/legacy';
 import { BACKOFF_MS } from '../../src/delivery/outbox.js';
 import { type AdminApi, startWithAdmin } from '../helpers/admin-api.js';
+import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { CALLBACK, DB, PASSWORD, users } from '../helpers/fixtures.js';
 import {
@@ -32,14 +33,6 @@ const NEW_PASSWORD = 'Brand-New-Meadow-77';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const loginParams = { client_id: 'web', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' };
 const SUBJECTS = { reset_email: 'Reset your password', verify_email: 'Verify your email' } as const;
-
-/** Polls (every 50 ms, at most 20 s) until check() holds. */
-async function until(check: () => boolean, what: string) {
-  for (let waited = 0; !check(); waited += 50) {
-    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 forEachDatabase('password reset and e-mail verification', (db) => {
   let it: AdminApi;
@@ -298,7 +291,7 @@ forEachDatabase('password reset and e-mail verification', (db) => {
           line.msg === 'message not delivered; will retry' &&
           (line.delivery as { kind?: string }).kind === 'reset_email',
       ) as { delivery: { domain: string; attempts: number; error: string } } | undefined;
-    await until(() => failed() !== undefined, 'the failure log line');
+    await waitFor('the failure log line', () => failed() !== undefined, 20_000);
     assert.equal(failed()!.delivery.domain, 'acme.test');
     assert.equal(failed()!.delivery.attempts, 1);
     assert.match(failed()!.delivery.error, /550/);
@@ -329,7 +322,7 @@ forEachDatabase('password reset and e-mail verification', (db) => {
           logged.lines
             .map((line) => line.message as { channel?: string; kind?: string; to?: string; url?: string } | undefined)
             .find((m) => m?.channel === 'email' && m.kind === kind && m.to === to)?.url;
-        await until(() => find() !== undefined, `the logged ${kind} to ${to}`);
+        await waitFor(`the logged ${kind} to ${to}`, () => find() !== undefined, 20_000);
         return find()!;
       };
       const answer = await fetch(plain.url('/dbconnections/change_password'), {

@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { AuthenticationClient } from 'auth0/legacy';
 import { decodeJwt } from 'jose';
 import type { Dispatcher } from 'undici-types';
+import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { CALLBACK, nativeClient, tenant, WEB_SECRET, webClient } from '../helpers/fixtures.js';
 import { BACKOFF_MS } from '../../src/delivery/outbox.js';
@@ -52,14 +53,6 @@ const other = webClient({
 
 const FROM = 'login@gatehouse.test';
 const APP_NAMES: Record<string, string> = { web: web.name as string, native: native.name as string };
-
-/** Polls (every 50 ms, at most 20 s) until check() holds. */
-async function until(check: () => boolean, what: string) {
-  for (let waited = 0; !check(); waited += 50) {
-    if (waited > 20_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 function auth0Sdk(port: number, clientId: string, clientSecret?: string): AuthenticationClient {
   const plainTcp = new Agent();
@@ -367,7 +360,7 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
           line.msg === 'message not delivered; will retry' &&
           (line.delivery as { kind?: string }).kind === 'passwordless',
       ) as { delivery: { domain: string; attempts: number; error: string } } | undefined;
-    await until(() => failed() !== undefined, 'the failure log line');
+    await waitFor('the failure log line', () => failed() !== undefined, 20_000);
     assert.equal(failed()!.delivery.domain, 'example.test');
     assert.equal(failed()!.delivery.attempts, 1);
     assert.match(failed()!.delivery.error, /550/);
@@ -390,7 +383,7 @@ forEachDatabase('passwordless connections over the Authentication API', (db) => 
     const loggedTo = async (to: string) => {
       const find = () =>
         logged.lines.map((line) => line.message as Record<string, string> | undefined).find((m) => m?.to === to);
-      await until(() => find() !== undefined, `the logged message to ${to}`);
+      await waitFor(`the logged message to ${to}`, () => find() !== undefined, 20_000);
       return find()!;
     };
     try {
