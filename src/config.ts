@@ -11,6 +11,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** Seconds a start waits for a SQLite database that another process holds locked before giving up. */
   readonly databaseLockTimeout: number;
+  /** PostgreSQL: milliseconds a request waits for a connection or a query before it is answered 503. */
+  readonly databaseTimeoutMs: number;
   readonly bootstrapPath: string | undefined;
   /** Undefined only for SQLite, where a secret is generated beside the database file. */
   readonly secret: string | undefined;
@@ -62,6 +64,7 @@ const variables = {
   issuer: 'GATEHOUSE_ISSUER',
   databaseUrl: 'GATEHOUSE_DATABASE_URL',
   databaseLockTimeout: 'GATEHOUSE_DATABASE_LOCK_TIMEOUT',
+  databaseTimeout: 'GATEHOUSE_DATABASE_TIMEOUT',
   bootstrapPath: 'GATEHOUSE_BOOTSTRAP',
   secret: 'GATEHOUSE_SECRET',
   adminClientId: 'GATEHOUSE_ADMIN_CLIENT_ID',
@@ -184,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     issuer,
     databaseUrl,
     databaseLockTimeout: positiveInt(variables.databaseLockTimeout, get('databaseLockTimeout') ?? '30', 3600),
+    databaseTimeoutMs: seconds('databaseTimeout', 5),
     bootstrapPath: get('bootstrapPath'),
     secret,
     adminClientId,

@@ -16,22 +16,22 @@ import {
 } from './tenant-file/bootstrap.js';
 import { Keyring } from './protocol/keys/keyring.js';
 import { certificateHost, ensureSigningKeys } from './protocol/keys/rotation.js';
-import { migrate, openDatabase } from './store/kysely/db.js';
+import { type Connection, migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
 import { describeStartError } from './store/start-errors.js';
 
 /** Opens the database, migrates it, resolves the master secret and loads the signing keys. Also used by the CLI. */
 export async function openStoreAndKeys(config: Config, now: () => number = Date.now, options = { migrate: true }) {
   const lockTimeoutMs = config.databaseLockTimeout * 1000;
-  let connection: ReturnType<typeof openDatabase>;
+  let connection: Connection;
   try {
-    connection = openDatabase(config.databaseUrl, lockTimeoutMs);
+    connection = openDatabase(config.databaseUrl, { busyTimeoutMs: lockTimeoutMs, timeoutMs: config.databaseTimeoutMs });
   } catch (error) {
     throw describeStartError(error, config.databaseUrl, config.databaseLockTimeout) ?? error;
   }
   const store = createStore(connection, now);
   try {
-    if (options.migrate) await migrate(connection, lockTimeoutMs);
+    if (options.migrate) await migrateUnbounded(config, connection, lockTimeoutMs);
     const master = resolveMasterSecret(config.secret, connection.sqliteFile);
     const box = createSecretBox(master.secret);
     const csrfKey = deriveKey(master.secret, 'csrf tokens v1');
@@ -45,6 +45,20 @@ export async function openStoreAndKeys(config: Config, now: () => number = Date.
   } catch (error) {
     await store.close().catch(() => {});
     throw describeStartError(error, config.databaseUrl, config.databaseLockTimeout) ?? error;
+  }
+}
+
+/**
+ * Migrations on PostgreSQL run on a connection of their own without GATEHOUSE_DATABASE_TIMEOUT: a long
+ * migration, or waiting for another instance's (Kysely's advisory lock), is not a request that hangs.
+ */
+async function migrateUnbounded(config: Config, connection: Connection, lockTimeoutMs: number): Promise<void> {
+  if (connection.dialect === 'sqlite') return migrate(connection, lockTimeoutMs);
+  const own = openDatabase(config.databaseUrl);
+  try {
+    await migrate(own, lockTimeoutMs);
+  } finally {
+    await own.db.destroy();
   }
 }
 

@@ -1,6 +1,7 @@
-// What this process has seen of database writes failing for lack of space (or a read-only database).
-// Every surface's error handler reports such errors here; /healthz asks. Owned by the app (one per
-// process), so a worker that saw a failure reports it until a write succeeds again.
+// What this process has seen of database writes failing for lack of space (or a read-only database), and of
+// the database being unreachable. Every surface's error handler reports such errors here; /healthz asks.
+// Owned by the app (one per process), so a worker that saw a write failure reports it until a write succeeds
+// again. An unreachable database needs no such memory: /healthz pings it on every call.
 import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/types.js';
 import { type StorageUnavailableError, storageUnavailable } from '../store/unavailable.js';
@@ -23,13 +24,16 @@ export class StorageHealth {
   report(error: unknown, log: FastifyBaseLogger): StorageUnavailableError | undefined {
     const unavailable = storageUnavailable(error);
     if (!unavailable) return undefined;
-    this.failing = true;
+    const unreachable = unavailable.problem === 'unreachable';
+    if (!unreachable) this.failing = true;
     const at = this.now();
     if (at - this.loggedAt >= this.logIntervalMs) {
       this.loggedAt = at;
       log.error(
         { err: unavailable.cause },
-        'database cannot be written (disk full or read-only); answering 503 until it can',
+        unreachable
+          ? 'database unreachable (down, network cut or past GATEHOUSE_DATABASE_TIMEOUT); answering 503 until it answers'
+          : 'database cannot be written (disk full or read-only); answering 503 until it can',
       );
     }
     return unavailable;

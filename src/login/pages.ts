@@ -81,12 +81,29 @@ export function sendInvalidFormPage(reply: FastifyReply, deps: PageDeps) {
   );
 }
 
-export function sendErrorPage(
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The branded error page; when the tenant's branding cannot be read (the database is unreachable, which may
+ * be the very error being answered), a plain page with the same status and words instead of no page at all.
+ */
+export async function sendErrorPage(
   reply: FastifyReply,
   deps: PageDeps,
   status: number,
   description: string,
   title = 'Something went wrong',
 ) {
-  return sendPage(reply, deps, status, { screen: 'error', error: { title, description } });
+  try {
+    return await sendPage(reply, deps, status, { screen: 'error', error: { title, description } });
+  } catch {
+    return reply
+      .code(status)
+      .headers({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      .send(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head>` +
+          `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(description)}</p></body></html>`,
+      );
+  }
 }

@@ -1,6 +1,8 @@
-// Which database errors mean "the database cannot take writes now" (disk full, read-only), as opposed to
-// a bug or a bad query. Those are answered 503 with Retry-After on every surface instead of 500: the
-// request was fine and will succeed once the operator frees space (docs/operations.md "Disk full").
+// Which database errors mean "the database cannot take writes now" (disk full, read-only) or "the database
+// cannot be reached now" (PostgreSQL down, the network cut, a query past GATEHOUSE_DATABASE_TIMEOUT), as
+// opposed to a bug or a bad query. Those are answered 503 with Retry-After on every surface instead of 500:
+// the request was fine and will succeed once the operator frees space or the database is back
+// (docs/operations.md "Disk full" and "Database outages").
 
 /** SQLite's result codes (https://www.sqlite.org/rescode.html) and PostgreSQL's SQLSTATEs (Appendix A). */
 function meansNoWrites(code: string): boolean {
@@ -12,10 +14,29 @@ function meansNoWrites(code: string): boolean {
   );
 }
 
-/** The database can be read but not written (full disk, read-only file or database). */
+/**
+ * PostgreSQL's SQLSTATEs (Appendix A) that mean the connection, not the query, failed: class 08 (connection
+ * exception), 57014 (query_canceled: statement_timeout), 57P01–57P03 (the server shutting down or starting).
+ */
+function meansUnreachable(code: string): boolean {
+  return code.startsWith('08') || code === '57014' || /^57P0[123]$/.test(code);
+}
+
+/** Node's socket errors while connecting to or talking with the database server. */
+const socketErrors = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** Why the database cannot serve: it cannot be written, or it cannot be reached at all. */
+export type StorageProblem = 'unwritable' | 'unreachable';
+
+/** The database can be read but not written (full disk, read-only file or database), or not reached at all. */
 export class StorageUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super('The database cannot be written now', { cause });
+  constructor(
+    cause: unknown,
+    readonly problem: StorageProblem = 'unwritable',
+  ) {
+    super(problem === 'unwritable' ? 'The database cannot be written now' : 'The database cannot be reached now', {
+      cause,
+    });
     this.name = 'StorageUnavailableError';
   }
 }
@@ -33,6 +54,8 @@ export function storageUnavailable(error: unknown): StorageUnavailableError | un
     if (e instanceof StorageUnavailableError) return e;
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && meansNoWrites(code)) return new StorageUnavailableError(e);
+    if (typeof code === 'string' && (socketErrors.has(code) || meansUnreachable(code)))
+      return new StorageUnavailableError(e, 'unreachable');
   }
   return undefined;
 }

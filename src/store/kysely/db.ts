@@ -6,6 +6,7 @@ import type SQLiteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type PG from 'pg';
 import { migrationProvider } from '../migrations/index.js';
+import { createPgPool } from './pg-pool.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -54,7 +55,15 @@ function withStatementCache(database: SQLiteDatabase.Database) {
 // Each driver is loaded only when its kind of database is used: a SQLite server never loads pg.
 const require = createRequire(import.meta.url);
 
-export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000): Connection {
+export interface OpenOptions {
+  /** Milliseconds another SQLite process's write lock is waited for (capped at 5 s). */
+  busyTimeoutMs?: number;
+  /** PostgreSQL: milliseconds a connection or a query is waited for before failing (none when unset). */
+  timeoutMs?: number;
+}
+
+export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Connection {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   const sqliteFile = sqliteFileOf(databaseUrl);
   if (sqliteFile) {
     mkdirSync(dirname(sqliteFile), { recursive: true });
@@ -72,21 +81,7 @@ export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000): Connect
     };
   }
   const pg = require('pg') as typeof PG;
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    max: 10,
-    // Epoch milliseconds are bigint columns; they fit a JS number exactly.
-    types: {
-      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-        oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format),
-    },
-  });
-  // A client losing its connection must not crash the process. The pool reports an idle client's loss here; a
-  // client a transaction holds between two queries reports it on itself (node-postgres, "Pool: error"), where
-  // nothing else listens. Either way the query that needed it fails, the pool drops the client when it comes back,
-  // and the next query gets a new connection.
-  pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  const pool = createPgPool(pg, databaseUrl, options.timeoutMs);
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
 }
 
