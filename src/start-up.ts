@@ -25,7 +25,10 @@ export async function openStoreAndKeys(config: Config, now: () => number = Date.
   const lockTimeoutMs = config.databaseLockTimeout * 1000;
   let connection: Connection;
   try {
-    connection = openDatabase(config.databaseUrl, { busyTimeoutMs: lockTimeoutMs, timeoutMs: config.databaseTimeoutMs });
+    connection = openDatabase(config.databaseUrl, {
+      busyTimeoutMs: lockTimeoutMs,
+      timeoutMs: config.databaseTimeoutMs,
+    });
   } catch (error) {
     throw describeStartError(error, config.databaseUrl, config.databaseLockTimeout) ?? error;
   }

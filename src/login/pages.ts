@@ -81,8 +81,7 @@ export function sendInvalidFormPage(reply: FastifyReply, deps: PageDeps) {
   );
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The branded error page; when the tenant's branding cannot be read (the database is unreachable, which may

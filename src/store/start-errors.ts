@@ -70,7 +70,12 @@ function describePostgres(databaseUrl: string, error: unknown): string | undefin
   }
   // node-postgres's own timeouts carry no code (lib/client.js, pg-pool), only their messages.
   const message = error instanceof Error ? error.message : '';
-  if (code === '57014' || /^(timeout exceeded when trying to connect|Query read timeout|Connection terminated due to connection timeout)/.test(message)) {
+  if (
+    code === '57014' ||
+    /^(timeout exceeded when trying to connect|Query read timeout|Connection terminated due to connection timeout)/.test(
+      message,
+    )
+  ) {
     return (
       `${where} did not answer within GATEHOUSE_DATABASE_TIMEOUT (${message || code}): check that the server runs and ` +
       'is not overloaded, or raise GATEHOUSE_DATABASE_TIMEOUT.'

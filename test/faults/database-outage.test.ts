@@ -5,17 +5,11 @@
 // service comes back by itself, and no acknowledged write is lost (docs/operations.md "Database outages").
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { POOL_MAX } from '../../src/store/kysely/pg-pool.js';
 import { killAllStartedChildren } from '../helpers/cli.js';
 import { databaseKinds, type TestDatabase } from '../helpers/databases.js';
-import {
-  checkDatabase,
-  Cluster,
-  healthzBecomes,
-  newLedger,
-  runLoad,
-  sleep,
-  summary,
-} from '../helpers/fault-load.js';
+import { checkDatabase, Cluster, healthzBecomes, newLedger, runLoad, sleep, summary } from '../helpers/fault-load.js';
 import { startTcpProxy, type TcpProxy, throughProxy } from '../helpers/tcp-proxy.js';
 
 after(killAllStartedChildren);
@@ -72,12 +66,25 @@ describe('PostgreSQL unreachable for 10 s under load (three instances)', { skip:
     assert.ok(afterwards.signups.length === 3 && afterwards.rotations.length > 0, summary(afterwards));
     for (const key of ['signups', 'managementUsers', 'managementClients', 'consents', 'rotations', 'issued'] as const)
       (ledger[key] as unknown[]).push(...afterwards[key]);
-    console.log(`during the outage: ${[...during.statuses].map(([s, n]) => `${s}×${n}`).join(' ')}`);
+    console.log(
+      `during the outage: ${[...during.statuses]
+        .filter(([, n]) => n)
+        .map(([s, n]) => `${s}×${n}`)
+        .join(' ')}`,
+    );
     console.log(summary(ledger));
     assert.deepEqual(ledger.faults, [], 'no 5xx but 503, no request without an answer');
     assert.ok((during.statuses.get(503) ?? 0) > 0, 'requests during the outage were answered 503');
     assert.deepEqual([...during.health], [503]);
     assert.deepEqual([...during.cached], [200]);
     await checkDatabase(database.url, ledger);
+    // Each instance's pool stayed within its bound through the outage and the burst after it.
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    const { rows } = await admin.query(
+      'select count(*)::int as n from pg_stat_activity where datname = current_database()',
+    );
+    await admin.end();
+    assert.ok(rows[0].n <= cluster.instances.length * POOL_MAX + 1, `${rows[0].n} connections`);
   });
 });

@@ -220,7 +220,8 @@ export async function runLoad(cluster: Cluster, ledger: Ledger, options: LoadOpt
         throw new Refused(`sign-in pages: ${(error as Error).message}`);
       }
       count(got.status);
-      if (got.status >= 500 && got.status !== 503) ledger.faults.push(`${got.status} on the sign-in pages: ${got.text}`);
+      if (got.status >= 500 && got.status !== 503)
+        ledger.faults.push(`${got.status} on the sign-in pages: ${got.text}`);
       return got;
     };
     const formOf = (page: Answer) => ({
@@ -305,7 +306,12 @@ export async function runLoad(cluster: Cluster, ledger: Ledger, options: LoadOpt
     for (let i = 0; i < rotations; i++) {
       const rotated = await send(
         '/oauth/token',
-        form({ grant_type: 'refresh_token', refresh_token: refresh, client_id: 'partner', client_secret: PARTNER_SECRET }),
+        form({
+          grant_type: 'refresh_token',
+          refresh_token: refresh,
+          client_id: 'partner',
+          client_secret: PARTNER_SECRET,
+        }),
       );
       // An unanswered rotation may have happened: presenting the old token again would be a reuse.
       if (rotated.status !== 200) return;

@@ -6,6 +6,7 @@ import { certificateThumbprint } from '../../crypto/certificate.js';
 import { DecryptionError, type SecretBox } from '../../crypto/secret-box.js';
 import { type JwsSigner, jwsSigner } from './sign.js';
 import { type SigningAlg, type SigningKey, type Store, signingAlgs } from '../../store/types.js';
+import { storageUnavailable } from '../../store/unavailable.js';
 
 export { signingAlgs };
 
@@ -50,6 +51,8 @@ export class Keyring {
   private readonly active = new Map<SigningAlg, ActiveKey>();
   private readonly decrypted = new Map<string, ActiveKey>();
   private loadedAt = -Infinity;
+  /** When a read of the keys last failed for an unreachable database. */
+  private failedAt = -Infinity;
   private loading: Promise<void> | undefined;
   /** Bumped by invalidate(): a load that started under an older generation keeps nothing. */
   private generation = 0;
@@ -131,8 +134,19 @@ export class Keyring {
     return key;
   }
 
+  /**
+   * The published keys. While the database cannot be reached the keys read last are answered (tried again
+   * at most once per refreshMs): relying parties keep verifying tokens during an outage, and a key can be
+   * neither rotated nor revoked without the database meanwhile.
+   */
   async publicKeys(): Promise<{ keys: PublishedJwk[] }> {
-    await this.fresh();
+    if (this.jwks.keys.length && this.now() - this.failedAt < this.refreshMs) return this.jwks;
+    try {
+      await this.fresh();
+    } catch (error) {
+      if (!this.jwks.keys.length || storageUnavailable(error)?.problem !== 'unreachable') throw error;
+      this.failedAt = this.now();
+    }
     return this.jwks;
   }
 

@@ -13,7 +13,8 @@ export const POOL_MAX = 10;
  * node-postgres's own errors when a connection is lost or a reply never comes (lib/client.js): they carry
  * no SQLSTATE or errno, only these messages.
  */
-const lostConnection = /^(Connection terminated|Query read timeout|Client has encountered a connection error|Client was closed)/;
+const lostConnection =
+  /^(Connection terminated|Query read timeout|Client has encountered a connection error|Client was closed)/;
 
 function connectionLost(error: unknown): boolean {
   if (storageUnavailable(error)?.problem === 'unreachable') return true;
@@ -71,7 +72,7 @@ export function createPgPool(pg: typeof PG, databaseUrl: string, timeoutMs: numb
                 if ((error as { code?: unknown }).code !== '57014') state.broken = true;
                 throw new StorageUnavailableError(error, 'unreachable');
               }
-            }) as unknown as PostgresPoolClient["query"],
+            }) as unknown as PostgresPoolClient['query'],
             // A connection that was cut or went silent is closed, not handed to the next request.
             release: (destroy?: boolean) => client.release(destroy || state.broken),
           },
