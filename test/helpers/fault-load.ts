@@ -50,6 +50,8 @@ export class Cluster {
   constructor(
     private readonly databaseUrl: string,
     private readonly extraEnv: Record<string, string> = {},
+    /** The issuer every instance shares; by default the first instance's address. */
+    private readonly sharedIssuer?: string,
   ) {}
 
   async start(count: number): Promise<void> {
@@ -59,7 +61,7 @@ export class Cluster {
       this.instances.push({ index, port, base: `http://127.0.0.1:${port}` });
     }
     // One issuer for all, as behind a load balancer: tokens from any instance are good on every other.
-    this.issuer = `${this.instances[0].base}/`;
+    this.issuer = this.sharedIssuer ?? `${this.instances[0].base}/`;
     await Promise.all(this.instances.map((instance) => this.launch(instance)));
   }
 
@@ -140,6 +142,8 @@ export interface LoadOptions {
   rotations?: number;
   /** Rounds go on past `rounds` while this says so (e.g. until an outage is over). */
   more?: () => boolean;
+  /** Called with every answer's status (0: no answer) and how long it took, for the soak's figures. */
+  onAnswer?: (status: number, ms: number) => void;
 }
 
 /**
@@ -157,12 +161,14 @@ export async function runLoad(cluster: Cluster, ledger: Ledger, options: LoadOpt
     for (let attempt = 0; ; attempt++) {
       const instance = via ?? pick();
       let response: Response;
+      const started = performance.now();
       try {
         response = await fetch(`${instance.base}${path}`, { ...init, signal: AbortSignal.timeout(HANG_MS) });
       } catch (error) {
         const cause = (error as { cause?: { code?: string } }).cause;
         if ((error as Error).name === 'TimeoutError') ledger.faults.push(`hang: ${init.method ?? 'GET'} ${path}`);
         count(0);
+        options.onAnswer?.(0, performance.now() - started);
         if (cause?.code === 'ECONNREFUSED' && !via && attempt < 50) {
           await sleep(20);
           continue;
@@ -170,6 +176,7 @@ export async function runLoad(cluster: Cluster, ledger: Ledger, options: LoadOpt
         throw new Refused(`${path}: ${(error as Error).message}`);
       }
       count(response.status);
+      options.onAnswer?.(response.status, performance.now() - started);
       if (response.status >= 500 && response.status !== 503)
         ledger.faults.push(`${response.status} ${init.method ?? 'GET'} ${path}: ${await response.clone().text()}`);
       return response;
@@ -212,8 +219,10 @@ export async function runLoad(cluster: Cluster, ledger: Ledger, options: LoadOpt
     const pkce = pkcePair();
     const step = async (answer: Promise<Answer>) => {
       let got: Answer;
+      const started = performance.now();
       try {
         got = await answer;
+        options.onAnswer?.(got.status, performance.now() - started);
       } catch (error) {
         count(0);
         // The instance went away in the middle of the sign-in: the round is abandoned, outcome unknown.
