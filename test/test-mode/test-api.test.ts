@@ -39,7 +39,11 @@ async function api(server: RunningGatehouse, method: string, path: string, json?
   });
   const text = await response.text();
   const json_ = response.headers.get('content-type')?.startsWith('application/json');
-  return { status: response.status, headers: response.headers, body: (json_ ? JSON.parse(text) : { text }) as Record<string, any> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (json_ ? JSON.parse(text) : { text }) as Record<string, any>,
+  };
 }
 
 const codeGrant = (server: RunningGatehouse, code: string) =>
@@ -67,7 +71,11 @@ forEachDatabase('the test API', (db) => {
   after(() => server?.close());
 
   test('POST /test/users makes a user who signs in with the password; POST /test/session signs a browser in without the form', async () => {
-    const created = await api(server, 'POST', '/test/users', { email: 'Zoe@Example.test', password: 'pw', name: 'Zoe' });
+    const created = await api(server, 'POST', '/test/users', {
+      email: 'Zoe@Example.test',
+      password: 'pw',
+      name: 'Zoe',
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.equal(created.body.email, 'zoe@example.test');
     assert.equal(created.body.email_verified, true);
@@ -197,7 +205,10 @@ forEachDatabase('the test API', (db) => {
     assert.ok(statuses.length > 0 && statuses.every((s) => s === 200), statuses.join(','));
 
     assert.equal((await passwordGrant(server, 'gone@example.test', 'pw')).status, 403);
-    assert.equal((await api(server, 'POST', '/test/users', { email: 'gone@example.test', password: 'pw' })).status, 201);
+    assert.equal(
+      (await api(server, 'POST', '/test/users', { email: 'gone@example.test', password: 'pw' })).status,
+      201,
+    );
     const browser = new CookieJarClient(server);
     browser.setCookie('gatehouse_session', session.body.cookie.value);
     const answer = await browser.get(`/authorize?${new URLSearchParams(authorize)}`);
@@ -219,9 +230,17 @@ forEachDatabase('the test API', (db) => {
       assert.equal(answer.statusCode, 403, `${method} ${url}`);
       assert.equal(answer.json().error, 'access_denied');
     }
-    const mapped = await server.gatehouse.app.inject({ method: 'GET', url: '/test/clock', remoteAddress: '::ffff:10.0.0.1' });
+    const mapped = await server.gatehouse.app.inject({
+      method: 'GET',
+      url: '/test/clock',
+      remoteAddress: '::ffff:10.0.0.1',
+    });
     assert.equal(mapped.statusCode, 403);
-    const local = await server.gatehouse.app.inject({ method: 'GET', url: '/test/clock', remoteAddress: '::ffff:127.0.0.1' });
+    const local = await server.gatehouse.app.inject({
+      method: 'GET',
+      url: '/test/clock',
+      remoteAddress: '::ffff:127.0.0.1',
+    });
     assert.equal(local.statusCode, 200);
   });
 });
