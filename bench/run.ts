@@ -9,7 +9,8 @@
 // `--token-only`. `--slowloris-only` runs the slow-loris benchmark alone (bench/slowloris.ts; BENCH_SLOWLORIS_SECONDS,
 // BENCH_SLOWLORIS_CONNECTIONS), which a full run ends with. `--audit` measures the audit log's cost per token
 // alone (bench/audit.ts). `--management` measures the Management API's user routes and a sign-in at 10,000 and
-// 1,000,000 users (bench/management.ts; BENCH_MANAGEMENT_SIZES, BENCH_MANAGEMENT_SAMPLES).
+// 1,000,000 users (bench/management.ts; BENCH_MANAGEMENT_SIZES, BENCH_MANAGEMENT_SAMPLES). `--start` measures
+// how long `gatehouse start --test` takes to answer /healthz (bench/start.ts; BENCH_START_ROUNDS).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -40,6 +41,7 @@ import { formatSlowlorisReport, slowlorisBenchmark, type SlowlorisResults } from
 import { formatSigninReport, type SigninResults } from './signin-report.js';
 import { algs, createWorkload, type Workload } from './workload.js';
 import { ensureWrk } from './wrk.js';
+import { startBenchmark } from './start.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const benchDir = join(repoRoot, '.bench');
@@ -224,6 +226,7 @@ async function measureReference(options: BenchOptions, workload: Workload, logDi
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === '--start') return startBenchmark();
   const options = readOptions(process.argv.slice(2));
   if (options.token || options.reference) ensureWrk();
   const gatehouseRoot = resolve(process.env.BENCH_GATEHOUSE_DIR || repoRoot);

@@ -3,9 +3,11 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { noAuditLog } from './audit/events.js';
 import { AuditWriter } from './audit/writer.js';
+import { type Clock, createClock } from './clock.js';
+import { captureMessages } from './delivery/capture.js';
 import { createMessages } from './delivery/create.js';
 import type { Config } from './config.js';
-import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
+import { argon2Concurrency, argon2OptionsFor, createPasswords } from './crypto/passwords.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import { browserSurface } from './http/browser.js';
 import { limitConnections } from './http/connection-limit.js';
@@ -19,6 +21,7 @@ import { addSecurityHeaders } from './http/security-headers.js';
 import { createServer } from './http/server.js';
 import { StorageHealth } from './http/storage-health.js';
 import type { SurfaceDeps } from './http/surface.js';
+import { testApiSurface } from './http/test-api.js';
 import { broadcastInvalidation, onInvalidation } from './invalidation.js';
 import { createRenderer } from './login/render.js';
 import type { Keyring } from './protocol/keys/keyring.js';
@@ -35,6 +38,8 @@ export interface Gatehouse {
   developmentTenant?: DevelopmentTenant;
   /** Set when a master secret was generated beside the SQLite file on this start. */
   generatedSecretPath?: string;
+  /** Test mode only: the clock /test/clock moves. */
+  clock?: Clock;
   close(): Promise<void>;
 }
 
@@ -46,10 +51,15 @@ export interface BuildOptions {
 }
 
 export async function buildApp(config: Config, options: BuildOptions): Promise<Gatehouse> {
-  const now = options.now ?? Date.now;
+  const test = config.mode === 'test';
+  // Test mode: one clock everything reads, which /test/clock moves forward (clock.ts).
+  const clock = test ? createClock(options.now) : undefined;
+  const now = clock?.now ?? options.now ?? Date.now;
   const prepared = options.prepared ? {} : await prepareStart(config, now);
   const opened = await openStoreAndKeys(config, now, { migrate: !options.prepared });
   const { box, keyring, csrfKey, passwordlessKey } = opened;
+  // What /test/reset puts back: the tenant as this start left it.
+  const startState = test ? await opened.store.snapshot() : undefined;
   const store = createCachedStore(opened.store, { now, broadcast: broadcastInvalidation });
   onInvalidation(() => {
     store.invalidate();
@@ -61,7 +71,10 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     : undefined;
   // E-mails and text messages: queued in the outbox and sent after the answer, or only logged while no mail
   // server (SMS webhook) is configured (delivery/create.ts).
-  const messages = createMessages({ config, store, logger: options.logger, now });
+  // Test mode keeps them for GET /test/outbox instead (delivery/capture.ts).
+  const messages = test
+    ? captureMessages({ config, store, logger: options.logger, now })
+    : createMessages({ config, store, logger: options.logger, now });
   const deps: SurfaceDeps = {
     config,
     store,
@@ -70,7 +83,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     csrfKey,
     passwordlessKey,
     // Each worker runs its share of the cores' argon2id at once (crypto/passwords.ts).
-    passwords: createPasswords(argon2Concurrency(config.workers)),
+    passwords: createPasswords(argon2Concurrency(config.workers), argon2OptionsFor(config.mode)),
     renderer: createRenderer(),
     // Writes failing for lack of space or a read-only database: 503 on every surface, /healthz reports it.
     storage: new StorageHealth(store, now),
@@ -91,6 +104,14 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     managementSurface(deps),
     browserSurface(deps),
   ];
+  if (clock && startState) {
+    const reset = async () => {
+      await store.restore(startState);
+      store.invalidate();
+      keyring.invalidate();
+    };
+    surfaces.push(testApiSurface({ ...deps, clock, reset }));
+  }
   for (const surface of surfaces) await app.register(surface);
 
   app.addHook('onClose', async () => {
@@ -99,5 +120,5 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     await store.close();
   });
   await app.ready();
-  return { app, store, keyring, box, ...prepared, close: () => app.close() };
+  return { app, store, keyring, box, ...prepared, clock, close: () => app.close() };
 }

@@ -1,9 +1,15 @@
 // The one typed configuration. Only this file reads process.env; CLI flags of `gatehouse start`
 // (`--port 4000`, `--database-url sqlite:./x.db`, …) override the matching GATEHOUSE_* variables.
-import { availableParallelism } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defaultMaxConnections } from './file-limit.js';
 
 export interface Config {
+  /** `test`: one worker, a throw-away database, the /test/ API, fast password hashes (docs/testing-your-app.md). */
+  readonly mode: 'standard' | 'test';
+  /** Test mode without GATEHOUSE_DATABASE_URL: the folder of the temporary SQLite file, deleted at exit. */
+  readonly temporaryDatabaseDir: string | undefined;
   readonly port: number;
   readonly host: string;
   /** Always ends with `/` (Auth0 style); every endpoint URL derives from it. */
@@ -59,6 +65,7 @@ const pendingLoginVariables = {
 
 const variables = {
   ...pendingLoginVariables,
+  mode: 'GATEHOUSE_MODE',
   port: 'GATEHOUSE_PORT',
   host: 'GATEHOUSE_HOST',
   issuer: 'GATEHOUSE_ISSUER',
@@ -98,6 +105,11 @@ function parseFlags(argv: readonly string[]): Partial<Record<Key, string>> {
   byFlag.set('--bootstrap', 'bootstrapPath');
   const out: Partial<Record<Key, string>> = {};
   for (let i = 0; i < argv.length; i++) {
+    // The one flag without a value: `--test` is `--mode test`.
+    if (argv[i] === '--test') {
+      out.mode = 'test';
+      continue;
+    }
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const key = byFlag.get(flag);
     if (!key) throw new ConfigError(`Unknown option ${flag}`);
@@ -136,6 +148,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     return value === undefined || value === '' ? undefined : value;
   };
 
+  const mode = get('mode') ?? 'standard';
+  if (mode !== 'standard' && mode !== 'test')
+    throw new ConfigError(`${variables.mode} must be standard or test, got "${mode}"`);
+  const test = mode === 'test';
   const port = positiveInt(variables.port, get('port') ?? '3000', 65535);
   let issuer = get('issuer') ?? `http://localhost:${port}/`;
   let parsed: URL;
@@ -150,7 +166,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   if (parsed.search || parsed.hash) throw new ConfigError(`${variables.issuer} must not have a query or fragment`);
   if (!issuer.endsWith('/')) issuer += '/';
 
-  const databaseUrl = get('databaseUrl') ?? 'sqlite:./data/gatehouse.db';
+  // Test mode without a database of its own: a fresh SQLite file in a folder of its own, deleted at exit (main.ts).
+  const temporaryDatabaseDir =
+    test && get('databaseUrl') === undefined
+      ? join(tmpdir(), `gatehouse-test-${process.pid}-${randomBytes(6).toString('hex')}`)
+      : undefined;
+  const databaseUrl =
+    get('databaseUrl') ??
+    (temporaryDatabaseDir ? `sqlite:${join(temporaryDatabaseDir, 'gatehouse.db')}` : 'sqlite:./data/gatehouse.db');
   if (!/^sqlite:.+/.test(databaseUrl) && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(`${variables.databaseUrl} must be sqlite:<file> or postgres://…`);
   }
@@ -181,7 +204,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     );
   }
 
+  if (test && get('workers') !== undefined && get('workers') !== '1') {
+    // The test API's clock and captured messages live in the one process that serves.
+    throw new ConfigError(`${variables.mode}=test runs one worker; leave ${variables.workers} unset or 1`);
+  }
+
   return Object.freeze({
+    mode: mode as Config['mode'],
+    temporaryDatabaseDir,
     port,
     host: get('host') ?? '127.0.0.1',
     issuer,
@@ -193,7 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     adminClientId,
     adminClientSecret,
     ...deliverySettings(get, parsed.hostname),
-    workers: positiveInt(variables.workers, get('workers') ?? String(availableParallelism()), 256),
+    workers: test ? 1 : positiveInt(variables.workers, get('workers') ?? String(availableParallelism()), 256),
     logLevel: logLevel(get('logLevel') ?? 'info'),
     ...pendingLoginLimits(get),
     maxConnections: positiveInt(

@@ -9,6 +9,7 @@
 //                                          └─ heartbeat ──> (silent too long ──> SIGKILL ──> fork again)
 //   worker:   buildApp(prepared) ──> listen ──> … ──> SIGTERM / 'shutdown' ──> close (drain) ──> exit 0
 import cluster, { type Worker } from 'node:cluster';
+import { rmSync } from 'node:fs';
 import pino from 'pino';
 import type { Gatehouse } from './app.js';
 import { prepareStart } from './start-up.js';
@@ -205,7 +206,63 @@ async function runPrimary(config: Config): Promise<void> {
   process.stdout.write(banner(config, config.workers, prepared.developmentTenant));
 }
 
+/** Test mode's banner: loud, because a server whose /test/ API hands out sessions must never face users. */
+export function testBanner(config: Config): string {
+  const rule = '!'.repeat(78);
+  return [
+    '',
+    rule,
+    '!!  GATEHOUSE IS IN TEST MODE. NEVER LET IT FACE USERS.',
+    '!!  Any program on this machine can sign in as anyone (POST /test/session), move the clock,',
+    '!!  read every e-mail and text message (GET /test/outbox) and wipe the tenant (POST /test/reset).',
+    '!!  Passwords are hashed with argon2id at its minimal cost; messages are kept, not sent.',
+    config.temporaryDatabaseDir
+      ? `!!  Database: a temporary SQLite file in ${config.temporaryDatabaseDir}, deleted at exit.`
+      : `!!  Database: ${config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : 'the one GATEHOUSE_DATABASE_URL names'}.`,
+    rule,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Test mode: one process, no cluster (the test API's clock lives in the process that serves), and the
+ * temporary database's folder removed however the process ends short of SIGKILL.
+ */
+async function runTestMode(config: Config): Promise<void> {
+  const logger = createLogger(config);
+  const removeTemporary = () => {
+    if (config.temporaryDatabaseDir) rmSync(config.temporaryDatabaseDir, { recursive: true, force: true });
+  };
+  process.on('exit', removeTemporary);
+  let stopping = false;
+  let gatehouse: Gatehouse | undefined;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    if (!gatehouse) return;
+    gatehouse.app.server.keepAliveTimeout = 1;
+    gatehouse.close().then(
+      () => process.exit(0),
+      (error) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  const { buildApp } = await import('./app.js');
+  gatehouse = await buildApp(config, { logger });
+  if (stopping) {
+    await gatehouse.close();
+    process.exit(0);
+  }
+  await gatehouse.app.listen({ port: config.port, host: config.host });
+  process.stdout.write(testBanner(config) + banner(config, 1, gatehouse.developmentTenant));
+}
+
 export async function start(config: Config): Promise<void> {
-  if (cluster.isPrimary) await runPrimary(config);
+  if (config.mode === 'test') await runTestMode(config);
+  else if (cluster.isPrimary) await runPrimary(config);
   else await runWorker(config);
 }

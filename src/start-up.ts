@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { endpoints } from './config.js';
 import { readSmtpCa } from './delivery/create.js';
 import { resolveMasterSecret } from './crypto/master-secret.js';
-import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
+import { argon2Concurrency, argon2OptionsFor, createPasswords } from './crypto/passwords.js';
 import { createSecretBox, deriveKey } from './crypto/secret-box.js';
 import {
   applyTenantFileAtStart,
@@ -84,7 +84,7 @@ export async function prepareStart(config: Config, now: () => number = Date.now)
     await ensureManagementApi(store, urls.managementAudience);
     let developmentTenant: DevelopmentTenant | undefined;
     // The start runs alone (before any worker): the tenant file's passwords may use every core.
-    const passwords = createPasswords(argon2Concurrency(1));
+    const passwords = createPasswords(argon2Concurrency(1), argon2OptionsFor(config.mode));
     if (config.bootstrapPath)
       await applyTenantFileAtStart(store, config.bootstrapPath, box, passwords, urls.managementAudience, now);
     else developmentTenant = await seedDevelopmentTenant(store, box);

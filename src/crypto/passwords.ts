@@ -11,6 +11,15 @@ import pLimit from 'p-limit';
 
 export const argon2Options = { algorithm: 2 /* Argon2id */, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * Test mode only (GATEHOUSE_MODE=test): still argon2id, at the smallest cost argon2 accepts (RFC 9106 §3.1: at
+ * least 8 KiB per lane, one pass), so that a suite creating hundreds of users does not wait on hashes. A hash
+ * records its own parameters, so a hash made here verifies anywhere and is as cheap to guess as it was to make.
+ */
+export const testArgon2Options = { algorithm: 2 /* Argon2id */, memoryCost: 8, timeCost: 1, parallelism: 1 } as const;
+
+type Argon2Options = typeof argon2Options | typeof testArgon2Options;
+
 export interface Passwords {
   hash(password: string): Promise<string>;
   /** false for a wrong password and for a hash argon2 cannot read. */
@@ -23,10 +32,14 @@ export function argon2Concurrency(processes: number, cores = availableParallelis
 }
 
 /** argon2id for one process: at most `concurrency` hashes or verifications at once, the rest in order. */
-export function createPasswords(concurrency: number): Passwords {
+export function createPasswords(concurrency: number, options: Argon2Options = argon2Options): Passwords {
   const limit = pLimit(concurrency);
   return {
-    hash: (password) => limit(() => hash(password, argon2Options)),
+    hash: (password) => limit(() => hash(password, options)),
     verify: (encoded, password) => limit(() => verify(encoded, password).catch(() => false)),
   };
 }
+
+/** The cost of a mode: the minimal one only ever in test mode. */
+export const argon2OptionsFor = (mode: 'standard' | 'test'): Argon2Options =>
+  mode === 'test' ? testArgon2Options : argon2Options;

@@ -26,7 +26,7 @@ interface PasswordlessEmailOptions {
 const text = (value: unknown) => (typeof value === 'string' && value.trim() ? value : undefined);
 
 /** The message's sender and source: the stored template or the connection's options.email, else the default. */
-async function sourceOf(message: EmailMessage, deps: DeliveryDeps) {
+export async function sourceOf(message: EmailMessage, deps: DeliveryDeps) {
   const fallback = defaultSources[message.kind];
   const from = deps.config.smtpFrom;
   if (message.kind === 'passwordless') {
@@ -54,7 +54,7 @@ async function sourceOf(message: EmailMessage, deps: DeliveryDeps) {
   };
 }
 
-async function render(
+export async function renderEmail(
   liquid: EmailLiquid,
   message: EmailMessage,
   source: { subject: string; html: string; text?: string },
@@ -122,7 +122,7 @@ export function createMessages(deps: DeliveryDeps): Messages {
         logger.info({ delivery: { kind: message.kind } }, 'e-mail not sent: its template is disabled');
         return;
       }
-      const rendered = await render(liquid, message, source, logger);
+      const rendered = await renderEmail(liquid, message, source, logger);
       await outbox.queue({
         channel: 'email',
         kind: message.kind,

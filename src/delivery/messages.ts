@@ -24,6 +24,8 @@ export interface EmailMessage {
 export interface SmsMessage {
   to: string;
   body: string;
+  /** The one-time code the body carries (test mode's outbox shows it apart). */
+  code?: string;
 }
 
 export interface Messages {

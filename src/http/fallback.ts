@@ -4,6 +4,7 @@
 // defaults would, and name the framework). No driver message, file path or stack reaches a client.
 //
 //   /oauth/*, /userinfo, /.well-known/*, /healthz   OAuth JSON {error, error_description}
+//   /test/* (the test API, or its 404 outside test mode)
 //   /dbconnections/*                                 Auth0's database-connections shape
 //   /api/v2/*                                        Auth0's Management API shape {statusCode, error, message}
 //   anything else                                    an HTML error page (what a browser gets)
@@ -19,7 +20,8 @@ function surfaceOf(url: string): Surface {
   const under = (prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
   if (under('/api/v2')) return 'management';
   if (under('/dbconnections')) return 'dbconnections';
-  if (under('/oauth') || under('/userinfo') || under('/.well-known') || under('/healthz')) return 'oauth';
+  if (under('/oauth') || under('/userinfo') || under('/.well-known') || under('/healthz') || under('/test'))
+    return 'oauth';
   return 'browser';
 }
 

@@ -41,7 +41,7 @@ export interface PasswordlessMessage {
 export async function sendPasswordlessMessage(messages: Messages, message: PasswordlessMessage): Promise<void> {
   const { connection, client, identifier, code, link } = message;
   if (connection.strategy === 'sms') {
-    await messages.sms({ to: identifier, body: smsBody(connection, code) });
+    await messages.sms({ to: identifier, body: smsBody(connection, code), code });
     return;
   }
   await messages.email({

@@ -830,7 +830,35 @@ export interface Stores {
   consents: ConsentStore;
   outbox: OutboxStore;
   emailTemplates: EmailTemplateStore;
+  testOutbox: TestOutboxStore;
 }
+
+/** A message test mode captured instead of sending it (delivery/capture.ts), as GET /test/outbox shows it. */
+export interface CapturedMessage {
+  id: string;
+  channel: 'email' | 'sms';
+  kind: string | null;
+  to: string;
+  from: string | null;
+  subject: string | null;
+  text: string;
+  html: string | null;
+  /** The verification, reset or passwordless link the message carries, if any. */
+  link: string | null;
+  /** The one-time code the message carries, if any. */
+  code: string | null;
+  created_at: number;
+}
+
+export interface TestOutboxStore {
+  add(message: CapturedMessage): Promise<void>;
+  /** Every captured message, oldest first. */
+  list(): Promise<CapturedMessage[]>;
+  clear(): Promise<void>;
+}
+
+/** Every row of the tenant's tables, as read back from the database: what test mode's reset restores. */
+export type TenantSnapshot = { table: string; rows: Record<string, unknown>[] }[];
 
 /** A message waiting in the outbox (delivery/outbox.ts), rendered when it was queued. */
 export interface OutboxMessage {
@@ -904,5 +932,9 @@ export interface Store extends Stores {
   ping(): Promise<void>;
   /** A real write of 256 KiB that nothing reads: fails while the database cannot be written (full, read-only). */
   probeWrite(): Promise<void>;
+  /** Reads every table that holds the tenant (all but the locks, the write probe and the migrations). */
+  snapshot(): Promise<TenantSnapshot>;
+  /** Replaces every table's rows with the snapshot's, in one transaction under the tenant lock. */
+  restore(snapshot: TenantSnapshot): Promise<void>;
   close(): Promise<void>;
 }

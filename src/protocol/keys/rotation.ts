@@ -75,20 +75,22 @@ export async function ensureSigningKeys(store: Store, box: SecretBox, now: () =>
 }
 
 async function ensureKeys(store: Store, box: SecretBox, now: () => number, host: string): Promise<void> {
-  const complete = (keys: SigningKey[]) =>
-    signingAlgs.every((alg) =>
-      ['current', 'next'].every((status) => keys.some((k) => k.alg === alg && k.status === status)),
+  const missing = (keys: SigningKey[]) =>
+    signingAlgs.flatMap((alg) =>
+      (['current', 'next'] as const)
+        .filter((status) => !keys.some((k) => k.alg === alg && k.status === status))
+        .map((status) => ({ alg, status })),
     );
   // The usual case, without taking the lock (which would tell every cache that something changed).
-  if (complete(await store.signingKeys.listPublished())) return;
+  const wanted = missing(await store.signingKeys.listPublished());
+  if (!wanted.length) return;
+  // A first start makes them all: generated at once (RSA takes a while; the thread pool runs them side by side),
+  // before the lock, so that nobody waits for them. One another instance made meanwhile is kept, ours dropped.
+  const fresh = await Promise.all(wanted.map(({ alg, status }) => newKey(alg, box, status, now(), host)));
   await store.transaction('signing_keys', async (tx) => {
-    const keys = await tx.signingKeys.listPublished();
-    for (const alg of signingAlgs) {
-      for (const status of ['current', 'next'] as const) {
-        if (!keys.some((k) => k.alg === alg && k.status === status)) {
-          await tx.signingKeys.insert(await newKey(alg, box, status, now(), host));
-        }
-      }
+    const still = missing(await tx.signingKeys.listPublished());
+    for (const key of fresh) {
+      if (still.some((m) => m.alg === key.alg && m.status === key.status)) await tx.signingKeys.insert(key);
     }
   });
 }

@@ -25,6 +25,8 @@ import { userStore } from './users.js';
 import { emailTemplateStore } from './email-templates.js';
 import { outboxStore } from './outbox.js';
 import { userTicketStore } from './user-tickets.js';
+import { restoreTenant, snapshotTenant } from './snapshot.js';
+import { testOutboxStore } from './test-outbox.js';
 
 function stores(db: Executor, now: () => number): Stores {
   return {
@@ -52,6 +54,7 @@ function stores(db: Executor, now: () => number): Stores {
     logs: logStore(db),
     outbox: outboxStore(db),
     emailTemplates: emailTemplateStore(db, now),
+    testOutbox: testOutboxStore(db),
   };
 }
 
@@ -82,6 +85,8 @@ export function createStore(connection: Connection, now: () => number = Date.now
           : sql<string>`(select string_agg(md5(random()::text), '') from generate_series(1, 8192))`;
       await db.updateTable('write_probe').set({ data }).where('id', '=', 1).execute();
     },
+    snapshot: () => snapshotTenant(connection),
+    restore: (snapshot) => restoreTenant(connection, snapshot),
     close: () => db.destroy(),
   };
 }

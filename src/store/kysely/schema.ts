@@ -343,6 +343,21 @@ export interface OutboxTable {
   created_at: Millis;
 }
 
+export interface TestOutboxTable {
+  id: string;
+  seq: Millis;
+  channel: string;
+  kind: string | null;
+  recipient: string;
+  sender: string | null;
+  subject: string | null;
+  text_body: string;
+  html_body: string | null;
+  link: string | null;
+  code: string | null;
+  created_at: Millis;
+}
+
 export interface EmailTemplateTable {
   template: string;
   body: string;
@@ -357,6 +372,7 @@ export interface EmailTemplateTable {
 
 export interface Database {
   outbox: OutboxTable;
+  test_outbox: TestOutboxTable;
   email_templates: EmailTemplateTable;
   logs: LogTable;
   consents: ConsentTable;
