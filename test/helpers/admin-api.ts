@@ -94,7 +94,7 @@ export function apiFetch(server: Endpoint, path: string, token: string, init: Ap
 }
 
 /** Fails when the server logged a Management API answer that does not match its route's response schema. */
-function assertAnswersMatchedSchemas(lines: Record<string, unknown>[]) {
+export function assertAnswersMatchedSchemas(lines: Record<string, unknown>[]) {
   const mismatches = lines.filter((line) => line.msg === RESPONSE_MISMATCH);
   assert.deepEqual(
     mismatches.map(({ route, status, errors }) => ({ route, status, errors })),
