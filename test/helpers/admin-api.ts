@@ -4,10 +4,11 @@
 // SDK cannot send (bad bodies, other tokens), and the assertions every suite makes of Auth0's error bodies.
 import assert from 'node:assert/strict';
 import { ManagementClient } from 'auth0';
-import type pino from 'pino';
+import { RESPONSE_MISMATCH } from '../../src/http/management/response-check.js';
 import type { TestDatabase } from './databases.js';
 import type { TenantFile } from './fixtures.js';
 import { type Endpoint, type JsonAnswer, postToken } from './http-client.js';
+import { type CapturedLogs, captureLogs } from './log-capture.js';
 import { freePort, type RunningGatehouse, startGatehouse } from './server.js';
 
 export const ADMIN_ID = 'gatehouse-admin';
@@ -46,7 +47,8 @@ export interface AdminOptions {
   /** Adds the "limited" client (LIMITED_ID), granted these scopes on /api/v2, and fetches `limitedToken`. */
   limited?: string[];
   now?: () => number;
-  logger?: pino.Logger;
+  /** Where the server logs, for a suite that asserts on its lines (at warn or finer); a capture at warn otherwise. */
+  logs?: CapturedLogs;
   /** More GATEHOUSE_* settings (a mail server's, say). */
   env?: Record<string, string>;
 }
@@ -91,9 +93,20 @@ export function apiFetch(server: Endpoint, path: string, token: string, init: Ap
   });
 }
 
+/** Fails when the server logged a Management API answer that does not match its route's response schema. */
+export function assertAnswersMatchedSchemas(lines: Record<string, unknown>[]) {
+  const mismatches = lines.filter((line) => line.msg === RESPONSE_MISMATCH);
+  assert.deepEqual(
+    mismatches.map(({ route, status, errors }) => ({ route, status, errors })),
+    [],
+    'every Management API answer matches its response schema',
+  );
+}
+
 /**
  * Starts Gatehouse on a test database with the operator's client. The tenant may be a function of the Management
- * API's audience, for suites that grant their own clients scopes on it.
+ * API's audience, for suites that grant their own clients scopes on it. Its close() also asserts that no answer of
+ * the Management API differed from its route's response schema while the server ran.
  */
 export async function startWithAdmin(
   db: TestDatabase,
@@ -104,11 +117,13 @@ export async function startWithAdmin(
   const audience = `http://127.0.0.1:${port}/api/v2/`;
   const file = typeof tenant === 'function' ? tenant(audience) : tenant;
   const limited = options.limited;
-  const server = await startGatehouse({
+  const logs = options.logs ?? captureLogs('warn');
+  assert.ok(logs.logger.isLevelEnabled('warn'), 'the schema check reads warn lines');
+  const started = await startGatehouse({
     databaseUrl: db.url,
     port,
     now: options.now,
-    logger: options.logger,
+    logger: logs.logger,
     env: { ...adminEnv, ...options.env },
     tenant: limited
       ? {
@@ -126,6 +141,13 @@ export async function startWithAdmin(
         }
       : file,
   });
+  const server: RunningGatehouse = {
+    ...started,
+    close: async () => {
+      await started.close();
+      assertAnswersMatchedSchemas(logs.lines);
+    },
+  };
   const token = (clientId = ADMIN_ID, secret = ADMIN_SECRET) => managementToken(server, clientId, secret);
   const adminToken = await token();
   const api = (path: string, bearer: string, init?: ApiInit) => apiFetch(server, path, bearer, init);

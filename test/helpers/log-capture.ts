@@ -14,3 +14,5 @@ export function captureLogs(level = 'warn') {
   });
   return { lines, logger: pino({ level, serializers }, stream) };
 }
+
+export type CapturedLogs = ReturnType<typeof captureLogs>;

@@ -45,7 +45,7 @@ forEachDatabase('password reset and e-mail verification', (db) => {
     it = await startWithAdmin(db(), tokensTenant(), {
       limited: ['read:users'],
       now: () => Date.now() + offset,
-      logger: logs.logger,
+      logs,
       env: smtp.env,
     });
   });

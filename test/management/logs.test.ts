@@ -47,7 +47,7 @@ forEachDatabase('the Management API: logs', (db) => {
     );
 
   before(async () => {
-    ({ server, admin, adminToken } = await startWithAdmin(db(), tenant, { logger: captured.logger }));
+    ({ server, admin, adminToken } = await startWithAdmin(db(), tenant, { logs: captured }));
   });
   after(() => server.close());
 

@@ -12,9 +12,11 @@ import { ManagementClient } from 'auth0';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
+import { assertAnswersMatchedSchemas } from '../helpers/admin-api.js';
 import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { postToken } from '../helpers/http-client.js';
+import { captureLogs } from '../helpers/log-capture.js';
 import { scopedToken } from '../helpers/scoped-token.js';
 import { freePort, type RunningGatehouse, startGatehouse } from '../helpers/server.js';
 
@@ -100,11 +102,14 @@ forEachDatabase('the Management API: signing keys', (db) => {
     });
   const list = async () => (await admin.keys.signing.list()) as unknown as Key[];
 
+  // The first instance answers the Management API: its answers must match their schemas.
+  const logs = captureLogs('warn');
   before(async () => {
     const port = await freePort();
     server = await startGatehouse({
       databaseUrl: db().url,
       port,
+      logger: logs.logger,
       env: { GATEHOUSE_ADMIN_CLIENT_ID: ADMIN_ID, GATEHOUSE_ADMIN_CLIENT_SECRET: ADMIN_SECRET },
       tenant: {
         clients: [{ client_id: 'limited', app_type: 'non_interactive', client_secret: SECRET }],
@@ -120,6 +125,7 @@ forEachDatabase('the Management API: signing keys', (db) => {
   after(async () => {
     await other.close();
     await server.close();
+    assertAnswersMatchedSchemas(logs.lines);
   });
 
   test("list and get: each algorithm's current and next key in Auth0's shape", async () => {

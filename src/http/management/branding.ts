@@ -9,6 +9,8 @@ import type { BrandingSettings, Store } from '../../store/types.js';
 import { applyTenant } from '../../tenant-file/apply.js';
 import { ManagementError, notFound } from './errors.js';
 import { mergePatch } from './merge-patch.js';
+import { answers, noBody } from './schemas/common.js';
+import { branding, loginTemplate } from './schemas/tenant.js';
 
 const HEX = '^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$';
 // Auth0: "URL for the logo. Must use HTTPS."
@@ -59,13 +61,13 @@ const PATH = '/branding/templates/universal-login';
 export function brandingRoutes(app: FastifyInstance, { store }: { store: Store }) {
   app.get(
     '/branding',
-    { config: { scopes: ['read:branding'] } },
+    { config: { scopes: ['read:branding'] }, schema: { response: answers({ 200: branding }) } },
     async () => (await store.tenant.get()).branding ?? {},
   );
 
   app.patch<{ Body: BrandingSettings }>(
     '/branding',
-    { config: { scopes: ['update:branding'] }, schema: { body: brandingBody } },
+    { config: { scopes: ['update:branding'] }, schema: { body: brandingBody, response: answers({ 200: branding }) } },
     async (request) => {
       const settings = await store.transaction('tenant', async (tx) => {
         const current = (await tx.tenant.get()).branding ?? {};
@@ -76,13 +78,15 @@ export function brandingRoutes(app: FastifyInstance, { store }: { store: Store }
     },
   );
 
-  app.get(PATH, { config: { scopes: ['read:branding'] } }, async () => {
+  const template = { config: { scopes: ['read:branding'] }, schema: { response: answers({ 200: loginTemplate }) } };
+  app.get(PATH, template, async () => {
     const body = await store.branding.getTemplate();
     if (body == null) throw notFound('template', 'inexistent_template');
     return { body };
   });
 
-  app.delete(PATH, { config: { scopes: ['delete:branding'] } }, async (_request, reply) => {
+  const deleteTemplate = { config: { scopes: ['delete:branding'] }, schema: { response: answers({ 204: noBody }) } };
+  app.delete(PATH, deleteTemplate, async (_request, reply) => {
     await store.transaction('tenant', (tx) => tx.branding.deleteTemplate());
     return reply.code(204).send();
   });
@@ -94,7 +98,10 @@ export function brandingRoutes(app: FastifyInstance, { store }: { store: Store }
     );
     templates.put<{ Body: string | { template: string } }>(
       PATH,
-      { config: { scopes: ['update:branding'] }, schema: { body: templateBody } },
+      {
+        config: { scopes: ['update:branding'] },
+        schema: { body: templateBody, response: answers({ 201: noBody, 204: noBody }) },
+      },
       async (request, reply) => {
         const template = typeof request.body === 'string' ? request.body : request.body.template;
         // Auth0: a template must hold {%- auth0:head -%} and {%- auth0:widget -%}, and Liquid must parse it.

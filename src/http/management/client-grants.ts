@@ -8,6 +8,8 @@ import { applyClientGrant } from '../../tenant-file/apply-client-grant.js';
 import { clientGrantSchema } from '../../tenant-file/schemas.js';
 import { applying, ManagementError, notFound } from './errors.js';
 import { type CheckpointQuery, checkpointQuery, listed, pageRequest } from './pagination.js';
+import { clientGrant } from './schemas/clients.js';
+import { answers, checkpointPage, noBody } from './schemas/common.js';
 
 const createBody = { ...clientGrantSchema, required: ['client_id', 'audience'] } as const;
 const patchBody = {
@@ -46,6 +48,7 @@ export function clientGrantRoutes(app: FastifyInstance, { store }: { store: Stor
             audience: { type: 'string', minLength: 1, maxLength: 600 },
           },
         },
+        response: answers({ 200: checkpointPage('client_grants', clientGrant) }),
       },
     },
     async ({ query }) => {
@@ -57,7 +60,10 @@ export function clientGrantRoutes(app: FastifyInstance, { store }: { store: Stor
 
   app.get(
     '/client-grants/:id',
-    { config: { scopes: ['read:client_grants'] }, schema: { params: idParams } },
+    {
+      config: { scopes: ['read:client_grants'] },
+      schema: { params: idParams, response: answers({ 200: clientGrant }) },
+    },
     async (request: IdRequest) => {
       const grant = await store.clientGrants.get(request.params.id);
       if (!grant) throw inexistent();
@@ -67,7 +73,10 @@ export function clientGrantRoutes(app: FastifyInstance, { store }: { store: Stor
 
   app.post<{ Body: { client_id: string; audience: string; scope?: string[] } }>(
     '/client-grants',
-    { config: { scopes: ['create:client_grants'] }, schema: { body: createBody } },
+    {
+      config: { scopes: ['create:client_grants'] },
+      schema: { body: createBody, response: answers({ 201: clientGrant }) },
+    },
     async (request, reply) => {
       const { client_id, audience, scope = [] } = request.body;
       const grant = await store.transaction('tenant', async (tx) => {
@@ -86,7 +95,10 @@ export function clientGrantRoutes(app: FastifyInstance, { store }: { store: Stor
 
   app.patch<{ Params: { id: string }; Body: { scope?: string[] } }>(
     '/client-grants/:id',
-    { config: { scopes: ['update:client_grants'] }, schema: { params: idParams, body: patchBody } },
+    {
+      config: { scopes: ['update:client_grants'] },
+      schema: { params: idParams, body: patchBody, response: answers({ 200: clientGrant }) },
+    },
     async (request) => {
       const grant = await store.transaction('tenant', async (tx) => {
         const existing = await tx.clientGrants.get(request.params.id);
@@ -101,7 +113,7 @@ export function clientGrantRoutes(app: FastifyInstance, { store }: { store: Stor
 
   app.delete(
     '/client-grants/:id',
-    { config: { scopes: ['delete:client_grants'] }, schema: { params: idParams } },
+    { config: { scopes: ['delete:client_grants'] }, schema: { params: idParams, response: answers({ 204: noBody }) } },
     async (request: IdRequest, reply) => {
       const deleted = await store.transaction('tenant', (tx) => tx.clientGrants.delete(request.params.id));
       if (!deleted) throw inexistent();

@@ -13,6 +13,8 @@ import { TenantFileError } from '../../tenant-file/parse.js';
 import { clientSchema } from '../../tenant-file/schemas.js';
 import { ManagementError, notFound } from './errors.js';
 import { type CheckpointQuery, checkpointQuery, emptyPageQuery, listed, pageRequest } from './pagination.js';
+import { client as clientAnswer } from './schemas/clients.js';
+import { answers, checkpointPage, noBody } from './schemas/common.js';
 
 export interface ClientRouteDeps {
   store: Store;
@@ -137,6 +139,7 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
             q: { type: 'string', maxLength: 2048 },
           },
         },
+        response: answers({ 200: checkpointPage('clients', clientAnswer) }),
       },
     },
     async (request) => {
@@ -164,7 +167,11 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
     '/clients/:id',
     {
       config: { scopes: read },
-      schema: { params: idParams, querystring: { type: 'object', properties: fieldsQuery } },
+      schema: {
+        params: idParams,
+        querystring: { type: 'object', properties: fieldsQuery },
+        response: answers({ 200: clientAnswer }),
+      },
     },
     async (request) => {
       const client = await store.clients.get(request.params.id);
@@ -175,7 +182,7 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
 
   app.post<{ Body: Omit<DeclaredClient, 'client_id'> }>(
     '/clients',
-    { config: { scopes: ['create:clients'] }, schema: { body: createBody } },
+    { config: { scopes: ['create:clients'] }, schema: { body: createBody, response: answers({ 201: clientAnswer }) } },
     async (request, reply) => {
       const body = request.body;
       const method = body.token_endpoint_auth_method ?? defaultAuthMethod(body.app_type ?? 'regular_web');
@@ -193,7 +200,7 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
     {
       // Auth0 "Update a client": update:clients, update:client_keys or update:client_credentials.
       config: { scopes: ['update:clients', 'update:client_keys', 'update:client_credentials'] },
-      schema: { params: idParams, body: patchBody },
+      schema: { params: idParams, body: patchBody, response: answers({ 200: clientAnswer }) },
     },
     async (request) => {
       const { id } = request.params;
@@ -208,7 +215,7 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
 
   app.delete(
     '/clients/:id',
-    { config: { scopes: ['delete:clients'] }, schema: { params: idParams } },
+    { config: { scopes: ['delete:clients'] }, schema: { params: idParams, response: answers({ 204: noBody }) } },
     async (request: IdRequest, reply) => {
       const deleted = await store.transaction('tenant', (tx) => tx.clients.delete(request.params.id));
       if (!deleted) throw inexistent();
@@ -218,7 +225,10 @@ export function clientRoutes(app: FastifyInstance, { store, box }: ClientRouteDe
 
   app.post(
     '/clients/:id/rotate-secret',
-    { config: { scopes: ['update:client_keys'] }, schema: { params: idParams } },
+    {
+      config: { scopes: ['update:client_keys'] },
+      schema: { params: idParams, response: answers({ 200: clientAnswer }) },
+    },
     async (request: IdRequest) => {
       const { id } = request.params;
       const client = await store.transaction('tenant', async (tx) => {

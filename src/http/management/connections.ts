@@ -10,6 +10,8 @@ import type { DeclaredConnection } from '../../tenant-file/parse.js';
 import { connectionSchema } from '../../tenant-file/schemas.js';
 import { applying, ManagementError, notFound } from './errors.js';
 import { type CheckpointQuery, checkpointQuery, listed, pageRequest } from './pagination.js';
+import { answers, checkpointPage, noBody } from './schemas/common.js';
+import { connection as connectionAnswer, enabledClients } from './schemas/connections.js';
 
 // Auth0 "Update a connection": name and strategy are fixed once created.
 const { name: _name, strategy: _strategy, ...changeable } = connectionSchema.properties;
@@ -64,6 +66,7 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
             name: { type: 'string', minLength: 1, maxLength: 128 },
           },
         },
+        response: answers({ 200: checkpointPage('connections', connectionAnswer) }),
       },
     },
     async ({ query }) => {
@@ -73,7 +76,8 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
     },
   );
 
-  app.get('/connections/:id', { config: read, schema: { params: idParams } }, async (request: IdRequest) => {
+  const one = { params: idParams, response: answers({ 200: connectionAnswer }) };
+  app.get('/connections/:id', { config: read, schema: one }, async (request: IdRequest) => {
     const connection = await store.connections.get(request.params.id);
     if (!connection) throw inexistent();
     return view(connection);
@@ -81,7 +85,10 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
 
   app.post<{ Body: DeclaredConnection }>(
     '/connections',
-    { config: { scopes: ['create:connections'] }, schema: { body: connectionSchema } },
+    {
+      config: { scopes: ['create:connections'] },
+      schema: { body: connectionSchema, response: answers({ 201: connectionAnswer }) },
+    },
     async (request, reply) => {
       const connection = await store.transaction('tenant', async (tx) => {
         if (await tx.connections.getByName(request.body.name))
@@ -94,7 +101,7 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
 
   app.patch<{ Params: { id: string }; Body: ConnectionPatch }>(
     '/connections/:id',
-    { config: update, schema: { params: idParams, body: patchBody } },
+    { config: update, schema: { params: idParams, body: patchBody, response: answers({ 200: connectionAnswer }) } },
     async (request) => {
       const connection = await store.transaction('tenant', async (tx) => {
         const existing = await tx.connections.get(request.params.id);
@@ -108,7 +115,10 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
 
   app.delete(
     '/connections/:id',
-    { config: { scopes: ['delete:connections'] }, schema: { params: idParams } },
+    {
+      config: { scopes: ['delete:connections'] },
+      schema: { params: idParams, response: answers({ 202: noBody, 204: noBody }) },
+    },
     async (request: IdRequest, reply) => {
       const deleted = await store.transaction('tenant', (tx) => tx.connections.delete(request.params.id));
       // Auth0 "Delete a connection": 202 while it is being deleted (its users may take a while; here it is
@@ -128,6 +138,7 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
           // Auth0 "Get enabled clients for a connection": take from 1 to 1000.
           properties: { from: checkpointQuery.from, take: { ...checkpointQuery.take, maximum: 1000, default: 50 } },
         },
+        response: answers({ 200: enabledClients }),
       },
     },
     async (request) => {
@@ -145,7 +156,7 @@ export function connectionRoutes(app: FastifyInstance, { store }: { store: Store
 
   app.patch<{ Params: { id: string }; Body: { client_id: string; status: boolean }[] }>(
     '/connections/:id/clients',
-    { config: update, schema: { params: idParams, body: enabledClientsBody } },
+    { config: update, schema: { params: idParams, body: enabledClientsBody, response: answers({ 204: noBody }) } },
     async (request, reply) => {
       await store.transaction('tenant', async (tx) => {
         const existing = await tx.connections.get(request.params.id);

@@ -8,6 +8,8 @@ import { emailTemplateNames, type EmailTemplateName } from '../../delivery/messa
 import { createEmailLiquid, defaultTemplate } from '../../delivery/templates.js';
 import type { EmailTemplate, Store } from '../../store/types.js';
 import { ManagementError } from './errors.js';
+import { answers } from './schemas/common.js';
+import { emailTemplate } from './schemas/tenant.js';
 
 // Auth0's template names (EmailTemplateNameEnum of the Management API).
 const auth0Names = [
@@ -91,7 +93,7 @@ export function emailTemplateRoutes(app: FastifyInstance, { store, from }: { sto
 
   app.get<{ Params: { templateName: string } }>(
     '/email-templates/:templateName',
-    { config: { scopes: ['read:email_templates'] }, schema: { params } },
+    { config: { scopes: ['read:email_templates'] }, schema: { params, response: answers({ 200: emailTemplate }) } },
     async (request) => {
       const template = await current(request.params.templateName);
       if (!template) throw new ManagementError(404, 'The template does not exist.', 'inexistent_email_template');
@@ -101,7 +103,10 @@ export function emailTemplateRoutes(app: FastifyInstance, { store, from }: { sto
 
   app.post<{ Body: Body & { template: string } }>(
     '/email-templates',
-    { config: { scopes: ['create:email_templates'] }, schema: { body: fullBody } },
+    {
+      config: { scopes: ['create:email_templates'] },
+      schema: { body: fullBody, response: answers({ 201: emailTemplate }) },
+    },
     async (request, reply) => {
       const name = request.body.template;
       const template = merged(name, undefined, request.body);
@@ -114,7 +119,10 @@ export function emailTemplateRoutes(app: FastifyInstance, { store, from }: { sto
 
   app.put<{ Params: { templateName: string }; Body: Body }>(
     '/email-templates/:templateName',
-    { config: { scopes: ['update:email_templates'] }, schema: { params, body: fullBody } },
+    {
+      config: { scopes: ['update:email_templates'] },
+      schema: { params, body: fullBody, response: answers({ 200: emailTemplate }) },
+    },
     async (request) => {
       // PUT replaces: a field left out takes its default.
       const template = merged(request.params.templateName, undefined, request.body);
@@ -125,7 +133,10 @@ export function emailTemplateRoutes(app: FastifyInstance, { store, from }: { sto
 
   app.patch<{ Params: { templateName: string }; Body: Body }>(
     '/email-templates/:templateName',
-    { config: { scopes: ['update:email_templates'] }, schema: { params, body: patchBody } },
+    {
+      config: { scopes: ['update:email_templates'] },
+      schema: { params, body: patchBody, response: answers({ 200: emailTemplate }) },
+    },
     async (request) => {
       const name = request.params.templateName;
       const template = await store.transaction('tenant', async (tx) => {

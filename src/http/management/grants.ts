@@ -4,6 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Consent, Store } from '../../store/types.js';
 import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
+import { answers, noBody, offsetPage } from './schemas/common.js';
+import { userGrant } from './schemas/users.js';
 
 export interface GrantRouteDeps {
   store: Store;
@@ -37,6 +39,7 @@ export function grantRoutes(app: FastifyInstance, { store, issuer }: GrantRouteD
           type: 'object',
           properties: { ...pageQuery, user_id: text, client_id: text, audience: text },
         },
+        response: answers({ 200: offsetPage('grants', userGrant) }),
       },
     },
     async (request) => {
@@ -55,6 +58,7 @@ export function grantRoutes(app: FastifyInstance, { store, issuer }: GrantRouteD
       config: { scopes: ['delete:grants'] },
       schema: {
         querystring: { type: 'object', required: ['user_id'], properties: { user_id: text } },
+        response: answers({ 204: noBody }),
       },
     },
     async (request, reply) => {
@@ -67,7 +71,10 @@ export function grantRoutes(app: FastifyInstance, { store, issuer }: GrantRouteD
     '/grants/:id',
     {
       config: { scopes: ['delete:grants'] },
-      schema: { params: { type: 'object', required: ['id'], properties: { id: text } } },
+      schema: {
+        params: { type: 'object', required: ['id'], properties: { id: text } },
+        response: answers({ 204: noBody }),
+      },
     },
     async (request, reply) => {
       await store.consents.delete(request.params.id);

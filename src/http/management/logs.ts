@@ -6,6 +6,8 @@ import type { LogEvent, Store } from '../../store/types.js';
 import { notFound } from './errors.js';
 import { parseLogQuery } from './log-search.js';
 import { emptyPageQuery, type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
+import { answers, offsetPage } from './schemas/common.js';
+import { logEvent } from './schemas/logs.js';
 
 export interface LogRouteDeps {
   store: Store;
@@ -67,6 +69,7 @@ export function logRoutes(app: FastifyInstance, { store, retentionDays, now }: L
             take: { type: 'integer', minimum: 1, maximum: 100 },
           },
         },
+        response: answers({ 200: offsetPage('logs', logEvent) }),
       },
     },
     async (request) => {
@@ -89,7 +92,7 @@ export function logRoutes(app: FastifyInstance, { store, retentionDays, now }: L
 
   app.get<{ Params: { id: string } }>(
     '/logs/:id',
-    { config: { scopes: readLogs }, schema: { params: idParams } },
+    { config: { scopes: readLogs }, schema: { params: idParams, response: answers({ 200: logEvent }) } },
     async (request) => {
       const event = await store.logs.get(request.params.id);
       if (!event || event.date < since()) throw notFound('log', 'inexistent_log');
@@ -101,7 +104,11 @@ export function logRoutes(app: FastifyInstance, { store, retentionDays, now }: L
     '/users/:id/logs',
     {
       config: { scopes: readLogs },
-      schema: { params: idParams, querystring: { type: 'object', properties: { ...pageQuery, ...sortQuery } } },
+      schema: {
+        params: idParams,
+        querystring: { type: 'object', properties: { ...pageQuery, ...sortQuery } },
+        response: answers({ 200: offsetPage('logs', logEvent) }),
+      },
     },
     async (request) => {
       const { query } = request;

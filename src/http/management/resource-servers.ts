@@ -9,6 +9,8 @@ import type { DeclaredResourceServer } from '../../tenant-file/parse.js';
 import { resourceServerSchema } from '../../tenant-file/schemas.js';
 import { applying, ManagementError, notFound } from './errors.js';
 import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
+import { answers, noBody, offsetPage } from './schemas/common.js';
+import { resourceServer } from './schemas/resource-servers.js';
 
 export interface ResourceServerRouteDeps {
   store: Store;
@@ -60,6 +62,7 @@ export function resourceServerRoutes(app: FastifyInstance, { store, managementAu
             identifiers: { anyOf: [identifier, { type: 'array', minItems: 1, maxItems: 100, items: identifier }] },
           },
         },
+        response: answers({ 200: offsetPage('resource_servers', resourceServer) }),
       },
     },
     async ({ query }) => {
@@ -69,7 +72,8 @@ export function resourceServerRoutes(app: FastifyInstance, { store, managementAu
     },
   );
 
-  app.get('/resource-servers/:id', { config: read, schema: { params: idParams } }, async (request: IdRequest) => {
+  const one = { params: idParams, response: answers({ 200: resourceServer }) };
+  app.get('/resource-servers/:id', { config: read, schema: one }, async (request: IdRequest) => {
     const api = await store.resourceServers.get(request.params.id);
     if (!api) throw inexistent();
     return view(api);
@@ -77,7 +81,10 @@ export function resourceServerRoutes(app: FastifyInstance, { store, managementAu
 
   app.post<{ Body: DeclaredResourceServer }>(
     '/resource-servers',
-    { config: { scopes: ['create:resource_servers'] }, schema: { body: resourceServerSchema } },
+    {
+      config: { scopes: ['create:resource_servers'] },
+      schema: { body: resourceServerSchema, response: answers({ 201: resourceServer }) },
+    },
     async (request, reply) => {
       const api = await store.transaction('tenant', async (tx) => {
         // Auth0 answers 409 for an identifier already taken (the Management API's included).
@@ -91,7 +98,10 @@ export function resourceServerRoutes(app: FastifyInstance, { store, managementAu
 
   app.patch<{ Params: { id: string }; Body: Omit<DeclaredResourceServer, 'identifier'> }>(
     '/resource-servers/:id',
-    { config: { scopes: ['update:resource_servers'] }, schema: { params: idParams, body: patchBody } },
+    {
+      config: { scopes: ['update:resource_servers'] },
+      schema: { params: idParams, body: patchBody, response: answers({ 200: resourceServer }) },
+    },
     async (request) => {
       const api = await store.transaction('tenant', async (tx) => {
         const existing = await tx.resourceServers.get(request.params.id);
@@ -106,7 +116,10 @@ export function resourceServerRoutes(app: FastifyInstance, { store, managementAu
 
   app.delete(
     '/resource-servers/:id',
-    { config: { scopes: ['delete:resource_servers'] }, schema: { params: idParams } },
+    {
+      config: { scopes: ['delete:resource_servers'] },
+      schema: { params: idParams, response: answers({ 204: noBody }) },
+    },
     async (request: IdRequest, reply) => {
       await store.transaction('tenant', async (tx) => {
         const existing = await tx.resourceServers.get(request.params.id);

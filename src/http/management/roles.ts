@@ -8,6 +8,8 @@ import { roleSchema } from '../../tenant-file/schemas.js';
 import { ManagementError, notFound } from './errors.js';
 import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
 import { describePermissions, idList, idParams, permissionsBody, validPermissions } from './permissions.js';
+import { answers, checkpointPage, noBody, offsetPage } from './schemas/common.js';
+import { permission, role as roleAnswer, roleMember } from './schemas/roles.js';
 
 export interface RoleRouteDeps {
   store: Store;
@@ -59,6 +61,7 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
           type: 'object',
           properties: { ...pageQuery, name_filter: { type: 'string', maxLength: 50 }, type },
         },
+        response: answers({ 200: offsetPage('roles', roleAnswer) }),
       },
     },
     async (request) => {
@@ -70,13 +73,13 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
 
   app.get(
     '/roles/:id',
-    { config: { scopes: ['read:roles'] }, schema: { params: idParams } },
+    { config: { scopes: ['read:roles'] }, schema: { params: idParams, response: answers({ 200: roleAnswer }) } },
     async (request: IdRequest) => view(await existingRole(store, request.params.id)),
   );
 
   app.post<{ Body: { name: string; description?: string } }>(
     '/roles',
-    { config: { scopes: ['create:roles'] }, schema: { body: createBody } },
+    { config: { scopes: ['create:roles'] }, schema: { body: createBody, response: answers({ 200: roleAnswer }) } },
     async (request, reply) => {
       const { name, description = '' } = request.body;
       const role = await store.transaction('tenant', async (tx) => {
@@ -91,7 +94,10 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
 
   app.patch<{ Params: { id: string }; Body: { name?: string; description?: string } }>(
     '/roles/:id',
-    { config: { scopes: ['update:roles'] }, schema: { params: idParams, body: patchBody } },
+    {
+      config: { scopes: ['update:roles'] },
+      schema: { params: idParams, body: patchBody, response: answers({ 200: roleAnswer }) },
+    },
     async (request) => {
       const { id } = request.params;
       const role = await store.transaction('tenant', async (tx) => {
@@ -108,7 +114,7 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
 
   app.delete(
     '/roles/:id',
-    { config: { scopes: ['delete:roles'] }, schema: { params: idParams } },
+    { config: { scopes: ['delete:roles'] }, schema: { params: idParams, response: answers({ 200: noBody }) } },
     async (request: IdRequest, reply) => {
       // Auth0 "Delete a role": it is removed from every user who had it, with its permissions, in one transaction.
       const deleted = await store.transaction('tenant', (tx) => tx.roles.delete(request.params.id));
@@ -121,7 +127,11 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
     '/roles/:id/permissions',
     {
       config: { scopes: ['read:roles'] },
-      schema: { params: idParams, querystring: { type: 'object', properties: pageQuery } },
+      schema: {
+        params: idParams,
+        querystring: { type: 'object', properties: pageQuery },
+        response: answers({ 200: offsetPage('permissions', permission) }),
+      },
     },
     async (request) => {
       const { id } = request.params;
@@ -133,7 +143,10 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
 
   app.post<{ Params: { id: string }; Body: { permissions: Permission[] } }>(
     '/roles/:id/permissions',
-    { config: { scopes: ['update:roles'] }, schema: { params: idParams, body: permissionsBody } },
+    {
+      config: { scopes: ['update:roles'] },
+      schema: { params: idParams, body: permissionsBody, response: answers({ 201: noBody }) },
+    },
     async (request, reply) => {
       const { id } = request.params;
       await store.transaction('tenant', async (tx) => {
@@ -146,7 +159,10 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
 
   app.delete<{ Params: { id: string }; Body: { permissions: Permission[] } }>(
     '/roles/:id/permissions',
-    { config: { scopes: ['update:roles'] }, schema: { params: idParams, body: permissionsBody } },
+    {
+      config: { scopes: ['update:roles'] },
+      schema: { params: idParams, body: permissionsBody, response: answers({ 200: noBody }) },
+    },
     async (request, reply) => {
       const { id } = request.params;
       await store.transaction('tenant', async (tx) => {
@@ -172,6 +188,7 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
             take: { type: 'integer', minimum: 1, maximum: 100 },
           },
         },
+        response: answers({ 200: checkpointPage('users', roleMember) }),
       },
     },
     async (request) => {
@@ -199,7 +216,7 @@ export function roleRoutes(app: FastifyInstance, { store }: RoleRouteDeps) {
     '/roles/:id/users',
     {
       config: { scopes: ['update:roles', 'create:role_members'] },
-      schema: { params: idParams, body: idList('users') },
+      schema: { params: idParams, body: idList('users'), response: answers({ 200: noBody }) },
     },
     async (request, reply) => {
       const { id } = request.params;

@@ -16,6 +16,8 @@ import {
 } from '../../protocol/keys/rotation.js';
 import type { SigningKey, Store } from '../../store/types.js';
 import { ManagementError, notFound } from './errors.js';
+import { answers } from './schemas/common.js';
+import { keyCertificate, signingKey } from './schemas/signing-keys.js';
 
 export interface SigningKeyRouteDeps {
   store: Store;
@@ -68,11 +70,18 @@ export function signingKeyRoutes(app: FastifyInstance, deps: SigningKeyRouteDeps
     return certified(await store.signingKeys.list());
   };
 
-  app.get('/keys/signing', { config: { scopes: ['read:signing_keys'] } }, async () => (await keys()).map(view));
+  const list = {
+    config: { scopes: ['read:signing_keys'] },
+    schema: { response: answers({ 200: { type: 'array', items: signingKey } }) },
+  };
+  app.get('/keys/signing', list, async () => (await keys()).map(view));
 
   app.get(
     '/keys/signing/:kid',
-    { config: { scopes: ['read:signing_keys'] }, schema: { params: kidParams } },
+    {
+      config: { scopes: ['read:signing_keys'] },
+      schema: { params: kidParams, response: answers({ 200: signingKey }) },
+    },
     async (request: KidRequest) => {
       const key = (await keys()).find((k) => k.kid === request.params.kid);
       if (!key) throw inexistent();
@@ -82,7 +91,8 @@ export function signingKeyRoutes(app: FastifyInstance, deps: SigningKeyRouteDeps
 
   // Auth0 "Rotate the Application Signing Key": the token needs both create:signing_keys and update:signing_keys.
   const rotate = { allScopes: ['create:signing_keys', 'update:signing_keys'] };
-  app.post('/keys/signing/rotate', { config: rotate }, async (_request, reply) => {
+  const rotated = { response: answers({ 201: keyCertificate }) };
+  app.post('/keys/signing/rotate', { config: rotate, schema: rotated }, async (_request, reply) => {
     const kids = await rotateSigningKeys(store, box, now, certificateHost);
     keyring.invalidate();
     // Auth0 signs with RS256 only: the answer names the RS256 key that signs from now on (the former next key).
@@ -92,7 +102,10 @@ export function signingKeyRoutes(app: FastifyInstance, deps: SigningKeyRouteDeps
 
   app.put(
     '/keys/signing/:kid/revoke',
-    { config: { scopes: ['update:signing_keys'] }, schema: { params: kidParams } },
+    {
+      config: { scopes: ['update:signing_keys'] },
+      schema: { params: kidParams, response: answers({ 200: keyCertificate }) },
+    },
     async (request: KidRequest) => {
       let revoked: SigningKey | undefined;
       try {

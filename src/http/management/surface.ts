@@ -13,6 +13,7 @@ import { clientRoutes } from './clients.js';
 import { connectionRoutes } from './connections.js';
 import { emailTemplateRoutes } from './email-templates.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
+import { checkedSerializer } from './response-check.js';
 import { grantRoutes } from './grants.js';
 import { logRoutes } from './logs.js';
 import { resourceServerRoutes } from './resource-servers.js';
@@ -57,6 +58,8 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
   // own ajv removes additional properties). Query strings are text, so their numbers and booleans are coerced.
   const bodies = new Ajv({ allErrors: false, strict: false });
   const queries = new Ajv({ allErrors: false, strict: false, coerceTypes: true, useDefaults: true });
+  // Answers are checked against their schemas, never changed (response-check.ts).
+  const responses = new Ajv({ allErrors: true, strict: false });
   const plugin: FastifyPluginAsync = async (api) => {
     api.removeAllContentTypeParsers();
     api.addContentTypeParser(
@@ -75,6 +78,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     api.setValidatorCompiler(({ schema, httpPart }) =>
       (httpPart === 'body' ? bodies : queries).compile(schema as object),
     );
+    api.setSerializerCompiler(checkedSerializer(responses, api.log));
     api.setErrorHandler(managementErrorHandler(deps.storage));
     api.setNotFoundHandler(managementNotFound);
     api.addHook('onRequest', requireScopes(auth));

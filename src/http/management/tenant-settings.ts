@@ -10,6 +10,8 @@ import { TenantFileError } from '../../tenant-file/parse.js';
 import { tenantSchema } from '../../tenant-file/schemas.js';
 import { ManagementError } from './errors.js';
 import { mergePatch } from './merge-patch.js';
+import { answers } from './schemas/common.js';
+import { tenantSettings } from './schemas/tenant.js';
 
 const object = { type: ['object', 'null'] } as const;
 const boolean = { type: ['boolean', 'null'] } as const;
@@ -124,13 +126,19 @@ function toPatch(body: Record<string, unknown>, current: TenantSettings): Tenant
 export function tenantSettingsRoutes(app: FastifyInstance, { store }: { store: Store }) {
   app.get<{ Querystring: FieldsQuery }>(
     '/tenants/settings',
-    { config: { scopes: ['read:tenant_settings'] }, schema: { querystring: fieldsQuery } },
+    {
+      config: { scopes: ['read:tenant_settings'] },
+      schema: { querystring: fieldsQuery, response: answers({ 200: tenantSettings }) },
+    },
     async (request) => view(await store.tenant.get(), request.query),
   );
 
   app.patch<{ Body: Record<string, unknown> }>(
     '/tenants/settings',
-    { config: { scopes: ['update:tenant_settings'] }, schema: { body: patchBody } },
+    {
+      config: { scopes: ['update:tenant_settings'] },
+      schema: { body: patchBody, response: answers({ 200: tenantSettings }) },
+    },
     async (request) => {
       const settings = await store.transaction('tenant', async (tx) => {
         try {

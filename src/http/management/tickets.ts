@@ -9,6 +9,8 @@ import type { Messages } from '../../delivery/messages.js';
 import { createTicket, sendVerificationEmail } from '../../protocol/user-tickets.js';
 import type { Store, User } from '../../store/types.js';
 import { ManagementError, notFound } from './errors.js';
+import { answers } from './schemas/common.js';
+import { job, ticket as ticketAnswer } from './schemas/tenant.js';
 
 export interface TicketRouteDeps {
   store: Store;
@@ -119,7 +121,10 @@ export function ticketRoutes(app: FastifyInstance, deps: TicketRouteDeps) {
 
   app.post(
     '/tickets/password-change',
-    { config: { scopes: ['create:user_tickets'] }, schema: { body: passwordChangeBody } },
+    {
+      config: { scopes: ['create:user_tickets'] },
+      schema: { body: passwordChangeBody, response: answers({ 201: ticketAnswer }) },
+    },
     async (request: Body<PasswordChangeBody>, reply: FastifyReply) => {
       const body = request.body ?? {};
       const user = await passwordUser(body);
@@ -146,7 +151,10 @@ export function ticketRoutes(app: FastifyInstance, deps: TicketRouteDeps) {
 
   app.post(
     '/tickets/email-verification',
-    { config: { scopes: ['create:user_tickets'] }, schema: { body: emailVerificationBody } },
+    {
+      config: { scopes: ['create:user_tickets'] },
+      schema: { body: emailVerificationBody, response: answers({ 201: ticketAnswer }) },
+    },
     async (
       request: Body<{
         user_id: string;
@@ -180,7 +188,7 @@ export function ticketRoutes(app: FastifyInstance, deps: TicketRouteDeps) {
 
   app.post(
     '/jobs/verification-email',
-    { config: { scopes: ['update:users'] }, schema: { body: verificationEmailBody } },
+    { config: { scopes: ['update:users'] }, schema: { body: verificationEmailBody, response: answers({ 201: job }) } },
     async (request: Body<{ user_id: string; client_id?: string }>, reply: FastifyReply) => {
       const user = await userOf(request.body.user_id);
       if (!user.email) throw new ManagementError(400, 'The user does not have an email address.', 'invalid_body');

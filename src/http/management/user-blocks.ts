@@ -8,6 +8,8 @@ import { bruteForce, identifierOf } from '../../protocol/brute-force.js';
 import type { LoginIdentifier, Store } from '../../store/types.js';
 import { notFound } from './errors.js';
 import { idParams } from './permissions.js';
+import { answers, noBody } from './schemas/common.js';
+import { userBlocks } from './schemas/users.js';
 
 export interface UserBlockRouteDeps {
   store: Store;
@@ -44,13 +46,19 @@ export function userBlockRoutes(app: FastifyInstance, { store, now }: UserBlockR
 
   app.get<{ Querystring: { identifier: string } }>(
     '/user-blocks',
-    { config: { scopes: ['read:users'] }, schema: { querystring: identifierQuery } },
+    {
+      config: { scopes: ['read:users'] },
+      schema: { querystring: identifierQuery, response: answers({ 200: userBlocks }) },
+    },
     async (request) => list(ofIdentifier(request.query.identifier)),
   );
 
   app.delete<{ Querystring: { identifier: string } }>(
     '/user-blocks',
-    { config: { scopes: ['update:users'] }, schema: { querystring: identifierQuery } },
+    {
+      config: { scopes: ['update:users'] },
+      schema: { querystring: identifierQuery, response: answers({ 204: noBody }) },
+    },
     async (request, reply) => {
       await store.loginFailures.clear(ofIdentifier(request.query.identifier));
       return reply.code(204).send();
@@ -59,13 +67,16 @@ export function userBlockRoutes(app: FastifyInstance, { store, now }: UserBlockR
 
   app.get<{ Params: { id: string } }>(
     '/user-blocks/:id',
-    { config: { scopes: ['read:users'] }, schema: { params: idParams, querystring: listQuery } },
+    {
+      config: { scopes: ['read:users'] },
+      schema: { params: idParams, querystring: listQuery, response: answers({ 200: userBlocks }) },
+    },
     async (request) => list(await ofUser(request.params.id)),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/user-blocks/:id',
-    { config: { scopes: ['update:users'] }, schema: { params: idParams } },
+    { config: { scopes: ['update:users'] }, schema: { params: idParams, response: answers({ 204: noBody }) } },
     async (request, reply) => {
       await store.loginFailures.clear(await ofUser(request.params.id));
       return reply.code(204).send();

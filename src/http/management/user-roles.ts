@@ -8,6 +8,8 @@ import { notFound } from './errors.js';
 import { type PageQuery, pageOf, pageQuery, paged } from './pagination.js';
 import { describePermissions, idList, idParams, permissionsBody, validPermissions } from './permissions.js';
 import { inexistentRole } from './roles.js';
+import { answers, noBody, offsetPage } from './schemas/common.js';
+import { role, userPermission } from './schemas/roles.js';
 
 export interface UserRoleRouteDeps {
   store: Store;
@@ -20,11 +22,14 @@ async function existingUser(tx: Pick<Stores, 'users'>, userId: string): Promise<
 }
 
 export function userRoleRoutes(app: FastifyInstance, { store }: UserRoleRouteDeps) {
-  const listSchema = { params: idParams, querystring: { type: 'object', properties: pageQuery } };
+  const listQuery = { params: idParams, querystring: { type: 'object', properties: pageQuery } };
 
   app.get<IdParams & { Querystring: PageQuery }>(
     '/users/:id/roles',
-    { config: { scopes: ['read:users', 'read:roles', 'read:role_members'] }, schema: listSchema },
+    {
+      config: { scopes: ['read:users', 'read:roles', 'read:role_members'] },
+      schema: { ...listQuery, response: answers({ 200: offsetPage('roles', role) }) },
+    },
     async (request) => {
       await existingUser(store, request.params.id);
       const { roles, total } = await store.roles.rolesOfUser(request.params.id, pageOf(request.query));
@@ -48,7 +53,7 @@ export function userRoleRoutes(app: FastifyInstance, { store }: UserRoleRouteDep
     '/users/:id/roles',
     {
       config: { scopes: ['update:users', 'create:role_members'] },
-      schema: { params: idParams, body: idList('roles') },
+      schema: { params: idParams, body: idList('roles'), response: answers({ 204: noBody }) },
     },
     async (request, reply) => {
       await changeRoles('assign')(request);
@@ -60,7 +65,7 @@ export function userRoleRoutes(app: FastifyInstance, { store }: UserRoleRouteDep
     '/users/:id/roles',
     {
       config: { scopes: ['update:users', 'delete:role_members'] },
-      schema: { params: idParams, body: idList('roles') },
+      schema: { params: idParams, body: idList('roles'), response: answers({ 204: noBody }) },
     },
     async (request, reply) => {
       await changeRoles('unassign')(request);
@@ -70,7 +75,10 @@ export function userRoleRoutes(app: FastifyInstance, { store }: UserRoleRouteDep
 
   app.get<IdParams & { Querystring: PageQuery }>(
     '/users/:id/permissions',
-    { config: { scopes: ['read:users'] }, schema: listSchema },
+    {
+      config: { scopes: ['read:users'] },
+      schema: { ...listQuery, response: answers({ 200: offsetPage('permissions', userPermission) }) },
+    },
     async (request) => {
       await existingUser(store, request.params.id);
       // Auth0 "Get a user's permissions": those given directly and those of the user's roles, each with its
@@ -84,7 +92,10 @@ export function userRoleRoutes(app: FastifyInstance, { store }: UserRoleRouteDep
 
   app.post<IdParams & { Body: { permissions: Permission[] } }>(
     '/users/:id/permissions',
-    { config: { scopes: ['update:users'] }, schema: { params: idParams, body: permissionsBody } },
+    {
+      config: { scopes: ['update:users'] },
+      schema: { params: idParams, body: permissionsBody, response: answers({ 201: noBody }) },
+    },
     async (request, reply) => {
       const { id } = request.params;
       await store.transaction('tenant', async (tx) => {
@@ -97,7 +108,10 @@ export function userRoleRoutes(app: FastifyInstance, { store }: UserRoleRouteDep
 
   app.delete<IdParams & { Body: { permissions: Permission[] } }>(
     '/users/:id/permissions',
-    { config: { scopes: ['update:users'] }, schema: { params: idParams, body: permissionsBody } },
+    {
+      config: { scopes: ['update:users'] },
+      schema: { params: idParams, body: permissionsBody, response: answers({ 204: noBody }) },
+    },
     async (request, reply) => {
       const { id } = request.params;
       await store.transaction('tenant', async (tx) => {

@@ -16,6 +16,8 @@ import { ManagementError, notFound } from './errors.js';
 import { emptyPageQuery, type PageQuery, pageOf, paged } from './pagination.js';
 import { parseUserQuery, QuerySyntaxError } from './user-query.js';
 import { type FieldsQuery, fieldsQuery, mergeMetadata, userView } from './user-view.js';
+import { answers, integer, noBody, offsetPage } from './schemas/common.js';
+import { user as userAnswer } from './schemas/users.js';
 
 export interface UserRouteDeps {
   store: Store;
@@ -161,6 +163,7 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
             primary_order: { type: 'boolean' },
           },
         },
+        response: answers({ 200: offsetPage('users', userAnswer) }),
       },
     },
     async (request) => {
@@ -199,6 +202,7 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
           required: ['email'],
           properties: { ...fieldsQuery, email: { type: 'string', minLength: 1, maxLength: 320 } },
         },
+        response: answers({ 200: { type: 'array', items: userAnswer } }),
       },
     },
     async (request) => {
@@ -211,7 +215,11 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
     '/users/:id',
     {
       config: { scopes: readUsers },
-      schema: { params: idParams, querystring: { type: 'object', properties: fieldsQuery } },
+      schema: {
+        params: idParams,
+        querystring: { type: 'object', properties: fieldsQuery },
+        response: answers({ 200: userAnswer }),
+      },
     },
     async (request) => {
       const user = await store.users.get(request.params.id);
@@ -222,7 +230,7 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
 
   app.post<{ Body: CreateBody }>(
     '/users',
-    { config: { scopes: ['create:users'] }, schema: { body: createBody } },
+    { config: { scopes: ['create:users'] }, schema: { body: createBody, response: answers({ 201: userAnswer }) } },
     async (request, reply) => {
       const { password, verify_email: _verify, ...fields } = request.body;
       const connection = await connectionOf(store, fields.connection);
@@ -248,7 +256,7 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
     '/users/:id',
     {
       config: { scopes: ['update:users', 'update:users_app_metadata'] },
-      schema: { params: idParams, body: patchBody },
+      schema: { params: idParams, body: patchBody, response: answers({ 200: userAnswer }) },
     },
     async (request) => {
       const body = request.body;
@@ -303,7 +311,7 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
 
   app.delete(
     '/users/:id',
-    { config: { scopes: ['delete:users'] }, schema: { params: idParams } },
+    { config: { scopes: ['delete:users'] }, schema: { params: idParams, response: answers({ 204: noBody }) } },
     async (request: IdRequest, reply) => {
       // Auth0 answers 204 whether or not the user existed.
       await store.transaction(null, (tx) => tx.users.delete(request.params.id));
@@ -311,11 +319,10 @@ export function userRoutes(app: FastifyInstance, { store, passwords, audit, now 
     },
   );
 
-  app.get('/stats/active-users', { config: { scopes: ['read:stats'] } }, async (_request, reply) => {
-    // Auth0 "Get active users count": users who signed in during the last 30 days, as a bare number.
-    const count = await store.users.countActiveSince(now() - 30 * DAY_MS);
-    return reply.type('application/json; charset=utf-8').send(JSON.stringify(count));
-  });
+  const activeUsers = { config: { scopes: ['read:stats'] }, schema: { response: answers({ 200: integer }) } };
+  // Auth0 "Get active users count": users who signed in during the last 30 days, as a bare JSON number (the
+  // serializer writes it, after checking it against the schema).
+  app.get('/stats/active-users', activeUsers, async () => store.users.countActiveSince(now() - 30 * DAY_MS));
 }
 
 /** The stored fields a PATCH body changes; metadata merged as Auth0 merges it. */
