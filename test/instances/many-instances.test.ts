@@ -317,6 +317,32 @@ describe('many instances on one PostgreSQL database', { skip: postgres.skip }, (
     }
   });
 
+  /** The sessions listening for configuration changes on the test database (one per worker). */
+  async function listeners(): Promise<number> {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and application_name = 'gatehouse change listener' and query ilike 'listen %'`,
+      );
+      return rows[0].n as number;
+    } finally {
+      await client.end();
+    }
+  }
+
+  test('every worker of every instance listens on a connection of its own (2 + 1 + 1), closed when it stops', async () => {
+    await waitFor('four listening connections', async () => (await listeners()) === 4);
+    const exit = await instances[2].cli.stop();
+    assert.equal(exit.code, 0, instances[2].cli.stderr());
+    assert.equal(await listeners(), 3);
+    instances[2] = await startInstance('C', Number(new URL(instances[2].url('/')).port), issuer, {
+      GATEHOUSE_DATABASE_URL: db.url,
+    });
+    await waitFor('four listening connections again', async () => (await listeners()) === 4);
+  });
+
   test('brute-force protection: 10 failures spread over the three instances block the e-mail on all of them', async () => {
     const guesser = new CookieJarClient(balanced);
     const params = { client_id: 'rotating', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' };

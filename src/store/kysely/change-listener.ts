@@ -8,6 +8,7 @@ import type PG from 'pg';
 import type { ChangeListener, ChangeListenerOptions } from '../types.js';
 
 export const CHANNEL = 'gatehouse_changes';
+export const APPLICATION_NAME = 'gatehouse change listener';
 
 /** First wait before reconnecting, then doubled on each failure up to MAX_DELAY_MS. */
 const MIN_DELAY_MS = 100;
@@ -45,7 +46,13 @@ export function listenForChanges(
   async function connect() {
     timer = undefined;
     if (closed) return;
-    const current = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 10_000 });
+    const current = new pg.Client({
+      connectionString,
+      // Named in pg_stat_activity, so an operator can tell these sessions apart from the pool's.
+      application_name: APPLICATION_NAME,
+      keepAlive: true,
+      connectionTimeoutMillis: 10_000,
+    });
     client = current;
     current.on('error', (error) => lost(current, error));
     current.on('end', () => lost(current, new Error('the listening connection ended')));
