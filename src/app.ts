@@ -27,6 +27,7 @@ import { createRenderer } from './login/render.js';
 import type { Keyring } from './protocol/keys/keyring.js';
 import { openStoreAndKeys, prepareStart } from './start-up.js';
 import { type CachedStore, createCachedStore } from './store/cache.js';
+import type { ChangeListener } from './store/types.js';
 import type { DevelopmentTenant } from './tenant-file/bootstrap.js';
 
 export interface Gatehouse {
@@ -61,10 +62,13 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   // What /test/reset puts back: the tenant as this start left it.
   const startState = test ? await opened.store.snapshot() : undefined;
   const store = createCachedStore(opened.store, { now, broadcast: broadcastInvalidation });
-  onInvalidation(() => {
+  const dropCaches = () => {
     store.invalidate();
     keyring.invalidate();
-  });
+  };
+  // Another worker of this instance wrote (invalidation.ts); another instance wrote (PostgreSQL NOTIFY).
+  onInvalidation(dropCaches);
+  let changes: ChangeListener | undefined;
   // Rows written in batches off the request path; a clean close writes the last batch (audit/writer.ts).
   const writer = config.auditLog
     ? new AuditWriter({ store: store.logs, logger: options.logger, now, retentionDays: config.logRetentionDays })
@@ -117,8 +121,18 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   app.addHook('onClose', async () => {
     await writer?.close();
     await messages.close();
+    await changes?.close();
     await store.close();
   });
   await app.ready();
+  // Started last: a build that failed above leaves no connection open.
+  changes = store.listenForChanges({
+    onChange: dropCaches,
+    onLost: (error) =>
+      options.logger.warn(
+        { err: error },
+        'the connection that listens for configuration changes failed; reconnecting (caches still check the database every second)',
+      ),
+  });
   return { app, store, keyring, box, ...prepared, clock, close: () => app.close() };
 }

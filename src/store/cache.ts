@@ -3,8 +3,10 @@
 //
 // Correctness rules (docs/operations.md "Caches, and why they stay correct"): every configuration write runs in a
 // transaction that takes a named lock, and taking a lock bumps its counter (kysely/db.ts takeLock). So:
-//  - other instances: each process compares the counters at most once per `refreshMs` and drops its
-//    caches when they moved, so a write anywhere is seen everywhere within about a second;
+//  - other instances: on PostgreSQL the lock's transaction notifies every worker, which calls invalidate()
+//    (app.ts, kysely/change-listener.ts); in any case each process compares the counters at most once per
+//    `refreshMs` and drops its caches when they moved, so a write anywhere is seen everywhere within about a
+//    second even when a notification was missed;
 //  - this instance: a worker that writes calls invalidate() everywhere through the cluster primary
 //    (see invalidation.ts) before it answers, so the next request on any worker reads the write.
 // Only hits are cached: an unknown client_id is looked up each time, so junk cannot fill the memory.
@@ -41,6 +43,8 @@ export function createCachedStore(
 
   function invalidate() {
     generation++;
+    // The next read compares the counters too, so the change that caused this is not counted again later.
+    checkedAt = -Infinity;
     clients.clear();
     resourceServers.clear();
     clientGrants.clear();

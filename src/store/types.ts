@@ -923,12 +923,30 @@ export interface EmailTemplateStore {
 
 export type LockName = 'tenant' | 'signing_keys';
 
+export interface ChangeListenerOptions {
+  /** A locked transaction committed somewhere (or notifications may have been missed): drop what is cached. */
+  onChange: () => void;
+  /** The listening connection failed or was lost; it is retried. */
+  onLost?: (error: unknown) => void;
+}
+
+export interface ChangeListener {
+  /** Resolves once the first connection listens (never, while the database cannot be reached). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
 export interface Store extends Stores {
   dialect: 'sqlite' | 'postgres';
   /** Runs fn in one transaction, after taking the named lock (serialised across processes and instances). */
   transaction<T>(lock: LockName | null, fn: (tx: Stores) => Promise<T>): Promise<T>;
   /** Changes whenever a locked transaction ran: what caches compare to know they are stale. */
   changeVersion(): Promise<string>;
+  /**
+   * Calls onChange soon after any locked transaction commits, in any process (PostgreSQL LISTEN/NOTIFY). On SQLite
+   * it does nothing: every process is on one machine, and caches compare changeVersion().
+   */
+  listenForChanges(options: ChangeListenerOptions): ChangeListener;
   ping(): Promise<void>;
   /** A real write of 256 KiB that nothing reads: fails while the database cannot be written (full, read-only). */
   probeWrite(): Promise<void>;

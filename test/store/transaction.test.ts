@@ -1,7 +1,8 @@
 // Store-wide contract on SQLite and PostgreSQL: transaction(lock, fn) commits all of fn's writes or none,
 // a named lock bumps changeVersion() (what other instances' caches compare) and, on PostgreSQL, makes a
 // second transaction with the same lock wait for the first to commit; ping() reaches the database;
-// probeWrite() really writes, and fails while the database cannot be written.
+// probeWrite() really writes, and fails while the database cannot be written; listenForChanges() hears every
+// other instance's locked commit on PostgreSQL (and only those), and makes its connection again when it is cut.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +12,7 @@ import * as fx from './fixtures.js';
 import { openDatabase } from '../../src/store/kysely/db.js';
 import { createStore } from '../../src/store/kysely/index.js';
 import { forEachStore, openStore, T0 } from './open-store.js';
+import { waitFor } from '../helpers/cli.js';
 
 /** Resolves once some backend of this database waits for a lock (PostgreSQL), within a generous bound. */
 async function someoneWaitsForALock(db: Kysely<Database>): Promise<void> {
@@ -92,6 +94,77 @@ forEachStore('store transactions', (opened, kind, another, db) => {
     const afterKeys = await store().changeVersion();
     assert.notEqual(afterKeys, afterTenant);
     assert.notEqual(afterKeys, start);
+  });
+
+  test('listenForChanges: a locked transaction of another instance notifies once it commits; a rollback or no lock does not', async (t) => {
+    if (kind.name === 'SQLite') {
+      // One machine: nothing is sent, the counters are compared instead; the listener is there and closes.
+      const listener = store().listenForChanges({ onChange: () => assert.fail('SQLite sends no notifications') });
+      await listener.ready;
+      await store().transaction('tenant', (tx) => tx.tenant.put({ friendly_name: 'SQLite' }));
+      await listener.close();
+      return;
+    }
+    let changes = 0;
+    const listener = store().listenForChanges({ onChange: () => changes++ });
+    t.after(() => listener.close());
+    await listener.ready;
+    // The first connection counts as a change (whatever was sent before it listened was missed).
+    assert.equal(changes, 1);
+    const other = await another();
+    const waitForChanges = (n: number) =>
+      waitFor(`${n} notifications`, () => changes >= n, 10_000).then(() => assert.equal(changes, n));
+
+    const committed = deferred();
+    const writing = other.store.transaction('tenant', async (tx) => {
+      await tx.tenant.put({ friendly_name: 'Notified' });
+      await committed.promise;
+    });
+    // Held until the commit: give it time to arrive if it were sent at once, then commit.
+    await sleep(300);
+    assert.equal(changes, 1, 'a notification arrived before the transaction committed');
+    committed.resolve();
+    await writing;
+    await waitForChanges(2);
+
+    // PostgreSQL delivers notifications in commit order: once the last write's has come, an earlier one would have.
+    await assert.rejects(
+      other.store.transaction('tenant', async (tx) => {
+        await tx.tenant.put({ friendly_name: 'Rolled back' });
+        throw new Error('roll back');
+      }),
+      /roll back/,
+    );
+    await other.store.transaction(null, (tx) => tx.tenant.put({ friendly_name: 'No lock' }));
+    await other.store.transaction('signing_keys', async () => {});
+    await waitForChanges(3);
+  });
+
+  test('listenForChanges: a listening connection that is cut is reported and made again, then notified as before', async (t) => {
+    if (kind.name === 'SQLite') return;
+    let changes = 0;
+    const lost: unknown[] = [];
+    const listener = store().listenForChanges({ onChange: () => changes++, onLost: (error) => lost.push(error) });
+    t.after(() => listener.close());
+    await listener.ready;
+    const listening = () =>
+      sql<{ pid: number }>`
+        select pid from pg_stat_activity where datname = current_database() and query ilike 'listen %'`.execute(
+        opened().connection.db,
+      );
+    const [before] = (await listening()).rows;
+    assert.ok(before, 'no listening connection');
+    await sql`select pg_terminate_backend(${before.pid})`.execute(opened().connection.db);
+    await waitFor('the loss to be reported', () => lost.length > 0);
+    // Reconnected: a change may have been missed meanwhile, so that counts as one.
+    await waitFor('the listener to reconnect', () => changes >= 2);
+    const [after] = (await listening()).rows;
+    assert.ok(after && after.pid !== before.pid, 'no new listening connection');
+    await (await another()).store.transaction('tenant', async () => {});
+    await waitFor('a notification on the new connection', () => changes >= 3);
+
+    await listener.close();
+    await waitFor('the listening connection to close', async () => (await listening()).rows.length === 0);
   });
 
   test('ping: resolves on an open store, rejects once it is closed', async () => {

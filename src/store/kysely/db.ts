@@ -6,6 +6,8 @@ import type SQLiteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type PG from 'pg';
 import { migrationProvider } from '../migrations/index.js';
+import type { ChangeListener, ChangeListenerOptions } from '../types.js';
+import { CHANNEL, listenForChanges } from './change-listener.js';
 import { createPgPool } from './pg-pool.js';
 import type { Database } from './schema.js';
 
@@ -17,6 +19,8 @@ export interface Connection {
   dialect: Dialect;
   /** The SQLite file, resolved; undefined for PostgreSQL. */
   sqliteFile?: string;
+  /** PostgreSQL: listen for configuration changes on a connection of its own (change-listener.ts). */
+  listen?: (options: ChangeListenerOptions) => ChangeListener;
 }
 
 export function sqliteFileOf(databaseUrl: string): string | undefined {
@@ -82,7 +86,11 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Co
   }
   const pg = require('pg') as typeof PG;
   const pool = createPgPool(pg, databaseUrl, options.timeoutMs);
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    dialect: 'postgres',
+    listen: (options) => listenForChanges(pg, databaseUrl, options),
+  };
 }
 
 /**
@@ -128,7 +136,11 @@ export async function migrate(connection: Connection, lockTimeoutMs = 30_000): P
 /**
  * Serialises transactions that take the same named lock, across processes and instances: updating the
  * lock's row first takes SQLite's write lock (no read-to-write upgrade later) and PostgreSQL's row lock.
+ * The bumped counter is what caches compare (cache.ts). On PostgreSQL the transaction also notifies every
+ * listening worker (change-listener.ts); PostgreSQL holds the notification until the commit and drops it on
+ * a rollback, so no cache reloads before the change can be read, nor for a change that never happened.
  */
-export async function takeLock(tx: Transaction<Database>, name: 'tenant' | 'signing_keys'): Promise<void> {
+export async function takeLock(tx: Transaction<Database>, name: 'tenant' | 'signing_keys', dialect: Dialect) {
   await tx.updateTable('locks').set({ n: sql<number>`n + 1` }).where('name', '=', name).execute();
+  if (dialect === 'postgres') await sql`select pg_notify(${CHANNEL}, ${name})`.execute(tx);
 }

@@ -65,13 +65,17 @@ export function createStore(connection: Connection, now: () => number = Date.now
     dialect: connection.dialect,
     transaction(lock, fn) {
       return db.transaction().execute(async (tx) => {
-        if (lock) await takeLock(tx, lock);
+        if (lock) await takeLock(tx, lock, connection.dialect);
         return fn(stores(tx, now));
       });
     },
     async changeVersion() {
       const rows = await db.selectFrom('locks').select(['name', 'n']).orderBy('name').execute();
       return rows.map((r) => `${r.name}:${r.n}`).join(',');
+    },
+    listenForChanges(options) {
+      // SQLite: nothing to listen to; the counters are compared instead (cache.ts).
+      return connection.listen?.(options) ?? { ready: Promise.resolve(), close: async () => {} };
     },
     async ping() {
       await sql`select 1`.execute(db);

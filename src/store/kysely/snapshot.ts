@@ -53,10 +53,10 @@ export async function snapshotTenant({ db }: Connection): Promise<TenantSnapshot
   });
 }
 
-export async function restoreTenant({ db }: Connection, snapshot: TenantSnapshot): Promise<void> {
+export async function restoreTenant({ db, dialect }: Connection, snapshot: TenantSnapshot): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    await takeLock(tx, 'tenant');
-    await takeLock(tx, 'signing_keys');
+    await takeLock(tx, 'tenant', dialect);
+    await takeLock(tx, 'signing_keys', dialect);
     for (const table of [...TABLES].reverse()) await tx.deleteFrom(table).execute();
     for (const { table, rows } of snapshot) {
       for (let i = 0; i < rows.length; i += BATCH) {
