@@ -12,6 +12,7 @@
 //   /u/login (login/) checks the password, starts the session ──> /authorize/resume?state=<tx>
 //   /u/consent stores an Accept ──> /authorize/resume; a Decline ──> access_denied to redirect_uri
 //   /authorize/resume: signed in for this transaction? consent still needed? ──> consume (once) ──> code
+//       (a transaction the device activation page started goes back to that page: login/device.ts)
 //   /authorize?login_ticket (embedded login, protocol/cross-origin.ts): ticket redeemed (once) ──> session ──>
 //       consent or code as above; a ticket that cannot be redeemed ──> access_denied to redirect_uri
 import { randomSecret } from '../../crypto/random.js';
@@ -40,7 +41,8 @@ export const TRANSACTION_LIFETIME_MS = 30 * 60_000;
 export type Decision =
   | { kind: 'respond'; response: AuthorizationResponse }
   | { kind: 'login'; transactionId: string }
-  | { kind: 'consent'; transactionId: string };
+  | { kind: 'consent'; transactionId: string }
+  | { kind: 'continue'; location: string };
 
 /** What a login transaction remembers between the pages. */
 export interface InteractionState {
@@ -49,6 +51,11 @@ export interface InteractionState {
   sessionSid?: string;
   /** The consent page was answered with Accept in this transaction (prompt=consent asks once). */
   consented?: boolean;
+  /**
+   * A sign-in that is not an /authorize request (the device activation page): after the login page the
+   * browser goes here, a path on this server, instead of getting a code.
+   */
+  continueAt?: string;
 }
 
 export interface InteractionDeps extends AuthorizeDeps {
@@ -308,6 +315,8 @@ export async function resumeAuthorization(
   deps: InteractionDeps,
 ): Promise<Decision> {
   const { state, user } = await transactionUser(transactionId, session, deps);
+  // The page that started the sign-in checks for itself who signed in.
+  if (state.continueAt) return { kind: 'continue', location: state.continueAt };
   const { request } = state;
   const client = await deps.stores.clients.get(request.client_id);
   if (!client) throw expired();
