@@ -740,7 +740,11 @@ export interface DeviceCodeStore {
    * after the previous one (the first is never too soon); else, in one statement, records it and adds 5 s to
    * the interval. Nothing when the client has no such device code.
    */
-  poll(deviceCodeHash: string, clientId: string, at: number): Promise<{ code: DeviceCode; tooFast: boolean } | undefined>;
+  poll(
+    deviceCodeHash: string,
+    clientId: string,
+    at: number,
+  ): Promise<{ code: DeviceCode; tooFast: boolean } | undefined>;
   /** Approves a pending, unexpired authorization in one statement; nothing when it is not (any longer). */
   approve(userCode: string, at: number, approval: DeviceApproval): Promise<DeviceCode | undefined>;
   /** Denies a pending, unexpired authorization in one statement. */

@@ -53,9 +53,11 @@ export interface InteractionState {
   consented?: boolean;
   /**
    * A sign-in that is not an /authorize request (the device activation page): after the login page the
-   * browser goes here, a path on this server, instead of getting a code.
+   * browser goes here (a path on this server, given the transaction as `state`) instead of getting a code.
    */
   continueAt?: string;
+  /** The user code a device activation is for (protocol/device-activation.ts). */
+  device?: { user_code: string };
 }
 
 export interface InteractionDeps extends AuthorizeDeps {
@@ -146,7 +148,7 @@ async function respond(
 }
 
 /** A session can sign this request in silently when its user may use the request's connection. */
-async function sessionUser(
+export async function sessionUser(
   request: AuthorizeRequest,
   session: Session | undefined,
   deps: InteractionDeps,
@@ -171,7 +173,7 @@ function targetOf(request: AuthorizeRequest, client: Client): RedirectTarget {
  * client an error: the cap is this network's or browser's, which the application cannot fix, and an
  * application that answers a sign-in error by starting a new one would only loop.
  */
-async function startTransaction(
+export async function startTransaction(
   state: InteractionState,
   owners: TransactionOwners,
   deps: InteractionDeps,
@@ -316,7 +318,8 @@ export async function resumeAuthorization(
 ): Promise<Decision> {
   const { state, user } = await transactionUser(transactionId, session, deps);
   // The page that started the sign-in checks for itself who signed in.
-  if (state.continueAt) return { kind: 'continue', location: state.continueAt };
+  if (state.continueAt)
+    return { kind: 'continue', location: `${state.continueAt}?state=${encodeURIComponent(transactionId)}` };
   const { request } = state;
   const client = await deps.stores.clients.get(request.client_id);
   if (!client) throw expired();

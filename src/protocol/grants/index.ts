@@ -26,8 +26,7 @@ export const clientGrantTypeNames: readonly string[] = [...grantTypeNames, 'impl
 
 /** The grants this server can issue tokens for today, by grant_type. */
 export const grants = new Map<string, Grant>(
-  [clientCredentials, authorizationCode, refreshToken, password, passwordRealm, passwordlessOtp, deviceCode].map((g) => [
-    g.grantType,
-    g,
-  ]),
+  [clientCredentials, authorizationCode, refreshToken, password, passwordRealm, passwordlessOtp, deviceCode].map(
+    (g) => [g.grantType, g],
+  ),
 );

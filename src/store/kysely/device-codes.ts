@@ -12,7 +12,8 @@ const DAY_MS = 86_400_000;
 const SLOW_DOWN_STEP_S = 5;
 
 type Row = Omit<DeviceCode, 'status'> & { status: string };
-const asCode = (row: Row | undefined): DeviceCode | undefined => row && { ...row, status: row.status as DeviceCode['status'] };
+const asCode = (row: Row | undefined): DeviceCode | undefined =>
+  row && { ...row, status: row.status as DeviceCode['status'] };
 
 export function deviceCodeStore(db: Executor): DeviceCodeStore {
   const pendingByUserCode = (userCode: string, at: number) =>
@@ -60,10 +61,7 @@ export function deviceCodeStore(db: Executor): DeviceCodeStore {
       const inTime = await mine
         .set({ last_polled_at: at })
         .where((eb) =>
-          eb.or([
-            eb('last_polled_at', 'is', null),
-            eb(sql<number>`last_polled_at + poll_interval * 1000`, '<=', at),
-          ]),
+          eb.or([eb('last_polled_at', 'is', null), eb(sql<number>`last_polled_at + poll_interval * 1000`, '<=', at)]),
         )
         .returningAll()
         .executeTakeFirst();
