@@ -1,6 +1,7 @@
 // /activate and /u/device/*: the device activation pages (RFC 8628 §3.3; Auth0 docs: "Device Authorization
-// Flow"). The code page is /activate itself (200, signed in or not); its form posts to /u/device, where the
-// CSRF cookie is sent. The flow is drawn in protocol/device-activation.ts; this file only renders and redirects.
+// Flow"). The code page is /activate itself (200, signed in or not) and its form posts back there, bound to a
+// CSRF cookie of its own (path /activate) that also names the browser for the limit on wrong codes. The flow
+// is drawn in protocol/device-activation.ts; this file only renders and redirects.
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sha256 } from '../crypto/hash.js';
@@ -16,12 +17,13 @@ import {
 import { formatUserCode, normaliseUserCode } from '../protocol/device.js';
 import { OAuthError } from '../protocol/errors.js';
 import { findSession } from '../protocol/session.js';
-import { CSRF_COOKIE, formCsrfToken, formIsGenuine } from './csrf.js';
+import { type CsrfCookie, formCsrfToken, formIsGenuine } from './csrf.js';
 import { sendErrorPage, sendInvalidFormPage, sendPage } from './pages.js';
 import type { LoginDeps } from './routes.js';
 import { SESSION_COOKIE } from './session-cookie.js';
 
-const CODE_PAGE_ACTION = '/u/device';
+const CODE_PAGE = '/activate';
+const CODE_PAGE_COOKIE: CsrfCookie = { name: 'gatehouse_activate', path: CODE_PAGE };
 /** Auth0's words for a code that names no pending device (Universal Login's device-code-activation screen). */
 export const WRONG_USER_CODE = 'Invalid or expired user code';
 export const TOO_MANY_CODES =
@@ -56,8 +58,8 @@ export function deviceRoutes(app: FastifyInstance, deps: DeviceDeps) {
     sendPage(reply, deps, status, {
       screen: 'device-code',
       form: {
-        action: CODE_PAGE_ACTION,
-        csrf: formCsrfToken(request, reply, deps, 'device-code'),
+        action: CODE_PAGE,
+        csrf: formCsrfToken(request, reply, deps, 'device-code', CODE_PAGE_COOKIE),
         userCode: shownCode(userCode),
         error,
       },
@@ -81,11 +83,12 @@ export function deviceRoutes(app: FastifyInstance, deps: DeviceDeps) {
     reply.header('cache-control', 'no-store').redirect(`/u/login?state=${encodeURIComponent(id)}`, status);
 
   // verification_uri_complete fills the code in; the person still presses Continue, signs in and confirms.
-  app.get('/activate', async (request: DeviceRequest, reply) => codePage(request, reply, 200, request.query.user_code));
+  app.get(CODE_PAGE, async (request: DeviceRequest, reply) => codePage(request, reply, 200, request.query.user_code));
 
-  app.post(CODE_PAGE_ACTION, async (request: DeviceRequest, reply) => {
+  app.post(CODE_PAGE, async (request: DeviceRequest, reply) => {
     const body = request.body ?? {};
-    if (!formIsGenuine(request, deps, 'device-code', body._csrf)) return sendInvalidFormPage(reply, deps);
+    if (!formIsGenuine(request, deps, 'device-code', body._csrf, CODE_PAGE_COOKIE))
+      return sendInvalidFormPage(reply, deps);
     let entry: Awaited<ReturnType<typeof enterUserCode>>;
     try {
       entry = await enterUserCode(
@@ -93,7 +96,7 @@ export function deviceRoutes(app: FastifyInstance, deps: DeviceDeps) {
           code: body.user_code,
           ip: request.ip,
           // A genuine form comes with the CSRF cookie: it names the browser for the tighter limit.
-          browser: sha256(request.cookies[CSRF_COOKIE] ?? ''),
+          browser: sha256(request.cookies[CODE_PAGE_COOKIE.name] ?? ''),
           session: await session(request),
           owners: transactionOwners(request.ip, undefined),
         },
