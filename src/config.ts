@@ -53,6 +53,8 @@ export interface Config {
   readonly auditLog: boolean;
   /** Days audit events are kept; older ones are never answered and are deleted in small batches. */
   readonly logRetentionDays: number;
+  /** Seconds a device code and its user code live (RFC 8628 §3.2 expires_in). */
+  readonly deviceCodeLifetime: number;
 }
 
 export class ConfigError extends Error {}
@@ -90,6 +92,7 @@ const variables = {
   heartbeatTimeout: 'GATEHOUSE_HEARTBEAT_TIMEOUT',
   auditLog: 'GATEHOUSE_AUDIT_LOG',
   logRetentionDays: 'GATEHOUSE_LOG_RETENTION_DAYS',
+  deviceCodeLifetime: 'GATEHOUSE_DEVICE_CODE_LIFETIME',
 } as const;
 
 type Key = keyof typeof variables;
@@ -237,6 +240,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     heartbeatTimeoutMs: seconds('heartbeatTimeout', 30),
     auditLog: onOff(variables.auditLog, get('auditLog') ?? 'on'),
     logRetentionDays: positiveInt(variables.logRetentionDays, get('logRetentionDays') ?? '30', 36500),
+    // Auth0's device codes live 900 s (Auth0 docs: "Call Your API Using the Device Authorization Flow"); a day at most.
+    deviceCodeLifetime: positiveInt(variables.deviceCodeLifetime, get('deviceCodeLifetime') ?? '900', 86400),
   });
 }
 
@@ -300,6 +305,8 @@ export function wantsStacks(env: NodeJS.ProcessEnv = process.env, argv: readonly
 export function endpoints(issuer: string) {
   return {
     token: `${issuer}oauth/token`,
+    deviceAuthorization: `${issuer}oauth/device/code`,
+    activate: `${issuer}activate`,
     revocation: `${issuer}oauth/revoke`,
     introspection: `${issuer}oauth/introspect`,
     jwks: `${issuer}.well-known/jwks.json`,

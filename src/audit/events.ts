@@ -22,6 +22,8 @@ export const eventTypes = {
   fepft: 'Failed Exchange (Password for Access Token)',
   sepotpft: 'Success Exchange (Passwordless OTP for Access Token)',
   fepotpft: 'Failed Exchange (Passwordless OTP for Access Token)',
+  sede: 'Success Exchange (Device Code for Access Token)',
+  fede: 'Failed Exchange (Device Code for Access Token)',
   cs: 'Code Sent',
   cls: 'Code/Link Sent',
   slo: 'Success Logout',

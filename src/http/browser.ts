@@ -1,9 +1,10 @@
-// The browser surface: /authorize, the login pages (/u/login, /u/signup, /u/consent) and logout. HTML answers,
+// The browser surface: /authorize, the login pages (/u/login, /u/signup, /u/consent), device activation (/activate) and logout. HTML answers,
 // and every error an error page (or a redirect to the client, once its redirect_uri is verified).
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { consentRoutes } from '../login/consent.js';
+import { deviceRoutes } from '../login/device.js';
 import { type PageDeps, sendErrorPage } from '../login/pages.js';
 import { passwordlessPageRoutes } from '../login/passwordless.js';
 import { loginRoutes } from '../login/routes.js';
@@ -71,6 +72,14 @@ export function browserSurface(deps: BrowserDeps): FastifyPluginAsync {
       audit: deps.audit,
     });
     consentRoutes(browser, { ...pages, store, csrfKey, secureCookies, now, interaction });
+    deviceRoutes(browser, {
+      ...pages,
+      store,
+      csrfKey,
+      secureCookies,
+      now,
+      activation: { ...interaction, stores: store },
+    });
     passwordlessLinkRoutes(browser, {
       ...pages,
       store,

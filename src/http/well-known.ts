@@ -14,6 +14,8 @@ export function discoveryDocument(issuer: string) {
     issuer,
     authorization_endpoint: `${issuer}authorize`,
     token_endpoint: urls.token,
+    // RFC 8628 §4.
+    device_authorization_endpoint: urls.deviceAuthorization,
     userinfo_endpoint: `${issuer}userinfo`,
     end_session_endpoint: `${issuer}oidc/logout`,
     jwks_uri: urls.jwks,

@@ -95,6 +95,8 @@ export function sendAuthorizationResponse(reply: FastifyReply, response: Authori
 /** Where each interaction step lives; screen_hint=signup opens the sign-up page instead of the login page. */
 export function sendDecision(reply: FastifyReply, decision: Decision, afterPost: boolean, screenHint?: unknown) {
   if (decision.kind === 'respond') return sendAuthorizationResponse(reply, decision.response, afterPost);
+  if (decision.kind === 'continue')
+    return reply.header('cache-control', 'no-store').redirect(decision.location, afterPost ? 303 : 302);
   const page = decision.kind === 'consent' ? 'consent' : screenHint === 'signup' ? 'signup' : 'login';
   return reply
     .header('cache-control', 'no-store')

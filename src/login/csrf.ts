@@ -8,6 +8,13 @@ import { safeEqual } from '../crypto/hash.js';
 
 export const CSRF_COOKIE = 'gatehouse_csrf';
 
+/** Which cookie a form's token is bound to: the /u pages' by default; /activate has its own (login/device.ts). */
+export interface CsrfCookie {
+  name: string;
+  path: string;
+}
+const PAGES_COOKIE: CsrfCookie = { name: CSRF_COOKIE, path: '/u' };
+
 export function newCsrfCookieValue(): string {
   return randomBytes(24).toString('base64url');
 }
@@ -27,16 +34,33 @@ export interface CsrfDeps {
 }
 
 /** The token for a form being served, setting this browser's CSRF cookie first when it has none. */
-export function formCsrfToken(request: FastifyRequest, reply: FastifyReply, deps: CsrfDeps, purpose: string): string {
-  let cookie = request.cookies[CSRF_COOKIE];
+export function formCsrfToken(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: CsrfDeps,
+  purpose: string,
+  place: CsrfCookie = PAGES_COOKIE,
+): string {
+  let cookie = request.cookies[place.name];
   if (!cookie || cookie.length > 100) {
     cookie = newCsrfCookieValue();
-    reply.setCookie(CSRF_COOKIE, cookie, { httpOnly: true, secure: deps.secureCookies, sameSite: 'lax', path: '/u' });
+    reply.setCookie(place.name, cookie, {
+      httpOnly: true,
+      secure: deps.secureCookies,
+      sameSite: 'lax',
+      path: place.path,
+    });
   }
   return csrfToken(deps.csrfKey, cookie, purpose);
 }
 
 /** Whether a posted form carries the token bound to this browser's CSRF cookie. */
-export function formIsGenuine(request: FastifyRequest, deps: CsrfDeps, purpose: string, token: unknown): boolean {
-  return verifyCsrf(deps.csrfKey, request.cookies[CSRF_COOKIE], purpose, token);
+export function formIsGenuine(
+  request: FastifyRequest,
+  deps: CsrfDeps,
+  purpose: string,
+  token: unknown,
+  place: CsrfCookie = PAGES_COOKIE,
+): boolean {
+  return verifyCsrf(deps.csrfKey, request.cookies[place.name], purpose, token);
 }

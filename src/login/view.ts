@@ -17,7 +17,11 @@ export type Screen =
   | 'reset-password-email'
   | 'reset-password'
   | 'reset-password-success'
-  | 'email-verification-result';
+  | 'email-verification-result'
+  | 'device-code'
+  | 'device-confirm'
+  | 'device-allowed'
+  | 'device-denied';
 
 export interface PageContext {
   screen: Screen;
@@ -50,6 +54,8 @@ export interface PageContext {
     passwordPolicy?: string;
     scopes?: { value: string; description?: string }[];
     audience?: string;
+    /** The device screens: the user code, as XXXX-XXXX (filled in from verification_uri_complete). */
+    userCode?: string;
   };
   error?: { title: string; description: string };
   returnUrl?: string;
@@ -68,6 +74,10 @@ export const SCREENS: readonly Screen[] = [
   'reset-password',
   'reset-password-success',
   'email-verification-result',
+  'device-code',
+  'device-confirm',
+  'device-allowed',
+  'device-denied',
 ];
 const FORM_SCREENS: ReadonlySet<Screen> = new Set([
   'login',
@@ -77,6 +87,8 @@ const FORM_SCREENS: ReadonlySet<Screen> = new Set([
   'passwordless-code',
   'reset-password-request',
   'reset-password',
+  'device-code',
+  'device-confirm',
 ]);
 
 // Auth0's prompt and screen names, so a customer template can branch on {{ prompt.screen.name }}. Auth0 shows
@@ -94,6 +106,10 @@ const PROMPTS: Record<Screen, { name: string; screen: { name: string } }> = {
   'reset-password': { name: 'reset-password', screen: { name: 'reset-password' } },
   'reset-password-success': { name: 'reset-password', screen: { name: 'reset-password-success' } },
   'email-verification-result': { name: 'email-verification', screen: { name: 'email-verification-result' } },
+  'device-code': { name: 'device-flow', screen: { name: 'device-code-activation' } },
+  'device-confirm': { name: 'device-flow', screen: { name: 'device-code-confirmation' } },
+  'device-allowed': { name: 'device-flow', screen: { name: 'device-code-activation-allowed' } },
+  'device-denied': { name: 'device-flow', screen: { name: 'device-code-activation-denied' } },
 };
 
 const PAGE_TITLES: Record<Screen, string> = {
@@ -109,6 +125,10 @@ const PAGE_TITLES: Record<Screen, string> = {
   'reset-password': 'Change your password',
   'reset-password-success': 'Password changed',
   'email-verification-result': 'Email verified',
+  'device-code': 'Device Activation',
+  'device-confirm': 'Device Confirmation',
+  'device-allowed': 'Device connected',
+  'device-denied': 'Activation cancelled',
 };
 
 const LOCALE = /^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$/i;
@@ -194,6 +214,7 @@ function formOf({ screen, form }: PageContext) {
     passwordPolicy: nonEmpty(form.passwordPolicy),
     scopes: (form.scopes ?? []).map(({ value, description }) => ({ value, description: nonEmpty(description) })),
     audience: nonEmpty(form.audience),
+    userCode: nonEmpty(form.userCode),
   };
 }
 

@@ -18,7 +18,10 @@ export type OAuthErrorCode =
   | 'consent_required'
   | 'interaction_required'
   | 'server_error'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 const statuses: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
@@ -38,6 +41,11 @@ const statuses: Record<OAuthErrorCode, number> = {
   interaction_required: 400,
   server_error: 500,
   temporarily_unavailable: 503,
+  // RFC 8628 §3.5's polling answers, with Auth0's statuses (Auth0 docs: "Call Your API Using the Device
+  // Authorization Flow", token responses).
+  authorization_pending: 403,
+  slow_down: 429,
+  expired_token: 403,
 };
 
 export class OAuthError extends Error {

@@ -15,6 +15,10 @@ export const ipThrottles = {
   signup: { max: 50, leakMs: DAY_MS / 50 },
   /** Password-reset requests, like sign-ups: each one may send an e-mail, so each one counts. */
   change_password: { max: 50, leakMs: DAY_MS / 50 },
+  // RFC 8628 §5.1: user codes are short, so guesses at /activate are limited. A wrong code counts against the
+  // network (as failed logins do) and, tighter, against the browser (its CSRF cookie, hashed, as the key).
+  activate: { max: 100, leakMs: DAY_MS / 100 },
+  activate_browser: { max: 10, leakMs: 6 * 60_000 },
 } as const satisfies Record<string, ThrottlePolicy>;
 
 export type ThrottleKind = keyof typeof ipThrottles;

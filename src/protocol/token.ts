@@ -30,7 +30,11 @@ const exchangeEvents = new Map<string, readonly [EventType, EventType]>([
   ['password', ['sepft', 'fepft']],
   ['http://auth0.com/oauth/grant-type/password-realm', ['sepft', 'fepft']],
   ['http://auth0.com/oauth/grant-type/passwordless/otp', ['sepotpft', 'fepotpft']],
+  ['urn:ietf:params:oauth:grant-type:device_code', ['sede', 'fede']],
 ]);
+
+/** RFC 8628 §3.5: a device told to keep polling has not failed; its polls are not logged as failures. */
+const stillPolling = new Set(['authorization_pending', 'slow_down']);
 
 export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps): Promise<TokenResponse> {
   const { params } = request;
@@ -63,7 +67,7 @@ export async function handleTokenRequest(request: TokenRequest, deps: TokenDeps)
       });
     return response;
   } catch (error) {
-    if (events) {
+    if (events && !(error instanceof OAuthError && stillPolling.has(error.code))) {
       const client = grantRequest?.client;
       deps.audit.record({
         type: events[1],

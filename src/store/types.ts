@@ -702,6 +702,57 @@ export interface PasswordlessCodeStore {
   ): Promise<PasswordlessRedemption>;
 }
 
+/** A device authorization (RFC 8628 §3.2), as stored: the device code's hash only. */
+export interface DeviceCode {
+  device_code_hash: string;
+  /** Normalised: eight letters, upper case, no dash. */
+  user_code: string;
+  client_id: string;
+  scope: string;
+  audience: string | null;
+  created_at: number;
+  expires_at: number;
+  /** Seconds the device must wait between polls (RFC 8628 §3.5: grows by 5 with each slow_down). */
+  poll_interval: number;
+  last_polled_at: number | null;
+  status: 'pending' | 'approved' | 'denied';
+  /** Set on approval: whose tokens to issue, with the session that signed in. */
+  user_id: string | null;
+  sid: string | null;
+  auth_time: number | null;
+  redeemed_at: number | null;
+}
+
+/** What a person's confirmation records: the user and session the device's tokens are issued for. */
+export interface DeviceApproval {
+  user_id: string;
+  sid: string;
+  auth_time: number;
+}
+
+export interface DeviceCodeStore {
+  /** Stores a new authorization; false (nothing stored) when its user code is already taken. */
+  insert(code: DeviceCode): Promise<boolean>;
+  /** The pending, unexpired authorization a user code names. */
+  findPending(userCode: string, at: number): Promise<DeviceCode | undefined>;
+  /**
+   * Records a poll of the client's device code in one statement when it comes no sooner than the interval
+   * after the previous one (the first is never too soon); else, in one statement, records it and adds 5 s to
+   * the interval. Nothing when the client has no such device code.
+   */
+  poll(
+    deviceCodeHash: string,
+    clientId: string,
+    at: number,
+  ): Promise<{ code: DeviceCode; tooFast: boolean } | undefined>;
+  /** Approves a pending, unexpired authorization in one statement; nothing when it is not (any longer). */
+  approve(userCode: string, at: number, approval: DeviceApproval): Promise<DeviceCode | undefined>;
+  /** Denies a pending, unexpired authorization in one statement. */
+  deny(userCode: string, at: number): Promise<DeviceCode | undefined>;
+  /** Spends an approved, unexpired, unredeemed authorization in one statement: at most one caller gets it. */
+  redeem(deviceCodeHash: string, clientId: string, at: number): Promise<DeviceCode | undefined>;
+}
+
 export interface BrandingStore {
   getTemplate(): Promise<string | undefined>;
   putTemplate(body: string): Promise<void>;
@@ -825,6 +876,7 @@ export interface Stores {
   loginFailures: LoginFailureStore;
   ipThrottles: IpThrottleStore;
   passwordlessCodes: PasswordlessCodeStore;
+  deviceCodes: DeviceCodeStore;
   branding: BrandingStore;
   refreshTokens: RefreshTokenStore;
   consents: ConsentStore;

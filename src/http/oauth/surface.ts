@@ -1,4 +1,4 @@
-// The OAuth surface: /oauth/token, /oauth/revoke, /oauth/introspect, /userinfo and their CORS. Form or JSON bodies; every error is OAuth JSON.
+// The OAuth surface: /oauth/token, /oauth/device/code, /oauth/revoke, /oauth/introspect, /userinfo and their CORS. Form or JSON bodies; every error is OAuth JSON.
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync } from 'fastify';
 import { endpoints } from '../../config.js';
@@ -7,6 +7,7 @@ import { passwordCheck } from '../../protocol/password-check.js';
 import type { TokenDeps } from '../../protocol/token.js';
 import type { SurfaceDeps } from '../surface.js';
 import { corsRoutes } from './cors.js';
+import { deviceCodeRoute } from './device-code.js';
 import { oauthErrorHandler } from './errors.js';
 import { introspectRoute } from './introspect.js';
 import { revokeRoute } from './revoke.js';
@@ -41,6 +42,7 @@ export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
     oauth.setErrorHandler(oauthErrorHandler(deps.storage));
     tokenRoute(oauth, tokenDeps);
     revokeRoute(oauth, tokenDeps);
+    deviceCodeRoute(oauth, { ...tokenDeps, deviceCodeLifetime: config.deviceCodeLifetime });
     introspectRoute(oauth, { ...tokenDeps, keyring });
     userinfoRoute(oauth, userinfoDeps);
     corsRoutes(oauth, store.clients);

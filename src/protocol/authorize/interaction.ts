@@ -12,6 +12,7 @@
 //   /u/login (login/) checks the password, starts the session ──> /authorize/resume?state=<tx>
 //   /u/consent stores an Accept ──> /authorize/resume; a Decline ──> access_denied to redirect_uri
 //   /authorize/resume: signed in for this transaction? consent still needed? ──> consume (once) ──> code
+//       (a transaction the device activation page started goes back to that page: login/device.ts)
 //   /authorize?login_ticket (embedded login, protocol/cross-origin.ts): ticket redeemed (once) ──> session ──>
 //       consent or code as above; a ticket that cannot be redeemed ──> access_denied to redirect_uri
 import { randomSecret } from '../../crypto/random.js';
@@ -40,7 +41,8 @@ export const TRANSACTION_LIFETIME_MS = 30 * 60_000;
 export type Decision =
   | { kind: 'respond'; response: AuthorizationResponse }
   | { kind: 'login'; transactionId: string }
-  | { kind: 'consent'; transactionId: string };
+  | { kind: 'consent'; transactionId: string }
+  | { kind: 'continue'; location: string };
 
 /** What a login transaction remembers between the pages. */
 export interface InteractionState {
@@ -49,6 +51,13 @@ export interface InteractionState {
   sessionSid?: string;
   /** The consent page was answered with Accept in this transaction (prompt=consent asks once). */
   consented?: boolean;
+  /**
+   * A sign-in that is not an /authorize request (the device activation page): after the login page the
+   * browser goes here (a path on this server, given the transaction as `state`) instead of getting a code.
+   */
+  continueAt?: string;
+  /** The user code a device activation is for (protocol/device-activation.ts). */
+  device?: { user_code: string };
 }
 
 export interface InteractionDeps extends AuthorizeDeps {
@@ -139,7 +148,7 @@ async function respond(
 }
 
 /** A session can sign this request in silently when its user may use the request's connection. */
-async function sessionUser(
+export async function sessionUser(
   request: AuthorizeRequest,
   session: Session | undefined,
   deps: InteractionDeps,
@@ -164,7 +173,7 @@ function targetOf(request: AuthorizeRequest, client: Client): RedirectTarget {
  * client an error: the cap is this network's or browser's, which the application cannot fix, and an
  * application that answers a sign-in error by starting a new one would only loop.
  */
-async function startTransaction(
+export async function startTransaction(
   state: InteractionState,
   owners: TransactionOwners,
   deps: InteractionDeps,
@@ -308,6 +317,9 @@ export async function resumeAuthorization(
   deps: InteractionDeps,
 ): Promise<Decision> {
   const { state, user } = await transactionUser(transactionId, session, deps);
+  // The page that started the sign-in checks for itself who signed in.
+  if (state.continueAt)
+    return { kind: 'continue', location: `${state.continueAt}?state=${encodeURIComponent(transactionId)}` };
   const { request } = state;
   const client = await deps.stores.clients.get(request.client_id);
   if (!client) throw expired();

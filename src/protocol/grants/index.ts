@@ -1,5 +1,6 @@
 import { authorizationCode } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
+import { deviceCode } from './device-code.js';
 import { password } from './password.js';
 import { passwordRealm } from './password-realm.js';
 import { passwordlessOtp } from './passwordless-otp.js';
@@ -25,8 +26,7 @@ export const clientGrantTypeNames: readonly string[] = [...grantTypeNames, 'impl
 
 /** The grants this server can issue tokens for today, by grant_type. */
 export const grants = new Map<string, Grant>(
-  [clientCredentials, authorizationCode, refreshToken, password, passwordRealm, passwordlessOtp].map((g) => [
-    g.grantType,
-    g,
-  ]),
+  [clientCredentials, authorizationCode, refreshToken, password, passwordRealm, passwordlessOtp, deviceCode].map(
+    (g) => [g.grantType, g],
+  ),
 );

@@ -17,6 +17,7 @@ import { loginFailureStore } from './login-failures.js';
 import { loginTicketStore } from './login-tickets.js';
 import { logStore } from './logs.js';
 import { passwordlessCodeStore } from './passwordless-codes.js';
+import { deviceCodeStore } from './device-codes.js';
 import { loginTransactionStore } from './login-transactions.js';
 import { revokedTokenStore } from './revoked-tokens.js';
 import { sessionStore } from './sessions.js';
@@ -48,6 +49,7 @@ function stores(db: Executor, now: () => number): Stores {
     loginFailures: loginFailureStore(db),
     ipThrottles: ipThrottleStore(db),
     passwordlessCodes: passwordlessCodeStore(db),
+    deviceCodes: deviceCodeStore(db),
     branding: brandingStore(db, now),
     refreshTokens: refreshTokenStore(db),
     consents: consentStore(db, now),

@@ -272,6 +272,23 @@ export interface PasswordlessCodeTable {
   used_at: Millis | null;
 }
 
+export interface DeviceCodeTable {
+  device_code_hash: string;
+  user_code: string;
+  client_id: string;
+  scope: string;
+  audience: string | null;
+  created_at: Millis;
+  expires_at: Millis;
+  poll_interval: number;
+  last_polled_at: Millis | null;
+  status: string;
+  user_id: string | null;
+  sid: string | null;
+  auth_time: Millis | null;
+  redeemed_at: Millis | null;
+}
+
 export interface BrandingTemplateTable {
   name: string;
   body: string;
@@ -387,6 +404,7 @@ export interface Database {
   login_failures: LoginFailureTable;
   ip_throttles: IpThrottleTable;
   passwordless_codes: PasswordlessCodeTable;
+  device_codes: DeviceCodeTable;
   write_probe: WriteProbeTable;
   branding_templates: BrandingTemplateTable;
   tenant: TenantTable;

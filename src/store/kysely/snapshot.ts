@@ -33,6 +33,7 @@ const TABLES: (keyof Database)[] = [
   'login_failures',
   'ip_throttles',
   'passwordless_codes',
+  'device_codes',
   'client_assertion_jtis',
   'logs',
   'outbox',

@@ -18,6 +18,7 @@ import * as m0016 from './0016-logs.js';
 import * as m0017 from './0017-delivery.js';
 import * as m0018 from './0018-user-tickets.js';
 import * as m0019 from './0019-passwordless-codes.js';
+import * as m0020 from './0020-device-codes.js';
 import * as m0021 from './0021-test-outbox.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '0017-delivery': m0017,
   '0018-user-tickets': m0018,
   '0019-passwordless-codes': m0019,
+  '0020-device-codes': m0020,
   '0021-test-outbox': m0021,
 };
 
