@@ -1,7 +1,16 @@
 // The one typed configuration. Only this file reads process.env; CLI flags of `gatehouse start`
 // (`--port 4000`, `--database-url sqlite:./x.db`, …) override the matching GATEHOUSE_* variables.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
 import { defaultMaxConnections } from './file-limit.js';
+
+/** HTTPS served by Gatehouse itself (docs/https.md); undefined when it serves plain HTTP. */
+export type TlsSettings =
+  /** A local certificate authority in `dir` issues a certificate for `hosts`. */
+  | { readonly mode: 'auto'; readonly dir: string; readonly hosts: readonly string[] }
+  /** The operator's PEM files, read again on SIGHUP. */
+  | { readonly mode: 'files'; readonly certPath: string; readonly keyPath: string };
 
 export interface Config {
   readonly port: number;
@@ -45,6 +54,7 @@ export interface Config {
   readonly auditLog: boolean;
   /** Days audit events are kept; older ones are never answered and are deleted in small batches. */
   readonly logRetentionDays: number;
+  readonly tls: TlsSettings | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -80,7 +90,15 @@ const variables = {
   heartbeatTimeout: 'GATEHOUSE_HEARTBEAT_TIMEOUT',
   auditLog: 'GATEHOUSE_AUDIT_LOG',
   logRetentionDays: 'GATEHOUSE_LOG_RETENTION_DAYS',
+  tls: 'GATEHOUSE_TLS',
+  tlsHosts: 'GATEHOUSE_TLS_HOSTS',
+  tlsDir: 'GATEHOUSE_TLS_DIR',
+  tlsCert: 'GATEHOUSE_TLS_CERT',
+  tlsKey: 'GATEHOUSE_TLS_KEY',
 } as const;
+
+/** Flags that take no value: `--https` is `--tls auto`. */
+const switches: Record<string, [Key, string]> = { '--https': ['tls', 'auto'] };
 
 type Key = keyof typeof variables;
 
@@ -96,6 +114,10 @@ function parseFlags(argv: readonly string[]): Partial<Record<Key, string>> {
   const out: Partial<Record<Key, string>> = {};
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    if (switches[flag] && inline === undefined) {
+      out[switches[flag][0]] = switches[flag][1];
+      continue;
+    }
     const key = byFlag.get(flag);
     if (!key) throw new ConfigError(`Unknown option ${flag}`);
     const value = inline ?? argv[++i];
@@ -134,7 +156,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   };
 
   const port = positiveInt(variables.port, get('port') ?? '3000', 65535);
-  let issuer = get('issuer') ?? `http://localhost:${port}/`;
+  const tlsWanted = tlsRequested(get);
+  let issuer = get('issuer') ?? `${tlsWanted ? 'https' : 'http'}://localhost:${port}/`;
   let parsed: URL;
   try {
     parsed = new URL(issuer);
@@ -146,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   }
   if (parsed.search || parsed.hash) throw new ConfigError(`${variables.issuer} must not have a query or fragment`);
   if (!issuer.endsWith('/')) issuer += '/';
+  if (tlsWanted && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${variables.issuer} must be an https URL when Gatehouse serves HTTPS, got "${issuer}"`);
+  }
 
   const databaseUrl = get('databaseUrl') ?? 'sqlite:./data/gatehouse.db';
   if (!/^sqlite:.+/.test(databaseUrl) && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -203,7 +229,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     heartbeatTimeoutMs: seconds('heartbeatTimeout', 30),
     auditLog: onOff(variables.auditLog, get('auditLog') ?? 'on'),
     logRetentionDays: positiveInt(variables.logRetentionDays, get('logRetentionDays') ?? '30', 36500),
+    tls: tlsSettings(get, databaseUrl, parsed.hostname),
   });
+}
+
+/** Whether HTTPS is asked for: GATEHOUSE_TLS=auto (`--https`) or a certificate of one's own. */
+function tlsRequested(get: (key: Key) => string | undefined): boolean {
+  const mode = get('tls') ?? 'off';
+  if (mode !== 'auto' && mode !== 'off') throw new ConfigError(`${variables.tls} must be auto or off, got "${mode}"`);
+  return mode === 'auto' || get('tlsCert') !== undefined || get('tlsKey') !== undefined;
+}
+
+/** A DNS name (a leading `*.` allowed) or an IP address, as a certificate's subjectAltName holds them (RFC 5280 §4.2.1.6). */
+const certificateHost = (host: string) =>
+  isIP(host) !== 0 || /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host);
+
+/** HTTPS settings (docs/https.md). */
+function tlsSettings(get: (key: Key) => string | undefined, databaseUrl: string, issuerHost: string) {
+  const certPath = get('tlsCert');
+  const keyPath = get('tlsKey');
+  if (get('tls') === 'auto') {
+    if (certPath !== undefined || keyPath !== undefined) {
+      throw new ConfigError(
+        `${variables.tls}=auto makes its own certificate: leave out ${variables.tlsCert} and ${variables.tlsKey}`,
+      );
+    }
+    const extra = (get('tlsHosts') ?? '')
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean);
+    const hosts = [...new Set(['localhost', '127.0.0.1', '::1', issuerHost.replace(/^\[(.*)\]$/, '$1'), ...extra])];
+    for (const host of hosts) {
+      if (!certificateHost(host))
+        throw new ConfigError(`${variables.tlsHosts} must list host names or IP addresses, got "${host}"`);
+    }
+    // Beside a SQLite database; for PostgreSQL, ./data (where the default SQLite database lives).
+    const sqlite = databaseUrl.startsWith('sqlite:') ? resolve(databaseUrl.slice('sqlite:'.length)) : undefined;
+    const dir = resolve(get('tlsDir') ?? (sqlite ? dirname(sqlite) : 'data'));
+    return Object.freeze({ mode: 'auto' as const, dir, hosts: Object.freeze(hosts) });
+  }
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) {
+    throw new ConfigError(`${variables.tlsCert} and ${variables.tlsKey} go together`);
+  }
+  return Object.freeze({ mode: 'files' as const, certPath: resolve(certPath), keyPath: resolve(keyPath) });
 }
 
 /** Mail server and SMS webhook (docs/email-and-passwordless.md). */
