@@ -80,15 +80,19 @@ function sanHosts(certificate: X509Certificate): string[] {
 }
 
 async function isUsable(serverPem: string | undefined, ca: IssuedPem, hosts: readonly string[], now: number) {
-  const server = serverPem && splitPem(serverPem);
-  if (!server || !server.key || !server.cert) return false;
-  const certificate = new X509Certificate(server.cert);
-  const caCertificate = new X509Certificate(ca.cert);
-  return (
-    certificate.notAfter.getTime() - now > RENEW_BEFORE_MS &&
-    JSON.stringify(sanHosts(certificate)) === JSON.stringify([...hosts].sort()) &&
-    (await certificate.verify({ publicKey: caCertificate, date: new Date(now) }))
-  );
+  const server = serverPem === undefined ? undefined : splitPem(serverPem);
+  if (!server?.key || !server.cert) return false;
+  try {
+    const certificate = new X509Certificate(server.cert);
+    return (
+      certificate.notAfter.getTime() - now > RENEW_BEFORE_MS &&
+      JSON.stringify(sanHosts(certificate)) === JSON.stringify([...hosts].sort()) &&
+      (await certificate.verify({ publicKey: new X509Certificate(ca.cert), date: new Date(now) }))
+    );
+  } catch {
+    // A damaged file is issued again, like an expired one.
+    return false;
+  }
 }
 
 /** Makes the CA if there is none and (re)issues the server certificate when needed; returns the paths. */
