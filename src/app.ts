@@ -98,7 +98,9 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
 
   const app = createServer(config, options.logger, frameworkErrorHandler(deps));
   limitConnections(app.server, config.maxConnections, app.log);
-  addSecurityHeaders(app, config.issuer.startsWith('https:'));
+  // No HSTS from the local CA's localhost certificate: RFC 6797 binds a policy to the host whatever the port,
+  // so every other app on http://localhost would be forced to https in that browser.
+  addSecurityHeaders(app, config.issuer.startsWith('https:') && config.tls?.mode !== 'auto');
   const surfaces = [
     rootSurface(deps),
     oauthSurface(deps),

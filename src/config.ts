@@ -1,9 +1,17 @@
 // The one typed configuration. Only this file reads process.env; CLI flags of `gatehouse start`
 // (`--port 4000`, `--database-url sqlite:./x.db`, …) override the matching GATEHOUSE_* variables.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { defaultMaxConnections } from './file-limit.js';
+
+/** HTTPS served by Gatehouse itself (docs/https.md); undefined when it serves plain HTTP. */
+export type TlsSettings =
+  /** A local certificate authority in `dir` issues a certificate for `hosts`. */
+  | { readonly mode: 'auto'; readonly dir: string; readonly hosts: readonly string[] }
+  /** The operator's PEM files, read again on SIGHUP. */
+  | { readonly mode: 'files'; readonly certPath: string; readonly keyPath: string };
 
 export interface Config {
   /** `test`: one worker, a throw-away database, the /test/ API, fast password hashes (docs/testing-your-app.md). */
@@ -55,6 +63,7 @@ export interface Config {
   readonly logRetentionDays: number;
   /** Seconds a device code and its user code live (RFC 8628 §3.2 expires_in). */
   readonly deviceCodeLifetime: number;
+  readonly tls: TlsSettings | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -93,7 +102,15 @@ const variables = {
   auditLog: 'GATEHOUSE_AUDIT_LOG',
   logRetentionDays: 'GATEHOUSE_LOG_RETENTION_DAYS',
   deviceCodeLifetime: 'GATEHOUSE_DEVICE_CODE_LIFETIME',
+  tls: 'GATEHOUSE_TLS',
+  tlsHosts: 'GATEHOUSE_TLS_HOSTS',
+  tlsDir: 'GATEHOUSE_TLS_DIR',
+  tlsCert: 'GATEHOUSE_TLS_CERT',
+  tlsKey: 'GATEHOUSE_TLS_KEY',
 } as const;
+
+/** Flags that take no value: `--https` is `--tls auto`. */
+const switches: Record<string, [Key, string]> = { '--https': ['tls', 'auto'] };
 
 type Key = keyof typeof variables;
 
@@ -114,6 +131,10 @@ function parseFlags(argv: readonly string[]): Partial<Record<Key, string>> {
       continue;
     }
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    if (switches[flag] && inline === undefined) {
+      out[switches[flag][0]] = switches[flag][1];
+      continue;
+    }
     const key = byFlag.get(flag);
     if (!key) throw new ConfigError(`Unknown option ${flag}`);
     const value = inline ?? argv[++i];
@@ -156,7 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     throw new ConfigError(`${variables.mode} must be standard or test, got "${mode}"`);
   const test = mode === 'test';
   const port = positiveInt(variables.port, get('port') ?? '3000', 65535);
-  let issuer = get('issuer') ?? `http://localhost:${port}/`;
+  const tlsWanted = tlsRequested(get);
+  let issuer = get('issuer') ?? `${tlsWanted ? 'https' : 'http'}://localhost:${port}/`;
   let parsed: URL;
   try {
     parsed = new URL(issuer);
@@ -168,6 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
   }
   if (parsed.search || parsed.hash) throw new ConfigError(`${variables.issuer} must not have a query or fragment`);
   if (!issuer.endsWith('/')) issuer += '/';
+  if (tlsWanted && parsed.protocol !== 'https:') {
+    throw new ConfigError(`${variables.issuer} must be an https URL when Gatehouse serves HTTPS, got "${issuer}"`);
+  }
 
   // Test mode without a database of its own: a fresh SQLite file in a folder of its own, deleted at exit (main.ts).
   const temporaryDatabaseDir =
@@ -242,7 +267,59 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     logRetentionDays: positiveInt(variables.logRetentionDays, get('logRetentionDays') ?? '30', 36500),
     // Auth0's device codes live 900 s (Auth0 docs: "Call Your API Using the Device Authorization Flow"); a day at most.
     deviceCodeLifetime: positiveInt(variables.deviceCodeLifetime, get('deviceCodeLifetime') ?? '900', 86400),
+    tls: tlsSettings(get, databaseUrl, parsed.hostname, temporaryDatabaseDir !== undefined),
   });
+}
+
+/** Whether HTTPS is asked for: GATEHOUSE_TLS=auto (`--https`) or a certificate of one's own. */
+function tlsRequested(get: (key: Key) => string | undefined): boolean {
+  const mode = get('tls') ?? 'off';
+  if (mode !== 'auto' && mode !== 'off') throw new ConfigError(`${variables.tls} must be auto or off, got "${mode}"`);
+  return mode === 'auto' || get('tlsCert') !== undefined || get('tlsKey') !== undefined;
+}
+
+/** A DNS name (a leading `*.` allowed) or an IP address, as a certificate's subjectAltName holds them (RFC 5280 §4.2.1.6). */
+const certificateHost = (host: string) =>
+  isIP(host) !== 0 || /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(host);
+
+/** HTTPS settings (docs/https.md). */
+function tlsSettings(
+  get: (key: Key) => string | undefined,
+  databaseUrl: string,
+  issuerHost: string,
+  throwawayDatabase: boolean,
+) {
+  const certPath = get('tlsCert');
+  const keyPath = get('tlsKey');
+  if (get('tls') === 'auto') {
+    if (certPath !== undefined || keyPath !== undefined) {
+      throw new ConfigError(
+        `${variables.tls}=auto makes its own certificate: leave out ${variables.tlsCert} and ${variables.tlsKey}`,
+      );
+    }
+    const extra = (get('tlsHosts') ?? '')
+      .split(',')
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean);
+    const hosts = [...new Set(['localhost', '127.0.0.1', '::1', issuerHost.replace(/^\[(.*)\]$/, '$1'), ...extra])];
+    for (const host of hosts) {
+      if (!certificateHost(host))
+        throw new ConfigError(`${variables.tlsHosts} must list host names or IP addresses, got "${host}"`);
+    }
+    // Beside a SQLite database; for PostgreSQL, ./data (where the default SQLite database lives). Test mode's
+    // throw-away database uses ./data too: the CA a test runner was told to trust must outlive the run.
+    const sqlite =
+      !throwawayDatabase && databaseUrl.startsWith('sqlite:')
+        ? resolve(databaseUrl.slice('sqlite:'.length))
+        : undefined;
+    const dir = resolve(get('tlsDir') ?? (sqlite ? dirname(sqlite) : 'data'));
+    return Object.freeze({ mode: 'auto' as const, dir, hosts: Object.freeze(hosts) });
+  }
+  if (certPath === undefined && keyPath === undefined) return undefined;
+  if (certPath === undefined || keyPath === undefined) {
+    throw new ConfigError(`${variables.tlsCert} and ${variables.tlsKey} go together`);
+  }
+  return Object.freeze({ mode: 'files' as const, certPath: resolve(certPath), keyPath: resolve(keyPath) });
 }
 
 /** Mail server and SMS webhook (docs/email-and-passwordless.md). */

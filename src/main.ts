@@ -8,11 +8,16 @@
 //   primary:  prepareStart ──> fork N ──> all listening ──> banner ──> (worker exit ──> fork again)
 //                                          └─ heartbeat ──> (silent too long ──> SIGKILL ──> fork again)
 //   worker:   buildApp(prepared) ──> listen ──> … ──> SIGTERM / 'shutdown' ──> close (drain) ──> exit 0
+//
+// With HTTPS, SIGHUP to the primary (re)issues the local CA's certificate if needed and tells every worker to
+// read its certificate again (http/tls.ts); connections stay open.
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync } from 'node:fs';
 import pino from 'pino';
 import type { Gatehouse } from './app.js';
-import { prepareStart } from './start-up.js';
+import type { Server as HttpsServer } from 'node:https';
+import { type PreparedStart, prepareStart, prepareTls } from './start-up.js';
+import { reloadServedCertificate } from './http/tls.js';
 import { relayInvalidations } from './invalidation.js';
 import { answerHeartbeats, watchHeartbeats } from './heartbeat.js';
 import { type Config, endpoints } from './config.js';
@@ -40,7 +45,12 @@ export function createLogger(config: Pick<Config, 'logLevel'>) {
 }
 
 /** Plain text, printed once: the only place a generated secret is ever shown (docs/configuration.md "What a start does and prints"). */
-export function banner(config: Config, workers: number, dev: DevelopmentTenant | undefined): string {
+export function banner(
+  config: Config,
+  workers: number,
+  dev: DevelopmentTenant | undefined,
+  localTls?: PreparedStart['localTls'],
+): string {
   const urls = endpoints(config.issuer);
   const lines = [
     '',
@@ -48,6 +58,18 @@ export function banner(config: Config, workers: number, dev: DevelopmentTenant |
     `  issuer:     ${config.issuer}`,
     `  discovery:  ${urls.discovery}`,
   ];
+  const curl = localTls ? `curl --cacert ${localTls.caPath}` : 'curl';
+  if (localTls) {
+    lines.push(
+      '',
+      `HTTPS with a local certificate authority (docs/https.md). Trust ${localTls.caPath}:`,
+      `  Node:      NODE_EXTRA_CA_CERTS=${localTls.caPath}`,
+      `  curl:      ${curl} ${urls.discovery}`,
+      `  Chromium:  --ignore-certificate-errors-spki-list=${localTls.caSpki}`,
+    );
+  } else if (config.tls?.mode === 'files') {
+    lines.push('', `HTTPS with ${config.tls.certPath} (kill -HUP ${process.pid} reads it again)`);
+  }
   if (dev) {
     lines.push(
       '',
@@ -58,7 +80,7 @@ export function banner(config: Config, workers: number, dev: DevelopmentTenant |
       `  audience:      ${dev.audience}`,
       '',
       'Get an access token:',
-      `  curl -s -u '${dev.client_id}:${dev.client_secret}' -d grant_type=client_credentials -d audience=${dev.audience} ${urls.token}`,
+      `  ${curl} -s -u '${dev.client_id}:${dev.client_secret}' -d grant_type=client_credentials -d audience=${dev.audience} ${urls.token}`,
       '',
       'Sign a person in: open this URL, choose Sign up, and the browser comes back to the web app callback',
       `${dev.web.callback} with a code (examples/web-app receives it; see its README):`,
@@ -82,6 +104,7 @@ function authorizeUrl(issuer: string, clientId: string, redirectUri: string): st
 }
 
 const SHUTDOWN = 'gatehouse:shutdown';
+const RELOAD_TLS = 'gatehouse:reload-tls';
 const STOP_TIMEOUT_MS = 15_000;
 
 async function runWorker(config: Config): Promise<void> {
@@ -109,7 +132,16 @@ async function runWorker(config: Config): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
-  process.on('message', (message) => message === SHUTDOWN && stop());
+  const reloadTls = () => {
+    if (gatehouse && config.tls)
+      reloadServedCertificate(gatehouse.app.server as unknown as HttpsServer, config.tls, logger);
+  };
+  process.on('message', (message) => {
+    if (message === SHUTDOWN) stop();
+    else if (message === RELOAD_TLS) reloadTls();
+  });
+  // A SIGHUP sent to the whole process group reaches workers too: reload, never the default exit.
+  if (config.tls) process.on('SIGHUP', reloadTls);
   // Loaded here, not at the top: the primary never serves HTTP and starts faster without it.
   const { buildApp } = await import('./app.js');
   gatehouse = await buildApp(config, { logger, prepared: true });
@@ -168,6 +200,17 @@ async function runPrimary(config: Config): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  if (config.tls) {
+    process.on('SIGHUP', () => {
+      // The local CA's certificate may be due again (hosts are fixed for this run, the clock is not).
+      prepareTls(config, Date.now).then(
+        () => {
+          for (const worker of Object.values(cluster.workers ?? {})) worker?.send(RELOAD_TLS);
+        },
+        (error) => logger.error({ err: error }, 'TLS certificate not reloaded: still serving the previous one'),
+      );
+    });
+  }
 
   cluster.on('exit', (worker: Worker, exitCode, signal) => {
     if (stopping) return;
@@ -203,7 +246,7 @@ async function runPrimary(config: Config): Promise<void> {
   });
   started = true;
   if (stopping) return;
-  process.stdout.write(banner(config, config.workers, prepared.developmentTenant));
+  process.stdout.write(banner(config, config.workers, prepared.developmentTenant, prepared.localTls));
 }
 
 /** Test mode's banner: loud, because a server whose /test/ API hands out sessions must never face users. */
@@ -258,7 +301,7 @@ async function runTestMode(config: Config): Promise<void> {
     process.exit(0);
   }
   await gatehouse.app.listen({ port: config.port, host: config.host });
-  process.stdout.write(testBanner(config) + banner(config, 1, gatehouse.developmentTenant));
+  process.stdout.write(testBanner(config) + banner(config, 1, gatehouse.developmentTenant, gatehouse.localTls));
 }
 
 export async function start(config: Config): Promise<void> {

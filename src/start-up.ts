@@ -1,8 +1,10 @@
 // Everything a start does before HTTP: open and migrate the database, load or create the signing keys,
-// apply the tenant file. Kept apart from app.ts so that the cluster primary and the CLI load neither
+// apply the tenant file, make the HTTPS certificate. Kept apart from app.ts so that the cluster primary and the CLI load neither
 // Fastify nor the login pages.
-import type { Config } from './config.js';
-import { endpoints } from './config.js';
+import { readFileSync } from 'node:fs';
+import { type Config, ConfigError, endpoints } from './config.js';
+import { ensureLocalTls, type LocalTlsFiles, spkiHash } from './crypto/local-tls.js';
+import { readServedCertificate } from './http/tls.js';
 import { readSmtpCa } from './delivery/create.js';
 import { resolveMasterSecret } from './crypto/master-secret.js';
 import { argon2Concurrency, argon2OptionsFor, createPasswords } from './crypto/passwords.js';
@@ -68,6 +70,30 @@ async function migrateUnbounded(config: Config, connection: Connection, lockTime
 export interface PreparedStart {
   developmentTenant?: DevelopmentTenant;
   generatedSecretPath?: string;
+  /** GATEHOUSE_TLS=auto: the local CA's files and its SPKI hash, for the banner's trust lines. */
+  localTls?: LocalTlsFiles & { caSpki: string };
+}
+
+/**
+ * GATEHOUSE_TLS=auto: the CA made once, the server certificate issued when needed. Brought files: read and
+ * checked here, so that a missing file or a key that does not match is one clear line, not a worker's failure.
+ */
+export async function prepareTls(config: Config, now: () => number): Promise<PreparedStart['localTls']> {
+  const tls = config.tls;
+  if (!tls) return undefined;
+  try {
+    if (tls.mode === 'files') {
+      readServedCertificate(tls);
+      return undefined;
+    }
+    const files = await ensureLocalTls(tls.dir, tls.hosts, now());
+    readServedCertificate(tls);
+    return { ...files, caSpki: spkiHash(readFileSync(files.caPath, 'utf8')) };
+  } catch (error) {
+    const where =
+      tls.mode === 'auto' ? `the local certificate authority in ${tls.dir}` : `${tls.certPath} and ${tls.keyPath}`;
+    throw new ConfigError(`Cannot serve HTTPS with ${where}: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**
@@ -79,6 +105,7 @@ export async function prepareStart(config: Config, now: () => number = Date.now)
   const urls = endpoints(config.issuer);
   // Before any worker starts: a CA file that cannot be read is one clear sentence, not a worker's failure.
   readSmtpCa(config);
+  const localTls = await prepareTls(config, now);
   const { store, box, generatedSecretPath } = await openStoreAndKeys(config, now);
   try {
     await ensureManagementApi(store, urls.managementAudience);
@@ -91,7 +118,7 @@ export async function prepareStart(config: Config, now: () => number = Date.now)
     if (config.adminClientId && config.adminClientSecret) {
       await upsertAdminClient(store, config.adminClientId, config.adminClientSecret, box, urls.managementAudience);
     }
-    return { developmentTenant, generatedSecretPath };
+    return { developmentTenant, generatedSecretPath, localTls };
   } finally {
     await store.close();
   }

@@ -10,7 +10,7 @@ import { certificateHost, revokeSigningKey, rotateSigningKeys } from '../protoco
 import { start } from '../main.js';
 
 const usage = `Usage:
-  gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--bootstrap FILE] …
+  gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--bootstrap FILE] [--https] …
   gatehouse keys list
   gatehouse keys rotate          make the next key current, publish a new next key (no downtime)
   gatehouse keys revoke KID      remove a previous key from the JWKS

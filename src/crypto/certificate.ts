@@ -8,6 +8,9 @@ import 'reflect-metadata';
 import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import { X509Certificate, X509CertificateGenerator, X509Certificates } from '@peculiar/x509';
 
+/** Node's WebCrypto as @peculiar/x509 takes it: every certificate Gatehouse makes is built through this. */
+export const x509Crypto = webcrypto as unknown as Crypto;
+
 /** Auth0's tenant certificates are valid for about ten years from the key's creation. */
 const VALIDITY_MS = 3652 * 24 * 60 * 60 * 1000;
 
@@ -40,7 +43,7 @@ export async function selfSignedCertificate({
       keys: { publicKey, privateKey },
       signingAlgorithm,
     },
-    webcrypto as unknown as Crypto,
+    x509Crypto,
   );
   return Buffer.from(certificate.rawData).toString('base64');
 }

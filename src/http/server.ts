@@ -11,6 +11,7 @@ import Fastify, {
 import pino from 'pino';
 import type { Config } from '../config.js';
 import { lazyChildLogger } from './log.js';
+import { readServedCertificate } from './tls.js';
 
 /** How often Node looks for requests past their headers or request timeout (its default is 30 s). */
 const CONNECTIONS_CHECK_MS = 1000;
@@ -21,11 +22,19 @@ const OAUTH_BODY_LIMIT = 64 * 1024;
 type FrameworkErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
 
 export function createServer(
-  config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'>,
+  config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'tls'>,
   logger: FastifyBaseLogger,
   onFrameworkError: FrameworkErrorHandler,
 ): FastifyInstance {
+  // Node's options for HTTP/1.1; Fastify hands `http` to http.createServer only, so with TLS they join `https`.
+  const http = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+  };
   const app = Fastify({
+    // HTTP/1.1 only, over TLS too: see docs/https.md "HTTP/2".
+    ...(config.tls ? { https: { ...http, ...readServedCertificate(config.tls) } } : { http }),
     loggerInstance: logger,
     genReqId: () => randomUUID(),
     childLoggerFactory: lazyChildLogger,
@@ -36,11 +45,6 @@ export function createServer(
     // Slow clients hold connections, and each is a file descriptor (docs/operations.md, "Connection limits").
     // A request must arrive whole in time: its headers (answered 408), then its body (408 as well).
     // (requestTimeout given to Node too: it checks headersTimeout against it, or its 300 s default, at once.)
-    http: {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
-    },
     requestTimeout: config.requestTimeoutMs,
     // Node checks the two above only once a request has begun: a connection that never sends a byte, or
     // goes silent, is closed by this idle timeout instead. It ends later than they do, so that a request

@@ -31,7 +31,8 @@ export function describeInBrowser(title: string, body: () => void): void {
   describe(title, body);
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** `args`: more Chromium switches (e.g. --ignore-certificate-errors-spki-list for Gatehouse's local CA). */
+export async function launchBrowser(args: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -43,6 +44,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
 }
