@@ -25,7 +25,7 @@ import { testApiSurface } from './http/test-api.js';
 import { broadcastInvalidation, onInvalidation } from './invalidation.js';
 import { createRenderer } from './login/render.js';
 import type { Keyring } from './protocol/keys/keyring.js';
-import { openStoreAndKeys, prepareStart } from './start-up.js';
+import { openStoreAndKeys, type PreparedStart, prepareStart } from './start-up.js';
 import { type CachedStore, createCachedStore } from './store/cache.js';
 import type { ChangeListener } from './store/types.js';
 import type { DevelopmentTenant } from './tenant-file/bootstrap.js';
@@ -41,6 +41,8 @@ export interface Gatehouse {
   generatedSecretPath?: string;
   /** Test mode only: the clock /test/clock moves. */
   clock?: Clock;
+  /** Set when this build prepared the start itself with GATEHOUSE_TLS=auto (test mode): the banner's trust lines. */
+  localTls?: PreparedStart['localTls'];
   close(): Promise<void>;
 }
 
