@@ -1,5 +1,6 @@
 // The one typed configuration. Only this file reads process.env; CLI flags of `gatehouse start`
 // (`--port 4000`, `--database-url sqlite:./x.db`, …) override the matching GATEHOUSE_* variables.
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { defaultMaxConnections } from './file-limit.js';
 
@@ -45,6 +46,12 @@ export interface Config {
   readonly auditLog: boolean;
   /** Days audit events are kept; older ones are never answered and are deleted in small batches. */
   readonly logRetentionDays: number;
+  /** A port of its own for /metrics, on the loopback interface only; undefined: no such port. */
+  readonly metricsPort: number | undefined;
+  /** The bearer token that opens /metrics on the main port; undefined: /metrics is not found there. */
+  readonly metricsToken: string | undefined;
+  /** Proxies (IPs and CIDR ranges) whose X-Forwarded-For and X-Request-Id are believed; none by default. */
+  readonly trustProxy: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +87,9 @@ const variables = {
   heartbeatTimeout: 'GATEHOUSE_HEARTBEAT_TIMEOUT',
   auditLog: 'GATEHOUSE_AUDIT_LOG',
   logRetentionDays: 'GATEHOUSE_LOG_RETENTION_DAYS',
+  metricsPort: 'GATEHOUSE_METRICS_PORT',
+  metricsToken: 'GATEHOUSE_METRICS_TOKEN',
+  trustProxy: 'GATEHOUSE_TRUST_PROXY',
 } as const;
 
 type Key = keyof typeof variables;
@@ -203,7 +213,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     heartbeatTimeoutMs: seconds('heartbeatTimeout', 30),
     auditLog: onOff(variables.auditLog, get('auditLog') ?? 'on'),
     logRetentionDays: positiveInt(variables.logRetentionDays, get('logRetentionDays') ?? '30', 36500),
+    ...observabilitySettings(get, port),
   });
+}
+
+/** /metrics and the proxies in front (docs/operations.md "Observability"). */
+function observabilitySettings(get: (key: Key) => string | undefined, port: number) {
+  const rawPort = get('metricsPort');
+  const metricsPort = rawPort === undefined ? undefined : positiveInt(variables.metricsPort, rawPort, 65535);
+  if (metricsPort === port) throw new ConfigError(`${variables.metricsPort} must differ from ${variables.port}`);
+  const metricsToken = get('metricsToken');
+  if (metricsToken !== undefined && (metricsToken.length < 32 || /\s/.test(metricsToken))) {
+    throw new ConfigError(`${variables.metricsToken} must be at least 32 characters, without spaces`);
+  }
+  const trustProxy = (get('trustProxy') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of trustProxy) {
+    const [address, prefix, extra] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (!version || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`${variables.trustProxy} takes IP addresses and CIDR ranges (10.0.0.0/8), got "${entry}"`);
+    }
+  }
+  return { metricsPort, metricsToken, trustProxy: Object.freeze(trustProxy) };
 }
 
 /** Mail server and SMS webhook (docs/email-and-passwordless.md). */

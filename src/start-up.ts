@@ -16,16 +16,26 @@ import {
 } from './tenant-file/bootstrap.js';
 import { Keyring } from './protocol/keys/keyring.js';
 import { certificateHost, ensureSigningKeys } from './protocol/keys/rotation.js';
-import { migrate, openDatabase } from './store/kysely/db.js';
+import { type DatabaseMetrics, migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
 import { describeStartError } from './store/start-errors.js';
 
 /** Opens the database, migrates it, resolves the master secret and loads the signing keys. Also used by the CLI. */
-export async function openStoreAndKeys(config: Config, now: () => number = Date.now, options = { migrate: true }) {
+export interface OpenOptions {
+  migrate: boolean;
+  /** The app's metrics: query latency and pool use are counted (not by the primary's or the CLI's one-off opens). */
+  metrics?: DatabaseMetrics;
+}
+
+export async function openStoreAndKeys(
+  config: Config,
+  now: () => number = Date.now,
+  options: OpenOptions = { migrate: true },
+) {
   const lockTimeoutMs = config.databaseLockTimeout * 1000;
   let connection: ReturnType<typeof openDatabase>;
   try {
-    connection = openDatabase(config.databaseUrl, lockTimeoutMs);
+    connection = openDatabase(config.databaseUrl, lockTimeoutMs, options.metrics);
   } catch (error) {
     throw describeStartError(error, config.databaseUrl, config.databaseLockTimeout) ?? error;
   }

@@ -15,7 +15,7 @@ import { userinfoRoute } from './userinfo.js';
 
 type OAuthSurfaceDeps = Pick<
   SurfaceDeps,
-  'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'passwordlessKey' | 'storage' | 'audit' | 'now'
+  'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'passwordlessKey' | 'storage' | 'audit' | 'metrics' | 'now'
 >;
 
 export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
@@ -39,7 +39,7 @@ export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
     await oauth.register(formbody);
     oauth.addContentTypeParser('application/json', { parseAs: 'string' }, oauth.getDefaultJsonParser('error', 'error'));
     oauth.setErrorHandler(oauthErrorHandler(deps.storage));
-    tokenRoute(oauth, tokenDeps);
+    tokenRoute(oauth, tokenDeps, deps.metrics.tokensIssued);
     revokeRoute(oauth, tokenDeps);
     introspectRoute(oauth, { ...tokenDeps, keyring });
     userinfoRoute(oauth, userinfoDeps);

@@ -3,8 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type SQLiteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type PG from 'pg';
+import type { Metrics } from '../../metrics/registry.js';
 import { migrationProvider } from '../migrations/index.js';
 import type { Database } from './schema.js';
 
@@ -54,7 +55,18 @@ function withStatementCache(database: SQLiteDatabase.Database) {
 // Each driver is loaded only when its kind of database is used: a SQLite server never loads pg.
 const require = createRequire(import.meta.url);
 
-export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000): Connection {
+/** Kysely's `log` option reports each query's duration (Kysely docs, "Logging"): the query latency histogram. */
+function observeQueries(metrics: DatabaseMetrics | undefined) {
+  if (!metrics) return undefined;
+  const ok = metrics.queryDuration.labels('ok');
+  const failed = metrics.queryDuration.labels('error');
+  return (event: LogEvent) => (event.level === 'query' ? ok : failed).observe(event.queryDurationMillis / 1000);
+}
+
+export type DatabaseMetrics = Pick<Metrics, 'queryDuration' | 'sources'>;
+
+export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000, metrics?: DatabaseMetrics): Connection {
+  const log = observeQueries(metrics);
   const sqliteFile = sqliteFileOf(databaseUrl);
   if (sqliteFile) {
     mkdirSync(dirname(sqliteFile), { recursive: true });
@@ -66,7 +78,7 @@ export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000): Connect
     // Other processes on the same file wait for a write lock instead of failing at once.
     database.pragma(`busy_timeout = ${Math.min(5000, busyTimeoutMs)}`);
     return {
-      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), log }),
       dialect: 'sqlite',
       sqliteFile,
     };
@@ -87,7 +99,9 @@ export function openDatabase(databaseUrl: string, busyTimeoutMs = 5000): Connect
   // and the next query gets a new connection.
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
+  if (metrics)
+    metrics.sources.pool = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }), dialect: 'postgres' };
 }
 
 /**
