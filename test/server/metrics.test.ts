@@ -149,3 +149,29 @@ test('without GATEHOUSE_METRICS_TOKEN /metrics is 404 on the main port', async (
     await server.close();
   }
 });
+
+test('a bad GATEHOUSE_TRUST_PROXY, metrics token or metrics port (variable or flag) stops `gatehouse start` with one clear line', async () => {
+  const cases: [string[], Record<string, string>, string][] = [
+    [
+      [],
+      { GATEHOUSE_TRUST_PROXY: '10.0.0.1, proxy.local' },
+      'GATEHOUSE_TRUST_PROXY takes IP addresses and CIDR ranges (10.0.0.0/8), got "proxy.local"',
+    ],
+    [
+      ['--trust-proxy', '10.0.0.0/33'],
+      {},
+      'GATEHOUSE_TRUST_PROXY takes IP addresses and CIDR ranges (10.0.0.0/8), got "10.0.0.0/33"',
+    ],
+    [['--metrics-token=short'], {}, 'GATEHOUSE_METRICS_TOKEN must be at least 32 characters, without spaces'],
+    [
+      [],
+      { GATEHOUSE_PORT: '4000', GATEHOUSE_METRICS_PORT: '4000' },
+      'GATEHOUSE_METRICS_PORT must differ from GATEHOUSE_PORT',
+    ],
+  ];
+  for (const [flags, env, message] of cases) {
+    const cli = spawnCli(['start', ...flags], { GATEHOUSE_DATABASE_URL: 'sqlite:./data/never-opened.db', ...env });
+    assert.equal((await cli.exited).code, 1);
+    assert.equal(cli.stderr(), `gatehouse: ${message}\n`);
+  }
+});
