@@ -11,7 +11,7 @@ const src = join(root, 'src');
 
 /** Lowest first. A node is a folder under src/ or a top-level file (without .ts). */
 const layers = [
-  ['config', 'file-limit', 'clock', 'crypto'],
+  ['config', 'file-limit', 'clock', 'crypto', 'metrics'],
   ['store'],
   ['audit', 'delivery'],
   ['protocol'],

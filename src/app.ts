@@ -1,7 +1,7 @@
 // buildApp(config): the start-up (start-up.ts), the shared dependencies, then one Fastify app made of a list
 // of surfaces. Never listens, so tests and worker processes start the very same app.
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { noAuditLog } from './audit/events.js';
+import { countedAuditLog, noAuditLog } from './audit/events.js';
 import { AuditWriter } from './audit/writer.js';
 import { type Clock, createClock } from './clock.js';
 import { captureMessages } from './delivery/capture.js';
@@ -11,6 +11,7 @@ import { argon2Concurrency, argon2OptionsFor, createPasswords } from './crypto/p
 import type { SecretBox } from './crypto/secret-box.js';
 import { browserSurface } from './http/browser.js';
 import { limitConnections } from './http/connection-limit.js';
+import type { MetricsText } from './http/metrics.js';
 import { crossOriginSurface } from './http/cross-origin.js';
 import { dbconnectionsSurface } from './http/dbconnections.js';
 import { passwordlessSurface } from './http/passwordless.js';
@@ -24,6 +25,7 @@ import type { SurfaceDeps } from './http/surface.js';
 import { testApiSurface } from './http/test-api.js';
 import { broadcastInvalidation, onInvalidation } from './invalidation.js';
 import { createRenderer } from './login/render.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
 import type { Keyring } from './protocol/keys/keyring.js';
 import { openStoreAndKeys, type PreparedStart, prepareStart } from './start-up.js';
 import { type CachedStore, createCachedStore } from './store/cache.js';
@@ -35,6 +37,10 @@ export interface Gatehouse {
   store: CachedStore;
   keyring: Keyring;
   box: SecretBox;
+  /** This process's metrics (a cluster worker answers /metrics for its whole instance: metrics/cluster.ts). */
+  metrics: Metrics;
+  /** What /metrics answers. */
+  metricsText: MetricsText;
   /** Set on the start that created the development client: the banner shows it once. */
   developmentTenant?: DevelopmentTenant;
   /** Set when a master secret was generated beside the SQLite file on this start. */
@@ -51,6 +57,8 @@ export interface BuildOptions {
   now?: () => number;
   /** The start was prepared already (by the cluster primary): do not apply start-up writes again. */
   prepared?: boolean;
+  /** What /metrics answers, given this app's metrics; this process's own metrics when not set. */
+  metricsText?: (metrics: Metrics) => MetricsText;
 }
 
 export async function buildApp(config: Config, options: BuildOptions): Promise<Gatehouse> {
@@ -59,11 +67,15 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const clock = test ? createClock(options.now) : undefined;
   const now = clock?.now ?? options.now ?? Date.now;
   const prepared = options.prepared ? {} : await prepareStart(config, now);
-  const opened = await openStoreAndKeys(config, now, { migrate: !options.prepared });
+  const metrics = createMetrics();
+  const metricsText = options.metricsText?.(metrics) ?? (() => metrics.registry.metrics());
+  const opened = await openStoreAndKeys(config, now, { migrate: !options.prepared, metrics });
   const { box, keyring, csrfKey, passwordlessKey } = opened;
   // What /test/reset puts back: the tenant as this start left it.
   const startState = test ? await opened.store.snapshot() : undefined;
-  const store = createCachedStore(opened.store, { now, broadcast: broadcastInvalidation });
+  const store = createCachedStore(opened.store, { now, broadcast: broadcastInvalidation, metrics });
+  // The outbox's length, counted in the database when /metrics is read.
+  metrics.sources.outbox = () => store.outbox.countByChannel();
   const dropCaches = () => {
     store.invalidate();
     keyring.invalidate();
@@ -93,13 +105,15 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
     renderer: createRenderer(),
     // Writes failing for lack of space or a read-only database: 503 on every surface, /healthz reports it.
     storage: new StorageHealth(store, now),
-    audit: writer ?? noAuditLog,
+    audit: countedAuditLog(writer ?? noAuditLog, metrics.auditEvents),
     messages,
+    metrics,
+    metricsText,
     now,
   };
 
-  const app = createServer(config, options.logger, frameworkErrorHandler(deps));
-  limitConnections(app.server, config.maxConnections, app.log);
+  const app = createServer(config, options.logger, frameworkErrorHandler(deps), metrics);
+  limitConnections(app.server, config.maxConnections, app.log, metrics);
   // No HSTS from the local CA's localhost certificate: RFC 6797 binds a policy to the host whatever the port,
   // so every other app on http://localhost would be forced to https in that browser.
   addSecurityHeaders(app, config.issuer.startsWith('https:') && config.tls?.mode !== 'auto');
@@ -138,5 +152,5 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
         'the connection that listens for configuration changes failed; reconnecting (caches still check the database every second)',
       ),
   });
-  return { app, store, keyring, box, ...prepared, clock, close: () => app.close() };
+  return { app, store, keyring, box, metrics, metricsText, ...prepared, clock, close: () => app.close() };
 }

@@ -64,6 +64,12 @@ export interface Config {
   /** Seconds a device code and its user code live (RFC 8628 §3.2 expires_in). */
   readonly deviceCodeLifetime: number;
   readonly tls: TlsSettings | undefined;
+  /** A port of its own for /metrics, on the loopback interface only; undefined: no such port. */
+  readonly metricsPort: number | undefined;
+  /** The bearer token that opens /metrics on the main port; undefined: /metrics is not found there. */
+  readonly metricsToken: string | undefined;
+  /** Proxies (IPs and CIDR ranges) whose X-Forwarded-For and X-Request-Id are believed; none by default. */
+  readonly trustProxy: readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -107,6 +113,9 @@ const variables = {
   tlsDir: 'GATEHOUSE_TLS_DIR',
   tlsCert: 'GATEHOUSE_TLS_CERT',
   tlsKey: 'GATEHOUSE_TLS_KEY',
+  metricsPort: 'GATEHOUSE_METRICS_PORT',
+  metricsToken: 'GATEHOUSE_METRICS_TOKEN',
+  trustProxy: 'GATEHOUSE_TRUST_PROXY',
 } as const;
 
 /** Flags that take no value: `--https` is `--tls auto`. */
@@ -268,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: readonly 
     // Auth0's device codes live 900 s (Auth0 docs: "Call Your API Using the Device Authorization Flow"); a day at most.
     deviceCodeLifetime: positiveInt(variables.deviceCodeLifetime, get('deviceCodeLifetime') ?? '900', 86400),
     tls: tlsSettings(get, databaseUrl, parsed.hostname, temporaryDatabaseDir !== undefined),
+    ...observabilitySettings(get, port),
   });
 }
 
@@ -320,6 +330,31 @@ function tlsSettings(
     throw new ConfigError(`${variables.tlsCert} and ${variables.tlsKey} go together`);
   }
   return Object.freeze({ mode: 'files' as const, certPath: resolve(certPath), keyPath: resolve(keyPath) });
+}
+
+/** /metrics and the proxies in front (docs/operations.md "Observability"). */
+function observabilitySettings(get: (key: Key) => string | undefined, port: number) {
+  const rawPort = get('metricsPort');
+  const metricsPort = rawPort === undefined ? undefined : positiveInt(variables.metricsPort, rawPort, 65535);
+  if (metricsPort === port) throw new ConfigError(`${variables.metricsPort} must differ from ${variables.port}`);
+  const metricsToken = get('metricsToken');
+  if (metricsToken !== undefined && (metricsToken.length < 32 || /\s/.test(metricsToken))) {
+    throw new ConfigError(`${variables.metricsToken} must be at least 32 characters, without spaces`);
+  }
+  const trustProxy = (get('trustProxy') ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  for (const entry of trustProxy) {
+    const [address, prefix, extra] = entry.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (!version || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`${variables.trustProxy} takes IP addresses and CIDR ranges (10.0.0.0/8), got "${entry}"`);
+    }
+  }
+  return { metricsPort, metricsToken, trustProxy: Object.freeze(trustProxy) };
 }
 
 /** Mail server and SMS webhook (docs/email-and-passwordless.md). */

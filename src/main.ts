@@ -13,6 +13,7 @@
 // read its certificate again (http/tls.ts); connections stay open.
 import cluster, { type Worker } from 'node:cluster';
 import { rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import pino from 'pino';
 import type { Gatehouse } from './app.js';
 import type { Server as HttpsServer } from 'node:https';
@@ -20,6 +21,8 @@ import { type PreparedStart, prepareStart, prepareTls } from './start-up.js';
 import { reloadServedCertificate } from './http/tls.js';
 import { relayInvalidations } from './invalidation.js';
 import { answerHeartbeats, watchHeartbeats } from './heartbeat.js';
+import { answerMetricsCollection, clusterMetricsText, serveClusterMetrics } from './metrics/cluster.js';
+import { createPrimaryMetrics } from './metrics/registry.js';
 import { type Config, endpoints } from './config.js';
 import { serializers } from './http/log.js';
 import type { DevelopmentTenant } from './tenant-file/bootstrap.js';
@@ -112,10 +115,12 @@ async function runWorker(config: Config): Promise<void> {
   // Listen for the stop before building the app: a stop during start-up must not be lost.
   let stopping = false;
   let gatehouse: Gatehouse | undefined;
+  let metricsServer: Server | undefined;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     if (!gatehouse) return; // still building: exit as soon as it is built (below)
+    metricsServer?.close();
     // close() ends the connections that are idle at that moment. One busy with a request becomes idle
     // once answered and then held the worker for the keep-alive timeout (GATEHOUSE_KEEP_ALIVE_TIMEOUT, up to
     // an hour), past STOP_TIMEOUT_MS, so a clean drain ended in SIGKILL and exit 1 (test/server/workers.test.ts).
@@ -144,10 +149,24 @@ async function runWorker(config: Config): Promise<void> {
   if (config.tls) process.on('SIGHUP', reloadTls);
   // Loaded here, not at the top: the primary never serves HTTP and starts faster without it.
   const { buildApp } = await import('./app.js');
-  gatehouse = await buildApp(config, { logger, prepared: true });
+  const { createMetricsServer } = await import('./http/metrics.js');
+  // Any worker answers /metrics for the whole instance, through the primary (metrics/cluster.ts).
+  gatehouse = await buildApp(config, { logger, prepared: true, metricsText: () => clusterMetricsText });
+  answerMetricsCollection(gatehouse.metrics.registry);
   if (stopping) {
     await gatehouse.close();
     process.exit(0);
+  }
+  if (config.metricsPort !== undefined) {
+    const server = createMetricsServer(clusterMetricsText, (error) =>
+      logger.error({ err: error }, 'metrics could not be collected'),
+    );
+    metricsServer = server;
+    // Loopback only: the metrics port has no token (docs/operations.md "Observability").
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.metricsPort, '127.0.0.1', () => resolve());
+    });
   }
   await gatehouse.app.listen({ port: config.port, host: config.host });
   answerHeartbeats(logger);
@@ -168,12 +187,15 @@ async function runPrimary(config: Config): Promise<void> {
   const recentExits: number[] = [];
   /** Workers killed for missing heartbeats: their exit is expected, not a crash. */
   const replaced = new WeakSet<Worker>();
+  const metrics = createPrimaryMetrics();
+  const stopMetrics = serveClusterMetrics(metrics.registry);
   const stopHeartbeats = watchHeartbeats({
     timeoutMs: config.heartbeatTimeoutMs,
     onSilent(worker, silentMs) {
       if (stopping) return;
       logger.error({ worker: worker.process.pid, silentMs }, 'worker stopped answering heartbeats; replacing it');
       replaced.add(worker);
+      metrics.heartbeatKills.inc();
       worker.process.kill('SIGKILL');
     },
   });
@@ -182,6 +204,7 @@ async function runPrimary(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     stopHeartbeats();
+    stopMetrics();
     logger.info({ signal }, 'draining in-flight requests');
     for (const worker of Object.values(cluster.workers ?? {})) worker?.send(SHUTDOWN);
     const timer = setTimeout(() => {
@@ -215,6 +238,7 @@ async function runPrimary(config: Config): Promise<void> {
   cluster.on('exit', (worker: Worker, exitCode, signal) => {
     if (stopping) return;
     if (replaced.has(worker)) {
+      metrics.workerRestarts.inc();
       cluster.fork();
       return;
     }
@@ -233,14 +257,16 @@ async function runPrimary(config: Config): Promise<void> {
       stop('crash loop', 1);
       return;
     }
+    metrics.workerRestarts.inc();
     cluster.fork();
   });
 
   relayInvalidations();
   let listening = 0;
   await new Promise<void>((resolve) => {
-    cluster.on('listening', () => {
-      if (++listening === config.workers) resolve();
+    // Counted on the main port: a worker also listens on the metrics port when there is one.
+    cluster.on('listening', (_worker, address) => {
+      if (address.port === config.port && ++listening === config.workers) resolve();
     });
     for (let i = 0; i < config.workers; i++) cluster.fork();
   });

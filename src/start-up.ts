@@ -18,18 +18,29 @@ import {
 } from './tenant-file/bootstrap.js';
 import { Keyring } from './protocol/keys/keyring.js';
 import { certificateHost, ensureSigningKeys } from './protocol/keys/rotation.js';
-import { type Connection, migrate, openDatabase } from './store/kysely/db.js';
+import { type Connection, type DatabaseMetrics, migrate, openDatabase } from './store/kysely/db.js';
 import { createStore } from './store/kysely/index.js';
 import { describeStartError } from './store/start-errors.js';
 
 /** Opens the database, migrates it, resolves the master secret and loads the signing keys. Also used by the CLI. */
-export async function openStoreAndKeys(config: Config, now: () => number = Date.now, options = { migrate: true }) {
+export interface OpenOptions {
+  migrate: boolean;
+  /** The app's metrics: query latency and pool use are counted (not by the primary's or the CLI's one-off opens). */
+  metrics?: DatabaseMetrics;
+}
+
+export async function openStoreAndKeys(
+  config: Config,
+  now: () => number = Date.now,
+  options: OpenOptions = { migrate: true },
+) {
   const lockTimeoutMs = config.databaseLockTimeout * 1000;
   let connection: Connection;
   try {
     connection = openDatabase(config.databaseUrl, {
       busyTimeoutMs: lockTimeoutMs,
       timeoutMs: config.databaseTimeoutMs,
+      metrics: options.metrics,
     });
   } catch (error) {
     throw describeStartError(error, config.databaseUrl, config.databaseLockTimeout) ?? error;

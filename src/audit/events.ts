@@ -69,6 +69,16 @@ export interface AuditLog {
 /** For GATEHOUSE_AUDIT_LOG=off: nothing recorded, nothing logged. */
 export const noAuditLog: AuditLog = { record() {} };
 
+/** Counts every event by its code (gatehouse_audit_events_total), recorded or not. */
+export function countedAuditLog(log: AuditLog, counter: { inc(labels: { type: string }): void }): AuditLog {
+  return {
+    record(event) {
+      counter.inc({ type: event.type });
+      log.record(event);
+    },
+  };
+}
+
 /** The outcome of a password attempt (protocol/brute-force.ts) as Auth0 logs it on a sign-in surface. */
 export function passwordAttemptType(
   outcome: 'throttled' | 'blocked' | 'wrong' | 'correct',

@@ -9,6 +9,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Metrics } from '../metrics/registry.js';
 
 /** At most one log line about refused connections per this interval. */
 const REFUSAL_LOG_INTERVAL_MS = 10_000;
@@ -16,9 +17,16 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 // RFC 9110 §15.6.4: 503 says the server is overloaded for now; Retry-After (§10.2.3) says when to retry.
 const REFUSAL = 'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n';
 
-export function limitConnections(server: Server, max: number, log: FastifyBaseLogger): void {
+export function limitConnections(
+  server: Server,
+  max: number,
+  log: FastifyBaseLogger,
+  metrics: Pick<Metrics, 'sources' | 'connectionsRefused'>,
+): void {
   let open = 0;
   let refused = 0;
+  // Read when /metrics is scraped: nothing more per connection than the count kept here anyway.
+  metrics.sources.connectionsOpen = () => open;
   let logTimer: NodeJS.Timeout | undefined;
   const logRefusals = () => {
     logTimer = undefined;
@@ -31,6 +39,7 @@ export function limitConnections(server: Server, max: number, log: FastifyBaseLo
   server.on('connection', (socket: Socket) => {
     if (open >= max) {
       refused++;
+      metrics.connectionsRefused.inc();
       if (!logTimer) logRefusals();
       socket.on('error', () => {});
       // Written and then closed as soon as the kernel has it: the descriptor is freed now, not when the

@@ -1,5 +1,5 @@
-// The Fastify server the surfaces are registered on: logging, body limit, timeouts, one log line per request.
-import { randomUUID } from 'node:crypto';
+// The Fastify server the surfaces are registered on: logging, body limit, timeouts, one log line per request,
+// the request id (x-request-id) and the request metrics.
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyError,
@@ -10,8 +10,10 @@ import Fastify, {
 } from 'fastify';
 import pino from 'pino';
 import type { Config } from '../config.js';
+import type { Metrics } from '../metrics/registry.js';
 import { lazyChildLogger } from './log.js';
 import { readServedCertificate } from './tls.js';
+import { trustedProxies } from './trusted-proxies.js';
 
 /** How often Node looks for requests past their headers or request timeout (its default is 30 s). */
 const CONNECTIONS_CHECK_MS = 1000;
@@ -22,9 +24,10 @@ const OAUTH_BODY_LIMIT = 64 * 1024;
 type FrameworkErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => unknown;
 
 export function createServer(
-  config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'tls'>,
+  config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'tls' | 'trustProxy'>,
   logger: FastifyBaseLogger,
   onFrameworkError: FrameworkErrorHandler,
+  metrics: Pick<Metrics, 'httpRequestDuration' | 'throttled'>,
 ): FastifyInstance {
   // Node's options for HTTP/1.1; Fastify hands `http` to http.createServer only, so with TLS they join `https`.
   const http = {
@@ -32,14 +35,17 @@ export function createServer(
     requestTimeout: config.requestTimeoutMs,
     connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
   };
+  const proxies = trustedProxies(config.trustProxy);
   const app = Fastify({
     // HTTP/1.1 only, over TLS too: see docs/https.md "HTTP/2".
     ...(config.tls ? { https: { ...http, ...readServedCertificate(config.tls) } } : { http }),
     loggerInstance: logger,
-    genReqId: () => randomUUID(),
+    // Every log line of a request carries it as reqId (Fastify's child logger binding).
+    genReqId: proxies.requestId,
     childLoggerFactory: lazyChildLogger,
     bodyLimit: OAUTH_BODY_LIMIT,
-    trustProxy: false,
+    // request.ip: the socket's address, or the client X-Forwarded-For names when that hop is a trusted proxy.
+    trustProxy: config.trustProxy.length ? (address: string) => proxies.trusts(address) : false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // Slow clients hold connections, and each is a file descriptor (docs/operations.md, "Connection limits").
@@ -57,15 +63,43 @@ export function createServer(
     // A URL the router cannot read: answered like any other bad request, not with Fastify's own body.
     frameworkErrors: (error, request, reply) => onFrameworkError(error, request, reply),
   });
-  // Below level info there is no request line to write: no hook runs for it on every request.
-  if (pino.levels.values[logger.level] <= pino.levels.values.info) {
-    app.addHook('onResponse', (request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  const observe = observeRequests(metrics);
+  // Below level info there is no request line to write.
+  const logLines = pino.levels.values[logger.level] <= pino.levels.values.info;
+  app.addHook('onResponse', (request, reply, done) => {
+    observe(request, reply);
+    if (logLines) {
       request.log.info(
         { req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
         'request',
       );
-      done();
-    });
-  }
+    }
+    done();
+  });
   return app;
+}
+
+/**
+ * Counts an answered request by its route's pattern (`/api/v2/users/:id`, never the URL, so the labels stay
+ * few); a path no route matched counts as `unmatched`. Each label set's histogram child is looked up once.
+ */
+function observeRequests(metrics: Pick<Metrics, 'httpRequestDuration' | 'throttled'>) {
+  const children = new Map<string, ReturnType<Metrics['httpRequestDuration']['labels']>>();
+  return (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const key = `${request.method} ${status} ${route}`;
+    let child = children.get(key);
+    if (!child) {
+      child = metrics.httpRequestDuration.labels(request.method, route, String(status));
+      children.set(key, child);
+    }
+    child.observe(reply.elapsedTime / 1000);
+    // RFC 6585 §4: 429 is what attack protection answers (too_many_attempts, too_many_requests).
+    if (status === 429) metrics.throttled.inc({ route });
+  };
 }

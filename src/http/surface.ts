@@ -6,8 +6,10 @@ import type { Passwords } from '../crypto/passwords.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Messages } from '../delivery/messages.js';
 import type { Renderer } from '../login/render.js';
+import type { Metrics } from '../metrics/registry.js';
 import type { Keyring } from '../protocol/keys/keyring.js';
 import type { Store } from '../store/types.js';
+import type { MetricsText } from './metrics.js';
 import type { StorageHealth } from './storage-health.js';
 
 export interface SurfaceDeps {
@@ -29,5 +31,8 @@ export interface SurfaceDeps {
   audit: AuditLog;
   /** E-mails and text messages, delivered after the answer (delivery/messages.ts). */
   messages: Messages;
+  /** Counters the surfaces add to (metrics/registry.ts), and what /metrics answers. */
+  metrics: Metrics;
+  metricsText: MetricsText;
   now: () => number;
 }

@@ -10,6 +10,7 @@
 //  - this instance: a worker that writes calls invalidate() everywhere through the cluster primary
 //    (see invalidation.ts) before it answers, so the next request on any worker reads the write.
 // Only hits are cached: an unknown client_id is looked up each time, so junk cannot fill the memory.
+import type { CacheName, Metrics } from '../metrics/registry.js';
 import type { Client, ClientGrant, Connection, ResourceServer, Store, TenantSettings } from './types.js';
 
 export interface CachedStore extends Store {
@@ -22,11 +23,25 @@ export interface CacheOptions {
   refreshMs?: number;
   /** After a locked transaction: tell the other workers of this instance (invalidation.ts). */
   broadcast?: () => Promise<void>;
+  /** Counts hits and misses of the per-key caches (gatehouse_cache_lookups_total). */
+  metrics?: Pick<Metrics, 'cacheLookups'>;
+}
+
+interface Tally {
+  hit(): void;
+  miss(): void;
+}
+
+function tally(metrics: CacheOptions['metrics'], cache: CacheName): Tally {
+  if (!metrics) return { hit() {}, miss() {} };
+  const hits = metrics.cacheLookups.labels(cache, 'hit');
+  const misses = metrics.cacheLookups.labels(cache, 'miss');
+  return { hit: () => hits.inc(), miss: () => misses.inc() };
 }
 
 export function createCachedStore(
   store: Store,
-  { now = Date.now, refreshMs = 1000, broadcast }: CacheOptions = {},
+  { now = Date.now, refreshMs = 1000, broadcast, metrics }: CacheOptions = {},
 ): CachedStore {
   let version: string | undefined;
   let checkedAt = -Infinity;
@@ -40,6 +55,11 @@ export function createCachedStore(
   let origins: Promise<Set<string>> | undefined;
   let connectionList: Promise<Connection[]> | undefined;
   let template: Promise<string | undefined> | undefined;
+  const tallies = {
+    clients: tally(metrics, 'clients'),
+    resourceServers: tally(metrics, 'resource_servers'),
+    clientGrants: tally(metrics, 'client_grants'),
+  };
 
   function invalidate() {
     generation++;
@@ -92,23 +112,36 @@ export function createCachedStore(
     await checking;
   }
 
-  function cached<T>(map: Map<string, T>, key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  function cached<T>(
+    map: Map<string, T>,
+    counts: Tally,
+    key: string,
+    load: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     // The token path's common case, a hit checked less than refreshMs ago, without an async function's ticks.
     if (checkedLately()) {
       const hit = map.get(key);
-      if (hit !== undefined) return Promise.resolve(hit);
+      if (hit !== undefined) {
+        counts.hit();
+        return Promise.resolve(hit);
+      }
     }
-    return lookUp(map, key, load);
+    return lookUp(map, counts, key, load);
   }
 
   async function lookUp<T>(
     map: Map<string, T>,
+    counts: Tally,
     key: string,
     load: () => Promise<T | undefined>,
   ): Promise<T | undefined> {
     await fresh();
     const hit = map.get(key);
-    if (hit !== undefined) return hit;
+    if (hit !== undefined) {
+      counts.hit();
+      return hit;
+    }
+    counts.miss();
     const started = generation;
     const value = await load();
     if (value !== undefined && started === generation) map.set(key, value);
@@ -119,7 +152,7 @@ export function createCachedStore(
     ...store,
     clients: {
       ...store.clients,
-      get: (id) => cached(clients, id, () => store.clients.get(id)),
+      get: (id) => cached(clients, tallies.clients, id, () => store.clients.get(id)),
       async browserOrigins() {
         await fresh();
         origins ??= store.clients.browserOrigins().then((list) => new Set(list));
@@ -129,12 +162,16 @@ export function createCachedStore(
     resourceServers: {
       ...store.resourceServers,
       getByIdentifier: (identifier) =>
-        cached(resourceServers, identifier, () => store.resourceServers.getByIdentifier(identifier)),
+        cached(resourceServers, tallies.resourceServers, identifier, () =>
+          store.resourceServers.getByIdentifier(identifier),
+        ),
     },
     clientGrants: {
       ...store.clientGrants,
       find: (clientId, audience) =>
-        cached(clientGrants, `${clientId}\n${audience}`, () => store.clientGrants.find(clientId, audience)),
+        cached(clientGrants, tallies.clientGrants, `${clientId}\n${audience}`, () =>
+          store.clientGrants.find(clientId, audience),
+        ),
     },
     connections: {
       ...store.connections,

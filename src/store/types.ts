@@ -934,6 +934,8 @@ export interface OutboxMessage {
 
 export interface OutboxStore {
   add(message: OutboxMessage): Promise<void>;
+  /** The rows waiting (queued, claimed or waiting for a retry), per channel. */
+  countByChannel(): Promise<Record<OutboxMessage['channel'], number>>;
   /**
    * Claims up to `limit` rows due at `now` and not claimed, until `claimedUntil`, in one statement: each row is
    * returned to one caller only, however many workers and instances sweep at once.

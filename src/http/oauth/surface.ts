@@ -16,7 +16,7 @@ import { userinfoRoute } from './userinfo.js';
 
 type OAuthSurfaceDeps = Pick<
   SurfaceDeps,
-  'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'passwordlessKey' | 'storage' | 'audit' | 'now'
+  'config' | 'store' | 'keyring' | 'box' | 'passwords' | 'passwordlessKey' | 'storage' | 'audit' | 'metrics' | 'now'
 >;
 
 export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
@@ -40,7 +40,7 @@ export function oauthSurface(deps: OAuthSurfaceDeps): FastifyPluginAsync {
     await oauth.register(formbody);
     oauth.addContentTypeParser('application/json', { parseAs: 'string' }, oauth.getDefaultJsonParser('error', 'error'));
     oauth.setErrorHandler(oauthErrorHandler(deps.storage));
-    tokenRoute(oauth, tokenDeps);
+    tokenRoute(oauth, tokenDeps, deps.metrics.tokensIssued);
     revokeRoute(oauth, tokenDeps);
     deviceCodeRoute(oauth, { ...tokenDeps, deviceCodeLifetime: config.deviceCodeLifetime });
     introspectRoute(oauth, { ...tokenDeps, keyring });

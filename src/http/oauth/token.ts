@@ -2,6 +2,7 @@
 // the answer (or error) with Cache-Control: no-store. The hottest route there is (docs/benchmarks.md "The token endpoint"): no hook,
 // schema or serialiser lookup of its own; the body is checked by one loop and the answer is one string.
 import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../../metrics/registry.js';
 import { clientAuthParameters } from '../../protocol/client-auth.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { FORWARDED_FOR_HEADER } from '../../protocol/forwarded-for.js';
@@ -23,12 +24,44 @@ const answerHeaders = {
   pragma: 'no-cache',
 };
 
-export function tokenRoute(app: FastifyInstance, deps: TokenDeps) {
+/**
+ * Counts an issued token by grant type and the algorithm that signed its access token, read from the JWT's
+ * header (RFC 7515 §4.1.1 `alg`). A token's header segment is the same for every token of one key, so the
+ * counter for each (grant type, header) pair is looked up once.
+ */
+function countIssued(counter: Metrics['tokensIssued']) {
+  const children = new Map<string, ReturnType<Metrics['tokensIssued']['labels']>>();
+  return (grantType: string, accessToken: string) => {
+    const dot = accessToken.indexOf('.');
+    const header = dot > 0 ? accessToken.slice(0, dot) : '';
+    const key = `${grantType} ${header}`;
+    let child = children.get(key);
+    if (!child) {
+      if (children.size > 1000) children.clear();
+      child = counter.labels(grantType, algOf(header));
+      children.set(key, child);
+    }
+    child.inc();
+  };
+}
+
+function algOf(header: string): string {
+  try {
+    const alg = (JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg?: unknown }).alg;
+    return typeof alg === 'string' ? alg : 'none';
+  } catch {
+    return 'none';
+  }
+}
+
+export function tokenRoute(app: FastifyInstance, deps: TokenDeps, issued: Metrics['tokensIssued']) {
+  const count = countIssued(issued);
   app.post('/oauth/token', async (request, reply) => {
     // One object, as before: the addresses are plain fields of it, read from the request as they are.
+    const params = bodyParams(request, tokenParameters);
     const response = await handleTokenRequest(
       {
-        params: bodyParams(request, tokenParameters),
+        params,
         authorization: request.headers.authorization,
         ip: request.ip,
         forwardedFor: request.headers[FORWARDED_FOR_HEADER],
@@ -36,6 +69,7 @@ export function tokenRoute(app: FastifyInstance, deps: TokenDeps) {
       },
       deps,
     );
+    count(params.grant_type as string, response.access_token);
     return reply.headers(answerHeaders).send(JSON.stringify(response));
   });
   // RFC 6749 §3.2: the token endpoint is POST only; other methods get an OAuth error body, not Fastify's 404.

@@ -3,8 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import type SQLiteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
+import { Kysely, type LogEvent, Migrator, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import type PG from 'pg';
+import type { Metrics } from '../../metrics/registry.js';
 import { migrationProvider } from '../migrations/index.js';
 import type { ChangeListener, ChangeListenerOptions } from '../types.js';
 import { CHANNEL, listenForChanges } from './change-listener.js';
@@ -59,15 +60,29 @@ function withStatementCache(database: SQLiteDatabase.Database) {
 // Each driver is loaded only when its kind of database is used: a SQLite server never loads pg.
 const require = createRequire(import.meta.url);
 
+/** Kysely's `log` option reports each query's duration (Kysely docs, "Logging"): the query latency histogram. */
+function observeQueries(metrics: DatabaseMetrics | undefined) {
+  if (!metrics) return undefined;
+  const ok = metrics.queryDuration.labels('ok');
+  const failed = metrics.queryDuration.labels('error');
+  return (event: LogEvent) => (event.level === 'query' ? ok : failed).observe(event.queryDurationMillis / 1000);
+}
+
+export type DatabaseMetrics = Pick<Metrics, 'queryDuration' | 'sources'>;
+
 export interface OpenOptions {
   /** Milliseconds another SQLite process's write lock is waited for (capped at 5 s). */
   busyTimeoutMs?: number;
   /** PostgreSQL: milliseconds a connection or a query is waited for before failing (none when unset). */
   timeoutMs?: number;
+  /** The app's metrics: query latency and pool use. */
+  metrics?: DatabaseMetrics;
 }
 
 export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Connection {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  const { metrics } = options;
+  const log = observeQueries(metrics);
   const sqliteFile = sqliteFileOf(databaseUrl);
   if (sqliteFile) {
     mkdirSync(dirname(sqliteFile), { recursive: true });
@@ -79,15 +94,16 @@ export function openDatabase(databaseUrl: string, options: OpenOptions = {}): Co
     // Other processes on the same file wait for a write lock instead of failing at once.
     database.pragma(`busy_timeout = ${Math.min(5000, busyTimeoutMs)}`);
     return {
-      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }),
+      db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }), log }),
       dialect: 'sqlite',
       sqliteFile,
     };
   }
   const pg = require('pg') as typeof PG;
-  const pool = createPgPool(pg, databaseUrl, options.timeoutMs);
+  const { pool, stats } = createPgPool(pg, databaseUrl, options.timeoutMs);
+  if (metrics) metrics.sources.pool = stats;
   return {
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }),
     dialect: 'postgres',
     listen: (options) => listenForChanges(pg, databaseUrl, options),
   };

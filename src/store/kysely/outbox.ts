@@ -21,6 +21,16 @@ export function outboxStore(db: Executor): OutboxStore {
     async add(message) {
       await db.insertInto('outbox').values(message).execute();
     },
+    async countByChannel() {
+      const rows = await db
+        .selectFrom('outbox')
+        .select(['channel', (eb) => eb.fn.countAll<number | string | bigint>().as('n')])
+        .groupBy('channel')
+        .execute();
+      const counts = { email: 0, sms: 0 };
+      for (const row of rows) counts[row.channel as OutboxMessage['channel']] = Number(row.n);
+      return counts;
+    },
     async claimDue(now, claimedUntil, limit, channels) {
       if (!channels.length) return [];
       const rows = await db

@@ -21,7 +21,13 @@ function connectionLost(error: unknown): boolean {
   return error instanceof Error && lostConnection.test(error.message);
 }
 
-export function createPgPool(pg: typeof PG, databaseUrl: string, timeoutMs: number | undefined): PostgresPool {
+/** The pool Kysely uses, and its counts for /metrics. */
+export interface BoundedPool {
+  pool: PostgresPool;
+  stats: () => { total: number; idle: number; waiting: number };
+}
+
+export function createPgPool(pg: typeof PG, databaseUrl: string, timeoutMs: number | undefined): BoundedPool {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: POOL_MAX,
@@ -50,7 +56,8 @@ export function createPgPool(pg: typeof PG, databaseUrl: string, timeoutMs: numb
 
   // Kysely keeps one connection object per client it gets (a WeakMap): hand it the same wrapper every time.
   const wrappers = new WeakMap<PG.PoolClient, { client: PostgresPoolClient; broken: boolean }>();
-  return {
+  const stats = () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
+  const bounded: PostgresPool = {
     async connect() {
       let client: PG.PoolClient;
       try {
@@ -85,4 +92,5 @@ export function createPgPool(pg: typeof PG, databaseUrl: string, timeoutMs: numb
     },
     end: () => pool.end(),
   };
+  return { pool: bounded, stats };
 }
