@@ -123,15 +123,22 @@ const switches: Record<string, [Key, string]> = { '--https': ['tls', 'auto'] };
 
 type Key = keyof typeof variables;
 
+/** GATEHOUSE_DATABASE_URL → --database-url */
+const flagOf = (variable: string) => `--${variable.slice('GATEHOUSE_'.length).toLowerCase().replaceAll('_', '-')}`;
+
+/** Every option of `gatehouse start` with its variable, for `--help` (docs/configuration.md describes each). */
+export function startOptions(): { flag: string; variable: string }[] {
+  const flags = Object.values(variables).map((variable) => ({ flag: flagOf(variable), variable }));
+  return [
+    ...flags,
+    { flag: '--https', variable: `${variables.tls}=auto` },
+    { flag: '--test', variable: `${variables.mode}=test` },
+  ];
+}
+
 /** `--database-url x` and `--database-url=x` → { databaseUrl: 'x' } */
 function parseFlags(argv: readonly string[]): Partial<Record<Key, string>> {
-  const byFlag = new Map<string, Key>(
-    (Object.keys(variables) as Key[]).map((key) => [
-      `--${variables[key].slice('GATEHOUSE_'.length).toLowerCase().replaceAll('_', '-')}`,
-      key,
-    ]),
-  );
-  byFlag.set('--bootstrap', 'bootstrapPath');
+  const byFlag = new Map<string, Key>((Object.keys(variables) as Key[]).map((key) => [flagOf(variables[key]), key]));
   const out: Partial<Record<Key, string>> = {};
   for (let i = 0; i < argv.length; i++) {
     // The one flag without a value: `--test` is `--mode test`.

@@ -1,64 +1,40 @@
 #!/usr/bin/env node
-// gatehouse start [--port N --issuer URL --database-url URL --bootstrap FILE …]
-// gatehouse keys list | rotate | revoke <kid>
-import { openStoreAndKeys } from '../start-up.js';
+// gatehouse start | keys …: the command line (commander). `gatehouse --help` and `gatehouse <command> --help`
+// list every command and flag.
+import { Command } from 'commander';
 import { ConfigError, loadConfig, wantsStacks } from '../config.js';
+import { start } from '../main.js';
+import { KeyDecryptionError } from '../protocol/keys/keyring.js';
 import { DatabaseStartError } from '../store/start-errors.js';
 import { TenantFileError } from '../tenant-file/parse.js';
-import { KeyDecryptionError } from '../protocol/keys/keyring.js';
-import { certificateHost, revokeSigningKey, rotateSigningKeys } from '../protocol/keys/rotation.js';
-import { start } from '../main.js';
+import { keysCommand } from './keys.js';
+import { optionsHelp } from './options.js';
 
-const usage = `Usage:
-  gatehouse start [--port 3000] [--host 127.0.0.1] [--issuer URL] [--database-url URL] [--bootstrap FILE] [--https] …
-  gatehouse keys list
-  gatehouse keys rotate          make the next key current, publish a new next key (no downtime)
-  gatehouse keys revoke KID      remove a previous key from the JWKS
-Every option is also an environment variable: --database-url is GATEHOUSE_DATABASE_URL, and so on.`;
-
-async function keys(action: string | undefined, rest: string[]) {
-  const { kid, flags } = action === 'revoke' ? { kid: rest[0], flags: rest.slice(1) } : { kid: undefined, flags: rest };
-  const config = loadConfig(process.env, flags);
-  const { store, box } = await openStoreAndKeys(config);
-  try {
-    if (action === 'rotate') {
-      const kids = await rotateSigningKeys(store, box, Date.now, certificateHost(config.issuer));
-      console.log(`Rotated. Now signing with: ${kids.join(', ')}`);
-    } else if (action === 'revoke') {
-      if (!kid) throw new ConfigError('keys revoke needs a kid');
-      // A refusal is the operator's to fix, so it is one line, not a stack (revokeSigningKey checks again).
-      const existing = (await store.signingKeys.list()).find((k) => k.kid === kid);
-      if (existing?.status === 'current' || existing?.status === 'next') {
-        throw new ConfigError(
-          `${kid} is the ${existing.status} ${existing.alg} key and cannot be revoked; only a previous key can (gatehouse keys rotate makes the current key previous)`,
-        );
-      }
-      const key = await revokeSigningKey(store, kid, Date.now);
-      if (!key) throw new ConfigError(`No signing key ${kid}`);
-      console.log(`Revoked ${kid}`);
-    } else if (action === 'list' || action === undefined) {
-      for (const key of await store.signingKeys.list()) {
-        console.log(
-          `${key.kid}  ${key.alg.padEnd(6)} ${key.status.padEnd(9)} created ${new Date(key.created_at).toISOString()}`,
-        );
-      }
-    } else {
-      throw new ConfigError(usage);
-    }
-  } finally {
-    await store.close();
-  }
+function program(): Command {
+  const gatehouse = new Command('gatehouse')
+    .description("an OAuth 2.0 and OpenID Connect server that speaks Auth0's Authentication and Management APIs")
+    .showHelpAfterError('(gatehouse --help lists the commands)')
+    // A mistyped command or flag is the user's to fix: one line, exit 1 (commander's own exit code).
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text.replace(/^error: /, 'gatehouse: ')) });
+  gatehouse
+    .command('start', { isDefault: true })
+    .description('serve HTTP (or HTTPS with --https): a cluster of workers on one port')
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText('after', optionsHelp)
+    .action(async (_options: unknown, command: Command) => {
+      // `start` is the default command, so a mistyped command arrives here as its first argument.
+      const [first] = command.args;
+      if (first !== undefined && !first.startsWith('-'))
+        throw new ConfigError(`Unknown command "${first}" (gatehouse --help lists the commands)`);
+      await start(loadConfig(process.env, command.args));
+    });
+  keysCommand(gatehouse);
+  return gatehouse;
 }
 
-async function main(argv: string[]) {
-  const [command, ...rest] = argv;
-  if (command === undefined || command === 'start') return start(loadConfig(process.env, rest));
-  if (command === 'keys') return keys(rest[0], rest.slice(1));
-  if (command === 'help' || command === '--help' || command === '-h') return console.log(usage);
-  throw new ConfigError(`Unknown command "${command}"\n${usage}`);
-}
-
-main(process.argv.slice(2)).catch((error: unknown) => {
+function fail(error: unknown): never {
   // Errors a user can fix are one clear line (with the stack below it at log level debug); anything else
   // keeps its stack for a bug report.
   const expected =
@@ -73,4 +49,14 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     debug ? `${line}${(cause instanceof Error ? cause.stack : undefined) ?? (error as Error).stack}\n` : line,
   );
   process.exit(1);
-});
+}
+
+program()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    // Commander has already written its own message (and the help) for a usage error; --help and --version exit 0.
+    const code = (error as { exitCode?: number; code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('commander.'))
+      process.exit((error as { exitCode: number }).exitCode);
+    fail(error);
+  });
