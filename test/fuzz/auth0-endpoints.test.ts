@@ -12,7 +12,19 @@ const clientIds = ['static', 'public', 'basic', 'nobody', 'gatehouse-admin'];
 
 onSqlite("Hostile input at Auth0's database-connection and passwordless endpoints", (target) => {
   test('/dbconnections/* answer every generated request in Auth0 shape', async () => {
-    const names = ['client_id', 'email', 'password', 'connection', 'username', 'given_name', 'family_name', 'name', 'nickname', 'picture', 'user_metadata'];
+    const names = [
+      'client_id',
+      'email',
+      'password',
+      'connection',
+      'username',
+      'given_name',
+      'family_name',
+      'name',
+      'nickname',
+      'picture',
+      'user_metadata',
+    ];
     const base = { client_id: 'public', email: 'new@acme.test', password: 'Sunny-Meadow-42', connection: DB };
     await fc.assert(
       fc.asyncProperty(
@@ -20,15 +32,31 @@ onSqlite("Hostile input at Auth0's database-connection and passwordless endpoint
         fc.constantFrom('POST', 'POST', 'POST', 'GET', 'OPTIONS'),
         bodyOf(paramsOf(names, base, [...clientIds, 'alice@acme.test', 'email'])),
         headersOf([], []),
-        async (path, method, body, headers) => target().check(rawRequest(method, path, [], body, headers), 'dbconnections'),
+        async (path, method, body, headers) =>
+          target().check(rawRequest(method, path, [], body, headers), 'dbconnections'),
       ),
       fuzzParameters(120),
     );
   });
 
   test('/passwordless/start answers every generated request in Auth0 shape', async () => {
-    const names = ['client_id', 'client_secret', 'connection', 'email', 'phone_number', 'send', 'authParams', 'client_assertion'];
-    const base = { client_id: 'static', client_secret: CLIENT_SECRET, connection: 'email', email: 'alice@acme.test', send: 'code' };
+    const names = [
+      'client_id',
+      'client_secret',
+      'connection',
+      'email',
+      'phone_number',
+      'send',
+      'authParams',
+      'client_assertion',
+    ];
+    const base = {
+      client_id: 'static',
+      client_secret: CLIENT_SECRET,
+      connection: 'email',
+      email: 'alice@acme.test',
+      send: 'code',
+    };
     await fc.assert(
       fc.asyncProperty(
         bodyOf(paramsOf(names, base, [...clientIds, 'link', 'sms', '+15555550100'])),
@@ -39,7 +67,11 @@ onSqlite("Hostile input at Auth0's database-connection and passwordless endpoint
           const json =
             authParams === undefined
               ? body
-              : { contentType: 'application/json', headers: [], bytes: Buffer.from(JSON.stringify({ ...base, authParams })) };
+              : {
+                  contentType: 'application/json',
+                  headers: [],
+                  bytes: Buffer.from(JSON.stringify({ ...base, authParams })),
+                };
           await target().check(rawRequest('POST', '/passwordless/start', [], json, headers), 'oauth');
         },
       ),

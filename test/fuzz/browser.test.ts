@@ -62,7 +62,17 @@ const authorizeValues = [
   'email',
   'https://offline.acme.test',
 ];
-const pageFields = ['email', 'password', 'password_confirm', '_csrf', 'action', 'phone_number', 'code', 'ticket', 'state'];
+const pageFields = [
+  'email',
+  'password',
+  'password_confirm',
+  '_csrf',
+  'action',
+  'phone_number',
+  'code',
+  'ticket',
+  'state',
+];
 
 /** Browser pages and what they read: [method, path]. */
 const pages: [string, string][] = [
@@ -108,7 +118,10 @@ onSqlite('Hostile input at the browser pages', (target) => {
         headersOf(authorizations, [session]),
         queryJunk,
         async (method, query, body, headers, junk) =>
-          target().check(rawRequest(method, '/authorize', query, method === 'POST' ? body : undefined, headers, junk), 'html'),
+          target().check(
+            rawRequest(method, '/authorize', query, method === 'POST' ? body : undefined, headers, junk),
+            'html',
+          ),
       ),
       fuzzParameters(150),
     );
@@ -118,10 +131,18 @@ onSqlite('Hostile input at the browser pages', (target) => {
     const { it } = target();
     // A sign-in transaction, its form's CSRF token and the browser's cookies.
     const client = new CookieJarClient(it.server);
-    const { form } = await openLogin(client, { client_id: 'static', redirect_uri: CALLBACK, response_type: 'code', scope: 'openid' });
+    const { form } = await openLogin(client, {
+      client_id: 'static',
+      redirect_uri: CALLBACK,
+      response_type: 'code',
+      scope: 'openid',
+    });
     const state = new URL(form.action, it.server.issuer).searchParams.get('state')!;
     // A password-reset ticket and its page's CSRF token.
-    const ticket = await it.call('/tickets/password-change', it.adminToken, { method: 'POST', body: { user_id: 'auth0|alice' } });
+    const ticket = await it.call('/tickets/password-change', it.adminToken, {
+      method: 'POST',
+      body: { user_id: 'auth0|alice' },
+    });
     assert.equal(ticket.status, 201, JSON.stringify(ticket.body));
     const ticketId = new URL(ticket.body.ticket as string).searchParams.get('ticket')!;
     const resetPage = await client.get(`/u/reset-password?ticket=${encodeURIComponent(ticketId)}`);
@@ -149,7 +170,12 @@ onSqlite('Hostile input at the browser pages', (target) => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...pages),
-        junkState.map((s): Pairs => [['state', s], ['ticket', s]]),
+        junkState.map(
+          (s): Pairs => [
+            ['state', s],
+            ['ticket', s],
+          ],
+        ),
         bodyOf(paramsOf(pageFields)),
         headersOf(),
         queryJunk,

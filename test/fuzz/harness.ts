@@ -155,7 +155,14 @@ export function valueOf(good: readonly string[] = []): fc.Arbitrary<string> {
   );
 }
 
-const pollutingKeys = ['__proto__', 'constructor', 'prototype', '__proto__[admin]', 'constructor[prototype][x]', 'a[b]'];
+const pollutingKeys = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  '__proto__[admin]',
+  'constructor[prototype][x]',
+  'a[b]',
+];
 
 /** Parameter names: the endpoint's own, prototype-polluting ones, or generated ones. */
 export function keyOf(names: readonly string[]): fc.Arbitrary<string> {
@@ -190,7 +197,7 @@ export function paramsOf(names: readonly string[], base: Record<string, string> 
 /** A JSON value of a wrong type, or deep, or wide: what a schema must refuse without falling over. */
 export const oddJson: fc.Arbitrary<unknown> = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
-  fc.constantFrom(null, true, 0, -1, 1.5, 2 ** 53 + 1, [], {}, ['a'], { a: 'b' }),
+  fc.constantFrom(null, true, 0, -1, 1.5, 2 ** 31, 2 ** 53 + 1, 2 ** 63, 1e300, -1e300, [], {}, ['a'], { a: 'b' }),
   fc.integer({ min: 50, max: 3000 }).map((depth) => {
     let value: unknown = 'x';
     for (let i = 0; i < depth; i++) value = i % 2 ? [value] : { a: value };
@@ -257,10 +264,7 @@ export function bodyOf(params: fc.Arbitrary<Pairs>): fc.Arbitrary<Body> {
       arbitrary: fc
         .tuple(params, fc.array(oddJson, { maxLength: 3 }), fc.constantFrom(...jsonTypes))
         .map(([p, odd, t]) =>
-          text(
-            t,
-            jsonObjectText([...p, ...odd.map((v, i): [string, unknown] => [p[i]?.[0] ?? 'client_id', v])]),
-          ),
+          text(t, jsonObjectText([...p, ...odd.map((v, i): [string, unknown] => [p[i]?.[0] ?? 'client_id', v])])),
         ),
     },
     { weight: 1, arbitrary: oddJson.map((v) => text('application/json', JSON.stringify(v) ?? 'null')) },
@@ -296,24 +300,40 @@ export function bodyOf(params: fc.Arbitrary<Pairs>): fc.Arbitrary<Body> {
         .tuple(params, fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown'))
         .map(([p, encoding]) => text(formTypes[0], formText(p), [['content-encoding', encoding]])),
     },
-    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => ({ contentType: 'application/json', headers: [], bytes: Buffer.from(b) })) },
-    { weight: 1, arbitrary: fc.integer({ min: 60_000, max: 1_200_000 }).map((n) => text(formTypes[0], `a=${'b'.repeat(n)}`)) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .uint8Array({ maxLength: 300 })
+        .map((b) => ({ contentType: 'application/json', headers: [], bytes: Buffer.from(b) })),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 60_000, max: 1_200_000 }).map((n) => text(formTypes[0], `a=${'b'.repeat(n)}`)),
+    },
     { weight: 1, arbitrary: fc.constant<Body>({ contentType: undefined, headers: [] }) },
   );
 }
 
-const printable = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 60 });
+const printable = fc.string({
+  unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  maxLength: 60,
+});
 
 /**
  * Headers a hostile client sends: odd Authorization schemes (or two of them), huge or malformed cookies, a
  * strange Origin. `authorizations` are good values for the endpoint (a valid token or client's Basic pair).
  */
-export function headersOf(authorizations: readonly string[] = [], cookies: readonly string[] = []): fc.Arbitrary<Pairs> {
+export function headersOf(
+  authorizations: readonly string[] = [],
+  cookies: readonly string[] = [],
+): fc.Arbitrary<Pairs> {
   const authorization = fc.oneof(
     fc.constantFrom(...authorizations, 'Bearer', 'Bearer ', 'Basic', 'Basic !!!', 'Basic Og==', 'Basic YTpiOmM6ZA=='),
     printable.map((s) => `Bearer ${s}`),
     printable.map((s) => `Basic ${Buffer.from(s).toString('base64')}`),
-    fc.tuple(fc.constantFrom('Digest', 'DPoP', 'Negotiate', 'bearer', 'BEARER', 'Token', 'AWS4-HMAC-SHA256'), printable).map(([a, b]) => `${a} ${b}`),
+    fc
+      .tuple(fc.constantFrom('Digest', 'DPoP', 'Negotiate', 'bearer', 'BEARER', 'Token', 'AWS4-HMAC-SHA256'), printable)
+      .map(([a, b]) => `${a} ${b}`),
   );
   const cookie = fc.oneof(
     fc.constantFrom(...cookies, 'a=b; a=c;;; =; ==', 'gatehouse_session=%zz', 'gatehouse_csrf=;gatehouse_csrf=x'),
@@ -323,7 +343,9 @@ export function headersOf(authorizations: readonly string[] = [], cookies: reado
   const header = fc.oneof(
     authorization.map((v): [string, string] => ['authorization', v]),
     cookie.map((v): [string, string] => ['cookie', v]),
-    fc.constantFrom('null', 'http://localhost:3007', 'https://evil.example', 'file://', '*').map((v): [string, string] => ['origin', v]),
+    fc
+      .constantFrom('null', 'http://localhost:3007', 'https://evil.example', 'file://', '*')
+      .map((v): [string, string] => ['origin', v]),
     printable.map((v): [string, string] => ['x-forwarded-for', v]),
     fc.constantFrom('*/*', 'application/json', 'text/html', 'x').map((v): [string, string] => ['accept', v]),
     fc.constantFrom('100-continue', 'x').map((v): [string, string] => ['expect', v]),
@@ -338,16 +360,30 @@ export function queryOf(pairs: Pairs, junk?: string): string {
   return query ? `?${query}` : '';
 }
 
-export const queryJunk = fc.option(fc.constantFrom('%', '%zz', '=&=&', 'a[]=1&a[]=2', '&&&', '%00=%00', 'a=%E0%A4%A', '%u0041=1'), {
-  nil: undefined,
-});
+export const queryJunk = fc.option(
+  fc.constantFrom('%', '%zz', '=&=&', 'a[]=1&a[]=2', '&&&', '%00=%00', 'a=%E0%A4%A', '%u0041=1'),
+  {
+    nil: undefined,
+  },
+);
 
 /** The full request for a path and generated parts. */
-export function rawRequest(method: string, path: string, query: Pairs, body: Body | undefined, headers: Pairs, junk?: string): RawRequest {
+export function rawRequest(
+  method: string,
+  path: string,
+  query: Pairs,
+  body: Body | undefined,
+  headers: Pairs,
+  junk?: string,
+): RawRequest {
   return {
     method,
     target: `${path}${queryOf(query, junk)}`,
-    headers: [...(body?.contentType !== undefined ? [['content-type', body.contentType] as [string, string]] : []), ...(body?.headers ?? []), ...headers],
+    headers: [
+      ...(body?.contentType !== undefined ? [['content-type', body.contentType] as [string, string]] : []),
+      ...(body?.headers ?? []),
+      ...headers,
+    ],
     body: body?.bytes,
   };
 }
@@ -373,7 +409,10 @@ const leaks: [string, RegExp][] = [
     'a driver or SQL message',
     /SQLITE_|sqlite|better-sqlite3|syntax error at or near|violates .{0,40}constraint|duplicate key value|relation "|column "|invalid input syntax|null value in column|unterminated|SqliteError|DatabaseError|kysely|ECONNREFUSED|pg_/i,
   ],
-  ['a framework message', /FST_[A-Z_]+|Fastify|ajv|Unexpected token|JSON\.parse|in JSON at position|Cannot read prop|is not a function|undefined is not/],
+  [
+    'a framework message',
+    /FST_[A-Z_]+|Fastify|ajv|Unexpected token|JSON\.parse|in JSON at position|Cannot read prop|is not a function|undefined is not/,
+  ],
 ];
 
 const withoutQuery = (url: string) => url.split(/[?#]/, 1)[0];
@@ -383,7 +422,8 @@ export function assertSafe(answer: RawAnswer, expect: Expectations, label: strin
   const where = `${label}\n→ ${answer.status} ${answer.body.slice(0, 600)}`;
   assert.ok(answer.status >= 200 && answer.status < 500, `status ${answer.status}: ${where}`);
   for (const [what, pattern] of leaks) assert.doesNotMatch(answer.body, pattern, `${what} in the body: ${where}`);
-  for (const secret of [TEST_SECRET, ...expect.secrets]) assert.ok(!answer.body.includes(secret), `a secret in the body: ${where}`);
+  for (const secret of [TEST_SECRET, ...expect.secrets])
+    assert.ok(!answer.body.includes(secret), `a secret in the body: ${where}`);
 
   if (answer.status >= 300 && answer.status < 400) {
     const location = answer.headers.get('location')?.[0];

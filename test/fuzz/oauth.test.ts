@@ -89,7 +89,10 @@ onSqlite('Hostile input at the OAuth endpoints', (target) => {
         headersOf(authorizations),
         queryJunk,
         async (method, query, body, headers, junk) =>
-          target().check(rawRequest(method, '/userinfo', query, method === 'GET' ? undefined : body, headers, junk), 'oauth'),
+          target().check(
+            rawRequest(method, '/userinfo', query, method === 'GET' ? undefined : body, headers, junk),
+            'oauth',
+          ),
       ),
       fuzzParameters(80),
     );

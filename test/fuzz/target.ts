@@ -39,7 +39,10 @@ export async function startFuzzTarget(db: TestDatabase): Promise<FuzzTarget> {
   await signInAlice(browser);
   const tokens = await userTokens(it.server, browser, 'static');
   const registered = [
-    ...tenant.clients.flatMap((c) => [...((c.callbacks as string[]) ?? []), ...((c.allowed_logout_urls as string[]) ?? [])]),
+    ...tenant.clients.flatMap((c) => [
+      ...((c.callbacks as string[]) ?? []),
+      ...((c.allowed_logout_urls as string[]) ?? []),
+    ]),
     ...((tenant.tenant.allowed_logout_urls as string[] | undefined) ?? []),
   ];
   const port = Number(new URL(it.server.issuer).port);
