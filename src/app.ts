@@ -9,6 +9,7 @@ import { argon2Concurrency, createPasswords } from './crypto/passwords.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import { browserSurface } from './http/browser.js';
 import { limitConnections } from './http/connection-limit.js';
+import { refuseNulParameters } from './http/nul-bytes.js';
 import { crossOriginSurface } from './http/cross-origin.js';
 import { dbconnectionsSurface } from './http/dbconnections.js';
 import { passwordlessSurface } from './http/passwordless.js';
@@ -82,6 +83,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   const app = createServer(config, options.logger, frameworkErrorHandler(deps));
   limitConnections(app.server, config.maxConnections, app.log);
   addSecurityHeaders(app, config.issuer.startsWith('https:'));
+  refuseNulParameters(app);
   const surfaces = [
     rootSurface(deps),
     oauthSurface(deps),
