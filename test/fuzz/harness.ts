@@ -145,7 +145,7 @@ const nasty = [
 ];
 
 /** A parameter value: a known good value for the endpoint, a generated string, or a nasty one. */
-export function valueOf(good: readonly string[] = []): fc.Arbitrary<string> {
+export function valueFrom(good: readonly string[] = []): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 3, arbitrary: good.length ? fc.constantFrom(...good) : fc.constant('x') },
     { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
@@ -184,7 +184,7 @@ export function paramsOf(names: readonly string[], base: Record<string, string> 
   return fc
     .tuple(
       fc.subarray(entries),
-      fc.array(fc.tuple(keyOf(names), valueOf([...good, ...Object.values(base)])), { maxLength: 8 }),
+      fc.array(fc.tuple(keyOf(names), valueFrom([...good, ...Object.values(base)])), { maxLength: 8 }),
       fc.array(fc.nat(), { maxLength: 3 }),
     )
     .chain(([kept, extra, repeats]) => {
