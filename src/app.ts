@@ -12,6 +12,7 @@ import type { SecretBox } from './crypto/secret-box.js';
 import { browserSurface } from './http/browser.js';
 import { limitConnections } from './http/connection-limit.js';
 import type { MetricsText } from './http/metrics.js';
+import { refuseNulParameters } from './http/nul-bytes.js';
 import { crossOriginSurface } from './http/cross-origin.js';
 import { dbconnectionsSurface } from './http/dbconnections.js';
 import { passwordlessSurface } from './http/passwordless.js';
@@ -117,6 +118,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   // No HSTS from the local CA's localhost certificate: RFC 6797 binds a policy to the host whatever the port,
   // so every other app on http://localhost would be forced to https in that browser.
   addSecurityHeaders(app, config.issuer.startsWith('https:') && config.tls?.mode !== 'auto');
+  refuseNulParameters(app);
   const surfaces = [
     rootSurface(deps),
     oauthSurface(deps),

@@ -35,7 +35,8 @@ const fields = {
   resultUrl: { type: ['string', 'null'], maxLength: 2048 },
   subject: { type: ['string', 'null'], maxLength: 1024 },
   syntax: { type: ['string', 'null'], enum: ['liquid', null] },
-  urlLifetimeInSeconds: { type: ['integer', 'null'], minimum: 0 },
+  // Stored in a 32-bit integer column (PostgreSQL refuses more); the tickets' ttl_sec has the same bound.
+  urlLifetimeInSeconds: { type: ['integer', 'null'], minimum: 0, maximum: 2147483647 },
   includeEmailInRedirect: { type: 'boolean' },
   enabled: { type: ['boolean', 'null'] },
 } as const;

@@ -2,8 +2,10 @@ import type { Page, PageRequest } from '../../store/types.js';
 
 // Auth0's offset paging (Management API v2, "Pagination"): `page` is 0-based, `per_page` 50 by default and
 // at most 100; `include_totals=true` wraps the page as {start, limit, length, total, <collection>}.
+// `page` is bounded: JSON Schema's "integer" admits 1e309 (Infinity) and 1e20, whose offsets no database binds;
+// 2^31 - 1 pages of 100 is past any table, and its offset fits the 64-bit OFFSET of SQLite and PostgreSQL.
 export const pageQuery = {
-  page: { type: 'integer', minimum: 0, default: 0 },
+  page: { type: 'integer', minimum: 0, maximum: 2147483647, default: 0 },
   per_page: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
   include_totals: { type: 'boolean', default: false },
 } as const;

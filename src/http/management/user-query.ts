@@ -76,7 +76,8 @@ function tokenize(q: string): Token[] {
         else word += q[i];
         i++;
       }
-      if (operators[word]) {
+      // Own keys only: a bare term such as `constructor` or `__proto__` is a value, not an operator.
+      if (Object.hasOwn(operators, word)) {
         tokens.push({ kind: operators[word] } as Token);
         continue;
       }
@@ -127,7 +128,7 @@ function termFilter(token: Extract<Token, { kind: 'term' }>): UserFilter {
       throw new QuerySyntaxError(`${token.field} is not a metadata path of letters, digits, _ and -`);
     return { kind: 'metadata', column: metadata[1] as 'app_metadata' | 'user_metadata', path, value, prefix };
   }
-  const field = aliases[token.field] ?? (token.field as UserSearchField);
+  const field = Object.hasOwn(aliases, token.field) ? aliases[token.field] : (token.field as UserSearchField);
   if (!userSearchFields.includes(field)) throw new QuerySyntaxError(`${token.field} is not a searchable field`);
   if (field === 'email_verified' || field === 'blocked') {
     if (prefix || (value !== 'true' && value !== 'false')) throw new QuerySyntaxError(`${field} takes true or false`);
