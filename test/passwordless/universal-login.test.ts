@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { forEachDatabase } from '../helpers/each-database.js';
-import { CALLBACK, DB, dbConnection, tenant, WEB_SECRET, webClient } from '../helpers/fixtures.js';
+import { CALLBACK, dbConnection, tenant, WEB_SECRET, webClient } from '../helpers/fixtures.js';
 import {
   alertText,
   type Answer,

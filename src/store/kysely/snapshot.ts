@@ -61,9 +61,9 @@ export async function restoreTenant({ db, dialect }: Connection, snapshot: Tenan
     for (const table of [...TABLES].reverse()) await tx.deleteFrom(table).execute();
     for (const { table, rows } of snapshot) {
       for (let i = 0; i < rows.length; i += BATCH) {
-        // biome-ignore lint/suspicious/noExplicitAny: rows of any of the tables, written back as they were read
         await tx
           .insertInto(table as keyof Database)
+          // biome-ignore lint/suspicious/noExplicitAny: rows of any of the tables, written back as they were read
           .values(rows.slice(i, i + BATCH) as any)
           .execute();
       }
