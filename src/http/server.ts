@@ -27,7 +27,7 @@ export function createServer(
   config: Pick<Config, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs' | 'tls' | 'trustProxy'>,
   logger: FastifyBaseLogger,
   onFrameworkError: FrameworkErrorHandler,
-  metrics: Pick<Metrics, 'httpRequestDuration' | 'throttled'>,
+  metrics: Pick<Metrics, 'httpRequestDuration' | 'throttled' | 'requestTimeouts'>,
 ): FastifyInstance {
   // Node's options for HTTP/1.1; Fastify hands `http` to http.createServer only, so with TLS they join `https`.
   const http = {
@@ -62,6 +62,12 @@ export function createServer(
     ajv: { customOptions: { coerceTypes: false } },
     // A URL the router cannot read: answered like any other bad request, not with Fastify's own body.
     frameworkErrors: (error, request, reply) => onFrameworkError(error, request, reply),
+  });
+  // A request past its headers or request timeout never reaches a route, so the request histogram cannot see
+  // it: Node reports it as a client error and Fastify's handler answers the 408 (RFC 9110 §15.5.9). Counted
+  // here, beside that handler; everything else it reports (bad requests, resets) is not a timeout.
+  app.server.on('clientError', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') metrics.requestTimeouts.inc();
   });
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);

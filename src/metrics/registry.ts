@@ -56,6 +56,11 @@ export function createMetrics() {
       help: 'Connections refused with a 503 because GATEHOUSE_MAX_CONNECTIONS were open',
       registers,
     }),
+    requestTimeouts: new Counter({
+      name: 'gatehouse_http_request_timeouts_total',
+      help: 'Requests answered 408 and closed: headers or body not in within GATEHOUSE_HEADERS_TIMEOUT / GATEHOUSE_REQUEST_TIMEOUT',
+      registers,
+    }),
     tokensIssued: new Counter({
       name: 'gatehouse_tokens_issued_total',
       help: 'Successful token endpoint answers, by grant type and access token signing algorithm',
