@@ -12,6 +12,7 @@ import { buildApp, type Gatehouse } from '../../src/app.js';
 import { randomId } from '../../src/crypto/random.js';
 import { newClient } from '../../src/tenant-file/defaults.js';
 import type { SigningAlg } from '../../src/store/types.js';
+import { waitFor } from '../helpers/cli.js';
 import { forEachDatabase } from '../helpers/each-database.js';
 import { freePort, type RunningGatehouse, startGatehouse, TEST_SECRET, testConfig } from '../helpers/server.js';
 import { acmeTenant, API, SECRET_BASIC, SECRET_POST } from '../helpers/fixtures.js';
@@ -103,7 +104,7 @@ async function within<T>(what: string, check: () => Promise<T | false>): Promise
 
 const basic = { clientId: 'm2m-basic', secret: SECRET_BASIC };
 
-forEachDatabase('config caches across instances', (db) => {
+forEachDatabase('config caches across instances', (db, kind) => {
   let a: RunningGatehouse;
   let b: RunningGatehouse;
   before(async () => {
@@ -294,35 +295,49 @@ forEachDatabase('config caches across instances', (db) => {
       await writer?.close();
     });
 
-    test('the reader keeps its cached grant and API until a second has passed; the writer sees its write at once', async () => {
-      const audience = 'https://eddsa.acme.test';
-      const params = { ...basic, audience };
-      for (const instance of [reader, writer]) {
-        const body = await ok(instance, params);
-        assert.equal(body.scope, 'read:items');
-        assert.equal(body.expires_in, 86400);
-      }
+    // On PostgreSQL the writer's commit is also NOTIFYed to the reader, which then drops its caches without
+    // waiting for its second; SQLite has only the counter check, compared at most once per second.
+    const readerWaits = kind.name === 'SQLite';
+    test(
+      readerWaits
+        ? 'the reader keeps its cached grant and API until a second has passed; the writer sees its write at once'
+        : 'the reader, notified of the commit, re-reads at once with its clock stopped; so does the writer',
+      async () => {
+        const audience = 'https://eddsa.acme.test';
+        const params = { ...basic, audience };
+        for (const instance of [reader, writer]) {
+          const body = await ok(instance, params);
+          assert.equal(body.scope, 'read:items');
+          assert.equal(body.expires_in, 86400);
+        }
 
-      await writer.store.transaction('tenant', async (tx) => {
-        const grant = await tx.clientGrants.find('m2m-basic', audience);
-        const api = await tx.resourceServers.getByIdentifier(audience);
-        assert.ok(grant && api);
-        await tx.clientGrants.update(grant.id, { scope: [] });
-        await tx.resourceServers.update(api.id, { token_lifetime: 300 });
-      });
+        await writer.store.transaction('tenant', async (tx) => {
+          const grant = await tx.clientGrants.find('m2m-basic', audience);
+          const api = await tx.resourceServers.getByIdentifier(audience);
+          assert.ok(grant && api);
+          await tx.clientGrants.update(grant.id, { scope: [] });
+          await tx.resourceServers.update(api.id, { token_lifetime: 300 });
+        });
 
-      const own = await ok(writer, params);
-      assert.deepEqual([own.scope, own.expires_in], ['', 300], 'the writer reads its own write');
-      const stale = await ok(reader, params);
-      assert.deepEqual([stale.scope, stale.expires_in], ['read:items', 86400], 'the reader answers from its cache');
-      readerTime += 999;
-      const stillStale = await ok(reader, params);
-      assert.deepEqual([stillStale.scope, stillStale.expires_in], ['read:items', 86400]);
-
-      readerTime += 1;
-      const fresh = await ok(reader, params);
-      assert.deepEqual([fresh.scope, fresh.expires_in], ['', 300], 'a second later the reader has re-read');
-    });
+        const own = await ok(writer, params);
+        assert.deepEqual([own.scope, own.expires_in], ['', 300], 'the writer reads its own write');
+        const answer = async () => {
+          const body = await ok(reader, params);
+          return [body.scope, body.expires_in];
+        };
+        if (!readerWaits) {
+          // The notification arrives on the reader's listening connection, soon after the commit.
+          await waitFor('the reader to be notified', async () => (await answer())[1] === 300);
+          assert.deepEqual(await answer(), ['', 300]);
+          return;
+        }
+        assert.deepEqual(await answer(), ['read:items', 86400], 'the reader answers from its cache');
+        readerTime += 999;
+        assert.deepEqual(await answer(), ['read:items', 86400]);
+        readerTime += 1;
+        assert.deepEqual(await answer(), ['', 300], 'a second later the reader has re-read');
+      },
+    );
 
     test('a client the reader looked up in vain is found as soon as it exists (misses are not cached)', async () => {
       const ghost = {
