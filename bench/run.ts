@@ -10,7 +10,8 @@
 // BENCH_SLOWLORIS_CONNECTIONS), which a full run ends with. `--audit` measures the audit log's cost per token
 // alone (bench/audit.ts). `--management` measures the Management API's user routes and a sign-in at 10,000 and
 // 1,000,000 users (bench/management.ts; BENCH_MANAGEMENT_SIZES, BENCH_MANAGEMENT_SAMPLES). `--start` measures
-// how long `gatehouse start --test` takes to answer /healthz (bench/start.ts; BENCH_START_ROUNDS).
+// how long `gatehouse start --test` takes to answer /healthz (bench/start.ts; BENCH_START_ROUNDS; `--start --https`
+// with HTTPS).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -226,7 +227,7 @@ async function measureReference(options: BenchOptions, workload: Workload, logDi
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--start') return startBenchmark();
+  if (process.argv[2] === '--start') return startBenchmark(process.argv.includes('--https'));
   const options = readOptions(process.argv.slice(2));
   if (options.token || options.reference) ensureWrk();
   const gatehouseRoot = resolve(process.env.BENCH_GATEHOUSE_DIR || repoRoot);

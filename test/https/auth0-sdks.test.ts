@@ -64,6 +64,7 @@ forEachDatabase("Auth0's SDKs over the built-in HTTPS", (db) => {
     });
     tenant.resource_servers[tenant.resource_servers.length - 1].scopes = [{ value: 'read:items' }];
     tenant.client_grants = [{ client_id: 'backend', audience: OFFLINE_API, scope: ['read:items'] }];
+    tenant.connections.push({ name: 'email', strategy: 'email', enabled_clients: ['backend'] });
     cli = spawnCli(['start', '--https'], {
       GATEHOUSE_PORT: String(port),
       GATEHOUSE_WORKERS: '2',
@@ -114,6 +115,26 @@ forEachDatabase("Auth0's SDKs over the built-in HTTPS", (db) => {
       idTokenEmail: users.alice.email,
       refreshedSub: users.alice.user_id,
       machineGty: 'client-credentials',
+    });
+  });
+
+  test("AuthenticationClient's calls that send e-mail: database sign-up, change password, a passwordless code", async () => {
+    const result = await runSdk(
+      'database',
+      {
+        domain,
+        clientId: 'backend',
+        clientSecret: BACKEND_SECRET,
+        username: 'yara@acme.test',
+        password: PASSWORD,
+        audience: OFFLINE_API,
+      },
+      caPath,
+    );
+    assert.deepEqual(result, {
+      signedUpEmail: 'yara@acme.test',
+      changeStatus: 200,
+      passwordlessStatus: 200,
     });
   });
 

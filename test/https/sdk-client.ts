@@ -3,7 +3,7 @@
 // domain and nothing else. Prints one JSON line of what the calls returned; any failure exits 1 with the
 // SDK's error on stderr.
 //
-//   node sdk-client.js authentication|management|passport '<input JSON>'
+//   node sdk-client.js authentication|database|management|passport '<input JSON>'
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { ManagementClient } from 'auth0';
@@ -45,6 +45,20 @@ async function authentication(input: SdkInput) {
     refreshedSub: decodeJwt(refreshed.data.id_token!).sub,
     machineGty: decodeJwt(machine.data.access_token).gty,
   };
+}
+
+/** The calls that make Gatehouse send a message: sign-up, a password-reset e-mail, a passwordless code. */
+async function database(input: SdkInput) {
+  const sdk = new AuthenticationClient({
+    domain: input.domain,
+    clientId: input.clientId,
+    clientSecret: input.clientSecret,
+  });
+  const connection = 'Username-Password-Authentication';
+  const signedUp = await sdk.database.signUp({ email: input.username, password: input.password, connection });
+  const changed = await sdk.database.changePassword({ email: input.username, connection });
+  const sent = await sdk.passwordless.sendEmail({ email: input.username, send: 'code' });
+  return { signedUpEmail: signedUp.data.email, changeStatus: changed.status, passwordlessStatus: sent.status };
 }
 
 async function management(input: SdkInput) {
@@ -133,7 +147,7 @@ async function passport(input: SdkInput) {
   }
 }
 
-const scenarios = { authentication, management, passport } as const;
+const scenarios = { authentication, database, management, passport } as const;
 const [name, json] = process.argv.slice(2) as [keyof typeof scenarios, string];
 scenarios[name](JSON.parse(json) as SdkInput).then(
   (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
