@@ -253,13 +253,18 @@ forEachDatabase('GATEHOUSE_WORKERS=2', (db) => {
 
     // The newcomer takes its share of connections once it listens; until then the survivor serves all.
     const seen = requestLines(cli).length;
-    await waitFor('a request served by the new worker', async () => {
-      const answer = await tokenRequest(port);
-      assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      return requestLines(cli)
-        .slice(seen)
-        .some((line) => line.pid === newcomer);
-    });
+    // A generous bound: on a loaded machine a new worker takes several seconds to build its app.
+    await waitFor(
+      'a request served by the new worker',
+      async () => {
+        const answer = await tokenRequest(port);
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        return requestLines(cli)
+          .slice(seen)
+          .some((line) => line.pid === newcomer);
+      },
+      30_000,
+    );
     for (let i = 0; i < 10; i++) assert.equal((await tokenRequest(port)).status, 200);
     assert.deepEqual(childrenOf(primary), replaced);
   });
