@@ -72,6 +72,20 @@ async function reconcile(config: Config, path: string, mode: { dryRun: boolean; 
   );
 }
 
+/** `gatehouse tenant --help` lists each subcommand's own flags too. */
+function subcommandFlags(tenant: Command): string {
+  const lines = tenant.commands.flatMap((command) => [
+    '',
+    `gatehouse tenant ${command.name()} ${command.registeredArguments.map((a) => `<${a.name()}>`).join(' ')}`.trimEnd(),
+    ...command.options.map((option) => `  ${option.flags.padEnd(22)}  ${option.description}`),
+  ]);
+  return [
+    ...lines,
+    '',
+    'Each also takes the configuration flags of gatehouse start (gatehouse tenant <command> --help).',
+  ].join('\n');
+}
+
 const plural = (n: number) => `${n} change${n === 1 ? '' : 's'}`;
 
 export function tenantCommand(program: Command): void {
@@ -82,9 +96,9 @@ export function tenantCommand(program: Command): void {
   const exporting = tenant
     .command('export')
     .description('write every object of the tenant as a tenant file (YAML unless --format json or -o *.json)')
-    .option('--secrets', 'client secrets as their values (otherwise ${CLIENT_SECRET_<NAME>} placeholders)')
+    .option('--secrets', `client secrets as their values (otherwise \${CLIENT_SECRET_<NAME>} placeholders)`)
     .option('--users', "the database connections' users (never their password hashes) and the roles' members")
-    .addOption(new Option('--format <format>', 'the file format').choices(['yaml', 'json']))
+    .addOption(new Option('--format <format>', 'yaml or json').choices(['yaml', 'json']))
     .option('-o, --output <file>', 'write to this file instead of standard output');
   withConfig(exporting).action(async (config) => exportCommand(config, exporting.opts<ExportFlags>()));
 
@@ -108,6 +122,7 @@ export function tenantCommand(program: Command): void {
     .argument('<file>', 'a tenant file')
     .description('what `tenant apply FILE` would change; exit status 0 when nothing, 1 when something')
     .option('--prune', 'count what the file does not declare as deleted');
+  tenant.addHelpText('after', () => subcommandFlags(tenant));
   withConfig(diffing).action(async (config, [path]) => {
     const { prune = false } = diffing.opts<{ prune?: boolean }>();
     const changes = await reconcile(config, path, { dryRun: true, prune });

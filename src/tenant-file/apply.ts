@@ -14,7 +14,6 @@ import { changedFields } from './canonical.js';
 import { defaultAuthMethod, defaultRefreshToken, newClient } from './defaults.js';
 import { splitInert } from './inert.js';
 import {
-  checkUrl,
   type DeclaredClient,
   type DeclaredRole,
   type DeclaredUser,
