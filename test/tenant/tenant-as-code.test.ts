@@ -171,7 +171,7 @@ forEachDatabase('gatehouse tenant export | apply | diff', (db, kind) => {
       'users',
     ]);
     const web = file.clients.find((c) => c.name === 'Shop Web')!;
-    assert.equal(web.client_secret, '${CLIENT_SECRET_SHOP_WEB}');
+    assert.equal(web.client_secret, `\${CLIENT_SECRET_SHOP_WEB}`);
     assert.ok(!exported.includes(ids.workerSecret), 'no secret without --secrets');
     assert.ok(!file.clients.some((c) => c.client_id === ADMIN_ID), "the operator's client is the configuration's");
     assert.deepEqual(file.roles[0].permissions, [{ permission_name: 'read:orders', resource_server_identifier: API }]);
