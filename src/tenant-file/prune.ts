@@ -4,7 +4,8 @@
 import type { Stores } from '../store/types.js';
 import { userKey } from './apply.js';
 import { allClientGrants, allClients, allDatabaseUsers, allResourceServers, allRoles } from './list-all.js';
-import type { TenantFile } from './parse.js';
+import { applyTenant, type TenantPatch } from './apply-tenant.js';
+import { type TenantFile, TenantFileError } from './parse.js';
 
 export interface Protected {
   /** The operator's client, from the configuration; undefined when none is configured. */
@@ -50,4 +51,28 @@ export async function pruneTenant(tx: Stores, file: TenantFile, keep: Protected)
     if (!templates.has(template.template)) await tx.emailTemplates.delete(template.template);
   if (!file.branding?.templates?.length && (await tx.branding.getTemplate()) !== undefined)
     await tx.branding.deleteTemplate();
+  await dropDanglingDefaults(tx, file);
+}
+
+/**
+ * A default the tenant settings name must still exist: one the file does not set goes with its object; one the
+ * file sets to an object it does not declare is an error (the object was just deleted).
+ */
+async function dropDanglingDefaults(tx: Stores, file: TenantFile): Promise<void> {
+  const settings = await tx.tenant.get();
+  const patch: TenantPatch = {};
+  const audience = settings.default_audience;
+  if (audience && !(await tx.resourceServers.getByIdentifier(audience))) patch.default_audience = null;
+  const directory = settings.default_directory;
+  if (directory && !(await tx.connections.getByName(directory))) patch.default_directory = null;
+  for (const [field, kind] of [
+    ['default_audience', 'resource_servers'],
+    ['default_directory', 'connections'],
+  ] as const) {
+    if (patch[field] === null && file.tenant?.[field] !== undefined)
+      throw new TenantFileError(
+        `tenant: ${field} "${settings[field]}" is not declared in ${kind}, and --prune deletes it`,
+      );
+  }
+  if (Object.keys(patch).length) await applyTenant(tx, patch);
 }

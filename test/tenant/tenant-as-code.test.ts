@@ -299,7 +299,16 @@ forEachDatabase('gatehouse tenant export | apply | diff', (db, kind) => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /^delete client /m);
     assert.match(result.stdout, /^delete resource server https:\/\/api\.shop\.test$/m);
-    const file = parseYaml(await exportOf()) as Record<string, unknown[]>;
+    // The defaults that named the deleted API and connection went with them, so the export applies as it is.
+    assert.match(result.stdout, /^update tenant settings: default_audience, default_directory$/m);
+    const after = await exportOf();
+    const again = await cli(['tenant', 'apply', writeFile(after), '--prune'], db());
+    assert.deepEqual(
+      [again.code, again.stdout],
+      [0, 'No changes: the tenant is as the file declares.\n'],
+      again.stderr,
+    );
+    const file = parseYaml(after) as Record<string, unknown[]>;
     for (const list of [
       'resource_servers',
       'clients',
