@@ -412,6 +412,11 @@ function pendingLoginLimits(get: (key: Key) => string | undefined) {
 }
 
 /** Whether a failed command should print its stack: GATEHOUSE_LOG_LEVEL (or --log-level) is debug or trace. */
+/** A tenant file's `${NAME}` placeholder is the environment variable NAME (docs/tenant-as-code.md). */
+export function environmentVariable(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return Object.hasOwn(env, name) ? env[name] : undefined;
+}
+
 export function wantsStacks(env: NodeJS.ProcessEnv = process.env, argv: readonly string[] = []): boolean {
   try {
     return ['debug', 'trace'].includes(loadConfig(env, argv).logLevel);

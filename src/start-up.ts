@@ -2,7 +2,8 @@
 // apply the tenant file, make the HTTPS certificate. Kept apart from app.ts so that the cluster primary and the CLI load neither
 // Fastify nor the login pages.
 import { readFileSync } from 'node:fs';
-import { type Config, ConfigError, endpoints } from './config.js';
+import { type Config, ConfigError, endpoints, environmentVariable } from './config.js';
+import { validatePageTemplate } from './login/template-checks.js';
 import { ensureLocalTls, type LocalTlsFiles, spkiHash } from './crypto/local-tls.js';
 import { readServedCertificate } from './http/tls.js';
 import { readSmtpCa } from './delivery/create.js';
@@ -124,7 +125,10 @@ export async function prepareStart(config: Config, now: () => number = Date.now)
     // The start runs alone (before any worker): the tenant file's passwords may use every core.
     const passwords = createPasswords(argon2Concurrency(1), argon2OptionsFor(config.mode));
     if (config.bootstrapPath)
-      await applyTenantFileAtStart(store, config.bootstrapPath, box, passwords, urls.managementAudience, now);
+      await applyTenantFileAtStart(store, config.bootstrapPath, box, passwords, urls.managementAudience, now, {
+        checkPageTemplate: validatePageTemplate,
+        variables: environmentVariable,
+      });
     else developmentTenant = await seedDevelopmentTenant(store, box);
     if (config.adminClientId && config.adminClientSecret) {
       await upsertAdminClient(store, config.adminClientId, config.adminClientSecret, box, urls.managementAudience);

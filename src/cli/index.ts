@@ -9,6 +9,7 @@ import { DatabaseStartError } from '../store/start-errors.js';
 import { TenantFileError } from '../tenant-file/parse.js';
 import { keysCommand } from './keys.js';
 import { optionsHelp } from './options.js';
+import { tenantCommand } from './tenant.js';
 
 function program(): Command {
   const gatehouse = new Command('gatehouse')
@@ -31,6 +32,7 @@ function program(): Command {
       await start(loadConfig(process.env, command.args));
     });
   keysCommand(gatehouse);
+  tenantCommand(gatehouse);
   return gatehouse;
 }
 

@@ -973,6 +973,10 @@ export interface EmailTemplateStore {
   get(name: string): Promise<EmailTemplate | undefined>;
   /** Stores a template; with `onlyNew`, returns false (and stores nothing) when one is stored already. */
   put(template: EmailTemplate, onlyNew?: boolean): Promise<boolean>;
+  /** Every stored template, by name. */
+  list(): Promise<EmailTemplate[]>;
+  /** Forgets a stored template (its default is used again); false when none was stored. */
+  delete(name: string): Promise<boolean>;
 }
 
 export type LockName = 'tenant' | 'signing_keys';

@@ -2,15 +2,18 @@
 // leaves everything else alone, so applying the same file twice writes nothing the second time.
 import type { SecretBox } from '../crypto/secret-box.js';
 import { randomId } from '../crypto/random.js';
-import type { Client, Connection, Permission, Stores, TenantSettings, User } from '../store/types.js';
+import type { Client, Connection, Permission, Stores, User } from '../store/types.js';
+import { createEmailLiquid } from '../delivery/templates.js';
+import { applyBranding } from './apply-branding.js';
 import { applyClientGrant } from './apply-client-grant.js';
 import { applyConnection } from './apply-connection.js';
+import { applyTenant, type TenantPatch } from './apply-tenant.js';
+import { applyEmailTemplate } from './apply-email-template.js';
 import { applyResourceServer } from './apply-resource-server.js';
 import { changedFields } from './canonical.js';
 import { defaultAuthMethod, defaultRefreshToken, newClient } from './defaults.js';
 import { splitInert } from './inert.js';
 import {
-  checkUrl,
   type DeclaredClient,
   type DeclaredRole,
   type DeclaredUser,
@@ -18,10 +21,7 @@ import {
   type TenantFile,
   TenantFileError,
 } from './parse.js';
-import { clientInertFields } from './schemas.js';
-
-/** Tenant settings to change; null removes a setting. */
-export type TenantPatch = { [K in keyof Omit<TenantSettings, 'gatehouse_initialized'>]?: TenantSettings[K] | null };
+import { clientInertFields, tenantInertFields } from './schemas.js';
 
 export interface ApplyDeps {
   box: SecretBox;
@@ -29,6 +29,8 @@ export interface ApplyDeps {
   /** argon2id hashes of the declared plain-text passwords, computed before the transaction. */
   passwordHashes: Map<string, string>;
   now: () => number;
+  /** Why a Universal Login page template would not render, or undefined (the login pages' own check). */
+  checkPageTemplate: (template: string) => string | undefined;
 }
 
 export const userKey = (connection: string, email: string) => `${connection}\n${email.toLowerCase()}`;
@@ -104,7 +106,8 @@ export async function applyClient(tx: Stores, declared: DeclaredClient, where: s
 /**
  * Applies the file inside the caller's transaction `tx`, one kind of object after the other, in the order
  * their references need: APIs and clients before the client grants and connections that name them,
- * connections before their users, users and APIs before the roles, and the tenant settings last.
+ * connections before their users, users and APIs before the roles, then the tenant settings, the branding and
+ * the e-mail templates.
  */
 export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyDeps): Promise<void> {
   await applyResourceServers(tx, file, deps.managementAudience);
@@ -114,6 +117,12 @@ export async function applyTenantFile(tx: Stores, file: TenantFile, deps: ApplyD
   await applyUsers(tx, file, deps);
   await applyRoles(tx, file);
   await applyTenantSettings(tx, file);
+  if (file.branding) await applyBranding(tx, file.branding, deps.checkPageTemplate);
+  if (file.email_templates?.length) {
+    const liquid = createEmailLiquid();
+    for (const [i, declared] of file.email_templates.entries())
+      await applyEmailTemplate(tx, declared, label(file, 'email_templates', i), liquid);
+  }
 }
 
 async function applyResourceServers(tx: Stores, file: TenantFile, managementAudience: string): Promise<void> {
@@ -271,34 +280,17 @@ async function applyRoleMembers(
   if (current.join('\n') !== ids.join('\n')) await tx.roles.setMembers(roleId, ids);
 }
 
+/** The file's tenant settings: Auth0's settings stored without effect go aside, merged over the stored ones. */
 async function applyTenantSettings(tx: Stores, file: TenantFile): Promise<void> {
-  if (file.tenant) await applyTenant(tx, file.tenant);
-}
-
-/**
- * The tenant settings: the declared fields are changed (null removes one), the rest kept. Also what
- * /api/v2/tenants/settings and /api/v2/branding write through.
- */
-export async function applyTenant(tx: Stores, declared: TenantPatch): Promise<TenantSettings> {
-  const current = await tx.tenant.get();
-  const { default_audience, default_directory, allowed_logout_urls } = declared;
-  if (default_audience && !(await tx.resourceServers.getByIdentifier(default_audience))) {
-    throw new TenantFileError(`tenant: default_audience "${default_audience}" is not an API (resource server)`);
+  if (!file.tenant) return;
+  const { fields, inert } = splitInert(file.tenant, tenantInertFields, (await tx.tenant.get()).stored_without_effect);
+  const patch: TenantPatch = fields as TenantPatch;
+  if (inert) {
+    // As PATCH /api/v2/tenants/settings: a null takes the setting away.
+    const kept = Object.fromEntries(Object.entries(inert).filter(([, value]) => value !== null));
+    patch.stored_without_effect = Object.keys(kept).length ? kept : null;
   }
-  if (default_directory) {
-    const connection = await tx.connections.getByName(default_directory);
-    if (connection?.strategy !== 'auth0')
-      throw new TenantFileError(`tenant: default_directory "${default_directory}" is not a database connection`);
-  }
-  for (const url of allowed_logout_urls ?? []) checkUrl('tenant', 'allowed_logout_urls', url);
-  if (!Object.keys(changedFields(current as Record<string, unknown>, declared)).length) return current;
-  const next: Record<string, unknown> = { ...current };
-  for (const [key, value] of Object.entries(declared)) {
-    if (value === null) delete next[key];
-    else if (value !== undefined) next[key] = value;
-  }
-  await tx.tenant.put(next as TenantSettings);
-  return next as TenantSettings;
+  await applyTenant(tx, patch);
 }
 
 /** A role's `users` entry given as an e-mail: the one user with that address in a database connection. */

@@ -4,11 +4,11 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Passwords } from '../crypto/passwords.js';
 import { randomId, randomSecret } from '../crypto/random.js';
-import type { Store } from '../store/types.js';
-import { applyTenantFile, userKey } from './apply.js';
+import type { Store, Stores } from '../store/types.js';
+import { type ApplyDeps, applyTenantFile, userKey } from './apply.js';
 import { newClient, newResourceServer } from './defaults.js';
 import { managementScopes } from './scopes.js';
-import { readTenantFile } from './parse.js';
+import { readTenantFile, type TenantFile, type Variables } from './parse.js';
 
 export interface DevelopmentTenant {
   client_id: string;
@@ -50,32 +50,59 @@ export async function applyTenantFileAtStart(
   passwords: Pick<Passwords, 'hash'>,
   managementAudience: string,
   now: () => number,
+  checks: Pick<ApplyDeps, 'checkPageTemplate'> & { variables: Variables },
 ): Promise<void> {
-  const file = await readTenantFile(path);
-  // argon2id is slow on purpose: hash before the transaction, and only for users that do not exist yet.
+  const file = await readTenantFile(path, checks.variables);
+  const passwordHashes = await hashDeclaredPasswords(store, file, passwords);
+  await store.transaction('tenant', async (tx) => {
+    await hashPasswordsStillMissing(tx, file, passwords, passwordHashes);
+    await applyTenantFile(tx, file, {
+      box,
+      managementAudience,
+      passwordHashes,
+      now,
+      checkPageTemplate: checks.checkPageTemplate,
+    });
+    const tenant = await tx.tenant.get();
+    if (!tenant.gatehouse_initialized) await tx.tenant.put({ ...tenant, gatehouse_initialized: true });
+  });
+}
+
+/** argon2id is slow on purpose: hash before the transaction, and only for users that do not exist yet. */
+export async function hashDeclaredPasswords(
+  store: Pick<Store, 'users'>,
+  file: TenantFile,
+  passwords: Pick<Passwords, 'hash'>,
+): Promise<Map<string, string>> {
   const passwordHashes = new Map<string, string>();
   for (const user of file.users ?? []) {
     if (user.password !== undefined && !(await store.users.findByEmail(user.connection, user.email))) {
       passwordHashes.set(userKey(user.connection, user.email), await passwords.hash(user.password));
     }
   }
-  await store.transaction('tenant', async (tx) => {
-    // A user created by another instance since the check above keeps its password; one still missing
-    // whose hash we skipped cannot happen, because users are never deleted by a start.
-    for (const user of file.users ?? []) {
-      const key = userKey(user.connection, user.email);
-      if (
-        user.password !== undefined &&
-        !passwordHashes.has(key) &&
-        !(await tx.users.findByEmail(user.connection, user.email))
-      ) {
-        passwordHashes.set(key, await passwords.hash(user.password));
-      }
+  return passwordHashes;
+}
+
+/**
+ * Inside the transaction: a user created by another writer since hashDeclaredPasswords keeps its password; one
+ * deleted since then (by the Management API) gets its hash now.
+ */
+export async function hashPasswordsStillMissing(
+  tx: Stores,
+  file: TenantFile,
+  passwords: Pick<Passwords, 'hash'>,
+  passwordHashes: Map<string, string>,
+): Promise<void> {
+  for (const user of file.users ?? []) {
+    const key = userKey(user.connection, user.email);
+    if (
+      user.password !== undefined &&
+      !passwordHashes.has(key) &&
+      !(await tx.users.findByEmail(user.connection, user.email))
+    ) {
+      passwordHashes.set(key, await passwords.hash(user.password));
     }
-    await applyTenantFile(tx, file, { box, managementAudience, passwordHashes, now });
-    const tenant = await tx.tenant.get();
-    if (!tenant.gatehouse_initialized) await tx.tenant.put({ ...tenant, gatehouse_initialized: true });
-  });
+  }
 }
 
 /** GATEHOUSE_ADMIN_CLIENT_ID/_SECRET: the operator's client, granted every Management API scope. */

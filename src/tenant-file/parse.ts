@@ -16,7 +16,9 @@ import type {
 import {
   type clientInertFields,
   type connectionInertFields,
+  type emailTemplateNamesOfAuth0,
   type resourceServerInertFields,
+  type tenantInertFields,
   tenantFileSchema,
 } from './schemas.js';
 
@@ -73,8 +75,27 @@ export interface DeclaredRole {
   users?: string[];
 }
 
+export type DeclaredTenant = Omit<TenantSettings, 'gatehouse_initialized' | 'branding' | 'stored_without_effect'> &
+  Inert<typeof tenantInertFields>;
+export interface DeclaredBranding extends NonNullable<TenantSettings['branding']> {
+  templates?: { template: 'universal_login'; body: string }[];
+}
+export interface DeclaredEmailTemplate {
+  template: (typeof emailTemplateNamesOfAuth0)[number];
+  body?: string;
+  from?: string;
+  resultUrl?: string;
+  subject?: string;
+  syntax?: 'liquid';
+  urlLifetimeInSeconds?: number;
+  includeEmailInRedirect?: boolean;
+  enabled?: boolean;
+}
+
 export interface TenantFile {
-  tenant?: Omit<TenantSettings, 'gatehouse_initialized'>;
+  tenant?: DeclaredTenant;
+  branding?: DeclaredBranding;
+  email_templates?: DeclaredEmailTemplate[];
   resource_servers?: DeclaredResourceServer[];
   clients?: DeclaredClient[];
   client_grants?: DeclaredClientGrant[];
@@ -83,7 +104,9 @@ export interface TenantFile {
   roles?: DeclaredRole[];
 }
 
-const validate = new Ajv({ allErrors: false, strict: true, verbose: true }).compile(tenantFileSchema);
+const validate = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true }).compile(
+  tenantFileSchema,
+);
 
 /**
  * `/clients/1/client_secret` → `clients[1] (acme-worker): client_secret`. Each kind is named by its key in
@@ -98,7 +121,7 @@ export function objectLabel(file: Record<string, unknown>, kind: string, index: 
         : item.client_id
       : kind === 'users'
         ? item.email
-        : (item.client_id ?? item.identifier ?? item.name);
+        : (item.client_id ?? item.identifier ?? item.name ?? item.template);
   return `${kind}[${index}]${typeof name === 'string' ? ` (${name})` : ''}`;
 }
 
@@ -129,17 +152,57 @@ function jsonErrorMessage(error: Error, text: string): string {
   return `${error.message} (line ${before.length}, column ${before[before.length - 1].length + 1})`;
 }
 
-export async function readTenantFile(path: string): Promise<TenantFile> {
+/** The environment a tenant file's `${NAME}` placeholders are filled from. */
+export type Variables = (name: string) => string | undefined;
+
+export async function readTenantFile(path: string, variables?: Variables): Promise<TenantFile> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new TenantFileError(`Cannot read tenant file ${path}: ${(error as Error).message}`);
   }
-  return parseTenantFile(text, path);
+  return parseTenantFile(text, path, variables);
 }
 
-export function parseTenantFile(text: string, path = 'tenant file'): TenantFile {
+/** A whole string value `${NAME}`: filled from the environment (docs/tenant-as-code.md "Secrets and placeholders"). */
+const PLACEHOLDER = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+
+/** Every placeholder in `data` replaced by its variable's value; a variable that is not set stops the read. */
+function fillPlaceholders(data: unknown, variables: Variables): unknown {
+  const missing: { name: string; at: string[] }[] = [];
+  const fill = (value: unknown, at: string[]): unknown => {
+    if (typeof value === 'string') {
+      const name = PLACEHOLDER.exec(value)?.[1];
+      if (name === undefined) return value;
+      const filled = variables(name);
+      if (filled === undefined) missing.push({ name, at });
+      return filled ?? value;
+    }
+    if (Array.isArray(value)) return value.map((item, i) => fill(item, [...at, String(i)]));
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, fill(item, [...at, key])]));
+    return value;
+  };
+  const filled = fill(data, []);
+  if (missing.length) {
+    const [{ name, at }] = missing;
+    const [kind, index, ...field] = at;
+    const where =
+      index === undefined || !/^\d+$/.test(index)
+        ? at.slice(0, -1).join('.') || 'tenant file'
+        : objectLabel(data as Record<string, unknown>, kind, Number(index));
+    const fieldName = index === undefined || !/^\d+$/.test(index) ? at[at.length - 1] : field.join('.');
+    const others = [...new Set(missing.slice(1).map((m) => m.name))].filter((n) => n !== name);
+    throw new TenantFileError(
+      `${where}: ${fieldName} is \${${name}}, but the environment variable ${name} is not set${others.length ? ` (nor ${others.join(', ')})` : ''}; nothing was changed`,
+    );
+  }
+  return filled;
+}
+
+/** Parses and checks a tenant file; with `variables`, its placeholders are filled first. */
+export function parseTenantFile(text: string, path = 'tenant file', variables?: Variables): TenantFile {
   const yaml = /\.ya?ml$/i.test(path);
   let data: unknown;
   try {
@@ -151,6 +214,7 @@ export function parseTenantFile(text: string, path = 'tenant file'): TenantFile 
       : jsonErrorMessage(error as Error, text);
     throw new TenantFileError(`${path} is not valid ${yaml ? 'YAML' : 'JSON'}: ${why}`);
   }
+  if (variables) data = fillPlaceholders(data, variables);
   if (!validate(data)) throw new TenantFileError(describe(data as Record<string, unknown>, validate.errors![0]));
   const file = data as TenantFile;
   checkShapes(file);
@@ -202,6 +266,7 @@ function checkShapes(file: TenantFile) {
     file.users,
   );
   seen('roles', 'name', (r: DeclaredRole) => r.name, file.roles);
+  seen('email_templates', 'template', (t: DeclaredEmailTemplate) => t.template, file.email_templates);
 
   file.clients?.forEach((client, i) => {
     const where = objectLabel(file as Record<string, unknown>, 'clients', i);

@@ -1,10 +1,55 @@
 // JSON schemas for objects in Auth0's Management API v2 shape. The tenant file is validated with them
 // now; the /api/v2 routes declare the same schemas.
+import { emailTemplateNames } from '../delivery/messages.js';
 import { appTypes, credentialAlgs, signingAlgs, tokenDialects, tokenEndpointAuthMethods } from '../store/types.js';
 
 const string = (minLength = 1, maxLength = 2048) => ({ type: 'string', minLength, maxLength }) as const;
 const strings = { type: 'array', items: string() } as const;
 const seconds = (max: number) => ({ type: 'integer', minimum: 1, maximum: max }) as const;
+
+const nullableObject = { type: ['object', 'null'] } as const;
+const nullableBoolean = { type: ['boolean', 'null'] } as const;
+const text = { type: 'string', maxLength: 2048 } as const;
+const minutes = { type: 'integer', minimum: 1, maximum: 525600 } as const;
+
+/**
+ * Auth0's tenant settings that Gatehouse stores without effect, by name, with the type Auth0's schema gives
+ * (/api/v2/tenants/settings and the tenant file's `tenant`).
+ */
+export const tenantInertFields = {
+  change_password: nullableObject,
+  device_flow: nullableObject,
+  guardian_mfa_page: nullableObject,
+  error_page: nullableObject,
+  default_token_quota: nullableObject,
+  flags: { type: 'object' },
+  ephemeral_session_lifetime: { type: 'number', minimum: 0 },
+  idle_ephemeral_session_lifetime: { type: 'number', minimum: 0 },
+  ephemeral_session_lifetime_in_minutes: minutes,
+  idle_ephemeral_session_lifetime_in_minutes: minutes,
+  sandbox_version: text,
+  legacy_sandbox_version: text,
+  default_redirection_uri: text,
+  enabled_locales: { type: 'array', items: { type: 'string', maxLength: 16 } },
+  security_headers: nullableObject,
+  session_cookie: nullableObject,
+  sessions: nullableObject,
+  oidc_logout: { type: 'object' },
+  customize_mfa_in_postlogin_action: nullableBoolean,
+  allow_organization_name_in_authentication_api: nullableBoolean,
+  acr_values_supported: { type: ['array', 'null'], items: { type: 'string' } },
+  mtls: nullableObject,
+  pushed_authorization_requests_supported: nullableBoolean,
+  authorization_response_iss_parameter_supported: nullableBoolean,
+  skip_non_verifiable_callback_uri_confirmation_prompt: nullableBoolean,
+  resource_parameter_profile: text,
+  client_id_metadata_document_supported: { type: 'boolean' },
+  enable_ai_guide: { type: 'boolean' },
+  phone_consolidated_experience: { type: 'boolean' },
+  include_session_metadata_in_tenant_logs: { type: 'boolean' },
+  dynamic_client_registration_security_mode: text,
+  country_codes: nullableObject,
+} as const;
 
 export const tenantSchema = {
   type: 'object',
@@ -19,6 +64,7 @@ export const tenantSchema = {
     support_url: string(),
     picture_url: string(),
     allowed_logout_urls: strings,
+    ...tenantInertFields,
   },
 } as const;
 
@@ -261,6 +307,89 @@ export const roleSchema = {
   },
 } as const;
 
+const HEX = '^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$';
+// Auth0: "URL for the logo. Must use HTTPS."
+const httpsUrl = { type: 'string', pattern: '^https://[^\\s]+$', maxLength: 2048 } as const;
+/** Auth0's limit on a page template and on an e-mail template's body ("Maximum string length: 102400"). */
+export const MAX_TEMPLATE = 102400;
+
+/**
+ * Auth0's branding settings (/api/v2/branding) and, as Auth0's deploy tool writes them, the Universal Login page
+ * template (/api/v2/branding/templates/universal-login) in `templates`.
+ */
+export const brandingSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    colors: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        primary: { type: 'string', pattern: HEX },
+        // A colour, or a gradient object (stored, not drawn).
+        page_background: {
+          type: ['string', 'object'],
+          pattern: HEX,
+          additionalProperties: false,
+          properties: {
+            type: { const: 'linear-gradient' },
+            start: { type: 'string', pattern: HEX },
+            end: { type: 'string', pattern: HEX },
+            angle_deg: { type: 'integer' },
+          },
+        },
+      },
+    },
+    favicon_url: httpsUrl,
+    logo_url: httpsUrl,
+    font: { type: 'object', additionalProperties: false, properties: { url: httpsUrl } },
+    templates: {
+      type: 'array',
+      maxItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['template', 'body'],
+        properties: { template: { const: 'universal_login' }, body: string(1, MAX_TEMPLATE) },
+      },
+    },
+  },
+} as const;
+
+// Auth0's e-mail template names (EmailTemplateNameEnum of the Management API).
+export const emailTemplateNamesOfAuth0 = [
+  ...emailTemplateNames,
+  'verify_email_by_code',
+  'auth_email_by_code',
+  'reset_email_by_code',
+  'stolen_credentials',
+  'enrollment_email',
+  'mfa_oob_code',
+  'user_invitation',
+  'change_password',
+  'password_reset',
+  'async_approval',
+] as const;
+
+/** An e-mail template as Auth0's Management API takes it (/api/v2/email-templates), whole. */
+export const emailTemplateSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['template'],
+  properties: {
+    template: { enum: emailTemplateNamesOfAuth0 },
+    body: { type: 'string', maxLength: MAX_TEMPLATE },
+    from: { type: 'string', maxLength: 512 },
+    resultUrl: { type: 'string', maxLength: 2048 },
+    subject: { type: 'string', maxLength: 1024 },
+    syntax: { enum: ['liquid'] },
+    // Stored in a 32-bit integer column (PostgreSQL refuses more).
+    urlLifetimeInSeconds: { type: 'integer', minimum: 0, maximum: 2147483647 },
+    includeEmailInRedirect: { type: 'boolean' },
+    enabled: { type: 'boolean' },
+  },
+} as const;
+
 export const tenantFileSchema = {
   type: 'object',
   additionalProperties: false,
@@ -272,5 +401,7 @@ export const tenantFileSchema = {
     connections: { type: 'array', items: connectionSchema },
     users: { type: 'array', items: userSchema },
     roles: { type: 'array', items: roleSchema },
+    branding: brandingSchema,
+    email_templates: { type: 'array', items: emailTemplateSchema },
   },
 } as const;

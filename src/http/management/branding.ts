@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { validatePageTemplate } from '../../login/template-checks.js';
 import type { BrandingSettings, Store } from '../../store/types.js';
-import { applyTenant } from '../../tenant-file/apply.js';
+import { applyTenant } from '../../tenant-file/apply-tenant.js';
 import { ManagementError, notFound } from './errors.js';
 import { mergePatch } from './merge-patch.js';
 import { answers, noBody } from './schemas/common.js';

@@ -4,27 +4,19 @@
 // which GET shows until a template is stored); Auth0's other template names are stored without effect. Only
 // Liquid is spoken (`syntax: 'liquid'`), and a body or subject Liquid cannot parse is refused with the reason.
 import type { FastifyInstance } from 'fastify';
-import { emailTemplateNames, type EmailTemplateName } from '../../delivery/messages.js';
 import { createEmailLiquid, defaultTemplate } from '../../delivery/templates.js';
+import {
+  type EmailTemplateBody,
+  isSentTemplate as isSent,
+  mergeEmailTemplate,
+} from '../../tenant-file/apply-email-template.js';
+import { emailTemplateNamesOfAuth0 } from '../../tenant-file/schemas.js';
 import type { EmailTemplate, Store } from '../../store/types.js';
 import { ManagementError } from './errors.js';
 import { answers } from './schemas/common.js';
 import { emailTemplate } from './schemas/tenant.js';
 
-// Auth0's template names (EmailTemplateNameEnum of the Management API).
-const auth0Names = [
-  ...emailTemplateNames,
-  'verify_email_by_code',
-  'auth_email_by_code',
-  'reset_email_by_code',
-  'stolen_credentials',
-  'enrollment_email',
-  'mfa_oob_code',
-  'user_invitation',
-  'change_password',
-  'password_reset',
-  'async_approval',
-] as const;
+const auth0Names = emailTemplateNamesOfAuth0;
 
 const MAX_BODY = 102400;
 
@@ -49,10 +41,9 @@ const params = {
   properties: { templateName: { type: 'string', enum: auth0Names } },
 } as const;
 
-type Body = { [K in keyof EmailTemplate]?: EmailTemplate[K] | null } & { syntax?: string | null };
+type Body = EmailTemplateBody;
 
 const invalid = (reason: string) => new ManagementError(400, `Payload validation error: ${reason}.`, 'invalid_body');
-const isSent = (name: string): name is EmailTemplateName => (emailTemplateNames as readonly string[]).includes(name);
 
 export function emailTemplateRoutes(app: FastifyInstance, { store, from }: { store: Store; from: string }) {
   const liquid = createEmailLiquid();
@@ -66,30 +57,9 @@ export function emailTemplateRoutes(app: FastifyInstance, { store, from }: { sto
 
   /** `base` with the body's fields; a null clears a field to its default. Refuses a body Liquid cannot parse. */
   function merged(name: string, base: EmailTemplate | undefined, body: Body): EmailTemplate {
-    if (body.template !== undefined && body.template !== name)
-      throw invalid(`template must be ${name}, the template of the path`);
-    const fallback = isSent(name) ? defaultTemplate(name, from) : undefined;
-    const pick = <K extends keyof EmailTemplate>(key: K, otherwise: EmailTemplate[K]): EmailTemplate[K] =>
-      body[key] === undefined ? (base?.[key] ?? otherwise) : ((body[key] ?? otherwise) as EmailTemplate[K]);
-    const template: EmailTemplate = {
-      template: name,
-      body: pick('body', fallback?.body ?? ''),
-      from: body.from === undefined ? (base?.from ?? null) : body.from,
-      subject: pick('subject', fallback?.subject ?? ''),
-      resultUrl: body.resultUrl === undefined ? (base?.resultUrl ?? null) : body.resultUrl,
-      urlLifetimeInSeconds:
-        body.urlLifetimeInSeconds === undefined ? (base?.urlLifetimeInSeconds ?? null) : body.urlLifetimeInSeconds,
-      includeEmailInRedirect: pick('includeEmailInRedirect', true),
-      enabled: pick('enabled', true),
-    };
-    for (const [field, source] of [
-      ['body', template.body],
-      ['subject', template.subject],
-    ] as const) {
-      const problem = liquid.check(source);
-      if (problem) throw invalid(`${field} is not a valid Liquid template: ${problem}`);
-    }
-    return template;
+    const result = mergeEmailTemplate(liquid, name, base, body);
+    if ('problem' in result) throw invalid(result.problem);
+    return result.template;
   }
 
   app.get<{ Params: { templateName: string } }>(

@@ -5,54 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_IDLE_SESSION_HOURS, DEFAULT_SESSION_HOURS } from '../../protocol/session.js';
 import type { Store, TenantSettings } from '../../store/types.js';
-import { applyTenant, type TenantPatch } from '../../tenant-file/apply.js';
+import { applyTenant, type TenantPatch } from '../../tenant-file/apply-tenant.js';
 import { TenantFileError } from '../../tenant-file/parse.js';
-import { tenantSchema } from '../../tenant-file/schemas.js';
+import { tenantInertFields as storedOnly, tenantSchema } from '../../tenant-file/schemas.js';
 import { ManagementError } from './errors.js';
 import { mergePatch } from './merge-patch.js';
 import { answers } from './schemas/common.js';
 import { tenantSettings } from './schemas/tenant.js';
 
-const object = { type: ['object', 'null'] } as const;
-const boolean = { type: ['boolean', 'null'] } as const;
-const text = { type: 'string', maxLength: 2048 } as const;
 const minutes = { type: 'integer', minimum: 1, maximum: 525600 } as const;
-
-/** Auth0's tenant settings that Gatehouse stores without effect, by name, with the type Auth0's schema gives. */
-const storedOnly = {
-  change_password: object,
-  device_flow: object,
-  guardian_mfa_page: object,
-  error_page: object,
-  default_token_quota: object,
-  flags: { type: 'object' },
-  ephemeral_session_lifetime: { type: 'number', minimum: 0 },
-  idle_ephemeral_session_lifetime: { type: 'number', minimum: 0 },
-  ephemeral_session_lifetime_in_minutes: minutes,
-  idle_ephemeral_session_lifetime_in_minutes: minutes,
-  sandbox_version: text,
-  legacy_sandbox_version: text,
-  default_redirection_uri: text,
-  enabled_locales: { type: 'array', items: { type: 'string', maxLength: 16 } },
-  security_headers: object,
-  session_cookie: object,
-  sessions: object,
-  oidc_logout: { type: 'object' },
-  customize_mfa_in_postlogin_action: boolean,
-  allow_organization_name_in_authentication_api: boolean,
-  acr_values_supported: { type: ['array', 'null'], items: { type: 'string' } },
-  mtls: object,
-  pushed_authorization_requests_supported: boolean,
-  authorization_response_iss_parameter_supported: boolean,
-  skip_non_verifiable_callback_uri_confirmation_prompt: boolean,
-  resource_parameter_profile: text,
-  client_id_metadata_document_supported: { type: 'boolean' },
-  enable_ai_guide: { type: 'boolean' },
-  phone_consolidated_experience: { type: 'boolean' },
-  include_session_metadata_in_tenant_logs: { type: 'boolean' },
-  dynamic_client_registration_security_mode: text,
-  country_codes: object,
-} as const;
 
 const patchBody = {
   type: 'object',

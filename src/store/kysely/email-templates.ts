@@ -43,5 +43,13 @@ export function emailTemplateStore(db: Executor, now: () => number): EmailTempla
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
+    async list() {
+      const rows = await db.selectFrom('email_templates').selectAll().orderBy('template').execute();
+      return rows.map(fromRow);
+    },
+    async delete(name) {
+      const result = await db.deleteFrom('email_templates').where('template', '=', name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
   };
 }
