@@ -9,6 +9,8 @@ import { DatabaseStartError } from '../store/start-errors.js';
 import { TenantFileError } from '../tenant-file/parse.js';
 import { keysCommand } from './keys.js';
 import { optionsHelp } from './options.js';
+import { tokensCommand } from './tokens.js';
+import { usersCommand } from './users.js';
 
 function program(): Command {
   const gatehouse = new Command('gatehouse')
@@ -31,6 +33,8 @@ function program(): Command {
       await start(loadConfig(process.env, command.args));
     });
   keysCommand(gatehouse);
+  usersCommand(gatehouse);
+  tokensCommand(gatehouse);
   return gatehouse;
 }
 
