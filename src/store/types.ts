@@ -486,7 +486,7 @@ export interface Job {
   summary: ImportSummary | null;
   errors: ImportRowError[] | null;
   output: string | null;
-  download_hash: string | null;
+  download_secret: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -498,7 +498,7 @@ export interface JobStore {
   claim(id: string, at: number): Promise<Job | undefined>;
   finish(
     id: string,
-    result: Pick<Job, 'status' | 'summary' | 'errors' | 'output' | 'download_hash'>,
+    result: Pick<Job, 'status' | 'summary' | 'errors' | 'output' | 'download_secret'>,
     at: number,
   ): Promise<void>;
 }

@@ -53,7 +53,7 @@ export function jobStore(db: Executor): JobStore {
           summary: result.summary === null ? null : text(result.summary),
           errors: result.errors === null ? null : text(result.errors),
           output: result.output,
-          download_hash: result.download_hash,
+          download_secret: result.download_secret,
           // The uploaded file is not kept once it has been read.
           input: null,
           updated_at: at,

@@ -325,7 +325,7 @@ export interface JobTable {
   summary: string | null;
   errors: string | null;
   output: string | null;
-  download_hash: string | null;
+  download_secret: string | null;
   created_at: Millis;
   updated_at: Millis;
 }

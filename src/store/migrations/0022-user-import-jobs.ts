@@ -16,9 +16,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('input', 'text')
     .addColumn('summary', 'text')
     .addColumn('errors', 'text')
-    /** An export's file, and the SHA-256 of the secret in its download URL. */
+    /** An export's file (gzip, base64), and the secret in its download URL (it guards only this file, kept beside it). */
     .addColumn('output', 'text')
-    .addColumn('download_hash', 'text')
+    .addColumn('download_secret', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .execute();
