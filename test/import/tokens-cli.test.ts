@@ -113,6 +113,11 @@ forEachDatabase('gatehouse tokens import', (db) => {
       GATEHOUSE_DATABASE_URL: db().url,
       GATEHOUSE_SECRET: TEST_SECRET,
     });
-    assert.equal(JSON.parse(again.stdout.trim().split('\n')[0]).errors[0].message, 'the token was imported already');
+    const messages = again.stdout
+      .trim()
+      .split('\n')
+      .slice(0, -1)
+      .map((line) => JSON.parse(line).errors[0].message);
+    assert.ok(messages.includes('the token was imported already'), messages.join('; '));
   });
 });
