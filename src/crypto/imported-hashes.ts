@@ -31,7 +31,6 @@ export interface CustomHash {
   password?: { encoding: PasswordEncoding };
 }
 
-const PLAIN = ['md4', 'md5', 'sha1', 'sha256', 'sha512'] as const;
 const HMAC_DIGESTS = ['md4', 'md5', 'ripemd160', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'];
 const PBKDF2 = /^\$pbkdf2-([a-z0-9-]+)\$i=(\d+),l=(\d+)\$([A-Za-z0-9+/.]+)\$([A-Za-z0-9+/.]+)$/;
 const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;

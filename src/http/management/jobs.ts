@@ -141,7 +141,7 @@ export function jobRoutes(app: FastifyInstance, deps: JobRouteDeps) {
         const upsert = flag(fields.upsert, 'upsert') ?? false;
         const sendCompletionEmail = flag(fields.send_completion_email, 'send_completion_email') ?? true;
         const connection = await store.connections.get(fields.connection_id);
-        if (!connection || connection.strategy !== 'auth0') throw noConnection();
+        if (connection?.strategy !== 'auth0') throw noConnection();
         const created: Job = {
           id: randomId('job_'),
           type: 'users_import',
