@@ -11,7 +11,8 @@
 // alone (bench/audit.ts). `--management` measures the Management API's user routes and a sign-in at 10,000 and
 // 1,000,000 users (bench/management.ts; BENCH_MANAGEMENT_SIZES, BENCH_MANAGEMENT_SAMPLES). `--start` measures
 // how long `gatehouse start --test` takes to answer /healthz (bench/start.ts; BENCH_START_ROUNDS; `--start --https`
-// with HTTPS).
+// with HTTPS). `--import` times `gatehouse users import` of a million users and its peak memory (bench/import.ts;
+// BENCH_IMPORT_USERS).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -43,6 +44,7 @@ import { formatSigninReport, type SigninResults } from './signin-report.js';
 import { algs, createWorkload, type Workload } from './workload.js';
 import { ensureWrk } from './wrk.js';
 import { startBenchmark } from './start.js';
+import { importBenchmark } from './import.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const benchDir = join(repoRoot, '.bench');
@@ -228,6 +230,7 @@ async function measureReference(options: BenchOptions, workload: Workload, logDi
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--start') return startBenchmark(process.argv.includes('--https'));
+  if (process.argv[2] === '--import') return importBenchmark();
   const options = readOptions(process.argv.slice(2));
   if (options.token || options.reference) ensureWrk();
   const gatehouseRoot = resolve(process.env.BENCH_GATEHOUSE_DIR || repoRoot);

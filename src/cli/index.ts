@@ -10,6 +10,8 @@ import { TenantFileError } from '../tenant-file/parse.js';
 import { keysCommand } from './keys.js';
 import { optionsHelp } from './options.js';
 import { tenantCommand } from './tenant.js';
+import { tokensCommand } from './tokens.js';
+import { usersCommand } from './users.js';
 
 function program(): Command {
   const gatehouse = new Command('gatehouse')
@@ -33,6 +35,8 @@ function program(): Command {
     });
   keysCommand(gatehouse);
   tenantCommand(gatehouse);
+  usersCommand(gatehouse);
+  tokensCommand(gatehouse);
   return gatehouse;
 }
 

@@ -1,6 +1,7 @@
-// Password checks for database connections: argon2id, and bcrypt hashes imported from elsewhere
-// (Auth0's bulk import), which are replaced by argon2id at the first successful login.
-import bcrypt from 'bcryptjs';
+// Password checks for database connections: argon2id, and hashes imported from elsewhere (Auth0's bulk import:
+// bcrypt, other argon2 variants, and custom_password_hash schemes), which are replaced by argon2id at the first
+// successful login, as Auth0 replaces an imported hash with its own.
+import { isImportedHash, verifyImportedHash } from '../crypto/imported-hashes.js';
 import type { Passwords } from '../crypto/passwords.js';
 import type { User, UserStore } from '../store/types.js';
 
@@ -25,13 +26,13 @@ export function passwordCheck(passwords: Passwords, users: UserStore): PasswordC
         await spend(password);
         return false;
       }
-      if (hash.startsWith('$argon2')) return passwords.verify(hash, password);
-      if (/^\$2[aby]\$/.test(hash)) {
-        const ok = await bcrypt.compare(password, hash);
-        if (ok) await users.update(user.user_id, { password_hash: await passwords.hash(password) });
-        return ok;
-      }
-      return false;
+      if (hash.startsWith('$argon2id$')) return passwords.verify(hash, password);
+      let ok = false;
+      if (hash.startsWith('$argon2')) ok = await passwords.verify(hash, password);
+      else if (isImportedHash(hash)) ok = await verifyImportedHash(hash, password);
+      else await spend(password);
+      if (ok) await users.update(user.user_id, { password_hash: await passwords.hash(password) });
+      return ok;
     },
   };
 }

@@ -282,6 +282,8 @@ export interface RefreshToken {
   last_used_at: number;
   rotated_at: number | null;
   revoked_at: number | null;
+  /** An imported token's expiry at the server it came from (`gatehouse tokens import`); null or absent otherwise. */
+  expires_at?: number | null;
 }
 
 export type Patch<T> = Partial<Omit<T, 'id' | 'client_id' | 'user_id' | 'kid'>>;
@@ -450,6 +452,55 @@ export interface UserStore {
   recordLogin(userId: string, at: number, ip: string | null): Promise<void>;
   /** Users whose last sign-in is at or after `since`. */
   countActiveSince(since: number): Promise<number>;
+  /** The users with any of these ids, or of these e-mail addresses in the connection (one query: an import's batch). */
+  findForImport(connection: string, userIds: readonly string[], emails: readonly string[]): Promise<User[]>;
+  /** One page of a connection's users (or every connection's) by user_id, after `after`: an export's read. */
+  listAfter(connection: string | undefined, after: string | undefined, limit: number): Promise<StoredUser[]>;
+}
+
+/** Auth0's long-running jobs (Management API v2, "Jobs"). */
+export type JobType = 'users_import' | 'users_export';
+export type JobStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+/** One row's failure in an import: the row as given, and why (Auth0's GET /api/v2/jobs/{id}/errors). */
+export interface ImportRowError {
+  user: Record<string, unknown>;
+  errors: { code: string; message: string; path?: string }[];
+}
+
+export interface ImportSummary {
+  failed: number;
+  updated: number;
+  inserted: number;
+  total: number;
+}
+
+export interface Job {
+  id: string;
+  type: JobType;
+  status: JobStatus;
+  connection_id: string | null;
+  /** The request's settings as Auth0 echoes them (external_id, upsert, format, fields, limit). */
+  details: Record<string, unknown>;
+  input: string | null;
+  summary: ImportSummary | null;
+  errors: ImportRowError[] | null;
+  output: string | null;
+  download_secret: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface JobStore {
+  insert(job: Job): Promise<void>;
+  get(id: string): Promise<Job | undefined>;
+  /** Moves a pending job to processing and returns it; nothing when another instance took it (atomic). */
+  claim(id: string, at: number): Promise<Job | undefined>;
+  finish(
+    id: string,
+    result: Pick<Job, 'status' | 'summary' | 'errors' | 'output' | 'download_secret'>,
+    at: number,
+  ): Promise<void>;
 }
 
 /** A page of a list: `offset` rows skipped, at most `limit` rows. */
@@ -879,6 +930,7 @@ export interface Stores {
   deviceCodes: DeviceCodeStore;
   branding: BrandingStore;
   refreshTokens: RefreshTokenStore;
+  jobs: JobStore;
   consents: ConsentStore;
   outbox: OutboxStore;
   emailTemplates: EmailTemplateStore;

@@ -25,6 +25,8 @@ declare module 'fastify' {
     scopes?: readonly string[];
     /** Scopes a token must hold every one of (Auth0 lists a few routes that need two, e.g. a key rotation). */
     allScopes?: readonly string[];
+    /** A download whose URL carries its own secret (a users export's file): no bearer token. */
+    signedUrl?: boolean;
   }
   interface FastifyRequest {
     caller?: Caller;
@@ -65,7 +67,7 @@ const insufficient = (message: string) =>
  */
 export function requireScopes(deps: ManagementAuthDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
-    if (request.is404) return;
+    if (request.is404 || request.routeOptions.config.signedUrl) return;
     const caller = await authenticate(request.headers.authorization, deps);
     const { scopes: anyOf = [], allScopes = [] } = request.routeOptions.config;
     const held = (scope: string) => caller.scopes.has(scope);

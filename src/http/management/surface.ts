@@ -15,6 +15,7 @@ import { emailTemplateRoutes } from './email-templates.js';
 import { managementErrorHandler, managementNotFound } from './errors.js';
 import { checkedSerializer } from './response-check.js';
 import { grantRoutes } from './grants.js';
+import { jobRoutes } from './jobs.js';
 import { logRoutes } from './logs.js';
 import { resourceServerRoutes } from './resource-servers.js';
 import { roleRoutes } from './roles.js';
@@ -98,6 +99,7 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     connectionRoutes(api, { store });
     ticketRoutes(api, { store, messages: deps.messages, audit: deps.audit, issuer: config.issuer, now });
     emailTemplateRoutes(api, { store, from: config.smtpFrom });
+    jobRoutes(api, { store, issuer: config.issuer, now });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

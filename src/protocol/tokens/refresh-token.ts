@@ -12,8 +12,10 @@ export function rotates(client: Client): boolean {
 /** When a token passes its absolute or idle lifetime, whichever comes first; none for non-expiring clients. */
 export function refreshTokenExpiresAt(token: RefreshToken, client: Client): number | undefined {
   const settings = client.refresh_token;
-  if (settings.expiration_type !== 'expiring') return undefined;
-  const limits: number[] = [];
+  // A token imported from another server also ends when it would have ended there.
+  const imported = token.expires_at == null ? [] : [Number(token.expires_at)];
+  if (settings.expiration_type !== 'expiring') return imported.length ? imported[0] : undefined;
+  const limits: number[] = [...imported];
   if (!settings.infinite_token_lifetime) limits.push(token.family_created_at + settings.token_lifetime * 1000);
   if (!settings.infinite_idle_token_lifetime) limits.push(token.last_used_at + settings.idle_token_lifetime * 1000);
   return limits.length ? Math.min(...limits) : undefined;

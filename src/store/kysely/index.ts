@@ -28,6 +28,7 @@ import { outboxStore } from './outbox.js';
 import { userTicketStore } from './user-tickets.js';
 import { restoreTenant, snapshotTenant } from './snapshot.js';
 import { testOutboxStore } from './test-outbox.js';
+import { jobStore } from './jobs.js';
 
 function stores(db: Executor, now: () => number): Stores {
   return {
@@ -52,6 +53,7 @@ function stores(db: Executor, now: () => number): Stores {
     deviceCodes: deviceCodeStore(db),
     branding: brandingStore(db, now),
     refreshTokens: refreshTokenStore(db),
+    jobs: jobStore(db),
     consents: consentStore(db, now),
     logs: logStore(db),
     outbox: outboxStore(db),

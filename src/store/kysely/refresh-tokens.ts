@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
-import type { RefreshTokenStore } from '../types.js';
+import type { RefreshToken, RefreshTokenStore } from '../types.js';
 import type { Executor } from './db.js';
+import type { RefreshTokenTable } from './schema.js';
+
+/** A row as the domain's token: `expires_at` only on a token imported with one. */
+function tokenOf(row: RefreshTokenTable | undefined): RefreshToken | undefined {
+  if (!row) return undefined;
+  const { expires_at, ...token } = row;
+  return expires_at == null ? token : { ...token, expires_at: Number(expires_at) };
+}
 
 export function refreshTokenStore(db: Executor): RefreshTokenStore {
   return {
@@ -15,11 +23,13 @@ export function refreshTokenStore(db: Executor): RefreshTokenStore {
       await db.insertInto('refresh_tokens').values(token).execute();
     },
     async get(tokenHash) {
-      return db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return tokenOf(
+        await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst(),
+      );
     },
     async rotate(tokenHash, at) {
       // One statement: of two requests racing with the same token, exactly one gets the row.
-      return db
+      const row = await db
         .updateTable('refresh_tokens')
         .set({ rotated_at: at, last_used_at: at })
         .where('token_hash', '=', tokenHash)
@@ -27,6 +37,7 @@ export function refreshTokenStore(db: Executor): RefreshTokenStore {
         .where('revoked_at', 'is', null)
         .returningAll()
         .executeTakeFirst();
+      return tokenOf(row);
     },
     async touch(tokenHash, at) {
       await db.updateTable('refresh_tokens').set({ last_used_at: at }).where('token_hash', '=', tokenHash).execute();
@@ -56,7 +67,7 @@ export function refreshTokenStore(db: Executor): RefreshTokenStore {
         .execute();
     },
     async activeOfFamily(familyId) {
-      return db
+      const row = await db
         .selectFrom('refresh_tokens')
         .selectAll()
         .where('family_id', '=', familyId)
@@ -64,6 +75,7 @@ export function refreshTokenStore(db: Executor): RefreshTokenStore {
         .where('revoked_at', 'is', null)
         .orderBy('created_at', 'desc')
         .executeTakeFirst();
+      return tokenOf(row);
     },
   };
 }

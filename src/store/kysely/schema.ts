@@ -311,6 +311,23 @@ export interface RefreshTokenTable {
   last_used_at: Millis;
   rotated_at: Millis | null;
   revoked_at: Millis | null;
+  /** An imported token's expiry at the server it came from; null for tokens issued here. */
+  expires_at?: Millis | null;
+}
+
+export interface JobTable {
+  id: string;
+  type: string;
+  status: string;
+  connection_id: string | null;
+  details: string;
+  input: string | null;
+  summary: string | null;
+  errors: string | null;
+  output: string | null;
+  download_secret: string | null;
+  created_at: Millis;
+  updated_at: Millis;
 }
 
 export interface ConsentTable {
@@ -388,6 +405,7 @@ export interface EmailTemplateTable {
 }
 
 export interface Database {
+  jobs: JobTable;
   outbox: OutboxTable;
   test_outbox: TestOutboxTable;
   email_templates: EmailTemplateTable;

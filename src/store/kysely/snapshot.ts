@@ -38,6 +38,7 @@ const TABLES: (keyof Database)[] = [
   'logs',
   'outbox',
   'test_outbox',
+  'jobs',
 ];
 
 /** Rows per INSERT: well below SQLite's 32766 bound parameters for any of these tables. */

@@ -154,5 +154,27 @@ export function userStore(db: Executor, now: () => number): UserStore {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
+    async findForImport(connection, userIds, emails) {
+      if (!userIds.length && !emails.length) return [];
+      const lower = emails.map((email) => email.toLowerCase());
+      const rows = await db
+        .selectFrom('users')
+        .selectAll()
+        .where((eb) =>
+          eb.or([
+            ...(userIds.length ? [eb('user_id', 'in', userIds)] : []),
+            ...(lower.length ? [eb.and([eb('connection', '=', connection), eb('email', 'in', lower)])] : []),
+          ]),
+        )
+        .execute();
+      return rows.map(fromRow);
+    },
+    async listAfter(connection, after, limit) {
+      let query = db.selectFrom('users').selectAll();
+      if (connection !== undefined) query = query.where('connection', '=', connection);
+      if (after !== undefined) query = query.where('user_id', '>', after);
+      const rows = await query.orderBy('user_id').limit(limit).execute();
+      return rows.map(fromRow);
+    },
   };
 }

@@ -20,6 +20,7 @@ import * as m0018 from './0018-user-tickets.js';
 import * as m0019 from './0019-passwordless-codes.js';
 import * as m0020 from './0020-device-codes.js';
 import * as m0021 from './0021-test-outbox.js';
+import * as m0022 from './0022-user-import-jobs.js';
 
 /** Every migration, in order. A new schema change is a new numbered file added here. */
 const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0019-passwordless-codes': m0019,
   '0020-device-codes': m0020,
   '0021-test-outbox': m0021,
+  '0022-user-import-jobs': m0022,
 };
 
 export const migrationProvider: MigrationProvider = {
