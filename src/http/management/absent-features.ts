@@ -66,7 +66,13 @@ export function absentFeatureRoutes(app: FastifyInstance, { issuer }: { issuer: 
     status: 'ready',
     type: 'self_managed_certs',
   };
-  const customDomain = closed({ custom_domain_id: string, domain: string, primary: boolean, status: string, type: string });
+  const customDomain = closed({
+    custom_domain_id: string,
+    domain: string,
+    primary: boolean,
+    status: string,
+    type: string,
+  });
   app.get(
     '/custom-domains',
     { config: { scopes: ['read:custom_domains'] }, schema: { response: answers({ 200: arrayOf(customDomain) }) } },
@@ -78,7 +84,10 @@ export function absentFeatureRoutes(app: FastifyInstance, { issuer }: { issuer: 
       config: { scopes: ['update:custom_domains'] },
       schema: {
         params: { type: 'object', properties: { id: { type: 'string', maxLength: 256 } } },
-        body: { type: 'object', properties: { tls_policy: string, custom_client_ip_header: { type: ['string', 'null'] } } },
+        body: {
+          type: 'object',
+          properties: { tls_policy: string, custom_client_ip_header: { type: ['string', 'null'] } },
+        },
         response: answers({ 200: customDomain }),
       },
     },
@@ -86,7 +95,11 @@ export function absentFeatureRoutes(app: FastifyInstance, { issuer }: { issuer: 
       if (request.params.id !== ISSUER_DOMAIN_ID) throw notFound('custom domain', 'inexistent_custom_domain');
       const changed = Object.keys(request.body ?? {}).find((field) => request.body[field] !== null);
       if (changed)
-        throw new ManagementError(400, `Payload validation error: 'Gatehouse's domain is its issuer's: ${changed} cannot be set'.`, 'invalid_body');
+        throw new ManagementError(
+          400,
+          `Payload validation error: 'Gatehouse's domain is its issuer's: ${changed} cannot be set'.`,
+          'invalid_body',
+        );
       return issuerDomain;
     },
   );
@@ -153,7 +166,10 @@ export function absentFeatureRoutes(app: FastifyInstance, { issuer }: { issuer: 
   // Auth0 "Get triggers": the triggers actions can be bound to; with no actions there is nothing to bind.
   app.get(
     '/actions/triggers',
-    { config: { scopes: ['read:actions'] }, schema: { response: answers({ 200: closed({ triggers: arrayOf(object) }) }) } },
+    {
+      config: { scopes: ['read:actions'] },
+      schema: { response: answers({ 200: closed({ triggers: arrayOf(object) }) }) },
+    },
     async () => ({ triggers: [] }),
   );
 
