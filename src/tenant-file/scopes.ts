@@ -24,4 +24,22 @@ export const managementScopes: readonly string[] = [
   'read:logs_users',
   'read:stats',
   'create:user_tickets',
+  ...actions('attack_protection', ['read', 'update']),
+  ...actions('prompts', ['read', 'update']),
+  // Read-only answers for Auth0 features Gatehouse does not have (an empty list or Auth0's 403), so that tools
+  // that read every kind of object (Auth0's deploy CLI) pass them by; docs/tenant-as-code.md.
+  ...actions('custom_domains', ['read', 'update']),
+  'read:actions',
+  'read:rules',
+  'read:rules_configs',
+  'read:log_streams',
+  'read:event_streams',
+  'read:flows',
+  'read:flows_vault_connections',
+  'read:forms',
+  'read:self_service_profiles',
+  'read:phone_providers',
+  'read:phone_templates',
+  ...actions('mfa_policies', ['read', 'update']),
+  'read:token_exchange_profiles',
 ];

@@ -2,6 +2,7 @@
 // create, patch, delete. Every write goes through the tenant file's applyResourceServer in one transaction
 // holding the `tenant` lock, so the next token carries a changed lifetime or may ask for a new scope at once.
 // The Management API itself is Gatehouse's own: it cannot be changed or deleted here.
+import { isDeepStrictEqual } from 'node:util';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ResourceServer, Store } from '../../store/types.js';
 import { applyResourceServer } from '../../tenant-file/apply-resource-server.js';
@@ -106,7 +107,14 @@ export function resourceServerRoutes(app: FastifyInstance, { store, managementAu
       const api = await store.transaction('tenant', async (tx) => {
         const existing = await tx.resourceServers.get(request.params.id);
         if (!existing) throw inexistent();
-        if (existing.is_system) throw builtIn();
+        if (existing.is_system) {
+          // A tool that writes back what it read (Auth0's deploy CLI restates the Management API's lifetime and
+          // consent settings) changes nothing, and that is allowed; any change is not.
+          const current = view(existing);
+          if (Object.entries(request.body).every(([field, value]) => isDeepStrictEqual(value, current[field])))
+            return existing;
+          throw builtIn();
+        }
         const declared = { ...request.body, identifier: existing.identifier };
         return applying(() => applyResourceServer(tx, declared, where, managementAudience));
       });

@@ -7,6 +7,8 @@ import type { AuditLog } from '../../audit/events.js';
 import { endpoints } from '../../config.js';
 import type { SurfaceDeps } from '../surface.js';
 import { requireScopes } from './auth.js';
+import { absentFeatureRoutes } from './absent-features.js';
+import { attackProtectionRoutes } from './attack-protection.js';
 import { brandingRoutes } from './branding.js';
 import { clientGrantRoutes } from './client-grants.js';
 import { clientRoutes } from './clients.js';
@@ -17,6 +19,7 @@ import { checkedSerializer } from './response-check.js';
 import { grantRoutes } from './grants.js';
 import { jobRoutes } from './jobs.js';
 import { logRoutes } from './logs.js';
+import { promptRoutes } from './prompts.js';
 import { resourceServerRoutes } from './resource-servers.js';
 import { roleRoutes } from './roles.js';
 import { signingKeyRoutes } from './signing-keys.js';
@@ -100,6 +103,9 @@ export function managementSurface(deps: ManagementSurfaceDeps): FastifyPluginAsy
     ticketRoutes(api, { store, messages: deps.messages, audit: deps.audit, issuer: config.issuer, now });
     emailTemplateRoutes(api, { store, from: config.smtpFrom });
     jobRoutes(api, { store, issuer: config.issuer, now });
+    attackProtectionRoutes(api);
+    promptRoutes(api);
+    absentFeatureRoutes(api, { issuer: config.issuer });
   };
   return async (app) => {
     await app.register(plugin, { prefix: '/api/v2' });

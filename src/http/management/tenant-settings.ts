@@ -45,13 +45,16 @@ interface FieldsQuery {
 /** The settings in Auth0's shape: the stored-only ones beside Gatehouse's, the session lifetimes with defaults. */
 function view(settings: TenantSettings, query?: FieldsQuery): Record<string, unknown> {
   const { gatehouse_initialized: _, branding: __, stored_without_effect, ...fields } = settings;
-  const out: Record<string, unknown> = {
+  const all: Record<string, unknown> = {
     ...stored_without_effect,
     ...fields,
     session_lifetime: fields.session_lifetime ?? DEFAULT_SESSION_HOURS,
     idle_session_lifetime: fields.idle_session_lifetime ?? DEFAULT_IDLE_SESSION_HOURS,
     allowed_logout_urls: fields.allowed_logout_urls ?? [],
   };
+  // In name order, whatever order the fields were written in: a tool that saves the answer as it comes (Auth0's
+  // deploy CLI) then writes the same file for the same settings.
+  const out = Object.fromEntries(Object.entries(all).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   if (!query?.fields) return out;
   // Auth0: `fields` lists fields to include, or to exclude when include_fields=false.
   const names = new Set(query.fields.split(',').map((f) => f.trim()));
