@@ -4,7 +4,7 @@
 // compiler checks an answer against its schema with ajv and sends it as JSON.stringify writes it, unchanged,
 // whether or not it matches; a mismatch is logged at warn with the route, the status and ajv's findings, never
 // the answer itself (it may hold a client secret).
-import type { Ajv, ErrorObject } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import type { FastifyBaseLogger, FastifySerializerCompiler } from 'fastify';
 
 export const RESPONSE_MISMATCH = 'management response does not match its schema';
@@ -20,9 +20,12 @@ const findings = (errors: ErrorObject[] | null | undefined) =>
 
 export function checkedSerializer(ajv: Ajv, log: FastifyBaseLogger): FastifySerializerCompiler<unknown> {
   return ({ schema, method, url, httpStatus }) => {
-    const validate = ajv.compile(schema as object);
+    // Compiled on the first answer, not at start: a worker that never serves a route keeps no validator for it
+    // (about a hundred routes, each with several statuses, cost every worker's start time and memory otherwise).
+    let validate: ValidateFunction | undefined;
     const route = `${method} ${url}`;
     return (data: unknown) => {
+      validate ??= ajv.compile(schema as object);
       if (!validate(data))
         log.warn({ route, status: httpStatus, errors: findings(validate.errors) }, RESPONSE_MISMATCH);
       return JSON.stringify(data);
