@@ -110,6 +110,23 @@ const SHUTDOWN = 'gatehouse:shutdown';
 const RELOAD_TLS = 'gatehouse:reload-tls';
 const STOP_TIMEOUT_MS = 15_000;
 
+/** Closes the app (in-flight requests answered, idle connections closed), then exits 0, or 1 if closing failed. */
+function drainAndExit(gatehouse: Gatehouse, logger: pino.Logger): void {
+  // close() ends the connections that are idle at that moment. One busy with a request becomes idle
+  // once answered and then held the worker for the keep-alive timeout (GATEHOUSE_KEEP_ALIVE_TIMEOUT, up to
+  // an hour), past STOP_TIMEOUT_MS, so a clean drain ended in SIGKILL and exit 1 (test/server/workers.test.ts).
+  // Node reads keepAliveTimeout when an answer finishes: from now on an answered connection is
+  // closed about a second later (Node adds 1 s) and the answer says Keep-Alive: timeout=0.
+  gatehouse.app.server.keepAliveTimeout = 1;
+  gatehouse.close().then(
+    () => process.exit(0),
+    (error) => {
+      logger.error({ err: error }, 'error while stopping');
+      process.exit(1);
+    },
+  );
+}
+
 async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config);
   // Listen for the stop before building the app: a stop during start-up must not be lost.
@@ -121,19 +138,7 @@ async function runWorker(config: Config): Promise<void> {
     stopping = true;
     if (!gatehouse) return; // still building: exit as soon as it is built (below)
     metricsServer?.close();
-    // close() ends the connections that are idle at that moment. One busy with a request becomes idle
-    // once answered and then held the worker for the keep-alive timeout (GATEHOUSE_KEEP_ALIVE_TIMEOUT, up to
-    // an hour), past STOP_TIMEOUT_MS, so a clean drain ended in SIGKILL and exit 1 (test/server/workers.test.ts).
-    // Node reads keepAliveTimeout when an answer finishes: from now on an answered connection is
-    // closed about a second later (Node adds 1 s) and the answer says Keep-Alive: timeout=0.
-    gatehouse.app.server.keepAliveTimeout = 1;
-    gatehouse.close().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    drainAndExit(gatehouse, logger);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
@@ -309,14 +314,7 @@ async function runTestMode(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     if (!gatehouse) return;
-    gatehouse.app.server.keepAliveTimeout = 1;
-    gatehouse.close().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error({ err: error }, 'error while stopping');
-        process.exit(1);
-      },
-    );
+    drainAndExit(gatehouse, logger);
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -2,19 +2,9 @@
 import type { Command } from 'commander';
 import { type Config, ConfigError } from '../config.js';
 import { certificateHost, revokeSigningKey, rotateSigningKeys } from '../protocol/keys/rotation.js';
-import { openStoreAndKeys } from '../start-up.js';
-import { withConfig } from './options.js';
+import { type Opened, withConfig, withStore } from './options.js';
 
-type Store = Awaited<ReturnType<typeof openStoreAndKeys>>['store'];
-
-async function withStore(config: Config, use: (opened: Awaited<ReturnType<typeof openStoreAndKeys>>) => Promise<void>) {
-  const opened = await openStoreAndKeys(config);
-  try {
-    await use(opened);
-  } finally {
-    await opened.store.close();
-  }
-}
+type Store = Opened['store'];
 
 async function list(store: Store) {
   for (const key of await store.signingKeys.list()) {

@@ -2,6 +2,7 @@
 // matching flags (--database-url, --secret, …), which config.ts parses. Commander leaves those flags to it.
 import type { Command } from 'commander';
 import { type Config, loadConfig, startOptions } from '../config.js';
+import { openStoreAndKeys } from '../start-up.js';
 
 /** The flags every command takes, for its --help. */
 export function optionsHelp(): string {
@@ -30,4 +31,16 @@ export function withConfig(command: Command) {
       });
     },
   };
+}
+
+export type Opened = Awaited<ReturnType<typeof openStoreAndKeys>>;
+
+/** Opens the configured database (migrated, keys loaded) for one command, and closes it however the command ends. */
+export async function withStore<T>(config: Config, use: (opened: Opened) => Promise<T>): Promise<T> {
+  const opened = await openStoreAndKeys(config);
+  try {
+    return await use(opened);
+  } finally {
+    await opened.store.close();
+  }
 }

@@ -6,23 +6,11 @@ import { stringify } from 'yaml';
 import { type Config, endpoints, environmentVariable } from '../config.js';
 import { argon2Concurrency, argon2OptionsFor, createPasswords } from '../crypto/passwords.js';
 import { validatePageTemplate } from '../login/template-checks.js';
-import { openStoreAndKeys } from '../start-up.js';
 import { type Change, describeChange } from '../tenant-file/diff.js';
 import { exportTenant } from '../tenant-file/export.js';
 import { readTenantFile } from '../tenant-file/parse.js';
 import { reconcileTenant } from '../tenant-file/reconcile.js';
-import { withConfig } from './options.js';
-
-type Opened = Awaited<ReturnType<typeof openStoreAndKeys>>;
-
-async function withStore<T>(config: Config, use: (opened: Opened) => Promise<T>): Promise<T> {
-  const opened = await openStoreAndKeys(config);
-  try {
-    return await use(opened);
-  } finally {
-    await opened.store.close();
-  }
-}
+import { withConfig, withStore } from './options.js';
 
 interface ExportFlags {
   secrets?: boolean;

@@ -4,24 +4,20 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type Config, ConfigError } from '../config.js';
-import { openStoreAndKeys } from '../start-up.js';
 import { importElements } from '../tenant-file/import-reader.js';
 import { importRefreshTokens } from '../tenant-file/import-tokens.js';
-import { withConfig } from './options.js';
+import { withConfig, withStore } from './options.js';
 
 async function importTokens(config: Config, file: string) {
   if (!existsSync(file)) throw new ConfigError(`Cannot read ${file}`);
-  const { store } = await openStoreAndKeys(config);
-  try {
+  await withStore(config, async ({ store }) => {
     const summary = await importRefreshTokens(store, importElements(createReadStream(file, { encoding: 'utf8' })), {
       now: Date.now,
       onError: (error) => console.log(JSON.stringify(error)),
     });
     console.log(JSON.stringify({ summary }));
     if (summary.failed) process.exitCode = 2;
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 export function tokensCommand(program: Command): void {

@@ -5,25 +5,13 @@ import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { type Config, ConfigError } from '../config.js';
-import { openStoreAndKeys } from '../start-up.js';
 import type { ImportSummary } from '../store/types.js';
 import { databaseConnection } from '../tenant-file/apply.js';
 import { exportUsers, exportFormats, type ExportFormat, parseExportFields } from '../tenant-file/export-users.js';
 import { importElements } from '../tenant-file/import-reader.js';
 import { importUsers } from '../tenant-file/import-users.js';
 import { TenantFileError } from '../tenant-file/parse.js';
-import { withConfig } from './options.js';
-
-type Opened = Awaited<ReturnType<typeof openStoreAndKeys>>;
-
-async function withStore<T>(config: Config, use: (opened: Opened) => Promise<T>): Promise<T> {
-  const opened = await openStoreAndKeys(config);
-  try {
-    return await use(opened);
-  } finally {
-    await opened.store.close();
-  }
-}
+import { withConfig, withStore } from './options.js';
 
 /** A progress line on a terminal: bytes read of the file's size, and the counts so far. */
 function progress(size: number, read: () => number) {
