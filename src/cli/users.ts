@@ -72,7 +72,10 @@ async function exportFile(
     ? parseExportFields(options.fields.split(',').map((name) => ({ name: name.trim() })))
     : undefined;
   if (typeof fields === 'string') throw new ConfigError(fields);
-  const out: Writable = options.output ? createWriteStream(options.output) : process.stdout;
+  // Password hashes are as secret as the database: such a file is readable by its owner only.
+  const out: Writable = options.output
+    ? createWriteStream(options.output, { mode: options.withHashes ? 0o600 : 0o666 })
+    : process.stdout;
   await withStore(config, async ({ store }) => {
     if (options.connection && !(await store.connections.getByName(options.connection)))
       throw new ConfigError(`--connection: connection "${options.connection}" does not exist`);

@@ -18,6 +18,8 @@ const sensitive = new Set([
   'device_code',
   'user_code',
   'ticket',
+  // A user export's download link (GET /api/v2/jobs/{id}/file?secret=…).
+  'secret',
 ]);
 
 export function redactUrl(url: string): string {

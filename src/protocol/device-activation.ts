@@ -127,12 +127,8 @@ export async function decideActivation(
   const now = deps.now();
   if (!approve) return (await stores.deviceCodes.deny(activation.userCode, now)) ? 'denied' : 'expired';
   const toConsent = await scopesToConsent(activation.request, activation.client, activation.user, false, deps);
-  const approved = await stores.deviceCodes.approve(activation.userCode, now, {
-    user_id: activation.user.user_id,
-    sid: session.sid,
-    auth_time: session.authenticated_at,
-  });
-  if (!approved) return 'expired';
+  // The consent first: a device approved must never hold tokens for scopes the person's consent does not record.
+  // If the code expired meanwhile, the consent stays; the person did press Confirm for these scopes.
   if (toConsent.length)
     await stores.consents.grant(
       activation.user.user_id,
@@ -140,5 +136,11 @@ export async function decideActivation(
       activation.request.audience ?? '',
       toConsent.map((s) => s.value),
     );
+  const approved = await stores.deviceCodes.approve(activation.userCode, now, {
+    user_id: activation.user.user_id,
+    sid: session.sid,
+    auth_time: session.authenticated_at,
+  });
+  if (!approved) return 'expired';
   return 'allowed';
 }

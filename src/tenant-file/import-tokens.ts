@@ -22,7 +22,8 @@ const invalid = (row: unknown, message: string, path = ''): ImportRowError => ({
   user:
     typeof row === 'object' && row !== null
       ? { ...(row as Record<string, unknown>), token: '(hidden)' }
-      : { value: row },
+      : // A row that is not an object may be the token itself.
+        { value: '(hidden)' },
   errors: [{ code: 'INVALID_FORMAT', message, path }],
 });
 
@@ -119,7 +120,8 @@ export async function importRefreshTokens(
     summary.total++;
     const row =
       'invalid' in element
-        ? invalid(element.invalid, `The row is not JSON: ${element.reason}`)
+        ? // JSON.parse's reason quotes the text around the fault, which may be the token.
+          invalid(element.invalid, 'The row is not JSON')
         : tokenRow(element.value);
     if ('errors' in row) {
       summary.failed++;

@@ -3,6 +3,7 @@
 // connection) is a failed row unless `upsert`, which updates it; every other row is imported whatever its
 // neighbours do. Rows go in batches, each batch one transaction, so a file of any size takes bounded memory.
 import type { Connection, ImportRowError, ImportSummary, Store, Stores, User } from '../store/types.js';
+import { storageUnavailable } from '../store/unavailable.js';
 import type { ImportElement } from './import-reader.js';
 import { type ImportRow, importRow } from './import-row.js';
 import { newUser } from './apply.js';
@@ -105,12 +106,15 @@ async function flush(
   try {
     report(await store.transaction(null, (tx) => applyBatch(tx, batch, options, summary)));
   } catch (error) {
+    // A database that cannot be reached fails the whole import; it is not a fault of the rows.
+    if (storageUnavailable(error)) throw error;
     if (batch.length === 1) {
-      // A write the database refused (a user created meanwhile with the same e-mail, say): this row fails, the rest go on.
+      // A write the database refused (a user created meanwhile with the same e-mail, say): this row fails, the rest
+      // go on. The driver's own text (constraint and column names) is for the log, not for the job's error list.
       report([
         {
           user: batch[0].source,
-          errors: [{ code: 'CONFLICT', message: `The user could not be written: ${(error as Error).message}` }],
+          errors: [{ code: 'CONFLICT', message: 'The user could not be written: it conflicts with a stored user' }],
         },
       ]);
       return;

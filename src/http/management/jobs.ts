@@ -108,6 +108,10 @@ async function readUpload(request: FastifyRequest) {
     if (error instanceof ManagementError) throw error;
     throw new ManagementError(400, 'The request body could not be parsed', 'invalid_body');
   }
+  // Read here, after the hook that refuses U+0000 in every other body (http/nul-bytes.ts): PostgreSQL text cannot
+  // hold one, and a field reaches a query.
+  if (Object.entries(fields).some(([name, value]) => `${name}${value}`.includes('\u0000')))
+    throw new ManagementError(400, 'The request body could not be parsed', 'invalid_body');
   return { fields, users };
 }
 

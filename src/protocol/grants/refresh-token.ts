@@ -90,7 +90,12 @@ async function refresh(
       authTime: presented.auth_time,
       gty: 'refresh_token',
       refresh: rotating
-        ? { family_id: presented.family_id, family_created_at: presented.family_created_at, parent_hash: hash }
+        ? {
+            family_id: presented.family_id,
+            family_created_at: presented.family_created_at,
+            parent_hash: hash,
+            expires_at: presented.expires_at,
+          }
         : 'none',
     },
     { stores: tx, keyring, issuer, now },

@@ -31,6 +31,8 @@ export interface RefreshFamily {
   family_id: string;
   family_created_at: number;
   parent_hash: string;
+  /** An imported family's end on the server that issued it: every successor keeps it. */
+  expires_at?: number | null;
 }
 
 /** The id of a new family. */
@@ -62,6 +64,7 @@ export async function mintRefreshToken(
     family_id: family?.family_id ?? fixedFamilyId ?? newFamilyId(),
     family_created_at: family?.family_created_at ?? now,
     parent_hash: family?.parent_hash ?? null,
+    expires_at: family?.expires_at ?? null,
     created_at: now,
     last_used_at: now,
     rotated_at: null,
