@@ -131,8 +131,7 @@ export async function buildApp(config: Config, options: BuildOptions): Promise<G
   if (clock && startState) {
     const reset = async () => {
       await store.restore(startState);
-      store.invalidate();
-      keyring.invalidate();
+      dropCaches();
     };
     surfaces.push(testApiSurface({ ...deps, clock, reset }));
   }

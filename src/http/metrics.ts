@@ -1,27 +1,24 @@
 // GET /metrics in Prometheus' text format (docs/operations.md "Observability"). Not public by default: on the
 // main port only when GATEHOUSE_METRICS_TOKEN is set, as a bearer token (RFC 6750 §2.1); otherwise on a port of
 // its own (GATEHOUSE_METRICS_PORT) bound to the loopback interface; else nowhere (the main port answers 404).
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { prometheusContentType } from 'prom-client';
+import { safeEqual } from '../crypto/hash.js';
 
 /** The metrics text: this process's, or every worker's of the instance added up (metrics/cluster.ts). */
 export type MetricsText = () => Promise<string>;
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
-
-/** A constant-time comparison of `Bearer <token>` (both sides hashed first, so the lengths match too). */
-function bearerMatches(expected: Buffer, header: string | undefined): boolean {
+/** `Bearer <token>`, compared in constant time. */
+function bearerMatches(expected: string, header: string | undefined): boolean {
   const match = /^Bearer ([^\s]+)$/i.exec(header ?? '');
-  return timingSafeEqual(expected, sha256(match?.[1] ?? ''));
+  return safeEqual(expected, match?.[1] ?? '');
 }
 
 export function metricsRoute(app: FastifyInstance, token: string, text: MetricsText) {
-  const expected = sha256(token);
   app.get('/metrics', async (request, reply) => {
     reply.header('cache-control', 'no-store');
-    if (!bearerMatches(expected, request.headers.authorization)) {
+    if (!bearerMatches(token, request.headers.authorization)) {
       // RFC 6750 §3: a missing or wrong token is 401 with a Bearer challenge.
       return reply
         .code(401)
