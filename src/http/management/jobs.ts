@@ -124,8 +124,34 @@ const flag = (value: string | undefined, name: string) => {
 
 export function jobRoutes(app: FastifyInstance, deps: JobRouteDeps) {
   const { store, issuer, now } = deps;
-  const run = (request: FastifyRequest, work: () => Promise<void>) =>
-    setImmediate(() => work().catch((error: unknown) => request.log.error({ err: error }, 'job failed')));
+  /** Stores a pending job, answers 201 with it, then runs it in this process (its status stays in the database). */
+  async function startJob(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    what: Pick<Job, 'type' | 'connection_id' | 'details' | 'input'>,
+    work: (store: Store, id: string, now: () => number) => Promise<void>,
+  ) {
+    const at = now();
+    const created: Job = {
+      id: randomId('job_'),
+      status: 'pending',
+      ...what,
+      summary: null,
+      errors: null,
+      output: null,
+      download_secret: null,
+      created_at: at,
+      updated_at: at,
+    };
+    await store.jobs.insert(created);
+    setImmediate(() =>
+      work(store, created.id, now).catch((error: unknown) => request.log.error({ err: error }, 'job failed')),
+    );
+    return reply
+      .code(201)
+      .header('cache-control', 'no-store')
+      .send(jobView(created, issuer, now()));
+  }
 
   app.register(async (uploads) => {
     await uploads.register(multipart, {
@@ -146,31 +172,22 @@ export function jobRoutes(app: FastifyInstance, deps: JobRouteDeps) {
         const sendCompletionEmail = flag(fields.send_completion_email, 'send_completion_email') ?? true;
         const connection = await store.connections.get(fields.connection_id);
         if (connection?.strategy !== 'auth0') throw noConnection();
-        const created: Job = {
-          id: randomId('job_'),
-          type: 'users_import',
-          status: 'pending',
-          connection_id: connection.id,
-          details: {
-            connection: connection.name,
-            upsert,
-            send_completion_email: sendCompletionEmail,
-            ...(fields.external_id ? { external_id: fields.external_id } : {}),
+        return startJob(
+          request,
+          reply,
+          {
+            type: 'users_import',
+            connection_id: connection.id,
+            details: {
+              connection: connection.name,
+              upsert,
+              send_completion_email: sendCompletionEmail,
+              ...(fields.external_id ? { external_id: fields.external_id } : {}),
+            },
+            input: users.toString('utf8'),
           },
-          input: users.toString('utf8'),
-          summary: null,
-          errors: null,
-          output: null,
-          download_secret: null,
-          created_at: now(),
-          updated_at: now(),
-        };
-        await store.jobs.insert(created);
-        run(request, () => runImportJob(store, created.id, now));
-        return reply
-          .code(201)
-          .header('cache-control', 'no-store')
-          .send(jobView(created, issuer, now()));
+          runImportJob,
+        );
       },
     );
   });
@@ -199,31 +216,22 @@ export function jobRoutes(app: FastifyInstance, deps: JobRouteDeps) {
       }
       const format = body.format ?? 'json';
       if (!exportFormats.includes(format)) throw bodyError(`'format' must be json or csv`);
-      const created: Job = {
-        id: randomId('job_'),
-        type: 'users_export',
-        status: 'pending',
-        connection_id: connection?.id ?? null,
-        details: {
-          format,
-          ...(connection ? { connection: connection.name } : {}),
-          ...(body.limit ? { limit: body.limit } : {}),
-          ...(fields ? { fields } : {}),
+      return startJob(
+        request,
+        reply,
+        {
+          type: 'users_export',
+          connection_id: connection?.id ?? null,
+          details: {
+            format,
+            ...(connection ? { connection: connection.name } : {}),
+            ...(body.limit ? { limit: body.limit } : {}),
+            ...(fields ? { fields } : {}),
+          },
+          input: null,
         },
-        input: null,
-        summary: null,
-        errors: null,
-        output: null,
-        download_secret: null,
-        created_at: now(),
-        updated_at: now(),
-      };
-      await store.jobs.insert(created);
-      run(request, () => runExportJob(store, created.id, now));
-      return reply
-        .code(201)
-        .header('cache-control', 'no-store')
-        .send(jobView(created, issuer, now()));
+        runExportJob,
+      );
     },
   );
 
